@@ -1,0 +1,16 @@
+//! The `rotation` Lambda: on its weekly schedule, commits the coming week and e-mails the handoff.
+
+use clinic::config::{Component, Config};
+use clinic::rotation::function::RotationFunction;
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    clinic::lambda::init_tracing();
+    let config = Config::from_env(Component::Rotation)?;
+    let function = RotationFunction::from_config(&config).await?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        function.handle(event.payload)
+    }))
+    .await
+}

@@ -1,0 +1,24 @@
+//! SDK clients, built once per process from [`Config`]. `AWS_ENDPOINT_URL` points every client at a
+//! local stack (moto server) for tests and the demo; on Lambda it is unset and the real endpoints apply.
+
+use crate::config::Config;
+
+/// The SDK configuration every client is built from.
+pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(endpoint) = &config.aws_endpoint_url {
+        loader = loader.endpoint_url(endpoint.as_str());
+    }
+    if let Some(region) = &config.aws_region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+pub fn dynamodb(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(sdk)
+}
+
+pub fn sesv2(sdk: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::new(sdk)
+}

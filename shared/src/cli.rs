@@ -1,0 +1,553 @@
+//! The `clinic` command: planning from a roster file offline, and operating the table (overrides,
+//! audit, local set-up, invoking a handler) through the same code the functions run.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::audit::{AuditEntry, AuditLog, format_line};
+use crate::config::{Component, Config};
+use crate::rotation::calendar::IsoWeek;
+use crate::rotation::explain::explain;
+use crate::rotation::function::{RotationFunction, StartupError, load_roster};
+use crate::rotation::handoff::{OverrideRecord, ShiftLedger};
+use crate::rotation::plan::{self, History, Plan};
+use crate::rotation::roster::{PersonId, Roster, RotationName};
+use crate::store::DynamoStore;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "clinic",
+    version,
+    about = "Clinic: the SRE clinic-duty rotation, automated"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Plan, explain and override the rotation.
+    #[command(subcommand)]
+    Rotation(RotationCommand),
+    /// Check a roster file.
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// List the audit log (needs CLINIC_TABLE).
+    Audit(AuditArgs),
+    /// Local set-up of the table and the sender identity (needs CLINIC_TABLE, AWS_ENDPOINT_URL for a local stack).
+    #[command(subcommand)]
+    Setup(SetupCommand),
+    /// Run a function's handler here, on an event file, with the same configuration variables as Lambda.
+    Invoke(InvokeArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum RotationCommand {
+    /// Plan weeks from a roster without touching AWS.
+    Plan(PlanArgs),
+    /// Say why a week's person was planned and not the others.
+    Explain(ExplainArgs),
+    /// Replace the person on duty for one week (recorded in the table and audited).
+    Override(OverrideArgs),
+    /// List the committed shifts of a rotation (needs CLINIC_TABLE).
+    History(HistoryArgs),
+}
+
+#[derive(Args, Debug)]
+struct RosterArg {
+    /// The roster TOML file (default: $CLINIC_ROSTER).
+    #[arg(long)]
+    roster: Option<PathBuf>,
+}
+
+impl RosterArg {
+    fn load(&self) -> Result<Roster, CliError> {
+        let path = match &self.roster {
+            Some(path) => path.clone(),
+            None => std::env::var_os(crate::config::vars::ROSTER)
+                .map(PathBuf::from)
+                .ok_or_else(|| CliError::Usage("give --roster FILE or set CLINIC_ROSTER".into()))?,
+        };
+        Ok(load_roster(&path)?)
+    }
+}
+
+#[derive(Args, Debug)]
+struct PlanArgs {
+    #[command(flatten)]
+    roster: RosterArg,
+    #[arg(long)]
+    rotation: String,
+    /// Plan from the ISO week containing this date (YYYY-MM-DD).
+    #[arg(long)]
+    from: jiff::civil::Date,
+    #[arg(long, default_value_t = 8)]
+    weeks: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    #[command(flatten)]
+    roster: RosterArg,
+    #[arg(long)]
+    rotation: String,
+    /// The week to explain, e.g. 2027-W05.
+    #[arg(long)]
+    week: IsoWeek,
+    /// Plan from the ISO week containing this date (default: the explained week itself).
+    #[arg(long)]
+    from: Option<jiff::civil::Date>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct OverrideArgs {
+    #[command(flatten)]
+    roster: RosterArg,
+    #[arg(long)]
+    rotation: String,
+    #[arg(long)]
+    week: IsoWeek,
+    /// The person who serves that week instead.
+    #[arg(long)]
+    person: String,
+    /// Why, for the audit log.
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Args, Debug)]
+struct HistoryArgs {
+    #[arg(long)]
+    rotation: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum RosterCommand {
+    /// Validate a roster file and list every problem.
+    Check(RosterArg),
+}
+
+#[derive(Args, Debug)]
+struct AuditArgs {
+    /// First UTC day (default: 7 days ago).
+    #[arg(long)]
+    since: Option<jiff::civil::Date>,
+    /// Last UTC day (default: today).
+    #[arg(long)]
+    until: Option<jiff::civil::Date>,
+    #[arg(long, default_value_t = 200)]
+    limit: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum SetupCommand {
+    /// Create the table from its definition in code (an existing table is left alone).
+    Table,
+    /// Register a sender identity with SES v2 (local stack: marks it verified).
+    Identity {
+        #[arg(long)]
+        address: String,
+    },
+}
+
+#[derive(Args, Debug)]
+struct InvokeArgs {
+    /// The function: `rotation`.
+    function: String,
+    /// The event JSON file.
+    #[arg(long)]
+    event: PathBuf,
+    /// Print the full report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("{0}")]
+    Plan(#[from] plan::PlanError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the handler failed ({kind}): {message}")]
+    Handler { kind: &'static str, message: String },
+    #[error("{0}")]
+    Aws(String),
+}
+
+/// Runs the command; the binary maps the error to a message and exit status 1 (2 for usage).
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Rotation(RotationCommand::Plan(args)) => plan_command(args),
+        Command::Rotation(RotationCommand::Explain(args)) => explain_command(args),
+        Command::Rotation(RotationCommand::Override(args)) => override_command(args).await,
+        Command::Rotation(RotationCommand::History(args)) => history_command(args).await,
+        Command::Roster(RosterCommand::Check(args)) => {
+            let roster = args.load()?;
+            println!(
+                "roster is valid: {} people, rotations: {}",
+                roster.people().len(),
+                roster
+                    .rotation_names()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(())
+        }
+        Command::Audit(args) => audit_command(args).await,
+        Command::Setup(command) => setup_command(command).await,
+        Command::Invoke(args) => invoke_command(args).await,
+    }
+}
+
+fn plan_command(args: PlanArgs) -> Result<(), CliError> {
+    let roster = args.roster.load()?;
+    let plan = plan::plan(
+        &roster,
+        &args.rotation,
+        &History::default(),
+        &[],
+        args.from,
+        args.weeks,
+    )?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).unwrap_or_default()
+        );
+    } else {
+        print!("{}", plan_table(&plan));
+    }
+    Ok(())
+}
+
+/// The human table of a plan.
+pub fn plan_table(plan: &Plan) -> String {
+    let mut out = format!("rotation {}\n", plan.rotation);
+    out.push_str(&format!(
+        "{:<9} {:<12} {:<12} {:<28} {:<17} {:<17} {}\n",
+        "WEEK", "PRIMARY", "BACKUP", "TEAM", "START (UTC)", "END (UTC)", "NOTES"
+    ));
+    for week in &plan.weeks {
+        let mut notes = Vec::new();
+        if let Some(reason) = &week.unstaffed_reason {
+            notes.push(format!("UNSTAFFED: {reason}"));
+        }
+        if !week.relaxed.is_empty() {
+            notes.push(format!(
+                "relaxed: {}",
+                week.relaxed
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if let Some(reason) = &week.overridden {
+            notes.push(format!("override: {reason}"));
+        }
+        if !week.excluded.is_empty() {
+            notes.push(format!("{} not eligible", week.excluded.len()));
+        }
+        out.push_str(&format!(
+            "{:<9} {:<12} {:<12} {:<28} {:<17} {:<17} {}\n",
+            week.week.to_string(),
+            week.primary
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
+            week.backup
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
+            week.team
+                .as_ref()
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "-".into()),
+            week.start_utc.strftime("%Y-%m-%d %H:%M").to_string(),
+            week.end_utc.strftime("%Y-%m-%d %H:%M").to_string(),
+            notes.join("; ")
+        ));
+    }
+    for warning in &plan.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    out
+}
+
+fn explain_command(args: ExplainArgs) -> Result<(), CliError> {
+    let roster = args.roster.load()?;
+    let from = args.from.unwrap_or_else(|| args.week.monday());
+    let explanation = explain(
+        &roster,
+        &args.rotation,
+        &History::default(),
+        &[],
+        from,
+        args.week,
+    )?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&explanation).unwrap_or_default()
+        );
+    } else {
+        print!("{explanation}");
+    }
+    Ok(())
+}
+
+async fn table_store() -> Result<DynamoStore, CliError> {
+    let config = Config::from_env(Component::TableOnly)?;
+    let sdk = crate::aws::sdk_config(&config).await;
+    Ok(DynamoStore::new(
+        crate::aws::dynamodb(&sdk),
+        config.table()?.clone(),
+    ))
+}
+
+fn operator() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+async fn override_command(args: OverrideArgs) -> Result<(), CliError> {
+    let roster = args.roster.load()?;
+    if roster.rotation(&args.rotation).is_none() {
+        return Err(CliError::Usage(format!(
+            "the roster has no rotation {:?}",
+            args.rotation
+        )));
+    }
+    let person = PersonId::parse(&args.person).map_err(|e| CliError::Usage(e.to_string()))?;
+    let rotation =
+        RotationName::parse(&args.rotation).map_err(|e| CliError::Usage(e.to_string()))?;
+    let member = roster.members(&rotation).any(|p| p.id == person);
+    if !member {
+        return Err(CliError::Usage(format!(
+            "{person} is not a member of rotation {}",
+            args.rotation
+        )));
+    }
+    if args.reason.trim().is_empty() {
+        return Err(CliError::Usage(
+            "--reason must say why (it goes into the audit log)".into(),
+        ));
+    }
+    let store = table_store().await?;
+    let now = jiff::Timestamp::now();
+    let record = OverrideRecord {
+        rotation: args.rotation.clone(),
+        week: args.week.to_string(),
+        person: person.to_string(),
+        reason: args.reason.clone(),
+        set_by: operator(),
+        set_at: now,
+    };
+    let audit = AuditEntry::new(
+        now,
+        operator(),
+        "override.set",
+        format!("rotation/{}/{}", args.rotation, args.week),
+        format!("{person} serves instead: {}", args.reason),
+        format!("cli:{}", uuid::Uuid::new_v4().simple()),
+    );
+    store.put_override(&record, &audit).await?;
+    let committed = store
+        .shifts(&args.rotation)
+        .await?
+        .into_iter()
+        .any(|s| s.week == args.week.to_string());
+    println!(
+        "override recorded: {} {} -> {person}",
+        args.rotation, args.week
+    );
+    if committed {
+        println!(
+            "note: {} is already committed; the override counts for fairness from now on, and the people concerned \
+             should be told directly",
+            args.week
+        );
+    }
+    Ok(())
+}
+
+async fn history_command(args: HistoryArgs) -> Result<(), CliError> {
+    let store = table_store().await?;
+    let shifts = store.shifts(&args.rotation).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&shifts).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    for s in shifts {
+        println!(
+            "{:<9} {:<12} {:<12} {} to {}{}",
+            s.week,
+            s.primary.as_deref().unwrap_or("-"),
+            s.backup.as_deref().unwrap_or("-"),
+            s.start_utc.strftime("%Y-%m-%d %H:%M"),
+            s.end_utc.strftime("%Y-%m-%d %H:%M UTC"),
+            s.unstaffed_reason
+                .map(|r| format!("  UNSTAFFED: {r}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+async fn audit_command(args: AuditArgs) -> Result<(), CliError> {
+    let store = table_store().await?;
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let until = args.until.unwrap_or(today);
+    let since = args
+        .since
+        .unwrap_or_else(|| until.saturating_sub(jiff::Span::new().days(7)));
+    if since > until {
+        return Err(CliError::Usage(format!(
+            "--since {since} is after --until {until}"
+        )));
+    }
+    if (until - since).get_days() > 366 {
+        return Err(CliError::Usage("list at most a year at a time".into()));
+    }
+    let entries = store.list(since, until, args.limit).await?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&entries).unwrap_or_default()
+        );
+    } else if entries.is_empty() {
+        let _ = writeln!(out, "no audit entries from {since} to {until}");
+    } else {
+        for entry in &entries {
+            let _ = writeln!(out, "{}", format_line(entry));
+        }
+    }
+    Ok(())
+}
+
+async fn setup_command(command: SetupCommand) -> Result<(), CliError> {
+    match command {
+        SetupCommand::Table => {
+            let store = table_store().await?;
+            let created = crate::store::table::create(store.client(), store.table()).await?;
+            println!(
+                "table {}: {}",
+                store.table(),
+                if created { "created" } else { "already exists" }
+            );
+        }
+        SetupCommand::Identity { address } => {
+            let address = crate::mail::EmailAddress::parse(&address)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let config = Config::from_env(Component::Offline)?;
+            let sdk = crate::aws::sdk_config(&config).await;
+            let result = crate::aws::sesv2(&sdk)
+                .create_email_identity()
+                .email_identity(address.as_str())
+                .send()
+                .await;
+            match result {
+                Ok(_) => println!("sender identity {address}: created"),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_already_exists_exception()) =>
+                {
+                    println!("sender identity {address}: already exists")
+                }
+                Err(e) => {
+                    return Err(CliError::Aws(format!(
+                        "SES CreateEmailIdentity failed: {e:?}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(&args.event).map_err(|source| CliError::Read {
+        path: args.event.display().to_string(),
+        source,
+    })?;
+    let event: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("{} is not JSON: {e}", args.event.display())))?;
+    match args.function.as_str() {
+        "rotation" => {
+            let config = Config::from_env(Component::Rotation)?;
+            let function = RotationFunction::from_config(&config).await?;
+            let report = function
+                .handle(event)
+                .await
+                .map_err(|f| CliError::Handler {
+                    kind: if f.retryable {
+                        "retryable"
+                    } else {
+                        "not retryable"
+                    },
+                    message: f.message,
+                })?;
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", report.summary());
+            }
+            Ok(())
+        }
+        other => Err(CliError::Usage(format!(
+            "unknown function {other:?}; known: rotation"
+        ))),
+    }
+}
+
+/// The error and its causes on one line, for the terminal.
+pub fn describe(error: &CliError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        source = cause.source();
+    }
+    text
+}

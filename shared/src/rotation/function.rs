@@ -1,0 +1,85 @@
+//! The rotation Lambda's handler, here rather than in the function crate so that tests and
+//! `clinic invoke rotation` call exactly what Lambda calls.
+
+use std::sync::Arc;
+
+use tracing::{error, info};
+
+use super::handoff::{HandoffJob, JOB, JobReport};
+use super::roster::Roster;
+use crate::config::{Config, ConfigError};
+use crate::lambda::HandlerFailure;
+use crate::mail::SesMailer;
+use crate::store::DynamoStore;
+use crate::trigger::Trigger;
+
+/// Why the function could not start: nothing is retried until the deployment is fixed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot read the roster {path}")]
+    RosterUnreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the roster {path} is invalid: {source}")]
+    RosterInvalid {
+        path: String,
+        #[source]
+        source: super::roster::RosterError,
+    },
+}
+
+/// Reads and validates the roster file named by the configuration.
+pub fn load_roster(path: &std::path::Path) -> Result<Roster, StartupError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| StartupError::RosterUnreadable {
+        path: shown.clone(),
+        source,
+    })?;
+    Roster::parse(&text).map_err(|source| StartupError::RosterInvalid {
+        path: shown,
+        source,
+    })
+}
+
+pub struct RotationFunction {
+    job: HandoffJob<DynamoStore>,
+}
+
+impl RotationFunction {
+    /// Builds the SDK clients once and loads the roster; called once per cold start.
+    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
+        let roster = load_roster(config.roster()?)?;
+        let sdk = crate::aws::sdk_config(config).await;
+        let store = DynamoStore::new(crate::aws::dynamodb(&sdk), config.table()?.clone());
+        let mailer = Arc::new(SesMailer::new(crate::aws::sesv2(&sdk)));
+        let job = HandoffJob::new(
+            store,
+            mailer,
+            roster,
+            config.sender()?.clone(),
+            config.mail_lease_seconds,
+        );
+        Ok(Self { job })
+    }
+
+    pub fn from_job(job: HandoffJob<DynamoStore>) -> Self {
+        Self { job }
+    }
+
+    /// Handles one scheduled event.
+    pub async fn handle(&self, event: serde_json::Value) -> Result<JobReport, HandlerFailure> {
+        let trigger = Trigger::parse(&event, JOB).map_err(|e| {
+            error!(error = %e, "refused event");
+            HandlerFailure::new(&e, false)
+        })?;
+        info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "weekly rotation");
+        self.job.run(&trigger).await.map_err(|e| {
+            error!(error = %e, retryable = e.is_retryable(), "weekly rotation failed");
+            HandlerFailure::new(&e, e.is_retryable())
+        })
+    }
+}

@@ -1,0 +1,782 @@
+//! The weekly handoff: commit the coming week's shift exactly once, and e-mail the incoming, outgoing
+//! and backup people and the rotation's `notify` list exactly once each, however many invocations run.
+//!
+//! Exactly-once rests on conditional writes: the shift is created only if absent (every invocation then
+//! mails from the stored shift, never from its own plan), and each e-mail is claimed with a lease
+//! before it is sent. SES has no idempotency key, so a crash between "sent" and "recorded" can repeat
+//! that one mail after the lease expires; every other failure is retried without repeating a sent mail.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
+
+use super::calendar::IsoWeek;
+use super::plan::{self, History, Override, PlannedWeek, ServedShift};
+use super::roster::{Person, PersonId, Roster, TeamName};
+use crate::audit::{AuditEntry, AuditLog};
+use crate::idempotency::{Begin, IdempotencyStore};
+use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
+use crate::store::StoreError;
+use crate::trigger::Trigger;
+
+/// The actor name this job writes into the audit log.
+pub const ACTOR: &str = "rotation";
+/// The Scheduler job name this function answers to.
+pub const JOB: &str = "weekly-rotation";
+
+/// A committed week, as stored. Names and addresses are copied in so that mails and the brief can be
+/// written from the table alone, even after the roster changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftRecord {
+    pub rotation: String,
+    pub week: String,
+    pub primary: Option<String>,
+    pub backup: Option<String>,
+    pub team: Option<String>,
+    pub start_utc: jiff::Timestamp,
+    pub end_utc: jiff::Timestamp,
+    #[serde(default)]
+    pub relaxed: Vec<String>,
+    pub unstaffed_reason: Option<String>,
+    pub overridden: Option<String>,
+    pub committed_at: jiff::Timestamp,
+    pub cause: String,
+}
+
+impl ShiftRecord {
+    fn from_plan(rotation: &str, week: &PlannedWeek, at: jiff::Timestamp, cause: &str) -> Self {
+        Self {
+            rotation: rotation.to_owned(),
+            week: week.week.to_string(),
+            primary: week.primary.as_ref().map(ToString::to_string),
+            backup: week.backup.as_ref().map(ToString::to_string),
+            team: week.team.as_ref().map(ToString::to_string),
+            start_utc: week.start_utc,
+            end_utc: week.end_utc,
+            relaxed: week.relaxed.iter().map(ToString::to_string).collect(),
+            unstaffed_reason: week.unstaffed_reason.clone(),
+            overridden: week.overridden.clone(),
+            committed_at: at,
+            cause: cause.to_owned(),
+        }
+    }
+
+    /// The planner's view of a committed week.
+    pub fn served(&self) -> Result<ServedShift, StoreError> {
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::malformed(
+                format!("shift {}/{}", self.rotation, self.week),
+                format!("{what}: {e}"),
+            )
+        };
+        Ok(ServedShift {
+            week: self.week.parse().map_err(|e| bad("week", &e))?,
+            primary: self
+                .primary
+                .as_deref()
+                .map(PersonId::parse)
+                .transpose()
+                .map_err(|e| bad("primary", &e))?,
+            backup: self
+                .backup
+                .as_deref()
+                .map(PersonId::parse)
+                .transpose()
+                .map_err(|e| bad("backup", &e))?,
+            team: self
+                .team
+                .as_deref()
+                .map(TeamName::parse)
+                .transpose()
+                .map_err(|e| bad("team", &e))?,
+        })
+    }
+}
+
+/// A replacement for one week, set by an operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverrideRecord {
+    pub rotation: String,
+    pub week: String,
+    pub person: String,
+    pub reason: String,
+    pub set_by: String,
+    pub set_at: jiff::Timestamp,
+}
+
+/// Who a handoff mail is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailRole {
+    Incoming,
+    Backup,
+    Outgoing,
+    Notify,
+    /// The notify list, told that a week is unstaffed.
+    Alert,
+}
+
+impl MailRole {
+    /// Why this recipient gets the mail, for the audit log.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Incoming => "the person coming on duty",
+            Self::Backup => "the backup of a first duty",
+            Self::Outgoing => "the person going off duty",
+            Self::Notify => "the rotation's notify list",
+            Self::Alert => "the notify list, because nobody can serve",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Backup => "backup",
+            Self::Outgoing => "outgoing",
+            Self::Notify => "notify",
+            Self::Alert => "alert",
+        }
+    }
+}
+
+/// Identifies one handoff mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailKey {
+    pub rotation: String,
+    pub week: String,
+    pub role: MailRole,
+    pub address: EmailAddress,
+}
+
+impl MailKey {
+    fn subject(&self) -> String {
+        format!(
+            "rotation/{}/{}/mail/{}/{}",
+            self.rotation,
+            self.week,
+            self.role.as_str(),
+            self.address
+        )
+    }
+
+    fn message_id(&self, attempt: u32) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(self.subject().as_bytes());
+        format!(
+            "{}.{}.{}@clinic.invalid",
+            &hex::encode(digest)[..20],
+            self.week,
+            attempt
+        )
+    }
+}
+
+/// What a claim on a mail found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This invocation may send; `attempt` counts from 1.
+    Claimed {
+        attempt: u32,
+    },
+    AlreadySent,
+    /// Another invocation holds an unexpired lease on it.
+    HeldElsewhere,
+}
+
+/// What creating a shift found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Commit {
+    Created,
+    Existing(Box<ShiftRecord>),
+}
+
+/// The shift history and overrides of a rotation.
+#[async_trait]
+pub trait ShiftLedger: Send + Sync {
+    async fn shifts(&self, rotation: &str) -> Result<Vec<ShiftRecord>, StoreError>;
+    async fn overrides(&self, rotation: &str) -> Result<Vec<OverrideRecord>, StoreError>;
+    /// Creates the shift only if its week has none, together with its audit entry.
+    async fn commit_shift(
+        &self,
+        shift: &ShiftRecord,
+        audit: &AuditEntry,
+    ) -> Result<Commit, StoreError>;
+    async fn put_override(
+        &self,
+        record: &OverrideRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+}
+
+/// The record of which handoff mails went out.
+#[async_trait]
+pub trait HandoffOutbox: Send + Sync {
+    async fn claim_mail(
+        &self,
+        key: &MailKey,
+        now: jiff::Timestamp,
+        lease_until: jiff::Timestamp,
+    ) -> Result<Claim, StoreError>;
+    async fn mail_sent(
+        &self,
+        key: &MailKey,
+        message_id: &str,
+        now: jiff::Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
+    async fn mail_failed(
+        &self,
+        key: &MailKey,
+        error: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+}
+
+/// Keeps the table's copy of the roster (people, rotations) equal to the reviewed file.
+#[async_trait]
+pub trait RosterMirror: Send + Sync {
+    /// Returns true when something changed (and was audited).
+    async fn mirror_roster(&self, roster: &Roster, audit: &AuditEntry) -> Result<bool, StoreError>;
+}
+
+/// Why the job failed; [`JobError::is_retryable`] tells Lambda whether trying again can help.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Trigger(#[from] crate::trigger::TriggerError),
+    #[error("cannot plan rotation {rotation}: {source}")]
+    Plan {
+        rotation: String,
+        #[source]
+        source: plan::PlanError,
+    },
+    #[error("rotation {rotation}: the coming week is outside the calendar Clinic can plan")]
+    OutOfCalendar { rotation: String },
+    #[error("the table failed")]
+    Store(#[from] StoreError),
+    #[error(
+        "{failed} handoff e-mail(s) could not be sent; they will be retried on the next invocation"
+    )]
+    MailsPending { failed: usize },
+}
+
+impl JobError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::MailsPending { .. })
+    }
+}
+
+/// What happened to one mail in this invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum MailOutcome {
+    Sent { message_id: String },
+    AlreadySent,
+    HeldElsewhere,
+    Failed { reason: String },
+    DryRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MailReport {
+    pub role: MailRole,
+    pub to: String,
+    #[serde(flatten)]
+    pub outcome: MailOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RotationReport {
+    pub rotation: String,
+    pub week: String,
+    pub primary: Option<String>,
+    pub backup: Option<String>,
+    /// `created`, `existing` or `dry-run`.
+    pub shift: &'static str,
+    pub unstaffed_reason: Option<String>,
+    pub mails: Vec<MailReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobReport {
+    pub event: String,
+    pub rotations: Vec<RotationReport>,
+    /// True when this event had already been handled completely and nothing was done.
+    pub repeated_event: bool,
+    /// For a repeated event, the report of the run that handled it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_outcome: Option<serde_json::Value>,
+}
+
+/// The rotation function's work, with its dependencies as ports.
+pub struct HandoffJob<S> {
+    store: S,
+    mailer: Arc<dyn Mailer>,
+    roster: Roster,
+    sender: EmailAddress,
+    lease: jiff::SignedDuration,
+}
+
+impl JobReport {
+    /// A few readable lines saying what the run did.
+    pub fn summary(&self) -> String {
+        if self.repeated_event {
+            return format!(
+                "event {} was already handled completely: nothing to do\n",
+                self.event
+            );
+        }
+        let mut out = String::new();
+        for r in &self.rotations {
+            out.push_str(&format!(
+                "{} {}: shift {}; on duty {}, backup {}{}\n",
+                r.rotation,
+                r.week,
+                r.shift,
+                r.primary.as_deref().unwrap_or("NOBODY"),
+                r.backup.as_deref().unwrap_or("none"),
+                r.unstaffed_reason
+                    .as_deref()
+                    .map(|u| format!(" (unstaffed: {u})"))
+                    .unwrap_or_default()
+            ));
+            for m in &r.mails {
+                let outcome = match &m.outcome {
+                    MailOutcome::Sent { message_id } => format!("sent <{message_id}>"),
+                    MailOutcome::AlreadySent => "already sent before".to_owned(),
+                    MailOutcome::HeldElsewhere => "being sent by another invocation".to_owned(),
+                    MailOutcome::Failed { reason } => format!("FAILED: {reason}"),
+                    MailOutcome::DryRun => "not sent (dry run)".to_owned(),
+                };
+                out.push_str(&format!(
+                    "  mail to {:<9} {:<32} {outcome}\n",
+                    m.role.as_str(),
+                    m.to
+                ));
+            }
+        }
+        out
+    }
+}
+
+impl<S> HandoffJob<S>
+where
+    S: ShiftLedger + HandoffOutbox + RosterMirror + AuditLog + IdempotencyStore,
+{
+    pub fn new(
+        store: S,
+        mailer: Arc<dyn Mailer>,
+        roster: Roster,
+        sender: EmailAddress,
+        lease_seconds: u32,
+    ) -> Self {
+        Self {
+            store,
+            mailer,
+            roster,
+            sender,
+            lease: jiff::SignedDuration::from_secs(i64::from(lease_seconds)),
+        }
+    }
+
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    /// Runs the handoff of every rotation in the roster for the week coming after `trigger.time`.
+    pub async fn run(&self, trigger: &Trigger) -> Result<JobReport, JobError> {
+        let scope = "rotation-event";
+        if !trigger.dry_run {
+            if let Begin::Done(previous) = self
+                .store
+                .begin(scope, &trigger.event_id, jiff::Timestamp::now())
+                .await?
+            {
+                info!(event = %trigger.event_id, "event already handled; nothing to do");
+                return Ok(JobReport {
+                    event: trigger.event_id.clone(),
+                    rotations: Vec::new(),
+                    repeated_event: true,
+                    previous_outcome: serde_json::from_str(&previous).ok(),
+                });
+            }
+            let audit = AuditEntry::new(
+                jiff::Timestamp::now(),
+                ACTOR,
+                "roster.mirror",
+                "roster",
+                "the reviewed roster file differs from the table's copy",
+                &trigger.event_id,
+            );
+            self.store.mirror_roster(&self.roster, &audit).await?;
+        }
+
+        let mut rotations = Vec::new();
+        let mut failed = 0;
+        for name in self.roster.rotation_names() {
+            let report = self.hand_off(name.as_str(), trigger).await?;
+            failed += report
+                .mails
+                .iter()
+                .filter(|m| matches!(m.outcome, MailOutcome::Failed { .. }))
+                .count();
+            rotations.push(report);
+        }
+        let report = JobReport {
+            event: trigger.event_id.clone(),
+            rotations,
+            repeated_event: false,
+            previous_outcome: None,
+        };
+        if failed > 0 {
+            return Err(JobError::MailsPending { failed });
+        }
+        if !trigger.dry_run {
+            let text = serde_json::to_string(&report).unwrap_or_default();
+            self.store
+                .complete(scope, &trigger.event_id, &text, jiff::Timestamp::now())
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn hand_off(
+        &self,
+        rotation: &str,
+        trigger: &Trigger,
+    ) -> Result<RotationReport, JobError> {
+        let shifts = self.store.shifts(rotation).await?;
+        let overrides = self
+            .store
+            .overrides(rotation)
+            .await?
+            .iter()
+            .map(override_from_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        let week = self.coming_week(rotation, trigger.time, &shifts, &overrides)?;
+        let existing = shifts.iter().find(|s| s.week == week.to_string()).cloned();
+
+        let (shift, state) = match existing {
+            Some(shift) => (shift, "existing"),
+            None => {
+                let planned = self.plan_week(rotation, week, &shifts, &overrides)?;
+                let record = ShiftRecord::from_plan(
+                    rotation,
+                    &planned,
+                    jiff::Timestamp::now(),
+                    &trigger.event_id,
+                );
+                if trigger.dry_run {
+                    (record, "dry-run")
+                } else {
+                    let audit = AuditEntry::new(
+                        record.committed_at,
+                        ACTOR,
+                        "shift.commit",
+                        format!("rotation/{rotation}/{}", record.week),
+                        commit_reason(&record),
+                        &trigger.event_id,
+                    )
+                    .with_details(serde_json::json!({
+                        "primary": record.primary, "backup": record.backup, "relaxed": record.relaxed,
+                    }));
+                    match self.store.commit_shift(&record, &audit).await? {
+                        Commit::Created => {
+                            info!(rotation, week = %record.week, primary = ?record.primary, "shift committed");
+                            (record, "created")
+                        }
+                        Commit::Existing(stored) => (*stored, "existing"),
+                    }
+                }
+            }
+        };
+
+        let outgoing = previous_primary(&shifts, &shift.week);
+        let mails = self.handoff_mails(&shift, outgoing.as_deref());
+        let mut reports = Vec::new();
+        for (key, mail) in mails {
+            let outcome = if trigger.dry_run {
+                MailOutcome::DryRun
+            } else {
+                self.deliver(&key, &mail, &trigger.event_id).await?
+            };
+            reports.push(MailReport {
+                role: key.role,
+                to: key.address.to_string(),
+                outcome,
+            });
+        }
+        Ok(RotationReport {
+            rotation: rotation.to_owned(),
+            week: shift.week.clone(),
+            primary: shift.primary.clone(),
+            backup: shift.backup.clone(),
+            shift: state,
+            unstaffed_reason: shift.unstaffed_reason.clone(),
+            mails: reports,
+        })
+    }
+
+    /// The first shift that starts later than a day before the trigger: a Friday run hands off the next
+    /// week, a run early on the first day of a shift hands off the shift that is starting.
+    fn coming_week(
+        &self,
+        rotation: &str,
+        at: jiff::Timestamp,
+        shifts: &[ShiftRecord],
+        overrides: &[Override],
+    ) -> Result<IsoWeek, JobError> {
+        let today = at.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let current = IsoWeek::containing(today);
+        let threshold = at - jiff::SignedDuration::from_hours(24);
+        let candidates = [current.previous(), Some(current), current.next()];
+        for candidate in candidates.into_iter().flatten() {
+            let start = match shifts.iter().find(|s| s.week == candidate.to_string()) {
+                Some(stored) => stored.start_utc,
+                None => {
+                    self.plan_week(rotation, candidate, shifts, overrides)?
+                        .start_utc
+                }
+            };
+            if start > threshold {
+                return Ok(candidate);
+            }
+        }
+        current
+            .next()
+            .and_then(IsoWeek::next)
+            .ok_or_else(|| JobError::OutOfCalendar {
+                rotation: rotation.to_owned(),
+            })
+    }
+
+    fn plan_week(
+        &self,
+        rotation: &str,
+        week: IsoWeek,
+        shifts: &[ShiftRecord],
+        overrides: &[Override],
+    ) -> Result<PlannedWeek, JobError> {
+        let history = History {
+            served: shifts
+                .iter()
+                .filter(|s| s.week.parse::<IsoWeek>().is_ok_and(|w| w < week))
+                .map(ShiftRecord::served)
+                .collect::<Result<_, _>>()?,
+        };
+        // The planner takes only the overrides from the planned week on.
+        let overrides: Vec<Override> = overrides
+            .iter()
+            .filter(|o| o.week >= week)
+            .cloned()
+            .collect();
+        let plan_error = |source| JobError::Plan {
+            rotation: rotation.to_owned(),
+            source,
+        };
+        let planned = plan::plan(
+            &self.roster,
+            rotation,
+            &history,
+            &overrides,
+            week.monday(),
+            1,
+        )
+        .map_err(plan_error)?;
+        planned
+            .weeks
+            .into_iter()
+            .next()
+            .ok_or_else(|| JobError::OutOfCalendar {
+                rotation: rotation.to_owned(),
+            })
+    }
+
+    async fn deliver(
+        &self,
+        key: &MailKey,
+        mail: &OutgoingMail,
+        cause: &str,
+    ) -> Result<MailOutcome, JobError> {
+        let now = jiff::Timestamp::now();
+        let attempt = match self.store.claim_mail(key, now, now + self.lease).await? {
+            Claim::Claimed { attempt } => attempt,
+            Claim::AlreadySent => return Ok(MailOutcome::AlreadySent),
+            Claim::HeldElsewhere => return Ok(MailOutcome::HeldElsewhere),
+        };
+        let message_id = key.message_id(attempt);
+        let raw = mail.to_mime(&message_id, now);
+        match self.mailer.send(mail, raw).await {
+            Ok(sent) => {
+                let audit = AuditEntry::new(
+                    jiff::Timestamp::now(),
+                    ACTOR,
+                    "mail.send",
+                    key.subject(),
+                    format!(
+                        "handoff of {} {}: {}",
+                        key.rotation,
+                        key.week,
+                        key.role.reason()
+                    ),
+                    cause,
+                )
+                .with_details(serde_json::json!({
+                    "message_id": message_id, "provider_message_id": sent.provider_message_id,
+                    "subject": mail.subject, "attempt": attempt,
+                }));
+                self.store
+                    .mail_sent(key, &message_id, jiff::Timestamp::now(), &audit)
+                    .await?;
+                info!(to = %key.address, role = key.role.as_str(), week = %key.week, "handoff mail sent");
+                Ok(MailOutcome::Sent { message_id })
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                warn!(to = %key.address, role = key.role.as_str(), error = %reason, "handoff mail failed");
+                self.store
+                    .mail_failed(key, &reason, jiff::Timestamp::now())
+                    .await?;
+                if let MailError::Rejected { .. } = error {
+                    warn!(
+                        "the mail service rejected the message; check the sender identity and recipients"
+                    );
+                }
+                Ok(MailOutcome::Failed { reason })
+            }
+        }
+    }
+
+    /// The mails of a committed shift, one per address (an address in several roles gets the first).
+    fn handoff_mails(
+        &self,
+        shift: &ShiftRecord,
+        outgoing: Option<&str>,
+    ) -> Vec<(MailKey, OutgoingMail)> {
+        let person = |id: Option<&str>| {
+            id.and_then(|id| PersonId::parse(id).ok())
+                .and_then(|id| self.roster.person(&id))
+        };
+        let incoming = person(shift.primary.as_deref());
+        let backup = person(shift.backup.as_deref());
+        let outgoing = person(outgoing).filter(|p| Some(p.id.as_str()) != shift.primary.as_deref());
+        let notify = self
+            .roster
+            .rotation(&shift.rotation)
+            .map(|r| r.notify.clone())
+            .unwrap_or_default();
+
+        let mut recipients: BTreeMap<EmailAddress, (MailRole, Option<&Person>)> = BTreeMap::new();
+        let mut add = |role, address: &EmailAddress, who| {
+            recipients.entry(address.clone()).or_insert((role, who));
+        };
+        if shift.primary.is_none() {
+            for address in &notify {
+                add(MailRole::Alert, address, None);
+            }
+        } else {
+            if let Some(p) = incoming {
+                add(MailRole::Incoming, &p.email, Some(p));
+            }
+            if let Some(p) = backup {
+                add(MailRole::Backup, &p.email, Some(p));
+            }
+            if let Some(p) = outgoing {
+                add(MailRole::Outgoing, &p.email, Some(p));
+            }
+            for address in &notify {
+                add(MailRole::Notify, address, None);
+            }
+        }
+        let brief = super::handoff_mail::HandoffBrief {
+            shift,
+            incoming,
+            backup,
+            outgoing,
+        };
+        let mut mails: Vec<_> = recipients
+            .into_iter()
+            .map(|(address, (role, who))| {
+                let key = MailKey {
+                    rotation: shift.rotation.clone(),
+                    week: shift.week.clone(),
+                    role,
+                    address: address.clone(),
+                };
+                let to = match who {
+                    Some(p) => Mailbox::new(p.name.clone(), address),
+                    None => Mailbox::bare(address),
+                };
+                let mail =
+                    brief.compose(Mailbox::new("Clinic", self.sender.clone()), to, role, who);
+                (key, mail)
+            })
+            .collect();
+        mails.sort_by(|a, b| (a.0.role, &a.0.address).cmp(&(b.0.role, &b.0.address)));
+        mails
+    }
+}
+
+fn override_from_record(record: &OverrideRecord) -> Result<Override, StoreError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        StoreError::malformed(
+            format!("override {}/{}", record.rotation, record.week),
+            e.to_string(),
+        )
+    };
+    Ok(Override {
+        week: record.week.parse().map_err(|e| bad(&e))?,
+        person: PersonId::parse(&record.person).map_err(|e| bad(&e))?,
+        reason: record.reason.clone(),
+    })
+}
+
+/// The primary of the shift just before `week`, if that shift is the immediately preceding week.
+fn previous_primary(shifts: &[ShiftRecord], week: &str) -> Option<String> {
+    let week: IsoWeek = week.parse().ok()?;
+    let previous = week.previous()?.to_string();
+    shifts
+        .iter()
+        .find(|s| s.week == previous)
+        .and_then(|s| s.primary.clone())
+}
+
+fn commit_reason(record: &ShiftRecord) -> String {
+    match (
+        &record.primary,
+        &record.unstaffed_reason,
+        &record.overridden,
+    ) {
+        (_, _, Some(reason)) => format!("override: {reason}"),
+        (Some(primary), _, _) if record.relaxed.is_empty() => {
+            format!("{primary} planned under the rotation's rules")
+        }
+        (Some(primary), _, _) => {
+            format!(
+                "{primary} planned; relaxed: {} (nobody else could serve)",
+                record.relaxed.join(", ")
+            )
+        }
+        (None, Some(reason), _) => format!("unstaffed: {reason}"),
+        (None, None, _) => "unstaffed".to_owned(),
+    }
+}
+
+/// A digest of everything the roster says, to tell whether the table's copy is current.
+pub fn roster_fingerprint(roster: &Roster) -> String {
+    use sha2::Digest as _;
+    let rules: Vec<_> = roster
+        .rotation_names()
+        .filter_map(|n| roster.rotation(n.as_str()))
+        .collect();
+    let text = serde_json::json!({
+        "rotations": rules,
+        "people": roster.people(),
+        "company_holidays": roster.company_holidays(),
+    })
+    .to_string();
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}

@@ -1,0 +1,620 @@
+//! The DynamoDB adapter behind every port: items are written with `serde_dynamo`, keyed as
+//! [`super::keys`] documents, and every change that is an action on the world is written in one
+//! transaction with its audit entry.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::pages::{Page, RetryPolicy, collect_pages, write_in_batches};
+use super::{StoreError, TableName, keys, table};
+use crate::audit::{AuditEntry, AuditLog};
+use crate::idempotency::{Begin, IdempotencyStore, RETENTION};
+use crate::rotation::handoff::{
+    Claim, Commit, HandoffOutbox, MailKey, OverrideRecord, RosterMirror, ShiftLedger, ShiftRecord,
+};
+use crate::rotation::roster::Roster;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The table, reached through one SDK client built once per process.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: aws_sdk_dynamodb::Client,
+    table: TableName,
+}
+
+/// Query pages followed before giving up; a partition here holds at most a few thousand items.
+const MAX_PAGES: usize = 1000;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+impl DynamoStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: TableName) -> Self {
+        Self { client, table }
+    }
+
+    pub fn table(&self) -> &TableName {
+        &self.table
+    }
+
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
+        &self.client
+    }
+
+    /// An item from a record plus its keys.
+    fn item<T: Serialize>(
+        record: &T,
+        pk: String,
+        sk: String,
+        gsi1: Option<(String, String)>,
+    ) -> Result<Item, StoreError> {
+        let mut item: Item =
+            serde_dynamo::to_item(record).map_err(|e| StoreError::malformed(&pk, e))?;
+        item.insert(table::PK.into(), s(pk));
+        item.insert(table::SK.into(), s(sk));
+        if let Some((gpk, gsk)) = gsi1 {
+            item.insert(table::GSI1_PK.into(), s(gpk));
+            item.insert(table::GSI1_SK.into(), s(gsk));
+        }
+        Ok(item)
+    }
+
+    fn record<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+        let key = format!(
+            "{}/{}",
+            item.get(table::PK)
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                .unwrap_or("?"),
+            item.get(table::SK)
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                .unwrap_or("?"),
+        );
+        serde_dynamo::from_item(item).map_err(|e| StoreError::malformed(key, e))
+    }
+
+    fn key(pk: &str, sk: &str) -> Item {
+        HashMap::from([(table::PK.to_owned(), s(pk)), (table::SK.to_owned(), s(sk))])
+    }
+
+    pub async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::dynamo("GetItem", e))?;
+        Ok(output.item)
+    }
+
+    /// Every item of partition `pk` whose sort key starts with `prefix` (all of them for an empty
+    /// prefix), in sort-key order.
+    pub async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        collect_pages(MAX_PAGES, |start| {
+            let mut request = self
+                .client
+                .query()
+                .table_name(self.table.as_str())
+                .expression_attribute_names("#pk", table::PK)
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start);
+            request = if prefix.is_empty() {
+                request.key_condition_expression("#pk = :pk")
+            } else {
+                request
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", table::SK)
+                    .expression_attribute_values(":prefix", s(prefix))
+            };
+            async move {
+                let output = request
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::dynamo("Query", e))?;
+                Ok(Page {
+                    items: output.items.unwrap_or_default(),
+                    next: output.last_evaluated_key,
+                })
+            }
+        })
+        .await
+    }
+
+    /// Every item of the GSI1 partition `pk`, in GSI1SK order.
+    pub async fn query_index(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
+        collect_pages(MAX_PAGES, |start| {
+            let request = self
+                .client
+                .query()
+                .table_name(self.table.as_str())
+                .index_name(table::GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", table::GSI1_PK)
+                .expression_attribute_values(":pk", s(pk))
+                .set_exclusive_start_key(start);
+            async move {
+                let output = request
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::dynamo("Query", e))?;
+                Ok(Page {
+                    items: output.items.unwrap_or_default(),
+                    next: output.last_evaluated_key,
+                })
+            }
+        })
+        .await
+    }
+
+    fn audit_item(entry: &AuditEntry) -> Result<Item, StoreError> {
+        let at = entry.at.to_string();
+        Self::item(
+            entry,
+            keys::audit_day(entry.day()),
+            format!("{at}#{}", entry.id),
+            Some((keys::audit_subject(&entry.subject), at)),
+        )
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.as_str())
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .build()
+            .map_err(|e| StoreError::dynamo("TransactWriteItems", e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Writes `items` atomically; `Ok(false)` when a condition refused the transaction.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                let refused = err.as_service_error().is_some_and(|e| {
+                    e.is_transaction_canceled_exception()
+                        && format!("{e:?}").contains("ConditionalCheckFailed")
+                });
+                if refused {
+                    Ok(false)
+                } else {
+                    Err(StoreError::dynamo("TransactWriteItems", err))
+                }
+            }
+        }
+    }
+
+    /// Puts many items without conditions, in batches, retrying unprocessed ones.
+    pub async fn put_all(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let requests: Vec<WriteRequest> = items
+            .into_iter()
+            .map(|item| {
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+                    .map_err(|e| StoreError::dynamo("BatchWriteItem", e))
+            })
+            .collect::<Result<_, _>>()?;
+        write_in_batches(requests, RetryPolicy::default(), |chunk| {
+            let request = self
+                .client
+                .batch_write_item()
+                .request_items(self.table.as_str(), chunk);
+            let table = self.table.as_str().to_owned();
+            async move {
+                let output = request
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::dynamo("BatchWriteItem", e))?;
+                Ok(output
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(&table))
+                    .unwrap_or_default())
+            }
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AuditLog for DynamoStore {
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(self.table.as_str())
+            .set_item(Some(Self::audit_item(entry)?))
+            .send()
+            .await
+            .map_err(|e| StoreError::dynamo("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut entries = Vec::new();
+        let mut day = from;
+        while day <= to && entries.len() < limit {
+            for item in self.query_prefix(&keys::audit_day(day), "").await? {
+                entries.push(Self::record(item)?);
+            }
+            day = match day.tomorrow() {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+        }
+        entries.truncate(limit);
+        Ok(entries)
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoStore {
+    async fn begin(
+        &self,
+        scope: &str,
+        key: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Begin, StoreError> {
+        let pk = keys::idempotency(scope, key);
+        if let Some(item) = self.get(&pk, keys::IDEMPOTENCY).await? {
+            let state = item.get("state").and_then(|v| v.as_s().ok());
+            if state.is_some_and(|s| s == "done") {
+                let outcome = item
+                    .get("outcome")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default();
+                return Ok(Begin::Done(outcome));
+            }
+            return Ok(Begin::Fresh);
+        }
+        let mut item = Self::key(&pk, keys::IDEMPOTENCY);
+        item.insert("state".into(), s("started"));
+        item.insert("started_at".into(), s(now.to_string()));
+        item.insert(
+            table::TTL_ATTRIBUTE.into(),
+            n((now + RETENTION).as_second()),
+        );
+        // A concurrent begin may win: both go ahead, since every handler is idempotent by its own writes.
+        let _ = self
+            .client
+            .put_item()
+            .table_name(self.table.as_str())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", table::PK)
+            .send()
+            .await;
+        Ok(Begin::Fresh)
+    }
+
+    async fn complete(
+        &self,
+        scope: &str,
+        key: &str,
+        outcome: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut item = Self::key(&keys::idempotency(scope, key), keys::IDEMPOTENCY);
+        item.insert("state".into(), s("done"));
+        item.insert("outcome".into(), s(outcome));
+        item.insert("completed_at".into(), s(now.to_string()));
+        item.insert(
+            table::TTL_ATTRIBUTE.into(),
+            n((now + RETENTION).as_second()),
+        );
+        self.client
+            .put_item()
+            .table_name(self.table.as_str())
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| StoreError::dynamo("PutItem", e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ShiftLedger for DynamoStore {
+    async fn shifts(&self, rotation: &str) -> Result<Vec<ShiftRecord>, StoreError> {
+        self.query_prefix(&keys::rotation(rotation), keys::SHIFT_PREFIX)
+            .await?
+            .into_iter()
+            .map(Self::record)
+            .collect()
+    }
+
+    async fn overrides(&self, rotation: &str) -> Result<Vec<OverrideRecord>, StoreError> {
+        self.query_prefix(&keys::rotation(rotation), keys::OVERRIDE_PREFIX)
+            .await?
+            .into_iter()
+            .map(Self::record)
+            .collect()
+    }
+
+    async fn commit_shift(
+        &self,
+        shift: &ShiftRecord,
+        audit: &AuditEntry,
+    ) -> Result<Commit, StoreError> {
+        let pk = keys::rotation(&shift.rotation);
+        let sk = keys::shift(&shift.week);
+        let gsi = shift.primary.as_ref().map(|p| {
+            (
+                keys::person(p),
+                format!("{}{}", keys::SHIFT_PREFIX, shift.start_utc),
+            )
+        });
+        let item = Self::item(shift, pk.clone(), sk.clone(), gsi)?;
+        let written = self
+            .transact(vec![
+                self.put(item, Some("attribute_not_exists(PK)"))?,
+                self.put(Self::audit_item(audit)?, None)?,
+            ])
+            .await?;
+        if written {
+            return Ok(Commit::Created);
+        }
+        let stored = self.get(&pk, &sk).await?.ok_or_else(|| {
+            StoreError::malformed(format!("{pk}/{sk}"), "refused as existing, then not found")
+        })?;
+        Ok(Commit::Existing(Box::new(Self::record(stored)?)))
+    }
+
+    async fn put_override(
+        &self,
+        record: &OverrideRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let item = Self::item(
+            record,
+            keys::rotation(&record.rotation),
+            keys::override_of(&record.week),
+            None,
+        )?;
+        self.transact(vec![
+            self.put(item, None)?,
+            self.put(Self::audit_item(audit)?, None)?,
+        ])
+        .await?;
+        Ok(())
+    }
+}
+
+impl DynamoStore {
+    fn mail_key(key: &MailKey) -> Item {
+        Self::key(
+            &keys::rotation(&key.rotation),
+            &keys::handoff_mail(&key.week, key.role.as_str(), key.address.as_str()),
+        )
+    }
+}
+
+#[async_trait]
+impl HandoffOutbox for DynamoStore {
+    async fn claim_mail(
+        &self,
+        key: &MailKey,
+        now: jiff::Timestamp,
+        lease_until: jiff::Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::mail_key(key)))
+            .update_expression(
+                "SET #state = :sending, lease_until = :lease, attempts = if_not_exists(attempts, :zero) + :one, \
+                 rotation = :rotation, week = :week, #role = :role, address = :address",
+            )
+            .condition_expression(
+                "attribute_not_exists(#pk) OR #state = :failed OR (#state = :sending AND lease_until < :now)",
+            )
+            .expression_attribute_names("#pk", table::PK)
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":failed", s("failed"))
+            .expression_attribute_values(":lease", n(lease_until.as_second()))
+            .expression_attribute_values(":now", n(now.as_second()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":rotation", s(&key.rotation))
+            .expression_attribute_values(":week", s(&key.week))
+            .expression_attribute_values(":role", s(key.role.as_str()))
+            .expression_attribute_values(":address", s(key.address.as_str()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let attempt = output
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get("attempts"))
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1);
+                Ok(Claim::Claimed { attempt })
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                let pk = keys::rotation(&key.rotation);
+                let sk = keys::handoff_mail(&key.week, key.role.as_str(), key.address.as_str());
+                let state = self
+                    .get(&pk, &sk)
+                    .await?
+                    .and_then(|item| item.get("state").cloned());
+                match state
+                    .as_ref()
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                {
+                    Some("sent") => Ok(Claim::AlreadySent),
+                    _ => Ok(Claim::HeldElsewhere),
+                }
+            }
+            Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
+        }
+    }
+
+    async fn mail_sent(
+        &self,
+        key: &MailKey,
+        message_id: &str,
+        now: jiff::Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let update = Update::builder()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::mail_key(key)))
+            .update_expression("SET #state = :sent, message_id = :id, sent_at = :at REMOVE lease_until, last_error")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":id", s(message_id))
+            .expression_attribute_values(":at", s(now.to_string()))
+            .build()
+            .map_err(|e| StoreError::dynamo("TransactWriteItems", e))?;
+        self.transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.put(Self::audit_item(audit)?, None)?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn mail_failed(
+        &self,
+        key: &MailKey,
+        error: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::mail_key(key)))
+            .update_expression(
+                "SET #state = :failed, last_error = :error, failed_at = :at REMOVE lease_until",
+            )
+            .condition_expression("#state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":failed", s("failed"))
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":error", s(error))
+            .expression_attribute_values(":at", s(now.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Our lease ran out and another invocation claimed the mail: it is theirs to record now.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
+        }
+    }
+}
+
+#[async_trait]
+impl RosterMirror for DynamoStore {
+    async fn mirror_roster(&self, roster: &Roster, audit: &AuditEntry) -> Result<bool, StoreError> {
+        let fingerprint = crate::rotation::handoff::roster_fingerprint(roster);
+        let current = self.get(keys::ROSTER, keys::META).await?;
+        let unchanged = current
+            .as_ref()
+            .and_then(|item| item.get("fingerprint"))
+            .and_then(|v| v.as_s().ok())
+            .is_some_and(|f| *f == fingerprint);
+        if unchanged {
+            return Ok(false);
+        }
+
+        let mut items = Vec::new();
+        let listed: std::collections::BTreeSet<String> =
+            roster.people().iter().map(|p| p.id.to_string()).collect();
+        for person in roster.people() {
+            let id = person.id.to_string();
+            let mut item = Self::item(
+                person,
+                keys::person(&id),
+                keys::PROFILE.into(),
+                Some((keys::PEOPLE.into(), id)),
+            )?;
+            item.insert("active".into(), AttributeValue::Bool(true));
+            items.push(item);
+        }
+        // People who left the roster stay in the table (their shifts name them) but are marked inactive.
+        for mut item in self.query_index(keys::PEOPLE).await? {
+            let id = item
+                .get(table::GSI1_SK)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if !listed.contains(&id) {
+                item.insert("active".into(), AttributeValue::Bool(false));
+                items.push(item);
+            }
+        }
+        for name in roster.rotation_names() {
+            if let Some(rules) = roster.rotation(name.as_str()) {
+                items.push(Self::item(
+                    rules,
+                    keys::rotation(name.as_str()),
+                    keys::META.into(),
+                    None,
+                )?);
+            }
+        }
+        self.put_all(items).await?;
+
+        let mut meta = Self::key(keys::ROSTER, keys::META);
+        meta.insert("fingerprint".into(), s(&fingerprint));
+        meta.insert("loaded_at".into(), s(audit.at.to_string()));
+        meta.insert("people".into(), n(roster.people().len()));
+        let audit = audit.clone().with_details(serde_json::json!({
+            "fingerprint": fingerprint, "people": roster.people().len(),
+        }));
+        self.transact(vec![
+            self.put(meta, None)?,
+            self.put(Self::audit_item(&audit)?, None)?,
+        ])
+        .await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,161 @@
+//! What Clinic's black-box tests share: the local AWS stack (moto server on loopback, started once per
+//! test binary and stopped with it), a fresh table per test, and readers for what moto received.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+use clinic::store::{DynamoStore, TableName};
+
+/// The repository's root (this crate lives in `tests/`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Stack {
+    url: String,
+    // Held so the server lives as long as the test binary; it also exits with its parent.
+    _child: Mutex<Child>,
+}
+
+static STACK: OnceLock<Stack> = OnceLock::new();
+
+fn stack_python() -> PathBuf {
+    std::env::var_os("CLINIC_STACK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv/bin/python"))
+}
+
+fn start_stack() -> Stack {
+    let python = stack_python();
+    assert!(
+        python.exists(),
+        "the local stack needs {} with moto installed: run `make test` (it creates the venv)",
+        python.display()
+    );
+    let mut child = Command::new(&python)
+        .arg(repo_root().join("tests/stack/moto_stack.py"))
+        .arg("--exit-with-parent")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start moto server with {}: {e}", python.display()));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("moto server printed nothing");
+    let url = line
+        .trim()
+        .strip_prefix("ready ")
+        .unwrap_or_else(|| panic!("moto server did not start: {line:?}"))
+        .to_owned();
+    Stack {
+        url,
+        _child: Mutex::new(child),
+    }
+}
+
+/// The local stack's endpoint URL, starting it on first use.
+pub fn endpoint() -> &'static str {
+    &STACK.get_or_init(start_stack).url
+}
+
+/// A unique name for this test's table, so tests never see each other's items.
+pub fn unique_table(prefix: &str) -> TableName {
+    let suffix = uuid_like();
+    TableName::parse(&format!("{prefix}-{suffix}")).expect("valid table name")
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{}-{n}-{nanos}", std::process::id())
+}
+
+/// SDK configuration pointed at the local stack with test credentials.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    let credentials =
+        aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "clinic-tests");
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+/// A fresh table created from Clinic's own definition.
+pub async fn fresh_store(prefix: &str) -> DynamoStore {
+    let sdk = sdk_config().await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = unique_table(prefix);
+    clinic::store::table::create(&client, &table)
+        .await
+        .expect("create table");
+    DynamoStore::new(client, table)
+}
+
+/// Registers a sender with SES v2 on the local stack.
+pub async fn verified_sender(address: &str) -> aws_sdk_sesv2::Client {
+    let client = aws_sdk_sesv2::Client::new(&sdk_config().await);
+    let result = client
+        .create_email_identity()
+        .email_identity(address)
+        .send()
+        .await;
+    if let Err(e) = result {
+        assert!(
+            e.as_service_error()
+                .is_some_and(|e| e.is_already_exists_exception()),
+            "create identity: {e:?}"
+        );
+    }
+    client
+}
+
+/// A message as moto's SES recorded it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub source: String,
+    pub destinations: Vec<String>,
+    pub raw: String,
+}
+
+/// Every raw message the local SES has accepted so far (all tests of this binary share the server, so
+/// callers filter by a recipient or subject of their own).
+pub async fn received_mail() -> Vec<ReceivedMail> {
+    let url = format!("{}/moto-api/data.json", endpoint());
+    let data: serde_json::Value = reqwest::get(&url)
+        .await
+        .expect("moto data")
+        .json()
+        .await
+        .expect("moto data is JSON");
+    data["ses"]["RawMessage"]
+        .as_array()
+        .map(|messages| {
+            messages
+                .iter()
+                .map(|m| ReceivedMail {
+                    source: m["source"].as_str().unwrap_or_default().to_owned(),
+                    destinations: m["destinations"]
+                        .as_array()
+                        .map(|d| {
+                            d.iter()
+                                .filter_map(|v| v.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    raw: m["raw_data"].as_str().unwrap_or_default().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,523 @@
+//! The weekly rotation job against the local stack: DynamoDB and SES v2 served by moto.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use clinic::audit::AuditLog;
+use clinic::idempotency::IdempotencyStore;
+use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail, SesMailer};
+use clinic::rotation::handoff::{HandoffJob, JobError, MailOutcome, OverrideRecord, ShiftLedger};
+use clinic::rotation::roster::Roster;
+use clinic::store::DynamoStore;
+use clinic::trigger::Trigger;
+use clinic_tests::{fresh_store, received_mail, verified_sender};
+
+const SENDER: &str = "clinic@rotation-tests.example.org";
+
+/// A small fair rotation whose addresses are unique to one test (`domain`), so tests sharing the
+/// local SES can tell their mails apart.
+fn roster(domain: &str) -> Roster {
+    let person = |id: &str, team: &str, tz: &str, country: &str, previous: u32| {
+        format!(
+            "[[people]]\nid = \"{id}\"\nname = \"{id} Person\"\nemail = \"{id}@{domain}\"\nteam = \"{team}\"\n\
+             timezone = \"{tz}\"\nholidays = \"{country}\"\nrole = \"engineer\"\nrotations = [\"ops\"]\n\
+             previous_duties = {previous}\nabsences = []\n\n"
+        )
+    };
+    let mut text = format!(
+        "[rotations.ops]\nstyle = \"fair\"\nmin_working_days = 3\navoid_same_person = true\navoid_same_team = true\n\
+         first_duty_backup = true\nbackup_max_offset_hours = 3\nnotify = [\"team@{domain}\"]\n\n"
+    );
+    text.push_str(&person("alice", "red", "Europe/Berlin", "DE", 4));
+    text.push_str(&person("bruno", "blue", "Europe/Rome", "IT", 2));
+    text.push_str(&person("carla", "green", "Europe/Madrid", "ES", 0));
+    text.push_str(&person("dmitri", "red", "Europe/Warsaw", "PL", 5));
+    Roster::parse(&text).expect("test roster is valid")
+}
+
+/// A roster in which nobody can serve in January 2027 (everyone is away).
+fn roster_everyone_away(domain: &str) -> Roster {
+    let text = format!(
+        "[rotations.ops]\nstyle = \"fair\"\nmin_working_days = 3\nnotify = [\"team@{domain}\"]\n\n\
+         [[people]]\nid = \"solo\"\nname = \"Solo Person\"\nemail = \"solo@{domain}\"\nteam = \"red\"\n\
+         timezone = \"Europe/Berlin\"\nholidays = \"DE\"\nrole = \"engineer\"\nrotations = [\"ops\"]\n\
+         previous_duties = 3\nabsences = [{{ from = \"2026-12-20\", to = \"2027-01-31\" }}]\n"
+    );
+    Roster::parse(&text).expect("test roster is valid")
+}
+
+fn trigger(id: &str, time: &str) -> Trigger {
+    Trigger {
+        event_id: id.to_owned(),
+        time: time.parse().unwrap(),
+        dry_run: false,
+    }
+}
+
+async fn job(store: DynamoStore, roster: Roster) -> HandoffJob<DynamoStore> {
+    let ses = verified_sender(SENDER).await;
+    job_with(store, roster, Arc::new(SesMailer::new(ses)))
+}
+
+fn job_with(
+    store: DynamoStore,
+    roster: Roster,
+    mailer: Arc<dyn Mailer>,
+) -> HandoffJob<DynamoStore> {
+    HandoffJob::new(
+        store,
+        mailer,
+        roster,
+        EmailAddress::parse(SENDER).unwrap(),
+        60,
+    )
+}
+
+/// How many mails the local SES accepted for each address of `domain`.
+async fn mails_to(domain: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for mail in received_mail().await {
+        let mut seen: Vec<_> = mail
+            .destinations
+            .iter()
+            .filter(|d| d.ends_with(&format!("@{domain}")))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        for address in seen {
+            *counts.entry(address.clone()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+#[tokio::test]
+async fn the_weekly_job_commits_the_coming_week_and_mails_each_person_once() {
+    let domain = "first.example.org";
+    let store = fresh_store("rotation-first").await;
+    let job = job(store.clone(), roster(domain)).await;
+
+    // Friday 2027-01-01 09:00 UTC: the coming week is 2027-W01 (Monday 2027-01-04).
+    let report = job
+        .run(&trigger("evt-1", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    let ops = &report.rotations[0];
+    assert_eq!(ops.week, "2027-W01");
+    assert_eq!(ops.shift, "created");
+    let primary = ops.primary.clone().expect("someone is on duty");
+
+    let shifts = store.shifts("ops").await.unwrap();
+    assert_eq!(shifts.len(), 1);
+    assert_eq!(shifts[0].primary.as_deref(), Some(primary.as_str()));
+    assert_eq!(shifts[0].cause, "evt-1");
+
+    let mails = mails_to(domain).await;
+    assert_eq!(
+        mails.get(&format!("{primary}@{domain}")),
+        Some(&1),
+        "{mails:?}"
+    );
+    assert_eq!(mails.get(&format!("team@{domain}")), Some(&1), "{mails:?}");
+    assert!(mails.values().all(|&n| n == 1), "{mails:?}");
+
+    // The mail says the window in UTC and in the person's own zone, dates as YYYY-MM-DD.
+    let raw = received_mail()
+        .await
+        .into_iter()
+        .find(|m| m.destinations.contains(&format!("{primary}@{domain}")))
+        .unwrap()
+        .raw;
+    assert!(raw.contains("2027-W01"));
+    assert!(raw.contains(" UTC"));
+    assert!(raw.contains("Content-Type: text/html"));
+    assert!(raw.contains("Content-Type: text/plain"));
+
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let audit = store
+        .list(today.yesterday().unwrap(), today.tomorrow().unwrap(), 1000)
+        .await
+        .unwrap();
+    let actions: Vec<_> = audit
+        .iter()
+        .filter(|e| e.cause == "evt-1")
+        .map(|e| e.action.as_str())
+        .collect();
+    assert!(actions.contains(&"shift.commit"), "{actions:?}");
+    assert!(actions.contains(&"roster.mirror"), "{actions:?}");
+    assert_eq!(
+        actions.iter().filter(|a| **a == "mail.send").count(),
+        mails.len()
+    );
+}
+
+#[tokio::test]
+async fn a_first_timer_gets_an_experienced_backup_who_is_mailed_too() {
+    let domain = "backup.example.org";
+    let store = fresh_store("rotation-backup").await;
+    let job = job(store.clone(), roster(domain)).await;
+    // Plan forward until carla (previous_duties = 0) serves for the first time.
+    let mut found = None;
+    for (n, day) in [
+        "2027-01-01",
+        "2027-01-08",
+        "2027-01-15",
+        "2027-01-22",
+        "2027-01-29",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let report = job
+            .run(&trigger(&format!("evt-b{n}"), &format!("{day}T09:00:00Z")))
+            .await
+            .unwrap();
+        let ops = report.rotations[0].clone();
+        if ops.primary.as_deref() == Some("carla") {
+            found = Some(ops);
+            break;
+        }
+    }
+    let week = found.expect("carla serves within five weeks");
+    let backup = week.backup.clone().expect("a first-timer has a backup");
+    assert_ne!(backup, "carla");
+    assert!(
+        week.mails
+            .iter()
+            .any(|m| m.to == format!("{backup}@{domain}"))
+    );
+}
+
+#[tokio::test]
+async fn the_same_event_delivered_again_changes_nothing() {
+    let domain = "repeat.example.org";
+    let store = fresh_store("rotation-repeat").await;
+    let job = job(store.clone(), roster(domain)).await;
+    job.run(&trigger("evt-r", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    let before = mails_to(domain).await;
+
+    let again = job
+        .run(&trigger("evt-r", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    assert!(again.repeated_event);
+    // Even a different event for the same week sends nothing new.
+    let other = job
+        .run(&trigger("evt-r2", "2027-01-01T10:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(other.rotations[0].shift, "existing");
+    assert!(
+        other.rotations[0]
+            .mails
+            .iter()
+            .all(|m| m.outcome == MailOutcome::AlreadySent)
+    );
+
+    assert_eq!(mails_to(domain).await, before);
+    assert_eq!(store.shifts("ops").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn ten_concurrent_invocations_write_one_shift_and_one_set_of_mails() {
+    let domain = "concurrent.example.org";
+    let store = fresh_store("rotation-concurrent").await;
+    let job = Arc::new(job(store.clone(), roster(domain)).await);
+    let mut tasks = Vec::new();
+    for n in 0..10 {
+        let job = job.clone();
+        tasks.push(tokio::spawn(async move {
+            job.run(&trigger(&format!("evt-c{n}"), "2027-01-01T09:00:00Z"))
+                .await
+        }));
+    }
+    let mut created = 0;
+    for task in tasks {
+        let report = task.await.unwrap().unwrap();
+        created += report
+            .rotations
+            .iter()
+            .filter(|r| r.shift == "created")
+            .count();
+    }
+    assert_eq!(created, 1, "exactly one invocation creates the shift");
+    assert_eq!(store.shifts("ops").await.unwrap().len(), 1);
+    let mails = mails_to(domain).await;
+    assert!(!mails.is_empty());
+    assert!(
+        mails.values().all(|&n| n == 1),
+        "every address gets one mail: {mails:?}"
+    );
+}
+
+/// SES in front of which one address fails until `healed`.
+struct FailingFor {
+    inner: SesMailer,
+    address: String,
+    healed: Mutex<bool>,
+    attempts: AtomicUsize,
+}
+
+#[async_trait]
+impl Mailer for FailingFor {
+    async fn send(&self, mail: &OutgoingMail, raw: Vec<u8>) -> Result<SentMail, MailError> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        let failing = mail.recipients().any(|r| r.as_str() == self.address);
+        if failing && !*self.healed.lock().unwrap() {
+            return Err(MailError::Unavailable {
+                reason: "throttled (test)".into(),
+                source: None,
+            });
+        }
+        self.inner.send(mail, raw).await
+    }
+}
+
+#[tokio::test]
+async fn a_failed_mail_is_retried_on_the_next_invocation_without_resending_the_others() {
+    let domain = "retry.example.org";
+    let store = fresh_store("rotation-retry").await;
+    let ses = verified_sender(SENDER).await;
+    let mailer = Arc::new(FailingFor {
+        inner: SesMailer::new(ses),
+        address: format!("team@{domain}"),
+        healed: Mutex::new(false),
+        attempts: AtomicUsize::new(0),
+    });
+    let job = job_with(store.clone(), roster(domain), mailer.clone());
+
+    let first = job.run(&trigger("evt-f", "2027-01-01T09:00:00Z")).await;
+    assert!(
+        matches!(first, Err(JobError::MailsPending { failed: 1 })),
+        "{first:?}"
+    );
+    assert!(first.unwrap_err().is_retryable());
+    let after_first = mails_to(domain).await;
+    assert_eq!(after_first.get(&format!("team@{domain}")), None);
+
+    *mailer.healed.lock().unwrap() = true;
+    // Lambda retries the same event: it was not recorded as done, so it runs again.
+    let second = job
+        .run(&trigger("evt-f", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    let outcomes: Vec<_> = second.rotations[0]
+        .mails
+        .iter()
+        .map(|m| (m.to.clone(), m.outcome.clone()))
+        .collect();
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, MailOutcome::Sent { .. }))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    let after_second = mails_to(domain).await;
+    assert!(after_second.values().all(|&n| n == 1), "{after_second:?}");
+    assert_eq!(after_second.get(&format!("team@{domain}")), Some(&1));
+}
+
+#[tokio::test]
+async fn a_week_nobody_can_serve_is_committed_unstaffed_and_the_notify_list_is_alerted() {
+    let domain = "unstaffed.example.org";
+    let store = fresh_store("rotation-unstaffed").await;
+    let job = job(store.clone(), roster_everyone_away(domain)).await;
+    let report = job
+        .run(&trigger("evt-u", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    let ops = &report.rotations[0];
+    assert_eq!(ops.primary, None);
+    assert!(ops.unstaffed_reason.is_some());
+    let raw = received_mail()
+        .await
+        .into_iter()
+        .find(|m| m.destinations.contains(&format!("team@{domain}")))
+        .expect("the notify list is alerted")
+        .raw;
+    assert!(raw.contains("ACTION NEEDED"));
+    assert_eq!(
+        mails_to(domain).await.len(),
+        1,
+        "only the notify list: nobody is on duty"
+    );
+}
+
+#[tokio::test]
+async fn the_next_handoff_mails_the_outgoing_person() {
+    let domain = "outgoing.example.org";
+    let store = fresh_store("rotation-outgoing").await;
+    let job = job(store.clone(), roster(domain)).await;
+    let first = job
+        .run(&trigger("evt-o1", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    let second = job
+        .run(&trigger("evt-o2", "2027-01-08T09:00:00Z"))
+        .await
+        .unwrap();
+    let outgoing = first.rotations[0].primary.clone().unwrap();
+    assert_eq!(second.rotations[0].week, "2027-W02");
+    assert_ne!(
+        second.rotations[0].primary.as_deref(),
+        Some(outgoing.as_str())
+    );
+    let roles: Vec<_> = second.rotations[0]
+        .mails
+        .iter()
+        .map(|m| (m.role, m.to.clone()))
+        .collect();
+    assert!(
+        roles.contains(&(
+            clinic::rotation::handoff::MailRole::Outgoing,
+            format!("{outgoing}@{domain}")
+        )),
+        "{roles:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_override_decides_who_serves_and_counts_as_served() {
+    let domain = "override.example.org";
+    let store = fresh_store("rotation-override").await;
+    let now = jiff::Timestamp::now();
+    let record = OverrideRecord {
+        rotation: "ops".into(),
+        week: "2027-W01".into(),
+        person: "dmitri".into(),
+        reason: "swap with alice".into(),
+        set_by: "cli:test".into(),
+        set_at: now,
+    };
+    let audit = clinic::audit::AuditEntry::new(
+        now,
+        "cli:test",
+        "override.set",
+        "rotation/ops/2027-W01",
+        "test",
+        "cli:1",
+    );
+    store.put_override(&record, &audit).await.unwrap();
+    let job = job(store.clone(), roster(domain)).await;
+    let report = job
+        .run(&trigger("evt-ov", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report.rotations[0].primary.as_deref(), Some("dmitri"));
+    let shift = store.shifts("ops").await.unwrap().remove(0);
+    assert_eq!(shift.overridden.as_deref(), Some("swap with alice"));
+}
+
+#[tokio::test]
+async fn the_idempotency_record_keeps_the_outcome_of_a_completed_event() {
+    let store = fresh_store("rotation-idem").await;
+    let now = jiff::Timestamp::now();
+    assert_eq!(
+        store.begin("s", "k", now).await.unwrap(),
+        clinic::idempotency::Begin::Fresh
+    );
+    store
+        .complete("s", "k", "{\"ok\":true}", now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.begin("s", "k", now).await.unwrap(),
+        clinic::idempotency::Begin::Done("{\"ok\":true}".into())
+    );
+}
+
+#[tokio::test]
+async fn the_handler_accepts_the_sample_event_and_refuses_anything_else() {
+    let domain = "handler.example.org";
+    let store = fresh_store("rotation-handler").await;
+    let function = clinic::rotation::function::RotationFunction::from_job(
+        job(store.clone(), roster(domain)).await,
+    );
+    let sample = std::fs::read_to_string(
+        clinic_tests::repo_root().join("events/rotation-weekly-scheduled-event.json"),
+    )
+    .unwrap();
+    let report = function
+        .handle(serde_json::from_str(&sample).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.rotations[0].week, "2027-W01");
+
+    let refused = function
+        .handle(serde_json::json!({"Records": []}))
+        .await
+        .unwrap_err();
+    assert!(!refused.retryable);
+    assert_eq!(store.shifts("ops").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_run_early_on_the_first_day_of_a_shift_hands_off_the_shift_that_is_starting() {
+    let domain = "monday.example.org";
+    let store = fresh_store("rotation-monday").await;
+    let job = job(store.clone(), roster(domain)).await;
+    // Monday 2027-01-04 06:00 UTC: 2027-W01 started a few hours ago in Europe.
+    let monday = job
+        .run(&trigger("evt-m1", "2027-01-04T06:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(monday.rotations[0].week, "2027-W01");
+    // Wednesday of the same week: that shift is under way, the coming one is 2027-W02.
+    let wednesday = job
+        .run(&trigger("evt-m2", "2027-01-06T06:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(wednesday.rotations[0].week, "2027-W02");
+}
+
+#[tokio::test]
+async fn the_roster_is_mirrored_once_and_people_who_leave_are_marked_inactive() {
+    use clinic::rotation::handoff::RosterMirror;
+    let store = fresh_store("rotation-mirror").await;
+    let now = jiff::Timestamp::now();
+    let audit = clinic::audit::AuditEntry::new(
+        now,
+        "test",
+        "roster.mirror",
+        "roster",
+        "test",
+        "evt-mirror",
+    );
+    let full = roster("mirror.example.org");
+    assert!(store.mirror_roster(&full, &audit).await.unwrap());
+    assert!(
+        !store.mirror_roster(&full, &audit).await.unwrap(),
+        "an unchanged roster writes nothing"
+    );
+
+    let text =
+        std::fs::read_to_string(clinic_tests::repo_root().join("events/roster.toml")).unwrap();
+    let other = Roster::parse(&text).unwrap();
+    assert!(store.mirror_roster(&other, &audit).await.unwrap());
+    let alice = store
+        .get("PERSON#alice", "PROFILE")
+        .await
+        .unwrap()
+        .expect("alice is kept");
+    assert_eq!(
+        alice.get("active").and_then(|v| v.as_bool().ok()),
+        Some(&false)
+    );
+    let akaur = store
+        .get("PERSON#akaur", "PROFILE")
+        .await
+        .unwrap()
+        .expect("akaur is written");
+    assert_eq!(
+        akaur.get("active").and_then(|v| v.as_bool().ok()),
+        Some(&true)
+    );
+}
