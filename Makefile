@@ -10,12 +10,14 @@ STACK_DIR := .stack
 CLINIC := target/debug/clinic
 export CLINIC_STACK_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: help venv build test lint unit bench demo stack-up stack-down clean
+.PHONY: help venv build test lint conformance bench demo package deploy stack-up stack-down clean
 
 help:
 	@echo "make demo   - run the weekly rotation on the local stack and show what it did"
 	@echo "make test   - fmt, clippy, unit and integration tests (against moto server)"
 	@echo "make bench  - benchmarks (figures in README.md)"
+	@echo "make package - release zips of every function into dist/ (ARCH=x86_64|arm64, ROSTER=file)"
+	@echo "make deploy - terraform init + apply of infra/ with those zips (needs an AWS account)"
 	@echo "make stack-up / stack-down - start or stop the local stack by hand"
 
 $(VENV)/.installed:
@@ -34,9 +36,31 @@ lint:
 
 test: venv lint
 	cargo test --workspace
+	@$(MAKE) --no-print-directory conformance
+
+# The vendor corpus stays beside the checkout (third-party text); a clone without it says so.
+CORPUS := ../shared/corpus/maintenance
+conformance: build
+	@if [ -d $(CORPUS) ]; then \
+	  echo "maintenance parser conformance on $(CORPUS):"; \
+	  python3 ../shared/tools/conformance.py --dir $(CORPUS) --batch --cmd '$(CLINIC) maintenance parse {}' | tail -n 3; \
+	else echo "SKIPPED: maintenance parser conformance: $(CORPUS) not found (the vendor corpus is not in this repository)"; fi
+
+$(VENV)-tools/.installed:
+	python3 -m venv $(VENV)-tools
+	$(VENV)-tools/bin/pip install --quiet --disable-pip-version-check 'cargo-lambda==1.9.2'
+	touch $@
+
+package: $(VENV)-tools/.installed
+	@bash tests/stack/package.sh
+
+# Needs AWS credentials and the internet; see README "Deploy" for the variables to set first.
+deploy: package
+	cd infra && terraform init && terraform apply
 
 bench:
 	cargo bench -p clinic --bench plan -- --noplot
+	@bash tests/stack/bench_maintenance.sh
 
 # The local stack for hand use: `eval $$(make -s stack-env)` after `make stack-up`.
 stack-up: venv

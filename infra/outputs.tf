@@ -2,3 +2,19 @@ output "table_name" {
   description = "The DynamoDB table every function uses (CLINIC_TABLE)."
   value       = aws_dynamodb_table.clinic.name
 }
+
+output "calendar_object" {
+  description = "Where the maintenance calendar feed is written (serve it, e.g. through a presigned URL or CloudFront)."
+  value       = "s3://${aws_s3_bucket.calendar.id}/${local.calendar_key}"
+  sensitive   = true
+}
+
+output "ingest_address" {
+  description = "The address vendors' maintenance notices go to."
+  value       = "${var.ingest_local_part}@${var.mail_domain}"
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of every alarm."
+  value       = aws_sns_topic.alarms.arn
+}

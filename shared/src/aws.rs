@@ -22,3 +22,11 @@ pub fn dynamodb(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
 pub fn sesv2(sdk: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(sdk)
 }
+
+pub fn s3(sdk: &aws_config::SdkConfig, config: &Config) -> aws_sdk_s3::Client {
+    // Path-style addressing for a local stack: loopback has no per-bucket host names.
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(config.aws_endpoint_url.is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}

@@ -6,14 +6,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::audit::{AuditEntry, AuditLog, format_line};
+use crate::audit::{AuditLog, format_line};
 use crate::config::{Component, Config};
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::explain::explain;
 use crate::rotation::function::{RotationFunction, StartupError, load_roster};
-use crate::rotation::handoff::{OverrideRecord, ShiftLedger};
+use crate::rotation::handoff::ShiftLedger;
+use crate::rotation::overrides::{Operator, OverrideError, set_override, swap_weeks};
 use crate::rotation::plan::{self, History, Plan};
-use crate::rotation::roster::{PersonId, Roster, RotationName};
+use crate::rotation::roster::{PersonId, Roster};
 use crate::store::DynamoStore;
 
 #[derive(Parser, Debug)]
@@ -42,6 +43,34 @@ enum Command {
     Setup(SetupCommand),
     /// Run a function's handler here, on an event file, with the same configuration variables as Lambda.
     Invoke(InvokeArgs),
+    /// Vendor maintenance notices: parse mails, list what is stored, review what could not be parsed.
+    #[command(subcommand)]
+    Maintenance(MaintenanceCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum MaintenanceCommand {
+    /// Parse e-mails (no AWS): one file prints its JSON list; several print {path: list or {"error"}}.
+    Parse {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the maintenances stored for a time range (needs CLINIC_TABLE).
+    List {
+        /// First day, UTC (default: today).
+        #[arg(long)]
+        from: Option<jiff::civil::Date>,
+        /// Last day, UTC, inclusive (default: 30 days after --from).
+        #[arg(long)]
+        to: Option<jiff::civil::Date>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the mails kept for review (needs CLINIC_TABLE).
+    Review {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -52,8 +81,25 @@ enum RotationCommand {
     Explain(ExplainArgs),
     /// Replace the person on duty for one week (recorded in the table and audited).
     Override(OverrideArgs),
+    /// Swap the people on duty in two weeks (two overrides, audited).
+    Swap(SwapArgs),
     /// List the committed shifts of a rotation (needs CLINIC_TABLE).
     History(HistoryArgs),
+}
+
+#[derive(Args, Debug)]
+struct SwapArgs {
+    #[command(flatten)]
+    roster: RosterArg,
+    #[arg(long)]
+    rotation: String,
+    #[arg(long)]
+    week: IsoWeek,
+    #[arg(long)]
+    with_week: IsoWeek,
+    /// Why, for the audit log.
+    #[arg(long)]
+    reason: String,
 }
 
 #[derive(Args, Debug)]
@@ -160,11 +206,16 @@ enum SetupCommand {
         #[arg(long)]
         address: String,
     },
+    /// Create an S3 bucket (the local stack's inbound-mail and calendar buckets).
+    Bucket {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]
 struct InvokeArgs {
-    /// The function: `rotation`.
+    /// The function: `rotation` or `maintenance-mail`.
     function: String,
     /// The event JSON file.
     #[arg(long)]
@@ -186,6 +237,8 @@ pub enum CliError {
     Plan(#[from] plan::PlanError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Override(#[from] OverrideError),
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -196,6 +249,9 @@ pub enum CliError {
     Handler { kind: &'static str, message: String },
     #[error("{0}")]
     Aws(String),
+    /// The command already said what went wrong; exit with this status.
+    #[error("exit status {0}")]
+    Reported(i32),
 }
 
 /// Runs the command; the binary maps the error to a message and exit status 1 (2 for usage).
@@ -204,6 +260,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Rotation(RotationCommand::Plan(args)) => plan_command(args),
         Command::Rotation(RotationCommand::Explain(args)) => explain_command(args),
         Command::Rotation(RotationCommand::Override(args)) => override_command(args).await,
+        Command::Rotation(RotationCommand::Swap(args)) => swap_command(args).await,
         Command::Rotation(RotationCommand::History(args)) => history_command(args).await,
         Command::Roster(RosterCommand::Check(args)) => {
             let roster = args.load()?;
@@ -221,6 +278,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(args) => audit_command(args).await,
         Command::Setup(command) => setup_command(command).await,
         Command::Invoke(args) => invoke_command(args).await,
+        Command::Maintenance(command) => maintenance_command(command).await,
     }
 }
 
@@ -339,62 +397,63 @@ fn operator() -> String {
 
 async fn override_command(args: OverrideArgs) -> Result<(), CliError> {
     let roster = args.roster.load()?;
-    if roster.rotation(&args.rotation).is_none() {
-        return Err(CliError::Usage(format!(
-            "the roster has no rotation {:?}",
-            args.rotation
-        )));
-    }
     let person = PersonId::parse(&args.person).map_err(|e| CliError::Usage(e.to_string()))?;
-    let rotation =
-        RotationName::parse(&args.rotation).map_err(|e| CliError::Usage(e.to_string()))?;
-    let member = roster.members(&rotation).any(|p| p.id == person);
-    if !member {
-        return Err(CliError::Usage(format!(
-            "{person} is not a member of rotation {}",
-            args.rotation
-        )));
-    }
-    if args.reason.trim().is_empty() {
-        return Err(CliError::Usage(
-            "--reason must say why (it goes into the audit log)".into(),
-        ));
-    }
     let store = table_store().await?;
-    let now = jiff::Timestamp::now();
-    let record = OverrideRecord {
-        rotation: args.rotation.clone(),
-        week: args.week.to_string(),
-        person: person.to_string(),
-        reason: args.reason.clone(),
-        set_by: operator(),
-        set_at: now,
+    let actor = operator();
+    let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());
+    let who = Operator {
+        actor: &actor,
+        cause: &cause,
     };
-    let audit = AuditEntry::new(
-        now,
-        operator(),
-        "override.set",
-        format!("rotation/{}/{}", args.rotation, args.week),
-        format!("{person} serves instead: {}", args.reason),
-        format!("cli:{}", uuid::Uuid::new_v4().simple()),
-    );
-    store.put_override(&record, &audit).await?;
-    let committed = store
-        .shifts(&args.rotation)
-        .await?
-        .into_iter()
-        .any(|s| s.week == args.week.to_string());
+    let outcome = set_override(
+        &store,
+        &roster,
+        &args.rotation,
+        args.week,
+        &person,
+        &args.reason,
+        who,
+    )
+    .await?;
     println!(
-        "override recorded: {} {} -> {person}",
-        args.rotation, args.week
+        "override recorded: {} {} -> {}",
+        args.rotation, outcome.week, outcome.person
     );
-    if committed {
+    if let Some(previous) = outcome.replaced_in_committed_shift {
         println!(
-            "note: {} is already committed; the override counts for fairness from now on, and the people concerned \
-             should be told directly",
-            args.week
+            "{} was already committed (on duty: {}); the shift now names {} and counts for them. Handoff mails \
+             are not re-sent: tell the people concerned.",
+            outcome.week,
+            previous.as_deref().unwrap_or("nobody"),
+            outcome.person
         );
     }
+    Ok(())
+}
+
+async fn swap_command(args: SwapArgs) -> Result<(), CliError> {
+    let roster = args.roster.load()?;
+    let store = table_store().await?;
+    let actor = operator();
+    let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());
+    let who = Operator {
+        actor: &actor,
+        cause: &cause,
+    };
+    let (one, two) = swap_weeks(
+        &store,
+        &roster,
+        &args.rotation,
+        args.week,
+        args.with_week,
+        &args.reason,
+        who,
+    )
+    .await?;
+    println!(
+        "swapped: {} {} -> {}, {} -> {}",
+        args.rotation, one.week, one.person, two.week, two.person
+    );
     Ok(())
 }
 
@@ -470,6 +529,31 @@ async fn setup_command(command: SetupCommand) -> Result<(), CliError> {
                 if created { "created" } else { "already exists" }
             );
         }
+        SetupCommand::Bucket { name } => {
+            let config = Config::from_env(Component::Offline)?;
+            let sdk = crate::aws::sdk_config(&config).await;
+            let result = crate::aws::s3(&sdk, &config)
+                .create_bucket()
+                .bucket(&name)
+                .send()
+                .await;
+            match result {
+                Ok(_) => println!("bucket {name}: created"),
+                Err(e)
+                    if e.as_service_error().is_some_and(|e| {
+                        e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+                    }) =>
+                {
+                    println!("bucket {name}: already exists")
+                }
+                Err(e) => {
+                    return Err(CliError::Aws(format!(
+                        "S3 CreateBucket failed: {}",
+                        aws_sdk_s3::error::DisplayErrorContext(e)
+                    )));
+                }
+            }
+        }
         SetupCommand::Identity { address } => {
             let address = crate::mail::EmailAddress::parse(&address)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -531,8 +615,33 @@ async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
             }
             Ok(())
         }
+        "maintenance-mail" => {
+            let config = Config::from_env(Component::MaintenanceMail)?;
+            let function =
+                crate::maintenance::function::MaintenanceFunction::from_config(&config).await?;
+            let report = function
+                .handle(event)
+                .await
+                .map_err(|f| CliError::Handler {
+                    kind: if f.retryable {
+                        "retryable"
+                    } else {
+                        "not retryable"
+                    },
+                    message: f.message,
+                })?;
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", report.summary());
+            }
+            Ok(())
+        }
         other => Err(CliError::Usage(format!(
-            "unknown function {other:?}; known: rotation"
+            "unknown function {other:?}; known: rotation, maintenance-mail"
         ))),
     }
 }
@@ -550,4 +659,99 @@ pub fn describe(error: &CliError) -> String {
         source = cause.source();
     }
     text
+}
+
+async fn maintenance_command(command: MaintenanceCommand) -> Result<(), CliError> {
+    use crate::maintenance::lifecycle::{MaintenanceLedger, impact_name, status_name};
+    match command {
+        MaintenanceCommand::Parse { files } => {
+            let (text, code) = crate::maintenance::parse_files_cli(&files);
+            if !text.is_empty() {
+                println!("{text}");
+            }
+            if code == 0 {
+                Ok(())
+            } else {
+                Err(CliError::Reported(code))
+            }
+        }
+        MaintenanceCommand::List { from, to, json } => {
+            let store = table_store().await?;
+            let today = jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            let from = from.unwrap_or(today);
+            let to = to.unwrap_or_else(|| from.saturating_add(jiff::Span::new().days(30)));
+            if from > to {
+                return Err(CliError::Usage(format!("--from {from} is after --to {to}")));
+            }
+            let start = from
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp());
+            let end = to
+                .tomorrow()
+                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+                .map(|z| z.timestamp());
+            let (Ok(start), Ok(end)) = (start, end) else {
+                return Err(CliError::Usage("dates out of range".into()));
+            };
+            let records = store.maintenances_between(start, end).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&records).unwrap_or_default()
+                );
+            } else if records.is_empty() {
+                println!("no maintenance from {from} to {to}");
+            } else {
+                for r in &records {
+                    let when = |s: i64| {
+                        jiff::Timestamp::from_second(s)
+                            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_default()
+                    };
+                    let circuits: Vec<String> = r
+                        .circuits
+                        .iter()
+                        .map(|c| format!("{} {}", c.circuit_id, impact_name(c.impact)))
+                        .collect();
+                    println!(
+                        "{} to {} UTC  {:<12} {:<14} {:<20} {}",
+                        when(r.start),
+                        when(r.end),
+                        status_name(r.status),
+                        r.provider,
+                        r.maintenance_id,
+                        circuits.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+        MaintenanceCommand::Review { json } => {
+            let store = table_store().await?;
+            let items = store.reviews().await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&items).unwrap_or_default()
+                );
+            } else if items.is_empty() {
+                println!("no mail needs review");
+            } else {
+                for i in &items {
+                    println!(
+                        "{}  s3://{}/{}  from {}  {:?}\n    {}",
+                        i.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+                        i.bucket,
+                        i.key,
+                        i.from.as_deref().unwrap_or("?"),
+                        i.subject.as_deref().unwrap_or(""),
+                        i.reason
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
 }

@@ -14,6 +14,8 @@ use crate::store::TableName;
 pub enum Component {
     /// The weekly rotation Lambda: table, sender, roster.
     Rotation,
+    /// The maintenance-mail Lambda: table, calendar location.
+    MaintenanceMail,
     /// CLI commands that only read or write the table.
     TableOnly,
     /// CLI commands that need nothing from the environment (planning from a roster file).
@@ -27,6 +29,10 @@ pub mod vars {
     pub const ROSTER: &str = "CLINIC_ROSTER";
     pub const HEALTHCHECK_URL: &str = "CLINIC_HEALTHCHECK_URL";
     pub const MAIL_LEASE_SECONDS: &str = "CLINIC_MAIL_LEASE_SECONDS";
+    pub const CALENDAR_BUCKET: &str = "CLINIC_CALENDAR_BUCKET";
+    pub const CALENDAR_KEY: &str = "CLINIC_CALENDAR_KEY";
+    pub const CALENDAR_INCLUDE_REDUNDANCY: &str = "CLINIC_CALENDAR_INCLUDE_REDUNDANCY";
+    pub const MAIL_MAX_BYTES: &str = "CLINIC_MAIL_MAX_BYTES";
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
     pub const AWS_REGION: &str = "AWS_REGION";
 
@@ -37,6 +43,10 @@ pub mod vars {
         ROSTER,
         HEALTHCHECK_URL,
         MAIL_LEASE_SECONDS,
+        CALENDAR_BUCKET,
+        CALENDAR_KEY,
+        CALENDAR_INCLUDE_REDUNDANCY,
+        MAIL_MAX_BYTES,
         AWS_ENDPOINT_URL,
         AWS_REGION,
     ];
@@ -53,6 +63,13 @@ pub struct Config {
     pub healthcheck_url: Option<HttpUrl>,
     /// How long a claimed handoff e-mail stays reserved for the invocation sending it.
     pub mail_lease_seconds: u32,
+    /// Bucket and key of the maintenance calendar feed; the key is the unguessable part of its URL.
+    pub calendar_bucket: Option<String>,
+    pub calendar_key: Option<String>,
+    /// Show maintenances that only reduce redundancy in the calendar too.
+    pub calendar_include_redundancy: bool,
+    /// Inbound mail larger than this is kept for review instead of parsed.
+    pub mail_max_bytes: u64,
     pub aws_endpoint_url: Option<HttpUrl>,
     pub aws_region: Option<String>,
 }
@@ -152,7 +169,11 @@ impl Config {
             value
         };
 
-        let needs_table = matches!(component, Component::Rotation | Component::TableOnly);
+        let needs_table = matches!(
+            component,
+            Component::Rotation | Component::TableOnly | Component::MaintenanceMail
+        );
+        let needs_calendar = component == Component::MaintenanceMail;
         let needs_rotation = component == Component::Rotation;
 
         let table = require(vars::TABLE, needs_table, &mut problems).and_then(|v| {
@@ -212,6 +233,50 @@ impl Config {
             },
         };
         let aws_region = get(vars::AWS_REGION);
+        let calendar_bucket = require(vars::CALENDAR_BUCKET, needs_calendar, &mut problems);
+        let calendar_key = require(vars::CALENDAR_KEY, needs_calendar, &mut problems).and_then(|key| {
+            // The key is the secret part of the feed's URL: a short one could be guessed.
+            if key.len() < 24 || key.starts_with('/') {
+                problems.push(VariableProblem {
+                    variable: vars::CALENDAR_KEY,
+                    problem: "must be an object key of at least 24 characters (include a random token) without a \
+                              leading '/'"
+                        .to_owned(),
+                });
+                None
+            } else {
+                Some(key)
+            }
+        });
+        let calendar_include_redundancy = match get(vars::CALENDAR_INCLUDE_REDUNDANCY)
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                problems.push(VariableProblem {
+                    variable: vars::CALENDAR_INCLUDE_REDUNDANCY,
+                    problem: format!("must be true or false (got {other:?})"),
+                });
+                false
+            }
+        };
+        let mail_max_bytes = match get(vars::MAIL_MAX_BYTES) {
+            None => 10 * 1024 * 1024,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if (1024..=40 * 1024 * 1024).contains(&n) => n,
+                _ => {
+                    problems.push(VariableProblem {
+                        variable: vars::MAIL_MAX_BYTES,
+                        problem: format!(
+                            "must be a number of bytes from 1024 to 41943040 (got {v:?})"
+                        ),
+                    });
+                    0
+                }
+            },
+        };
 
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -222,6 +287,10 @@ impl Config {
             roster,
             healthcheck_url,
             mail_lease_seconds,
+            calendar_bucket,
+            calendar_key,
+            calendar_include_redundancy,
+            mail_max_bytes,
             aws_endpoint_url,
             aws_region,
         })
@@ -234,6 +303,26 @@ impl Config {
 
     pub fn sender(&self) -> Result<&EmailAddress, ConfigError> {
         self.sender.as_ref().ok_or_else(|| missing(vars::SENDER))
+    }
+
+    /// The variables `component` cannot start without.
+    pub fn required(component: Component) -> Vec<&'static str> {
+        match Self::from_lookup(component, |_| None) {
+            Ok(_) => Vec::new(),
+            Err(error) => error.problems.into_iter().map(|p| p.variable).collect(),
+        }
+    }
+
+    pub fn calendar_bucket(&self) -> Result<&str, ConfigError> {
+        self.calendar_bucket
+            .as_deref()
+            .ok_or_else(|| missing(vars::CALENDAR_BUCKET))
+    }
+
+    pub fn calendar_key(&self) -> Result<&str, ConfigError> {
+        self.calendar_key
+            .as_deref()
+            .ok_or_else(|| missing(vars::CALENDAR_KEY))
     }
 
     pub fn roster(&self) -> Result<&PathBuf, ConfigError> {

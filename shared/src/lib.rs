@@ -10,6 +10,7 @@ pub mod holidays;
 pub mod idempotency;
 pub mod lambda;
 pub mod mail;
+pub mod maintenance;
 pub mod rotation;
 pub mod store;
 pub mod trigger;

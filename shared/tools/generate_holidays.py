@@ -16,7 +16,10 @@ names joined with "; " (the package's own convention).
 
 import sys
 
-import holidays
+try:
+    import holidays
+except ImportError:
+    sys.exit("the `holidays` package is missing: pip install holidays==0.109")
 
 PINNED_VERSION = "0.109"
 FIRST_YEAR = 2026

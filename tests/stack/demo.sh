@@ -15,7 +15,7 @@ for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$work/port")" AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export CLINIC_TABLE=clinic-demo CLINIC_SENDER=clinic@example.net CLINIC_ROSTER=events/roster.toml
-export RUST_LOG=warn
+export RUST_LOG=error
 EVENT=events/rotation-weekly-scheduled-event.json
 section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -45,5 +45,27 @@ section "The items written to $CLINIC_TABLE"
 
 section "The audit log (clinic audit)"
 $CLINIC audit
+
+section "Vendor maintenance mail: the mails in events/maintenance/ arrive through S3 (as SES stores them)"
+export CLINIC_CALENDAR_BUCKET=clinic-demo-calendar CLINIC_CALENDAR_KEY=feeds/8c1f5e0a94d27b36e1c0/maintenance.ics
+$CLINIC setup bucket --name clinic-demo-inbound
+$CLINIC setup bucket --name "$CLINIC_CALENDAR_BUCKET"
+for mail in events/maintenance/*.eml; do
+  key="inbound/$(basename "$mail" .eml)"
+  "$PY" tests/stack/inspect_stack.py put "$AWS_ENDPOINT_URL" clinic-demo-inbound "$key" "$mail" "$work/event.json"
+  $CLINIC invoke maintenance-mail --event "$work/event.json"
+done
+echo "(the first mail again: nothing changes)"
+"$PY" tests/stack/inspect_stack.py put "$AWS_ENDPOINT_URL" clinic-demo-inbound inbound/01-northwind-scheduled events/maintenance/01-northwind-scheduled.eml "$work/event.json"
+$CLINIC invoke maintenance-mail --event "$work/event.json"
+
+section "Stored maintenances (clinic maintenance list)"
+$CLINIC maintenance list --from 2027-01-01 --to 2027-03-31
+
+section "Mail kept for review (clinic maintenance review)"
+$CLINIC maintenance review
+
+section "The calendar feed, s3://$CLINIC_CALENDAR_BUCKET/$CLINIC_CALENDAR_KEY"
+"$PY" tests/stack/inspect_stack.py object "$AWS_ENDPOINT_URL" "$CLINIC_CALENDAR_BUCKET" "$CLINIC_CALENDAR_KEY"
 
 section "Done; the local stack is stopped"

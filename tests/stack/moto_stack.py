@@ -6,6 +6,10 @@
 Prints one line `ready http://127.0.0.1:PORT` once the server answers, then serves until killed.
 With --exit-with-parent it also stops when the process that started it goes away, so a test run
 that is interrupted never leaves a server behind.
+
+Requests are served one at a time: moto's backends take no locks, so two concurrent conditional
+writes could both pass their condition, which DynamoDB never allows. Serialising them gives the
+local stack DynamoDB's atomicity, and the concurrency tests test Clinic rather than moto's races.
 """
 import argparse
 import os
@@ -15,7 +19,19 @@ import threading
 import time
 import urllib.request
 
-from moto.server import ThreadedMotoServer
+from moto.server import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import make_server
+
+
+def serialised(app):
+    """A WSGI app that handles one request at a time, response body included."""
+    lock = threading.Lock()
+
+    def handle(environ, start_response):
+        with lock:
+            return list(app(environ, start_response))
+
+    return handle
 
 
 def main() -> int:
@@ -28,9 +44,11 @@ def main() -> int:
     if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
         parser.error("the local stack only listens on loopback")
 
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    app = serialised(DomainDispatcherApplication(create_backend_app))
+    server = make_server(args.host, args.port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
     url = f"http://{host}:{port}"
     for _ in range(100):
         try:
@@ -50,7 +68,8 @@ def main() -> int:
     while not stop.wait(0.5):
         if args.exit_with_parent and os.getppid() != parent:
             break
-    server.stop()
+    server.shutdown()
+    thread.join(timeout=5)
     return 0
 
 

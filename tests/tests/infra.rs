@@ -101,3 +101,163 @@ fn the_terraform_table_has_the_keys_attributes_indexes_and_ttl_the_code_defines(
         Some("true")
     );
 }
+
+/// Every `.tf` file of `infra/`, parsed.
+fn stack() -> Vec<hcl::Block> {
+    let dir = clinic_tests::repo_root().join("infra");
+    let mut blocks = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("infra/ exists") {
+        let path = entry.expect("readable entry").path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            let text = std::fs::read_to_string(&path).expect("readable .tf");
+            let body: hcl::Body = hcl::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} is not HCL: {e}", path.display()));
+            blocks.extend(body.blocks().cloned());
+        }
+    }
+    blocks
+}
+
+fn labelled<'a>(blocks: &'a [hcl::Block], kind: &str, first: &str) -> Vec<&'a hcl::Block> {
+    blocks
+        .iter()
+        .filter(|b| b.identifier() == kind && b.labels().first().map(|l| l.as_str()) == Some(first))
+        .collect()
+}
+
+fn name_of(block: &hcl::Block) -> &str {
+    block
+        .labels()
+        .get(1)
+        .map(|l| l.as_str())
+        .unwrap_or_default()
+}
+
+fn expression_text(body: &hcl::Body, key: &str) -> Option<String> {
+    body.attributes()
+        .find(|a| a.key() == key)
+        .map(|a| a.expr().to_string())
+}
+
+fn string_list(body: &hcl::Body, key: &str) -> Vec<String> {
+    match body.attributes().find(|a| a.key() == key).map(|a| a.expr()) {
+        Some(hcl::Expression::Array(items)) => items
+            .iter()
+            .filter_map(|e| match e {
+                hcl::Expression::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The functions the stack deploys, with the configuration each needs and the AWS actions its code uses.
+fn functions() -> Vec<(
+    &'static str,
+    clinic::config::Component,
+    &'static [&'static str],
+)> {
+    use clinic::config::Component;
+    vec![
+        (
+            "rotation",
+            Component::Rotation,
+            clinic::rotation::function::AWS_ACTIONS,
+        ),
+        (
+            "maintenance_mail",
+            Component::MaintenanceMail,
+            clinic::maintenance::function::AWS_ACTIONS,
+        ),
+    ]
+}
+
+#[test]
+fn every_function_has_a_trigger_scoped_to_its_source() {
+    let blocks = stack();
+    let permissions = labelled(&blocks, "resource", "aws_lambda_permission");
+    for (name, _, _) in functions() {
+        let reference = format!("aws_lambda_function.{name}.");
+        let trigger = permissions.iter().find(|p| {
+            expression_text(p.body(), "function_name").is_some_and(|f| f.contains(&reference))
+        });
+        let trigger = trigger.unwrap_or_else(|| panic!("no aws_lambda_permission invokes {name}"));
+        assert!(
+            expression_text(trigger.body(), "source_arn").is_some(),
+            "the permission invoking {name} names no source ARN"
+        );
+    }
+}
+
+#[test]
+fn every_variable_a_function_needs_is_set_and_none_it_does_not_read() {
+    let blocks = stack();
+    let lambdas = labelled(&blocks, "resource", "aws_lambda_function");
+    for (name, component, _) in functions() {
+        let lambda = lambdas
+            .iter()
+            .find(|b| name_of(b) == name)
+            .unwrap_or_else(|| panic!("no function {name}"));
+        let environment = lambda
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "environment")
+            .expect("environment");
+        let variables = environment
+            .body()
+            .attributes()
+            .find(|a| a.key() == "variables")
+            .expect("variables");
+        let set: BTreeSet<String> = match variables.expr() {
+            hcl::Expression::Object(object) => object
+                .keys()
+                .map(|k| k.to_string().trim_matches('"').to_owned())
+                .collect(),
+            other => panic!("variables of {name} is not an object: {other:?}"),
+        };
+        for required in clinic::config::Config::required(component) {
+            assert!(set.contains(required), "{name} does not set {required}");
+        }
+        for variable in &set {
+            assert!(
+                clinic::config::vars::ALL.contains(&variable.as_str()),
+                "{name} sets {variable}, which Clinic does not read"
+            );
+        }
+    }
+}
+
+#[test]
+fn each_function_is_granted_exactly_the_actions_its_code_uses() {
+    let blocks = stack();
+    let documents = labelled(&blocks, "data", "aws_iam_policy_document");
+    // Every function also writes its logs and, through Lambda, its failed invocations to its queue.
+    let runtime = [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:SendMessage",
+    ];
+    for (name, _, used) in functions() {
+        let document = documents
+            .iter()
+            .find(|b| name_of(b) == name)
+            .unwrap_or_else(|| panic!("no policy for {name}"));
+        let granted: BTreeSet<String> = document
+            .body()
+            .blocks()
+            .filter(|b| b.identifier() == "statement")
+            .flat_map(|s| string_list(s.body(), "actions"))
+            .collect();
+        let expected: BTreeSet<String> = used
+            .iter()
+            .chain(runtime.iter())
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(granted, expected, "IAM actions of {name}");
+        assert!(
+            !granted.iter().any(|a| a.contains('*')),
+            "{name} is granted a wildcard action"
+        );
+    }
+}

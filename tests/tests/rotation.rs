@@ -521,3 +521,120 @@ async fn the_roster_is_mirrored_once_and_people_who_leave_are_marked_inactive() 
         Some(&true)
     );
 }
+
+#[tokio::test]
+async fn overriding_a_committed_week_rewrites_its_shift_and_is_audited() {
+    use clinic::rotation::overrides::{Operator, set_override};
+    let domain = "late-override.example.org";
+    let store = fresh_store("rotation-late-override").await;
+    let roster = roster(domain);
+    let job = job(store.clone(), roster.clone()).await;
+    let report = job
+        .run(&trigger("evt-lo", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    let planned = report.rotations[0].primary.clone().unwrap();
+    let other = ["alice", "bruno", "dmitri"]
+        .into_iter()
+        .find(|p| *p != planned)
+        .unwrap();
+    let person = clinic::rotation::roster::PersonId::parse(other).unwrap();
+    let week = "2027-W01".parse().unwrap();
+    let who = Operator {
+        actor: "cli:test",
+        cause: "cli:lo",
+    };
+    let outcome = set_override(&store, &roster, "ops", week, &person, "sick leave", who)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.replaced_in_committed_shift,
+        Some(Some(planned.clone()))
+    );
+    let shift = store.shifts("ops").await.unwrap().remove(0);
+    assert_eq!(shift.primary.as_deref(), Some(other));
+    assert_eq!(shift.overridden.as_deref(), Some("sick leave"));
+
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let audit = store
+        .list(today.yesterday().unwrap(), today.tomorrow().unwrap(), 1000)
+        .await
+        .unwrap();
+    let actions: Vec<_> = audit
+        .iter()
+        .filter(|e| e.cause == "cli:lo")
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(actions, vec!["override.set", "shift.override"]);
+
+    // Someone outside the rotation, or no reason, is refused and nothing is written.
+    let stranger = clinic::rotation::roster::PersonId::parse("zed").unwrap();
+    assert!(
+        set_override(&store, &roster, "ops", week, &stranger, "x", who)
+            .await
+            .is_err()
+    );
+    assert!(
+        set_override(&store, &roster, "ops", week, &person, "  ", who)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.overrides("ops").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_swap_exchanges_the_people_of_two_planned_weeks() {
+    use clinic::rotation::overrides::{Operator, swap_weeks};
+    let domain = "swap.example.org";
+    let store = fresh_store("rotation-swap").await;
+    let roster = roster(domain);
+    let first: clinic::rotation::calendar::IsoWeek = "2027-W02".parse().unwrap();
+    let second: clinic::rotation::calendar::IsoWeek = "2027-W04".parse().unwrap();
+    let plan =
+        clinic::rotation::plan::plan(&roster, "ops", &Default::default(), &[], first.monday(), 3)
+            .unwrap();
+    let before_first = plan.week(first).unwrap().primary.clone().unwrap();
+    let before_second = plan.week(second).unwrap().primary.clone().unwrap();
+    assert_ne!(before_first, before_second);
+
+    let who = Operator {
+        actor: "cli:test",
+        cause: "cli:swap",
+    };
+    let (one, two) = swap_weeks(&store, &roster, "ops", first, second, "holiday plans", who)
+        .await
+        .unwrap();
+    assert_eq!(one.person, before_second);
+    assert_eq!(two.person, before_first);
+    let overrides = store.overrides("ops").await.unwrap();
+    assert_eq!(overrides.len(), 2);
+    assert!(overrides.iter().all(|o| o.reason.contains("holiday plans")));
+}
+
+#[tokio::test]
+async fn a_dry_run_from_the_scheduler_sample_plans_and_writes_nothing() {
+    let domain = "dryrun.example.org";
+    let store = fresh_store("rotation-dryrun").await;
+    let function = clinic::rotation::function::RotationFunction::from_job(
+        job(store.clone(), roster(domain)).await,
+    );
+    let sample = std::fs::read_to_string(
+        clinic_tests::repo_root().join("events/rotation-weekly-scheduler-input.json"),
+    )
+    .unwrap();
+    let report = function
+        .handle(serde_json::from_str(&sample).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(report.rotations[0].shift, "dry-run");
+    assert!(
+        report.rotations[0]
+            .mails
+            .iter()
+            .all(|m| m.outcome == MailOutcome::DryRun)
+    );
+    assert!(store.shifts("ops").await.unwrap().is_empty());
+    assert!(mails_to(domain).await.is_empty());
+}

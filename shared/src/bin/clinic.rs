@@ -10,6 +10,9 @@ async fn main() -> ExitCode {
     let cli = clinic::cli::Cli::parse();
     match clinic::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(clinic::cli::CliError::Reported(code)) => {
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
         Err(error) => {
             eprintln!("clinic: {}", clinic::cli::describe(&error));
             if matches!(error, clinic::cli::CliError::Usage(_)) {

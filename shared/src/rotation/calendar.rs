@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use jiff::civil::{Date, ISOWeekDate, Time, Weekday};
+use jiff::civil::{Date, ISOWeekDate, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
@@ -333,11 +333,6 @@ pub fn working_days(roster: &Roster, person: &Person, dates: &[Date]) -> Working
     .working_days()
 }
 
-/// The handoff time, formatted the way rosters write it.
-pub fn hour_minute(time: Time) -> String {
-    format!("{:02}:{:02}", time.hour(), time.minute())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,8 +414,8 @@ mod tests {
     fn a_madrid_handoff_week_across_the_march_change_lasts_167_hours() {
         let handoff = Handoff {
             weekday: Weekday::Wednesday,
-            time: Time::constant(16, 0, 0, 0),
-            timezone: super::super::roster::IanaTimeZone::parse("Europe/Madrid").expect("zone"),
+            time: jiff::civil::Time::constant(16, 0, 0, 0),
+            timezone: crate::rotation::roster::IanaTimeZone::parse("Europe/Madrid").expect("zone"),
         };
         let window = handoff_shift(week("2027-W12"), &handoff).expect("window");
         assert_eq!(window.start.to_string(), "2027-03-24T15:00:00Z");

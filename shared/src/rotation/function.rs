@@ -13,6 +13,18 @@ use crate::mail::SesMailer;
 use crate::store::DynamoStore;
 use crate::trigger::Trigger;
 
+/// Every AWS action the rotation function's code performs (Terraform grants exactly these, plus logging
+/// and its failure queue; `tests/tests/infra.rs` checks it).
+pub const AWS_ACTIONS: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "ses:SendEmail",
+    "ses:SendRawEmail",
+];
+
 /// Why the function could not start: nothing is retried until the deployment is fixed.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

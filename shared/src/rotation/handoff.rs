@@ -209,6 +209,12 @@ pub trait ShiftLedger: Send + Sync {
         record: &OverrideRecord,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
+    /// Rewrites a committed shift (an override of a week already handed off), with its audit entry.
+    async fn replace_shift(
+        &self,
+        shift: &ShiftRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError>;
 }
 
 /// The record of which handoff mails went out.

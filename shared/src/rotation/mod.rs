@@ -8,6 +8,7 @@ pub mod explain;
 pub mod function;
 pub mod handoff;
 pub mod handoff_mail;
+pub mod overrides;
 pub mod plan;
 pub mod roster;
 #[doc(hidden)]

@@ -235,11 +235,42 @@ pub(crate) struct Decision<'r> {
     pub(crate) unstaffed_reason: Option<String>,
 }
 
-/// The week before the one being decided, as far as the rules care.
-#[derive(Debug, Clone, Default)]
+/// The week before the one being decided, as far as the rules care: which member
+/// served and which of the members' teams that was (`None` when nobody served, or when
+/// history names someone or a team no longer in the rotation).
+#[derive(Debug, Clone, Copy, Default)]
 struct PreviousWeek {
-    primary: Option<PersonId>,
-    team: Option<TeamName>,
+    member: Option<usize>,
+    team: Option<usize>,
+}
+
+/// The rules in force that a member serving this week would break.
+#[derive(Debug, Clone, Copy, Default)]
+struct Broken {
+    person: bool,
+    team: bool,
+    backup: bool,
+}
+
+impl Broken {
+    /// Most specific first, as that one is given as the reason for an exclusion.
+    fn each(self) -> impl Iterator<Item = Relaxation> {
+        [
+            (self.person, Relaxation::Person),
+            (self.team, Relaxation::Team),
+            (self.backup, Relaxation::Backup),
+        ]
+        .into_iter()
+        .filter_map(|(broken, rule)| broken.then_some(rule))
+    }
+
+    fn within(self, allowed: &[Relaxation]) -> bool {
+        self.each().all(|rule| allowed.contains(&rule))
+    }
+
+    fn first_outside(self, allowed: &[Relaxation]) -> Option<Relaxation> {
+        self.each().find(|rule| !allowed.contains(rule))
+    }
 }
 
 pub(crate) struct Planner<'r> {
@@ -248,7 +279,9 @@ pub(crate) struct Planner<'r> {
     /// Members in roster order; every per-member vector below is indexed alike.
     pub(crate) members: Vec<&'r Person>,
     member_team: Vec<usize>,
-    team_count: usize,
+    team_names: Vec<&'r TeamName>,
+    /// Each member's place in id order, the last tie-break, compared as a number.
+    id_rank: Vec<usize>,
     member_zone: Vec<usize>,
     zones: Vec<&'r TimeZone>,
     overrides: BTreeMap<IsoWeek, &'r Override>,
@@ -263,8 +296,6 @@ pub(crate) struct Planner<'r> {
     previous: PreviousWeek,
     /// Sequential rotations: member indices, the next turn at the front.
     pub(crate) queue: VecDeque<usize>,
-    public_masks: BTreeMap<(CountryCode, Date), DayMask>,
-    shared_marks: BTreeMap<Date, (DayMask, DayMask)>,
     eligibility_ahead: BTreeMap<IsoWeek, Vec<Option<ExclusionReason>>>,
     uncovered_years: BTreeSet<i16>,
     warnings: Vec<String>,
@@ -318,6 +349,13 @@ impl<'r> Planner<'r> {
             }
         }
 
+        let mut by_id: Vec<usize> = (0..members.len()).collect();
+        by_id.sort_by_key(|member| &members[*member].id);
+        let mut id_rank = vec![0; members.len()];
+        for (rank, member) in by_id.into_iter().enumerate() {
+            id_rank[member] = rank;
+        }
+
         let first_week = IsoWeek::containing(from);
         let overrides = index_overrides(roster, rules, &index_of, overrides)?;
         let mut planner = Planner {
@@ -325,7 +363,8 @@ impl<'r> Planner<'r> {
             rules,
             members,
             member_team,
-            team_count: team_names.len(),
+            team_names,
+            id_rank,
             member_zone,
             zones,
             overrides,
@@ -338,8 +377,6 @@ impl<'r> Planner<'r> {
             backups_served: Vec::new(),
             previous: PreviousWeek::default(),
             queue: VecDeque::new(),
-            public_masks: BTreeMap::new(),
-            shared_marks: BTreeMap::new(),
             eligibility_ahead: BTreeMap::new(),
             uncovered_years: BTreeSet::new(),
             warnings: Vec::new(),
@@ -412,17 +449,21 @@ impl<'r> Planner<'r> {
             .unwrap_or(0);
         self.load = duties.iter().map(|duties| (*duties).max(floor)).collect();
 
-        if let Some(last) = self.first_week.previous()
-            && let Some(shift) = shifts.iter().find(|shift| shift.week == last)
-        {
+        let last = self.first_week.previous();
+        if let Some(shift) = shifts.iter().find(|shift| Some(shift.week) == last) {
             let roster_team = shift
                 .primary
                 .as_ref()
                 .and_then(|id| self.roster.person(id))
-                .map(|person| person.team.clone());
+                .map(|person| &person.team);
+            let team = shift.team.as_ref().or(roster_team);
             self.previous = PreviousWeek {
-                primary: shift.primary.clone(),
-                team: shift.team.clone().or(roster_team),
+                member: shift
+                    .primary
+                    .as_ref()
+                    .and_then(|id| index_of.get(id))
+                    .copied(),
+                team: team.and_then(|team| self.team_names.binary_search(&team).ok()),
             };
         }
         Ok(())
@@ -454,33 +495,6 @@ impl<'r> Planner<'r> {
         }
     }
 
-    fn working_days(&mut self, member: usize, dates: &[Date]) -> WorkingDays {
-        let Some(first) = dates.first().copied() else {
-            return WorkingDays::default();
-        };
-        let person = self.members[member];
-        if !self.shared_marks.contains_key(&first) {
-            let shared = (
-                weekday_mask(dates),
-                company_holiday_mask(self.roster, dates),
-            );
-            self.shared_marks.insert(first, shared);
-        }
-        let (weekdays, company_holidays) =
-            self.shared_marks.get(&first).copied().unwrap_or_default();
-        let public_holidays = *self
-            .public_masks
-            .entry((person.holidays, first))
-            .or_insert_with(|| public_holiday_mask(&person.holidays, dates));
-        DayMarks {
-            weekdays,
-            public_holidays,
-            company_holidays,
-            absent: absence_mask(person, dates),
-        }
-        .working_days()
-    }
-
     fn window_for(
         &self,
         week: IsoWeek,
@@ -495,21 +509,14 @@ impl<'r> Planner<'r> {
         }
     }
 
-    /// Whether `member` serving would break a rule in force, and which.
-    fn violations(&self, member: usize, lacks_backup: bool) -> Vec<Relaxation> {
-        let person = self.members[member];
-        // Most specific first: it becomes the exclusion reason.
-        let mut broken = Vec::new();
-        if self.rules.avoid_same_person && self.previous.primary.as_ref() == Some(&person.id) {
-            broken.push(Relaxation::Person);
+    /// Which rules in force `member` serving would break.
+    fn violations(&self, member: usize, lacks_backup: bool) -> Broken {
+        Broken {
+            person: self.rules.avoid_same_person && self.previous.member == Some(member),
+            team: self.rules.avoid_same_team
+                && self.previous.team == Some(self.member_team[member]),
+            backup: lacks_backup,
         }
-        if self.rules.avoid_same_team && self.previous.team.as_ref() == Some(&person.team) {
-            broken.push(Relaxation::Team);
-        }
-        if lacks_backup {
-            broken.push(Relaxation::Backup);
-        }
-        broken
     }
 
     fn reason_for(&self, member: usize, broken: Relaxation) -> ExclusionReason {
@@ -553,7 +560,7 @@ impl<'r> Planner<'r> {
     }
 
     /// Who could serve `week` on role and working days alone, before any rule about the
-    /// previous week. Kept when computed ahead, as fair planning looks one week ahead.
+    /// previous week. Kept when computed ahead, as fair planning looks a few weeks ahead.
     fn eligibility(
         &mut self,
         week: IsoWeek,
@@ -562,17 +569,46 @@ impl<'r> Planner<'r> {
             return Ok(known.clone());
         }
         let windows = self.zone_windows(week)?;
+        // Dates and the weekday and company-holiday marks depend only on the zone, public
+        // holidays on the zone and the country: worked out once a week, not per person.
+        let zone_dates: Vec<Vec<Date>> = match &self.rules.style {
+            Style::Fair => vec![week.weekdays().collect(); windows.len()],
+            Style::Sequential { .. } => windows
+                .iter()
+                .enumerate()
+                .map(|(zone, window)| self.shift_dates(week, window, zone))
+                .collect(),
+        };
+        let zone_marks: Vec<(DayMask, DayMask)> = zone_dates
+            .iter()
+            .map(|dates| {
+                (
+                    weekday_mask(dates),
+                    company_holiday_mask(self.roster, dates),
+                )
+            })
+            .collect();
+        let mut public_marks: BTreeMap<(usize, CountryCode), DayMask> = BTreeMap::new();
+        let required = self.rules.min_working_days;
         let mut base = Vec::with_capacity(self.members.len());
-        for member in 0..self.members.len() {
-            let person = self.members[member];
+        for (member, person) in self.members.iter().enumerate() {
             if !person.role.serves() {
                 base.push(Some(ExclusionReason::Role(person.role)));
                 continue;
             }
             let zone = self.member_zone[member];
-            let dates = self.shift_dates(week, &windows[zone], zone);
-            let days = self.working_days(member, &dates);
-            let required = self.rules.min_working_days;
+            let dates = &zone_dates[zone];
+            let (weekdays, company_holidays) = zone_marks[zone];
+            let public_holidays = *public_marks
+                .entry((zone, person.holidays))
+                .or_insert_with(|| public_holiday_mask(&person.holidays, dates));
+            let days = DayMarks {
+                weekdays,
+                public_holidays,
+                company_holidays,
+                absent: absence_mask(person, dates),
+            }
+            .working_days();
             base.push(
                 (days.working < required)
                     .then_some(ExclusionReason::TooFewWorkingDays { days, required }),
@@ -666,7 +702,12 @@ impl<'r> Planner<'r> {
         };
         let (primary, allowed, passed_over) = match (overridden, primary) {
             (Some(_), Some(member)) => (Some(member), Vec::new(), Vec::new()),
-            _ => self.choose(&base, &reliably_free, &lacks_backup),
+            _ => {
+                let broken: Vec<Broken> = (0..count)
+                    .map(|member| self.violations(member, lacks_backup[member]))
+                    .collect();
+                self.choose(&base, &reliably_free, &broken)
+            }
         };
 
         let backup = match primary {
@@ -682,6 +723,8 @@ impl<'r> Planner<'r> {
                 let unbacked_first_duty =
                     self.rules.first_duty_backup && self.is_first_timer(member) && backup.is_none();
                 self.violations(member, unbacked_first_duty)
+                    .each()
+                    .collect()
             }
             None => Vec::new(),
         };
@@ -694,9 +737,8 @@ impl<'r> Planner<'r> {
                 }
                 let blocking = self
                     .violations(member, lacks_backup[member])
-                    .into_iter()
-                    .find(|broken| !allowed.contains(broken) && Some(member) != primary);
-                match blocking {
+                    .first_outside(&allowed);
+                match blocking.filter(|_| Some(member) != primary) {
                     Some(broken) => Standing::Ineligible(self.reason_for(member, broken)),
                     None => Standing::Eligible,
                 }
@@ -733,7 +775,7 @@ impl<'r> Planner<'r> {
         &self,
         base: &[Option<ExclusionReason>],
         reliably_free: &[bool],
-        lacks_backup: &[bool],
+        broken: &[Broken],
     ) -> (Option<usize>, Vec<Relaxation>, Vec<usize>) {
         use Relaxation::{Backup, Person, Team};
         const LEVELS: [&[Relaxation]; 6] = [
@@ -746,12 +788,7 @@ impl<'r> Planner<'r> {
         ];
         for allowed in LEVELS {
             let candidates: Vec<usize> = (0..self.members.len())
-                .filter(|member| base[*member].is_none())
-                .filter(|member| {
-                    self.violations(*member, lacks_backup[*member])
-                        .iter()
-                        .all(|broken| allowed.contains(broken))
-                })
+                .filter(|member| base[*member].is_none() && broken[*member].within(allowed))
                 .collect();
             if candidates.is_empty() {
                 continue;
@@ -767,13 +804,12 @@ impl<'r> Planner<'r> {
 
     /// The ranking among eligible people: lowest load, then longest since their last
     /// duty (never first), then fewer previous duties, then id.
-    pub(crate) fn fair_rank(&self, member: usize) -> (u32, Option<IsoWeek>, u32, &PersonId) {
-        let person = self.members[member];
+    pub(crate) fn fair_rank(&self, member: usize) -> (u32, Option<IsoWeek>, u32, usize) {
         (
             self.load[member],
             self.last_served[member],
-            person.previous_duties,
-            &person.id,
+            self.members[member].previous_duties,
+            self.id_rank[member],
         )
     }
 
@@ -797,8 +833,11 @@ impl<'r> Planner<'r> {
             .copied()
             .filter(|member| self.load[*member] == lowest)
             .collect();
-        tied.sort_by(|a, b| self.fair_rank(*a).cmp(&self.fair_rank(*b)));
-        let Some(best) = tied.first().copied() else {
+        let Some(best) = tied
+            .iter()
+            .copied()
+            .min_by_key(|member| self.fair_rank(*member))
+        else {
             return (None, Vec::new());
         };
         if !self.rules.avoid_same_team {
@@ -808,7 +847,7 @@ impl<'r> Planner<'r> {
         let still_due = |member: usize| {
             reliably_free.get(member).copied().unwrap_or(false) && self.load[member] <= lowest
         };
-        let mut due_per_team = vec![0_usize; self.team_count];
+        let mut due_per_team = vec![0_usize; self.team_names.len()];
         for member in (0..self.members.len()).filter(|member| still_due(*member)) {
             due_per_team[self.member_team[member]] += 1;
         }
@@ -829,6 +868,10 @@ impl<'r> Planner<'r> {
                 }
             })
         };
+        if leaves_a_spaced_round(best) {
+            return (Some(best), Vec::new());
+        }
+        tied.sort_by_key(|member| self.fair_rank(*member));
         match tied
             .iter()
             .position(|member| leaves_a_spaced_round(*member))
@@ -855,9 +898,9 @@ impl<'r> Planner<'r> {
     ) -> Option<usize> {
         let max_gap = i32::from(self.rules.backup_max_offset_hours) * 3600;
         let own = Self::offset(offsets, &self.zones, self.member_zone[first_timer], start);
-        let mut best: Option<(i32, u32, &PersonId, usize)> = None;
-        for (member, standing) in base.iter().enumerate() {
-            if member == first_timer || standing.is_some() || !self.is_experienced(member) {
+        let mut best: Option<(i32, u32, usize, usize)> = None;
+        for (member, reason) in base.iter().enumerate() {
+            if member == first_timer || reason.is_some() || !self.is_experienced(member) {
                 continue;
             }
             let gap =
@@ -868,7 +911,7 @@ impl<'r> Planner<'r> {
             let rank = (
                 gap,
                 self.backups_served[member],
-                &self.members[member].id,
+                self.id_rank[member],
                 member,
             );
             if best.as_ref().is_none_or(|current| rank < *current) {
@@ -927,8 +970,8 @@ impl<'r> Planner<'r> {
             .primary
             .map(|member| self.members[member].team.clone());
         self.previous = PreviousWeek {
-            primary: id(decision.primary),
-            team: team.clone(),
+            member: decision.primary,
+            team: decision.primary.map(|member| self.member_team[member]),
         };
         self.last_planned = week;
         self.next_week = week.next();

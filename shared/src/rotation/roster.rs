@@ -895,7 +895,7 @@ fn check_person(
     problems: &mut Problems,
     at: &str,
     raw: RawPerson,
-    known_rotations: &BTreeSet<&str>,
+    known_rotations: &BTreeSet<String>,
 ) -> Option<Person> {
     let id = problems
         .require(at, "id", raw.id.as_deref())
@@ -943,7 +943,7 @@ fn check_person(
     {
         if !seen.insert(rotation.clone()) {
             problems.add(at, RosterIssue::RotationRepeated(rotation));
-        } else if !known_rotations.contains(rotation.as_str()) {
+        } else if !known_rotations.contains(&rotation) {
             problems.add(at, RosterIssue::UnknownRotation(rotation));
         } else if let Ok(name) = RotationName::parse(&rotation) {
             rotations.push(name);
@@ -1046,11 +1046,12 @@ fn check_order(
 }
 
 fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
+    // Problems are reported in file order: rotations, company holidays, people.
     let mut problems = Problems(Vec::new());
     if raw.rotations.is_empty() {
         problems.add("rotations", RosterIssue::NoRotations);
     }
-    let known_rotations: BTreeSet<&str> = raw.rotations.keys().map(String::as_str).collect();
+    let known_rotations: BTreeSet<String> = raw.rotations.keys().cloned().collect();
 
     // Who lists which rotation, by id as written, so `order` can be checked even when
     // the person has problems of their own.
@@ -1060,38 +1061,6 @@ fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
             rotations_by_person
                 .entry(id.clone())
                 .or_insert_with(|| person.rotations.clone().unwrap_or_default());
-        }
-    }
-
-    let mut company_holidays = Vec::new();
-    for (index, holiday) in raw.company_holidays.into_iter().enumerate() {
-        if let Some(holiday) = check_company_holiday(&mut problems, index, holiday) {
-            company_holidays.push(holiday);
-        }
-    }
-
-    let mut people: Vec<Person> = Vec::new();
-    let mut person_index: BTreeMap<PersonId, usize> = BTreeMap::new();
-    let mut first_index_of_id: BTreeMap<String, usize> = BTreeMap::new();
-    for (index, raw_person) in raw.people.iter().enumerate() {
-        let at = person_location(index, raw_person.id.as_deref());
-        if let Some(id) = raw_person.id.as_deref() {
-            if let Some(first) = first_index_of_id.get(id) {
-                if let Ok(id) = PersonId::parse(id) {
-                    problems.add(&at, RosterIssue::DuplicatePersonId(id, *first));
-                }
-            } else {
-                first_index_of_id.insert(id.to_owned(), index);
-            }
-        }
-    }
-    for (index, raw_person) in raw.people.into_iter().enumerate() {
-        let at = person_location(index, raw_person.id.as_deref());
-        if let Some(person) = check_person(&mut problems, &at, raw_person, &known_rotations) {
-            if !person_index.contains_key(&person.id) {
-                person_index.insert(person.id.clone(), people.len());
-            }
-            people.push(person);
         }
     }
 
@@ -1123,6 +1092,38 @@ fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
                 notify: draft.notify,
             };
             rotations.insert(name, rules);
+        }
+    }
+
+    let mut company_holidays = Vec::new();
+    for (index, holiday) in raw.company_holidays.into_iter().enumerate() {
+        if let Some(holiday) = check_company_holiday(&mut problems, index, holiday) {
+            company_holidays.push(holiday);
+        }
+    }
+
+    let mut people: Vec<Person> = Vec::new();
+    let mut person_index: BTreeMap<PersonId, usize> = BTreeMap::new();
+    let mut first_index_of_id: BTreeMap<String, usize> = BTreeMap::new();
+    for (index, raw_person) in raw.people.into_iter().enumerate() {
+        let at = person_location(index, raw_person.id.as_deref());
+        if let Some(id) = raw_person.id.as_deref() {
+            match first_index_of_id.get(id) {
+                Some(first) => {
+                    if let Ok(id) = PersonId::parse(id) {
+                        problems.add(&at, RosterIssue::DuplicatePersonId(id, *first));
+                    }
+                }
+                None => {
+                    first_index_of_id.insert(id.to_owned(), index);
+                }
+            }
+        }
+        if let Some(person) = check_person(&mut problems, &at, raw_person, &known_rotations) {
+            person_index
+                .entry(person.id.clone())
+                .or_insert(people.len());
+            people.push(person);
         }
     }
 

@@ -173,6 +173,35 @@ impl DynamoStore {
         )
     }
 
+    /// `item` under the visibility sibling adapters need.
+    pub(crate) fn item_with_keys<T: Serialize>(
+        record: &T,
+        pk: String,
+        sk: String,
+        gsi1: Option<(String, String)>,
+    ) -> Result<Item, StoreError> {
+        Self::item(record, pk, sk, gsi1)
+    }
+
+    pub(crate) fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+        Self::record(item)
+    }
+
+    pub(crate) fn audit_put(&self, entry: &AuditEntry) -> Result<TransactWriteItem, StoreError> {
+        self.put(Self::audit_item(entry)?, None)
+    }
+
+    pub(crate) fn plain_put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        self.put(item, None)
+    }
+
+    pub(crate) async fn transact_items(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        self.transact(items).await
+    }
+
     fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(self.table.as_str())
@@ -367,13 +396,7 @@ impl ShiftLedger for DynamoStore {
     ) -> Result<Commit, StoreError> {
         let pk = keys::rotation(&shift.rotation);
         let sk = keys::shift(&shift.week);
-        let gsi = shift.primary.as_ref().map(|p| {
-            (
-                keys::person(p),
-                format!("{}{}", keys::SHIFT_PREFIX, shift.start_utc),
-            )
-        });
-        let item = Self::item(shift, pk.clone(), sk.clone(), gsi)?;
+        let item = Self::shift_item(shift)?;
         let written = self
             .transact(vec![
                 self.put(item, Some("attribute_not_exists(PK)"))?,
@@ -387,6 +410,20 @@ impl ShiftLedger for DynamoStore {
             StoreError::malformed(format!("{pk}/{sk}"), "refused as existing, then not found")
         })?;
         Ok(Commit::Existing(Box::new(Self::record(stored)?)))
+    }
+
+    async fn replace_shift(
+        &self,
+        shift: &ShiftRecord,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let item = Self::shift_item(shift)?;
+        self.transact(vec![
+            self.put(item, Some("attribute_exists(PK)"))?,
+            self.put(Self::audit_item(audit)?, None)?,
+        ])
+        .await?;
+        Ok(())
     }
 
     async fn put_override(
@@ -410,6 +447,21 @@ impl ShiftLedger for DynamoStore {
 }
 
 impl DynamoStore {
+    fn shift_item(shift: &ShiftRecord) -> Result<Item, StoreError> {
+        let gsi = shift.primary.as_ref().map(|p| {
+            (
+                keys::person(p),
+                format!("{}{}", keys::SHIFT_PREFIX, shift.start_utc),
+            )
+        });
+        Self::item(
+            shift,
+            keys::rotation(&shift.rotation),
+            keys::shift(&shift.week),
+            gsi,
+        )
+    }
+
     fn mail_key(key: &MailKey) -> Item {
         Self::key(
             &keys::rotation(&key.rotation),

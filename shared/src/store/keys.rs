@@ -10,6 +10,8 @@
 //! | handoff mail | `ROTATION#<name>` | `HANDOFF#<iso week>#<role>#<address>` | |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
+//! | maintenance | `MAINT#<provider>#<id>` | `META` | `MAINTCAL#<yyyy-mm of start>` / `<start utc>#<provider>#<id>` |
+//! | review item | `REVIEW#<id>` | `META` | `REVIEWS` / `<received utc>#<id>` |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -54,4 +56,18 @@ pub fn audit_subject(subject: &str) -> String {
 
 pub fn idempotency(scope: &str, key: &str) -> String {
     format!("IDEMPOTENCY#{scope}#{key}")
+}
+
+pub const REVIEWS: &str = "REVIEWS";
+
+pub fn maintenance(provider: &str, id: &str) -> String {
+    format!("MAINT#{provider}#{id}")
+}
+
+pub fn maintenance_month(month: &str) -> String {
+    format!("MAINTCAL#{month}")
+}
+
+pub fn review(id: &str) -> String {
+    format!("REVIEW#{id}")
 }

@@ -3,6 +3,8 @@
 
 pub mod dynamo;
 pub mod keys;
+pub mod maintenance;
+pub mod objects;
 pub mod pages;
 pub mod table;
 

@@ -1,0 +1,16 @@
+//! The `maintenance-mail` Lambda: runs on S3 ObjectCreated for each inbound mail SES stored.
+
+use clinic::config::{Component, Config};
+use clinic::maintenance::function::MaintenanceFunction;
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    clinic::lambda::init_tracing();
+    let config = Config::from_env(Component::MaintenanceMail)?;
+    let function = MaintenanceFunction::from_config(&config).await?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        function.handle(event.payload)
+    }))
+    .await
+}

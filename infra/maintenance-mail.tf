@@ -1,0 +1,210 @@
+# maintenance-mail: runs on each inbound mail object, keeps the maintenances in the table and writes the
+# calendar feed to its own bucket at an unguessable key.
+
+locals {
+  maintenance_name = "${var.name_prefix}-maintenance-mail"
+  calendar_key     = "feeds/${var.calendar_token}/maintenance.ics"
+}
+
+resource "aws_s3_bucket" "calendar" {
+  bucket_prefix = "${var.name_prefix}-calendar-"
+}
+
+resource "aws_s3_bucket_public_access_block" "calendar" {
+  bucket                  = aws_s3_bucket.calendar.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "calendar" {
+  bucket = aws_s3_bucket.calendar.id
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_versioning" "calendar" {
+  bucket = aws_s3_bucket.calendar.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "calendar" {
+  bucket = aws_s3_bucket.calendar.id
+
+  rule {
+    id     = "expire-old-feed-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 7
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "maintenance_mail" {
+  name              = "/aws/lambda/${local.maintenance_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_sqs_queue" "maintenance_mail_failures" {
+  name                      = "${local.maintenance_name}-failures"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_iam_role" "maintenance_mail" {
+  name               = local.maintenance_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "maintenance_mail" {
+  statement {
+    sid = "Table"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+    ]
+    resources = local.table_arns
+  }
+
+  statement {
+    sid       = "ReadInboundMail"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.inbound_mail.arn}/inbound/*"]
+  }
+
+  statement {
+    sid       = "WriteCalendar"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.calendar.arn}/${local.calendar_key}"]
+  }
+
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.maintenance_mail.arn}:*"]
+  }
+
+  statement {
+    sid       = "FailedInvocations"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.maintenance_mail_failures.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "maintenance_mail" {
+  name   = local.maintenance_name
+  role   = aws_iam_role.maintenance_mail.id
+  policy = data.aws_iam_policy_document.maintenance_mail.json
+}
+
+resource "aws_lambda_function" "maintenance_mail" {
+  function_name    = local.maintenance_name
+  role             = aws_iam_role.maintenance_mail.arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = [var.architecture]
+  filename         = "${var.package_dir}/maintenance-mail.zip"
+  source_code_hash = filebase64sha256("${var.package_dir}/maintenance-mail.zip")
+  timeout          = 60
+  memory_size      = 256
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.maintenance_mail.name
+  }
+
+  environment {
+    variables = {
+      CLINIC_TABLE           = aws_dynamodb_table.clinic.name
+      CLINIC_CALENDAR_BUCKET = aws_s3_bucket.calendar.id
+      CLINIC_CALENDAR_KEY    = local.calendar_key
+    }
+  }
+}
+
+resource "aws_lambda_function_event_invoke_config" "maintenance_mail" {
+  function_name                = aws_lambda_function.maintenance_mail.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.maintenance_mail_failures.arn
+    }
+  }
+}
+
+resource "aws_lambda_permission" "inbound_mail" {
+  statement_id   = "AllowInboundMailBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.maintenance_mail.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = aws_s3_bucket.inbound_mail.arn
+  source_account = data.aws_caller_identity.current.account_id
+}
+
+resource "aws_s3_bucket_notification" "inbound_mail" {
+  bucket = aws_s3_bucket.inbound_mail.id
+
+  lambda_function {
+    lambda_function_arn = aws_lambda_function.maintenance_mail.arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = "inbound/"
+  }
+
+  depends_on = [aws_lambda_permission.inbound_mail]
+}
+
+resource "aws_cloudwatch_metric_alarm" "maintenance_mail_errors" {
+  alarm_name          = "${local.maintenance_name}-errors"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.maintenance_mail.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "maintenance_mail_throttles" {
+  alarm_name          = "${local.maintenance_name}-throttles"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.maintenance_mail.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "maintenance_mail_failures" {
+  alarm_name          = "${local.maintenance_name}-failed-invocations"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.maintenance_mail_failures.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}

@@ -1,0 +1,162 @@
+# The weekly rotation: an EventBridge schedule runs it; it reads and writes the table and sends the
+# handoff mail through SES. Failed asynchronous invocations are retried twice, then kept in a queue.
+
+locals {
+  rotation_name = "${var.name_prefix}-rotation"
+}
+
+resource "aws_cloudwatch_log_group" "rotation" {
+  name              = "/aws/lambda/${local.rotation_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_sqs_queue" "rotation_failures" {
+  name                      = "${local.rotation_name}-failures"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_iam_role" "rotation" {
+  name               = local.rotation_name
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "rotation" {
+  statement {
+    sid = "Table"
+    actions = [
+      "dynamodb:BatchWriteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = local.table_arns
+  }
+
+  statement {
+    sid       = "HandoffMail"
+    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    resources = [aws_sesv2_email_identity.domain.arn]
+  }
+
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.rotation.arn}:*"]
+  }
+
+  statement {
+    sid       = "FailedInvocations"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.rotation_failures.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "rotation" {
+  name   = local.rotation_name
+  role   = aws_iam_role.rotation.id
+  policy = data.aws_iam_policy_document.rotation.json
+}
+
+resource "aws_lambda_function" "rotation" {
+  function_name    = local.rotation_name
+  role             = aws_iam_role.rotation.arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = [var.architecture]
+  filename         = "${var.package_dir}/rotation.zip"
+  source_code_hash = filebase64sha256("${var.package_dir}/rotation.zip")
+  timeout          = 120
+  memory_size      = 256
+
+  # One run at a time is enough for a weekly job; concurrent runs would still be safe.
+  reserved_concurrent_executions = 2
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.rotation.name
+  }
+
+  environment {
+    variables = {
+      CLINIC_TABLE  = aws_dynamodb_table.clinic.name
+      CLINIC_SENDER = "${var.sender_local_part}@${var.mail_domain}"
+      # The reviewed roster file is packaged beside the binary by `make package`.
+      CLINIC_ROSTER = "/var/task/roster.toml"
+    }
+  }
+}
+
+resource "aws_lambda_function_event_invoke_config" "rotation" {
+  function_name                = aws_lambda_function.rotation.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.rotation_failures.arn
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "weekly_rotation" {
+  name                = "${local.rotation_name}-weekly"
+  description         = "Commit the coming week and send the clinic-duty handoff"
+  schedule_expression = var.rotation_schedule
+}
+
+resource "aws_cloudwatch_event_target" "weekly_rotation" {
+  rule = aws_cloudwatch_event_rule.weekly_rotation.name
+  arn  = aws_lambda_function.rotation.arn
+}
+
+resource "aws_lambda_permission" "weekly_rotation" {
+  statement_id  = "AllowWeeklySchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.rotation.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.weekly_rotation.arn
+}
+
+resource "aws_cloudwatch_metric_alarm" "rotation_errors" {
+  alarm_name          = "${local.rotation_name}-errors"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.rotation.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "rotation_throttles" {
+  alarm_name          = "${local.rotation_name}-throttles"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.rotation.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "rotation_failures" {
+  alarm_name          = "${local.rotation_name}-failed-invocations"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.rotation_failures.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}

@@ -1,0 +1,523 @@
+//! The maintenance-mail job: SES stores each inbound mail in S3, the object's creation runs this; it
+//! parses the notice, applies each maintenance to its lifecycle, regenerates the calendar, and keeps
+//! anything it cannot parse as a review item (the raw object stays in S3). Nothing is lost: every
+//! failure of a dependency is retryable, and a repeat of the same object or Message-ID changes nothing.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_lambda_events::s3::S3Event;
+use serde::Serialize;
+use tracing::{info, warn};
+
+use super::calendar_feed::{FeedOptions, render};
+use super::lifecycle::{Applied, MaintenanceLedger, NoticeSource, ReviewItem, Verdict, judge};
+use crate::audit::{AuditEntry, AuditLog};
+use crate::idempotency::{Begin, IdempotencyStore};
+use crate::store::StoreError;
+
+pub const ACTOR: &str = "maintenance-mail";
+
+/// SES writes this object when a receipt rule is created; it is not a mail.
+pub const SES_SETUP_OBJECT: &str = "AMAZON_SES_SETUP_NOTIFICATION";
+
+/// An object store failure (reading a mail, writing the calendar): always worth a retry.
+#[derive(Debug, thiserror::Error)]
+#[error("S3 {operation} s3://{bucket}/{key} failed: {message}")]
+pub struct ObjectError {
+    pub operation: &'static str,
+    pub bucket: String,
+    pub key: String,
+    pub message: String,
+}
+
+/// A mail object as read.
+pub struct RawMail {
+    pub bytes: Vec<u8>,
+    pub size: u64,
+}
+
+/// Where raw mail is read and the calendar written.
+#[async_trait]
+pub trait MailObjects: Send + Sync {
+    /// Reads the object; an object larger than `limit` is not downloaded (`bytes` is empty, `size` set).
+    async fn fetch(&self, bucket: &str, key: &str, limit: u64) -> Result<RawMail, ObjectError>;
+    async fn publish(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), ObjectError>;
+}
+
+/// Where the calendar goes and what it shows.
+#[derive(Debug, Clone)]
+pub struct CalendarTarget {
+    pub bucket: String,
+    pub key: String,
+    pub options: FeedOptions,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the event is not an S3 ObjectCreated notification: {0}")]
+    NotAnS3Event(String),
+    #[error(transparent)]
+    Object(#[from] ObjectError),
+    #[error("the table failed")]
+    Store(#[from] StoreError),
+}
+
+impl IngestError {
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, Self::NotAnS3Event(_))
+    }
+}
+
+/// What happened to one object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum ObjectOutcome {
+    SkippedSetupNotification,
+    AlreadyHandled,
+    NeedsReview {
+        reason: String,
+    },
+    Parsed {
+        maintenances: Vec<MaintenanceOutcome>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MaintenanceOutcome {
+    pub provider: String,
+    pub maintenance_id: String,
+    /// created, updated, duplicate, stale.
+    pub verdict: &'static str,
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectReport {
+    pub bucket: String,
+    pub key: String,
+    #[serde(flatten)]
+    pub outcome: ObjectOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestReport {
+    pub objects: Vec<ObjectReport>,
+    pub calendar_published: bool,
+}
+
+impl IngestReport {
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for o in &self.objects {
+            let what = match &o.outcome {
+                ObjectOutcome::SkippedSetupNotification => {
+                    "SES setup notification, skipped".to_owned()
+                }
+                ObjectOutcome::AlreadyHandled => "already handled, nothing changed".to_owned(),
+                ObjectOutcome::NeedsReview { reason } => format!("NEEDS REVIEW: {reason}"),
+                ObjectOutcome::Parsed { maintenances } if maintenances.is_empty() => {
+                    "recognised, announces nothing to track".to_owned()
+                }
+                ObjectOutcome::Parsed { maintenances } => maintenances
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} {} {} ({})",
+                            m.provider,
+                            m.maintenance_id,
+                            m.verdict,
+                            m.changes.join("; ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n    "),
+            };
+            out.push_str(&format!("s3://{}/{}:\n    {what}\n", o.bucket, o.key));
+        }
+        out.push_str(if self.calendar_published {
+            "calendar republished\n"
+        } else {
+            "calendar unchanged\n"
+        });
+        out
+    }
+}
+
+fn unchanged(notice: &super::Maintenance, verdict: &'static str) -> MaintenanceOutcome {
+    MaintenanceOutcome {
+        provider: notice.provider.clone(),
+        maintenance_id: notice.maintenance_id.clone(),
+        verdict,
+        changes: Vec::new(),
+    }
+}
+
+/// The job, with its dependencies as ports.
+pub struct MailIngest<S> {
+    store: S,
+    objects: Arc<dyn MailObjects>,
+    calendar: CalendarTarget,
+    max_bytes: u64,
+}
+
+/// How far back and ahead the calendar reaches.
+const CALENDAR_PAST_DAYS: i64 = 60;
+const CALENDAR_FUTURE_DAYS: i64 = 730;
+
+/// Decodes an S3 event key: URL-encoded, with '+' for spaces.
+pub fn decode_key(key: &str) -> String {
+    let bytes = key.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct Headers {
+    message_id: Option<String>,
+    from: Option<String>,
+    subject: Option<String>,
+}
+
+fn headers(raw: &[u8]) -> Headers {
+    let parsed = mail_parser::MessageParser::default().parse_headers(raw);
+    let Some(message) = parsed else {
+        return Headers {
+            message_id: None,
+            from: None,
+            subject: None,
+        };
+    };
+    let from = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(str::to_owned);
+    Headers {
+        message_id: message
+            .message_id()
+            .map(|id| id.trim().to_owned())
+            .filter(|id| !id.is_empty()),
+        from,
+        subject: message.subject().map(str::to_owned),
+    }
+}
+
+impl<S> MailIngest<S>
+where
+    S: MaintenanceLedger + IdempotencyStore + AuditLog,
+{
+    pub fn new(
+        store: S,
+        objects: Arc<dyn MailObjects>,
+        calendar: CalendarTarget,
+        max_bytes: u64,
+    ) -> Self {
+        Self {
+            store,
+            objects,
+            calendar,
+            max_bytes,
+        }
+    }
+
+    /// Handles an S3 event (one or more ObjectCreated records).
+    pub async fn run(&self, event: S3Event) -> Result<IngestReport, IngestError> {
+        if event.records.is_empty() {
+            return Err(IngestError::NotAnS3Event("it has no records".into()));
+        }
+        let mut objects = Vec::new();
+        let mut changed = false;
+        for record in &event.records {
+            let bucket = record
+                .s3
+                .bucket
+                .name
+                .clone()
+                .ok_or_else(|| IngestError::NotAnS3Event("no bucket".into()))?;
+            let key = record
+                .s3
+                .object
+                .key
+                .as_deref()
+                .map(decode_key)
+                .ok_or_else(|| IngestError::NotAnS3Event("no key".into()))?;
+            let size = record.s3.object.size.unwrap_or_default().max(0) as u64;
+            let cause = record
+                .response_elements
+                .get("x-amz-request-id")
+                .cloned()
+                .unwrap_or_else(|| format!("s3://{bucket}/{key}"));
+            let outcome = self.ingest_object(&bucket, &key, size, &cause).await?;
+            if let ObjectOutcome::Parsed { maintenances } = &outcome {
+                changed |= maintenances
+                    .iter()
+                    .any(|m| matches!(m.verdict, "created" | "updated"));
+            }
+            objects.push(ObjectReport {
+                bucket,
+                key,
+                outcome,
+            });
+        }
+        if changed {
+            self.publish_calendar().await?;
+        }
+        Ok(IngestReport {
+            objects,
+            calendar_published: changed,
+        })
+    }
+
+    async fn ingest_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        size: u64,
+        cause: &str,
+    ) -> Result<ObjectOutcome, IngestError> {
+        if key.rsplit('/').next() == Some(SES_SETUP_OBJECT) {
+            return Ok(ObjectOutcome::SkippedSetupNotification);
+        }
+        let now = jiff::Timestamp::now();
+        let object_key = format!("s3://{bucket}/{key}");
+        if let Begin::Done(_) = self.store.begin("mail-object", &object_key, now).await? {
+            return Ok(ObjectOutcome::AlreadyHandled);
+        }
+        let source = NoticeSource {
+            message_id: None,
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        };
+        if size > self.max_bytes {
+            let reason = format!(
+                "the mail is {size} bytes, over the {}-byte limit; it was not parsed",
+                self.max_bytes
+            );
+            return self
+                .review(source, None, size, reason, cause, &object_key)
+                .await;
+        }
+        let raw = self.objects.fetch(bucket, key, self.max_bytes).await?;
+        if raw.size > self.max_bytes {
+            let reason = format!(
+                "the mail is {} bytes, over the {}-byte limit; it was not parsed",
+                raw.size, self.max_bytes
+            );
+            return self
+                .review(source, None, raw.size, reason, cause, &object_key)
+                .await;
+        }
+        let head = headers(&raw.bytes);
+        let source = NoticeSource {
+            message_id: head.message_id.clone(),
+            ..source
+        };
+        if let Some(id) = &head.message_id
+            && let Begin::Done(_) = self.store.begin("mail-message", id, now).await?
+        {
+            self.store
+                .complete(
+                    "mail-object",
+                    &object_key,
+                    "same Message-ID as an earlier mail",
+                    now,
+                )
+                .await?;
+            return Ok(ObjectOutcome::AlreadyHandled);
+        }
+        let maintenances = match super::parse_notice(&raw.bytes) {
+            Ok(list) => list,
+            Err(error) => {
+                return self
+                    .review(
+                        source,
+                        Some(head),
+                        raw.size,
+                        error.to_string(),
+                        cause,
+                        &object_key,
+                    )
+                    .await;
+            }
+        };
+
+        let mut outcomes = Vec::new();
+        for notice in &maintenances {
+            outcomes.push(self.apply(notice, &source, cause).await?);
+        }
+        let done = serde_json::to_string(&outcomes).unwrap_or_default();
+        if let Some(id) = &head.message_id {
+            self.store
+                .complete("mail-message", id, &done, jiff::Timestamp::now())
+                .await?;
+        }
+        self.store
+            .complete("mail-object", &object_key, &done, jiff::Timestamp::now())
+            .await?;
+        Ok(ObjectOutcome::Parsed {
+            maintenances: outcomes,
+        })
+    }
+
+    async fn apply(
+        &self,
+        notice: &super::Maintenance,
+        source: &NoticeSource,
+        cause: &str,
+    ) -> Result<MaintenanceOutcome, IngestError> {
+        // A concurrent notice for the same maintenance makes the conditional write fail: judge again.
+        for _ in 0..5 {
+            let existing = self
+                .store
+                .maintenance(&notice.provider, &notice.maintenance_id)
+                .await?;
+            let now = jiff::Timestamp::now();
+            let (record, verdict, changes) = match judge(existing.as_ref(), notice, source, now) {
+                Verdict::Create(record) => (record, "created", vec!["first notice".to_owned()]),
+                Verdict::Update { record, changes } => (record, "updated", changes),
+                Verdict::Duplicate => return Ok(unchanged(notice, "duplicate")),
+                Verdict::Stale => {
+                    let audit = AuditEntry::new(
+                        now,
+                        ACTOR,
+                        "maintenance.ignore",
+                        format!("maintenance/{}/{}", notice.provider, notice.maintenance_id),
+                        format!(
+                            "an older notice (stamp {}, sequence {}) arrived after a newer one",
+                            notice.stamp, notice.sequence
+                        ),
+                        cause,
+                    );
+                    self.store.record(&audit).await?;
+                    return Ok(unchanged(notice, "stale"));
+                }
+            };
+            let action = if verdict == "created" {
+                "maintenance.create"
+            } else {
+                "maintenance.update"
+            };
+            let audit = AuditEntry::new(now, ACTOR, action, record.subject(), changes.join("; "), cause)
+                .with_details(serde_json::json!({"status": super::lifecycle::status_name(record.status), "start": record.start, "end": record.end, "object": format!("s3://{}/{}", source.bucket, source.key)}));
+            match self.store.write_maintenance(&record, &audit).await? {
+                Applied::Written => {
+                    info!(provider = %record.provider, id = %record.maintenance_id, verdict, "maintenance recorded");
+                    return Ok(MaintenanceOutcome {
+                        provider: record.provider,
+                        maintenance_id: record.maintenance_id,
+                        verdict,
+                        changes,
+                    });
+                }
+                Applied::Conflict => continue,
+            }
+        }
+        Err(IngestError::Store(StoreError::malformed(
+            format!("maintenance/{}/{}", notice.provider, notice.maintenance_id),
+            "kept changing under concurrent notices; will retry",
+        )))
+    }
+
+    async fn review(
+        &self,
+        source: NoticeSource,
+        head: Option<Headers>,
+        size: u64,
+        reason: String,
+        cause: &str,
+        object_key: &str,
+    ) -> Result<ObjectOutcome, IngestError> {
+        let now = jiff::Timestamp::now();
+        let id = {
+            use sha2::Digest as _;
+            hex::encode(&sha2::Sha256::digest(object_key.as_bytes())[..12])
+        };
+        let (message_id, from, subject) = match head {
+            Some(h) => (h.message_id, h.from, h.subject),
+            None => (None, None, None),
+        };
+        let item = ReviewItem {
+            id: id.clone(),
+            received_at: now,
+            reason: reason.clone(),
+            bucket: source.bucket.clone(),
+            key: source.key.clone(),
+            message_id,
+            from,
+            subject,
+            size,
+        };
+        let audit = AuditEntry::new(
+            now,
+            ACTOR,
+            "mail.review",
+            format!("review/{id}"),
+            reason.clone(),
+            cause,
+        )
+        .with_details(serde_json::json!({"object": object_key}));
+        warn!(object = %object_key, reason = %reason, "mail kept for review");
+        self.store.add_review(&item, &audit).await?;
+        self.store
+            .complete("mail-object", object_key, "needs review", now)
+            .await?;
+        Ok(ObjectOutcome::NeedsReview { reason })
+    }
+
+    /// Regenerates the calendar from the table and writes it where clients subscribe.
+    pub async fn publish_calendar(&self) -> Result<(), IngestError> {
+        let now = jiff::Timestamp::now();
+        let from = now - jiff::SignedDuration::from_hours(24 * CALENDAR_PAST_DAYS);
+        let to = now + jiff::SignedDuration::from_hours(24 * CALENDAR_FUTURE_DAYS);
+        let records = self.store.maintenances_between(from, to).await?;
+        let feed = render(&records, self.calendar.options, now);
+        self.objects
+            .publish(
+                &self.calendar.bucket,
+                &self.calendar.key,
+                feed.into_bytes(),
+                "text/calendar; charset=utf-8",
+            )
+            .await?;
+        info!(events = records.len(), "calendar published");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_keys_are_url_decoded() {
+        assert_eq!(decode_key("inbound/a+b%2Fc%3D.eml"), "inbound/a b/c=.eml");
+        assert_eq!(decode_key("bad%zz%"), "bad%zz%");
+        assert_eq!(decode_key("x%4"), "x%4");
+    }
+}

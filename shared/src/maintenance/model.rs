@@ -1,0 +1,204 @@
+//! The maintenance a notice announces, in the shape circuit-maintenance-parser emits it.
+//! Field names and enum strings are a contract with whatever stores or compares these records,
+//! so they mirror the Python library exactly.
+
+use serde::{Deserialize, Serialize};
+
+use super::detect::ProviderId;
+use super::error::{Field, NoticeError};
+
+/// How an affected circuit is impacted during the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Impact {
+    #[serde(rename = "NO-IMPACT")]
+    NoImpact,
+    #[serde(rename = "REDUCED-REDUNDANCY")]
+    ReducedRedundancy,
+    #[serde(rename = "DEGRADED")]
+    Degraded,
+    #[serde(rename = "OUTAGE")]
+    Outage,
+}
+
+impl Impact {
+    /// Reads the BCOP spelling (`NO-IMPACT`, ...), tolerating case, stray spaces and underscores.
+    pub fn from_bcop(text: &str) -> Option<Impact> {
+        match text.trim().to_ascii_uppercase().replace('_', "-").as_str() {
+            "NO-IMPACT" => Some(Impact::NoImpact),
+            "REDUCED-REDUNDANCY" => Some(Impact::ReducedRedundancy),
+            "DEGRADED" => Some(Impact::Degraded),
+            "OUTAGE" => Some(Impact::Outage),
+            _ => None,
+        }
+    }
+}
+
+/// Where the maintenance stands according to this notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Status {
+    #[serde(rename = "TENTATIVE")]
+    Tentative,
+    #[serde(rename = "CONFIRMED")]
+    Confirmed,
+    #[serde(rename = "CANCELLED")]
+    Cancelled,
+    #[serde(rename = "IN-PROCESS")]
+    InProcess,
+    #[serde(rename = "COMPLETED")]
+    Completed,
+    #[serde(rename = "RE-SCHEDULED")]
+    ReScheduled,
+    #[serde(rename = "NO-CHANGE")]
+    NoChange,
+}
+
+impl Status {
+    /// Reads the BCOP spelling (`IN-PROCESS`, ...), tolerating case, stray spaces and the US "CANCELED".
+    pub fn from_bcop(text: &str) -> Option<Status> {
+        match text.trim().to_ascii_uppercase().replace('_', "-").as_str() {
+            "TENTATIVE" => Some(Status::Tentative),
+            "CONFIRMED" => Some(Status::Confirmed),
+            "CANCELLED" | "CANCELED" => Some(Status::Cancelled),
+            "IN-PROCESS" => Some(Status::InProcess),
+            "COMPLETED" => Some(Status::Completed),
+            "RE-SCHEDULED" | "RESCHEDULED" => Some(Status::ReScheduled),
+            "NO-CHANGE" => Some(Status::NoChange),
+            _ => None,
+        }
+    }
+}
+
+/// One affected service and how it is impacted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Circuit {
+    pub circuit_id: String,
+    pub impact: Impact,
+}
+
+impl Circuit {
+    pub fn new(circuit_id: impl Into<String>, impact: Impact) -> Circuit {
+        Circuit {
+            circuit_id: circuit_id.into(),
+            impact,
+        }
+    }
+}
+
+/// One maintenance window announced by a notice. Times are Unix seconds, UTC.
+///
+/// Fields are declared in alphabetical order so the JSON reads like the reference library's sorted output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintenance {
+    pub account: String,
+    pub circuits: Vec<Circuit>,
+    pub end: i64,
+    pub maintenance_id: String,
+    pub organizer: String,
+    pub provider: String,
+    pub sequence: i64,
+    pub stamp: i64,
+    pub start: i64,
+    pub status: Status,
+    pub summary: String,
+    pub uid: String,
+}
+
+/// What a provider parser could read from a notice; `finish` turns it into a [`Maintenance`] once the
+/// provider's defaults are applied and the required fields are known to be there.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draft {
+    pub provider: Option<String>,
+    pub account: Option<String>,
+    pub maintenance_id: Option<String>,
+    pub circuits: Vec<Circuit>,
+    pub status: Option<Status>,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    pub stamp: Option<i64>,
+    pub organizer: Option<String>,
+    pub uid: Option<String>,
+    pub sequence: Option<i64>,
+    pub summary: Option<String>,
+}
+
+/// What the notice as a whole supplies when a provider's template leaves a field out.
+pub(crate) struct Defaults<'a> {
+    pub provider: ProviderId,
+    pub organizer: &'a str,
+    pub sent_at: Option<i64>,
+}
+
+impl Draft {
+    pub fn finish(self, defaults: &Defaults<'_>) -> Result<Maintenance, NoticeError> {
+        let missing = |field| NoticeError::MissingField {
+            provider: defaults.provider,
+            field,
+        };
+        let maintenance_id =
+            non_empty(self.maintenance_id).ok_or_else(|| missing(Field::MaintenanceId))?;
+        let start = self.start.ok_or_else(|| missing(Field::Start))?;
+        let end = self.end.ok_or_else(|| missing(Field::End))?;
+        let stamp = self
+            .stamp
+            .or(defaults.sent_at)
+            .ok_or_else(|| missing(Field::Stamp))?;
+        let account = self.account.ok_or_else(|| missing(Field::Account))?;
+        Ok(Maintenance {
+            provider: self
+                .provider
+                .unwrap_or_else(|| defaults.provider.to_string()),
+            account,
+            maintenance_id,
+            circuits: self.circuits,
+            // A notice that announces a window without saying otherwise is a confirmed plan.
+            status: self.status.unwrap_or(Status::Confirmed),
+            start,
+            end,
+            stamp,
+            organizer: non_empty(self.organizer).unwrap_or_else(|| defaults.organizer.to_string()),
+            uid: self.uid.unwrap_or_else(|| "0".to_string()),
+            sequence: self.sequence.unwrap_or(1),
+            summary: self.summary.unwrap_or_default(),
+        })
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_serialise_to_the_reference_strings() {
+        assert_eq!(
+            serde_json::to_string(&Impact::ReducedRedundancy).unwrap(),
+            "\"REDUCED-REDUNDANCY\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Status::InProcess).unwrap(),
+            "\"IN-PROCESS\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Status::ReScheduled).unwrap(),
+            "\"RE-SCHEDULED\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Status>("\"NO-CHANGE\"").unwrap(),
+            Status::NoChange
+        );
+    }
+
+    #[test]
+    fn bcop_words_are_read_leniently() {
+        assert_eq!(Status::from_bcop(" completed"), Some(Status::Completed));
+        assert_eq!(Status::from_bcop("Canceled"), Some(Status::Cancelled));
+        assert_eq!(
+            Impact::from_bcop("reduced_redundancy"),
+            Some(Impact::ReducedRedundancy)
+        );
+        assert_eq!(Impact::from_bcop("maybe"), None);
+    }
+}

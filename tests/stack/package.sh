@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make package`: release zips of every function for provided.al2023, into dist/<function>.zip.
+# cargo-lambda (from PyPI, with zig) links against an old glibc so the binaries run on Amazon Linux 2023.
+# ARCH=arm64 builds for Graviton where the aarch64 standard library is installed (rustup target add).
+# ROSTER=path puts the team's reviewed roster into the rotation zip as roster.toml.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ARCH=${ARCH:-x86_64}
+ROSTER=${ROSTER:-events/roster.toml}
+FUNCTIONS=(rotation maintenance-mail)
+for f in functions/*/; do
+  name=$(basename "$f")
+  [[ " ${FUNCTIONS[*]} " == *" $name "* ]] || FUNCTIONS+=("$name")
+done
+case "$ARCH" in
+  x86_64) target=x86_64-unknown-linux-gnu ;;
+  arm64) target=aarch64-unknown-linux-gnu ;;
+  *) echo "ARCH must be x86_64 or arm64" >&2; exit 2 ;;
+esac
+[ -f "$ROSTER" ] || { echo "roster $ROSTER not found (set ROSTER=path)" >&2; exit 2; }
+cargo run --quiet -p clinic --bin clinic -- roster check --roster "$ROSTER"
+
+export PATH="$PWD/.venv-tools/bin:$PATH"
+packages=()
+for name in "${FUNCTIONS[@]}"; do packages+=(-p "$name"); done
+cargo lambda build --release --target "$target" --output-format zip "${packages[@]}"
+rm -rf dist && mkdir -p dist
+for name in "${FUNCTIONS[@]}"; do
+  cp "target/lambda/$name/bootstrap.zip" "dist/$name.zip"
+done
+python3 - "$ROSTER" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile("dist/rotation.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[1], "roster.toml")
+PY
+echo "function zips (goal: under 6 MB each):"
+for name in "${FUNCTIONS[@]}"; do
+  bytes=$(stat -c %s "dist/$name.zip")
+  python3 -c 'import sys; print(f"  dist/{sys.argv[1]:<28} {int(sys.argv[2]) / 1e6:6.2f} MB")' "$name.zip" "$bytes"
+done

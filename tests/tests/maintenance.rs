@@ -1,0 +1,404 @@
+//! Vendor maintenance mail end to end on the local stack: S3 holds the raw mail SES stored, the job
+//! parses it, keeps each maintenance's lifecycle in DynamoDB and writes the calendar back to S3.
+
+use std::sync::Arc;
+
+use clinic::maintenance::calendar_feed::FeedOptions;
+use clinic::maintenance::ingest::{CalendarTarget, MailIngest, ObjectOutcome};
+use clinic::maintenance::lifecycle::MaintenanceLedger;
+use clinic::maintenance::{Impact, Status};
+use clinic::store::DynamoStore;
+use clinic::store::objects::S3Objects;
+use clinic_tests::{fresh_store, sdk_config, unique_table};
+
+const CALENDAR_KEY: &str = "calendar/4f9c2e7a1b8d6035/maintenance.ics";
+
+struct Setup {
+    store: DynamoStore,
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    job: MailIngest<DynamoStore>,
+}
+
+async fn setup(prefix: &str, max_bytes: u64) -> Setup {
+    let store = fresh_store(prefix).await;
+    let sdk = sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = unique_table(prefix)
+        .as_str()
+        .to_lowercase()
+        .replace('_', "-");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket");
+    let calendar = CalendarTarget {
+        bucket: bucket.clone(),
+        key: CALENDAR_KEY.to_owned(),
+        options: FeedOptions {
+            include_redundancy_only: false,
+        },
+    };
+    let job = MailIngest::new(
+        store.clone(),
+        Arc::new(S3Objects::new(s3.clone())),
+        calendar,
+        max_bytes,
+    );
+    Setup {
+        store,
+        s3,
+        bucket,
+        job,
+    }
+}
+
+fn ics_time(t: jiff::Timestamp) -> String {
+    t.strftime("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// A BCOP maintenance notice of our own, with times relative to now so it falls inside the calendar.
+fn notice(
+    id: &str,
+    message_id: &str,
+    sequence: u32,
+    stamp_days_ago: i64,
+    start_in_days: i64,
+    status: &str,
+    impact: &str,
+) -> Vec<u8> {
+    // One base time for the whole test binary, whole seconds: notices built a moment apart must agree.
+    static BASE: std::sync::OnceLock<jiff::Timestamp> = std::sync::OnceLock::new();
+    let now = *BASE.get_or_init(|| {
+        jiff::Timestamp::from_second(jiff::Timestamp::now().as_second())
+            .expect("now is representable")
+    });
+    let day = jiff::SignedDuration::from_hours(24);
+    let stamp = now - day * stamp_days_ago as i32;
+    let start = now + day * start_in_days as i32;
+    let end = start + jiff::SignedDuration::from_hours(4);
+    format!(
+        "From: Operations <noc@harbour-transit.example>\r\nTo: maintenance@clinic.example.org\r\n\
+         Subject: Planned work {id}\r\nDate: {date}\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n\
+         Planned work {id}.\r\n--b1\r\nContent-Type: text/calendar; charset=utf-8\r\n\r\n\
+         BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Harbour//EN\r\nBEGIN:VEVENT\r\nUID:{id}@harbour\r\n\
+         SEQUENCE:{sequence}\r\nDTSTAMP:{dtstamp}\r\nDTSTART:{dtstart}\r\nDTEND:{dtend}\r\nSUMMARY:Work {id}\r\n\
+         ORGANIZER:mailto:noc@harbour-transit.example\r\nX-MAINTNOTE-PROVIDER:harbour-transit\r\n\
+         X-MAINTNOTE-ACCOUNT:ACC-9\r\nX-MAINTNOTE-MAINTENANCE-ID:{id}\r\n\
+         X-MAINTNOTE-OBJECT-ID;X-MAINTNOTE-OBJECT-IMPACT={impact}:HT-CIRCUIT-1\r\nX-MAINTNOTE-IMPACT:{impact}\r\n\
+         X-MAINTNOTE-STATUS:{status}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n--b1--\r\n",
+        date = stamp.strftime("%a, %d %b %Y %H:%M:%S +0000"),
+        dtstamp = ics_time(stamp),
+        dtstart = ics_time(start),
+        dtend = ics_time(end),
+    )
+    .into_bytes()
+}
+
+fn s3_event(bucket: &str, key: &str, size: usize) -> aws_lambda_events::s3::S3Event {
+    let encoded = key.replace(' ', "+");
+    serde_json::from_value(serde_json::json!({
+        "Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2027-01-05T14:03:11.977Z", "eventName": "ObjectCreated:Put",
+            "userIdentity": {"principalId": "AWS:ses"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+            "responseElements": {"x-amz-request-id": format!("req-{key}"), "x-amz-id-2": "x"},
+            "s3": {"s3SchemaVersion": "1.0", "configurationId": "inbound",
+                   "bucket": {"name": bucket, "ownerIdentity": {"principalId": "o"}, "arn": format!("arn:aws:s3:::{bucket}")},
+                   "object": {"key": encoded, "size": size, "eTag": "e", "sequencer": "1"}}
+        }]
+    }))
+    .expect("a valid S3 event")
+}
+
+impl Setup {
+    async fn deliver(&self, key: &str, raw: Vec<u8>) -> ObjectOutcome {
+        let size = raw.len();
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(raw.into())
+            .send()
+            .await
+            .expect("put mail");
+        let report = self
+            .job
+            .run(s3_event(&self.bucket, key, size))
+            .await
+            .expect("ingest");
+        report
+            .objects
+            .into_iter()
+            .next()
+            .expect("one object")
+            .outcome
+    }
+
+    async fn calendar(&self) -> String {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(CALENDAR_KEY)
+            .send()
+            .await
+            .expect("calendar exists");
+        String::from_utf8(object.body.collect().await.unwrap().into_bytes().to_vec()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_notice_is_stored_and_the_calendar_is_published() {
+    let s = setup("maint-first", 10 << 20).await;
+    let outcome = s
+        .deliver(
+            "inbound/m1",
+            notice("HT-1", "ht-1.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE"),
+        )
+        .await;
+    assert!(
+        matches!(&outcome, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict == "created"),
+        "{outcome:?}"
+    );
+    let record = s
+        .store
+        .maintenance("harbour-transit", "HT-1")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(record.status, Status::Confirmed);
+    assert_eq!(record.circuits[0].impact, Impact::Outage);
+    let calendar = s.calendar().await;
+    assert!(
+        calendar.contains("UID:harbour-transit-HT-1@maintenance.clinic"),
+        "{calendar}"
+    );
+    assert!(calendar.contains("TRANSP:TRANSPARENT"));
+    assert!(calendar.contains("SUMMARY:harbour-transit: HT-CIRCUIT-1 (OUTAGE)"));
+}
+
+#[tokio::test]
+async fn a_newer_notice_moves_the_window_and_an_older_one_arriving_late_changes_nothing() {
+    let s = setup("maint-order", 10 << 20).await;
+    s.deliver(
+        "inbound/a",
+        notice("HT-2", "ht-2.1@x", 1, 5, 10, "CONFIRMED", "OUTAGE"),
+    )
+    .await;
+    let before = s
+        .store
+        .maintenance("harbour-transit", "HT-2")
+        .await
+        .unwrap()
+        .unwrap();
+    let moved = s
+        .deliver(
+            "inbound/b",
+            notice("HT-2", "ht-2.2@x", 2, 2, 17, "RE-SCHEDULED", "OUTAGE"),
+        )
+        .await;
+    assert!(
+        matches!(&moved, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict == "updated"),
+        "{moved:?}"
+    );
+    let after = s
+        .store
+        .maintenance("harbour-transit", "HT-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.start - before.start, 7 * 86_400);
+    assert_eq!(after.notices, 2);
+
+    // A notice older than the reschedule, delivered late: ignored.
+    let late = s
+        .deliver(
+            "inbound/c",
+            notice("HT-2", "ht-2.0@x", 1, 4, 30, "CONFIRMED", "OUTAGE"),
+        )
+        .await;
+    assert!(
+        matches!(&late, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict == "stale"),
+        "{late:?}"
+    );
+    assert_eq!(
+        s.store
+            .maintenance("harbour-transit", "HT-2")
+            .await
+            .unwrap()
+            .unwrap(),
+        after
+    );
+}
+
+#[tokio::test]
+async fn the_same_message_delivered_twice_changes_nothing() {
+    let s = setup("maint-twice", 10 << 20).await;
+    let mail = notice("HT-3", "ht-3.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE");
+    s.deliver("inbound/one", mail.clone()).await;
+    let stored = s
+        .store
+        .maintenance("harbour-transit", "HT-3")
+        .await
+        .unwrap()
+        .unwrap();
+    // The same object's event again, and the same Message-ID under another object key.
+    let again = s
+        .job
+        .run(s3_event(&s.bucket, "inbound/one", mail.len()))
+        .await
+        .unwrap();
+    assert_eq!(again.objects[0].outcome, ObjectOutcome::AlreadyHandled);
+    assert!(!again.calendar_published);
+    assert_eq!(
+        s.deliver("inbound/copy", mail).await,
+        ObjectOutcome::AlreadyHandled
+    );
+    assert_eq!(
+        s.store
+            .maintenance("harbour-transit", "HT-3")
+            .await
+            .unwrap()
+            .unwrap(),
+        stored
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_marks_the_event_cancelled() {
+    let s = setup("maint-cancel", 10 << 20).await;
+    s.deliver(
+        "inbound/1",
+        notice("HT-4", "ht-4.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE"),
+    )
+    .await;
+    s.deliver(
+        "inbound/2",
+        notice("HT-4", "ht-4.2@x", 2, 1, 10, "CANCELLED", "OUTAGE"),
+    )
+    .await;
+    let record = s
+        .store
+        .maintenance("harbour-transit", "HT-4")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.status, Status::Cancelled);
+    let calendar = s.calendar().await;
+    assert!(calendar.contains("STATUS:CANCELLED"), "{calendar}");
+    assert_eq!(
+        calendar.matches("BEGIN:VEVENT").count(),
+        1,
+        "an update replaces its event"
+    );
+}
+
+#[tokio::test]
+async fn a_maintenance_that_only_reduces_redundancy_is_stored_but_left_out_of_the_calendar() {
+    let s = setup("maint-redundancy", 10 << 20).await;
+    s.deliver(
+        "inbound/r",
+        notice(
+            "HT-5",
+            "ht-5.1@x",
+            1,
+            3,
+            10,
+            "CONFIRMED",
+            "REDUCED-REDUNDANCY",
+        ),
+    )
+    .await;
+    s.deliver(
+        "inbound/o",
+        notice("HT-6", "ht-6.1@x", 1, 3, 12, "CONFIRMED", "DEGRADED"),
+    )
+    .await;
+    assert!(
+        s.store
+            .maintenance("harbour-transit", "HT-5")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let calendar = s.calendar().await;
+    assert!(!calendar.contains("HT-5@"), "{calendar}");
+    assert!(calendar.contains("harbour-transit-HT-6@"));
+}
+
+#[tokio::test]
+async fn an_unreadable_mail_is_kept_for_review_with_its_reason() {
+    let s = setup("maint-review", 10 << 20).await;
+    let mail = b"From: someone@unknown.example\r\nSubject: hello\r\nMessage-ID: <u1@unknown>\r\n\r\nno notice here\r\n".to_vec();
+    let outcome = s.deliver("inbound/unknown", mail).await;
+    assert!(
+        matches!(&outcome, ObjectOutcome::NeedsReview { reason } if reason.contains("not a known provider")),
+        "{outcome:?}"
+    );
+    let reviews = s.store.reviews().await.unwrap();
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(reviews[0].key, "inbound/unknown");
+    assert_eq!(reviews[0].from.as_deref(), Some("someone@unknown.example"));
+    // The raw mail stays where SES put it.
+    assert!(
+        s.s3.head_object()
+            .bucket(&s.bucket)
+            .key("inbound/unknown")
+            .send()
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_mail_over_the_size_limit_is_kept_for_review_unparsed() {
+    let s = setup("maint-large", 4096).await;
+    let mut mail = notice("HT-7", "ht-7.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE");
+    mail.extend(std::iter::repeat_n(b'x', 8192));
+    let outcome = s.deliver("inbound/huge", mail).await;
+    assert!(
+        matches!(&outcome, ObjectOutcome::NeedsReview { reason } if reason.contains("limit")),
+        "{outcome:?}"
+    );
+    assert!(
+        s.store
+            .maintenance("harbour-transit", "HT-7")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_ses_setup_notification_and_keys_with_spaces_are_handled() {
+    let s = setup("maint-setup", 10 << 20).await;
+    let setup = s
+        .deliver("inbound/AMAZON_SES_SETUP_NOTIFICATION", b"setup".to_vec())
+        .await;
+    assert_eq!(setup, ObjectOutcome::SkippedSetupNotification);
+    let spaced = s
+        .deliver(
+            "inbound/with space",
+            notice("HT-8", "ht-8.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE"),
+        )
+        .await;
+    assert!(matches!(spaced, ObjectOutcome::Parsed { .. }));
+}
+
+#[tokio::test]
+async fn an_event_that_is_not_from_s3_is_refused() {
+    let s = setup("maint-refuse", 10 << 20).await;
+    let function = clinic::maintenance::function::MaintenanceFunction::from_job(s.job);
+    let refused = function
+        .handle(serde_json::json!({"detail-type": "Scheduled Event"}))
+        .await
+        .unwrap_err();
+    assert!(!refused.retryable);
+}
