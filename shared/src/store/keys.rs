@@ -10,6 +10,8 @@
 //! | handoff mail | `ROTATION#<name>` | `HANDOFF#<iso week>#<role>#<address>` | |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
+//! | VictorOps incident | `INCIDENT#<number>` | `STATE` | `STATUSPAGE#OPEN` / `<number>` while its Statuspage incident is open |
+//! | incident claim (Statuspage creation, mail, reminder slot) | `INCIDENT#<number>` | `CLAIM#<what>` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -54,4 +56,15 @@ pub fn audit_subject(subject: &str) -> String {
 
 pub fn idempotency(scope: &str, key: &str) -> String {
     format!("IDEMPOTENCY#{scope}#{key}")
+}
+
+pub const INCIDENT_STATE: &str = "STATE";
+pub const STATUSPAGE_OPEN: &str = "STATUSPAGE#OPEN";
+
+pub fn incident(number: &str) -> String {
+    format!("INCIDENT#{number}")
+}
+
+pub fn incident_claim(what: &str) -> String {
+    format!("CLAIM#{what}")
 }
