@@ -185,7 +185,7 @@ pub fn parse_outgoing(body: &[u8]) -> Result<Delivery, Refusal> {
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty() && !n.contains(PLACEHOLDER))
-        .map(|n| shorten(n))
+        .map(shorten)
         .unwrap_or_else(|| entity_id.clone());
     let _ = raw.alert_count;
     Ok(Delivery {
