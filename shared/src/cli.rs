@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::audit::{AuditEntry, AuditLog, format_line};
 use crate::config::{Component, Config};
+use crate::incidents::function::VictorOpsFunction;
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::explain::explain;
 use crate::rotation::function::{RotationFunction, StartupError, load_roster};
@@ -164,7 +165,8 @@ enum SetupCommand {
 
 #[derive(Args, Debug)]
 struct InvokeArgs {
-    /// The function: `rotation`.
+    /// The function: `rotation` or `victorops-webhook` (a Function URL / API Gateway event, or a
+    /// scheduled event for the reminder sweep).
     function: String,
     /// The event JSON file.
     #[arg(long)]
@@ -172,6 +174,9 @@ struct InvokeArgs {
     /// Print the full report as JSON.
     #[arg(long)]
     json: bool,
+    /// The clock for a replayed HTTP event (victorops-webhook only; default: now), RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -531,8 +536,30 @@ async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
             }
             Ok(())
         }
+        "victorops-webhook" => {
+            let config = Config::from_env(Component::VictorOpsWebhook)?;
+            let function = VictorOpsFunction::from_config(&config)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let answer = function
+                .dispatch_at(event, args.at.unwrap_or_else(jiff::Timestamp::now))
+                .await
+                .map_err(|f| CliError::Handler {
+                    kind: if f.retryable {
+                        "retryable"
+                    } else {
+                        "not retryable"
+                    },
+                    message: f.message,
+                })?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).unwrap_or_default()
+            );
+            Ok(())
+        }
         other => Err(CliError::Usage(format!(
-            "unknown function {other:?}; known: rotation"
+            "unknown function {other:?}; known: rotation, victorops-webhook"
         ))),
     }
 }

@@ -45,7 +45,7 @@ struct Setup {
     domain: String,
 }
 
-/// A fresh table with a clinic-duty shift covering early January 2026 (person `duty`) and a
+/// A fresh table with a clinic-duty shift covering the week of 2027-01-04 (person `duty`) and a
 /// responder whose roster entry names VictorOps user `jdoe`; addresses are unique to `domain`.
 async fn setup(domain: &str, auto_resolve: bool) -> Setup {
     let store = fresh_store("vo").await;
@@ -70,15 +70,15 @@ async fn setup(domain: &str, auto_resolve: bool) -> Setup {
         items.push(item);
     }
     store.put_all(items).await.expect("people");
-    let at: jiff::Timestamp = "2025-12-29T09:00:00Z".parse().unwrap();
+    let at: jiff::Timestamp = "2027-01-04T09:00:00Z".parse().unwrap();
     let shift = ShiftRecord {
         rotation: "sre-clinic".into(),
-        week: "2026-W01".into(),
+        week: "2027-W01".into(),
         primary: Some("duty".into()),
         backup: None,
         team: None,
         start_utc: at,
-        end_utc: "2026-01-05T09:00:00Z".parse().unwrap(),
+        end_utc: "2027-01-11T09:00:00Z".parse().unwrap(),
         relaxed: Vec::new(),
         unstaffed_reason: None,
         overridden: None,
@@ -89,7 +89,7 @@ async fn setup(domain: &str, auto_resolve: bool) -> Setup {
         at,
         "test",
         "shift.commit",
-        "rotation/sre-clinic/2026-W01",
+        "rotation/sre-clinic/2027-W01",
         "test",
         "test",
     );
@@ -142,7 +142,7 @@ fn body(phase: &str, user: &str, last_ms: i64) -> String {
             ),
         )
         .replace(
-            "\"last_timestamp\": 1767261000123",
+            "\"last_timestamp\": 1799142600123",
             &format!("\"last_timestamp\": {last_ms}"),
         )
 }
@@ -162,9 +162,9 @@ fn t(s: &str) -> jiff::Timestamp {
     s.parse().unwrap()
 }
 
-/// 09:50 trigger, 09:54 ack, 10:35 resolve (2026-01-01, UTC).
-const ACK_MS: i64 = 1767261240512;
-const RESOLVE_MS: i64 = 1767263700000;
+/// 09:50 trigger, 09:54 ack, 10:35 resolve (2027-01-05, UTC).
+const ACK_MS: i64 = 1799142840512;
+const RESOLVE_MS: i64 = 1799145300000;
 
 async fn deliver(
     s: &Setup,
@@ -200,14 +200,14 @@ fn number() -> IncidentNumber {
 async fn the_whole_lifecycle_creates_one_statuspage_incident_and_identifies_it_without_closing_it()
 {
     let s = setup("lifecycle.example.org", false).await;
-    let (status, report) = deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:05Z").await;
+    let (status, report) = deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["change"], "opened");
     assert_eq!(report["statuspage_status"], "investigating");
-    let (status, _) = deliver(&s, "ACKED", "jdoe", ACK_MS, "2026-01-01T09:54:05Z").await;
+    let (status, _) = deliver(&s, "ACKED", "jdoe", ACK_MS, "2027-01-05T09:54:05Z").await;
     assert_eq!(status, 200);
     let (status, report) =
-        deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2026-01-01T10:35:05Z").await;
+        deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2027-01-05T10:35:05Z").await;
     assert_eq!(status, 200);
     assert_eq!(
         report["statuspage_status"], "identified",
@@ -256,10 +256,10 @@ async fn the_whole_lifecycle_creates_one_statuspage_incident_and_identifies_it_w
     let actions: Vec<String> = s
         .store
         .list(
-            t("2026-01-01T00:00:00Z")
+            t("2027-01-05T00:00:00Z")
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date(),
-            t("2026-01-02T00:00:00Z")
+            t("2027-01-06T00:00:00Z")
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date(),
             100,
@@ -287,13 +287,13 @@ async fn the_whole_lifecycle_creates_one_statuspage_incident_and_identifies_it_w
 #[tokio::test]
 async fn repeated_and_out_of_order_deliveries_never_move_the_incident_backwards() {
     let s = setup("order.example.org", false).await;
-    let (_, report) = deliver(&s, "ACKED", "jdoe", ACK_MS, "2026-01-01T09:54:05Z").await;
+    let (_, report) = deliver(&s, "ACKED", "jdoe", ACK_MS, "2027-01-05T09:54:05Z").await;
     assert_eq!(report["statuspage_status"], "identified");
-    let (status, report) = deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:55:00Z").await;
+    let (status, report) = deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:55:00Z").await;
     assert_eq!(status, 200);
     assert_eq!(report["change"], "unchanged");
     assert_eq!(report["phase"], "ACKED");
-    let (_, report) = deliver(&s, "ACKED", "jdoe", ACK_MS, "2026-01-01T09:56:00Z").await;
+    let (_, report) = deliver(&s, "ACKED", "jdoe", ACK_MS, "2027-01-05T09:56:00Z").await;
     assert_eq!(report["change"], "unchanged");
     let before = s.store.incident(&number()).await.unwrap().unwrap();
     deliver(
@@ -301,7 +301,7 @@ async fn repeated_and_out_of_order_deliveries_never_move_the_incident_backwards(
         "ACKED",
         "someone-else",
         ACK_MS + 5,
-        "2026-01-01T09:57:00Z",
+        "2027-01-05T09:57:00Z",
     )
     .await;
     let after = s.store.incident(&number()).await.unwrap().unwrap();
@@ -317,7 +317,7 @@ async fn repeated_and_out_of_order_deliveries_never_move_the_incident_backwards(
 #[tokio::test]
 async fn a_bad_or_missing_secret_is_refused_with_401_and_nothing_happens() {
     let s = setup("secret.example.org", false).await;
-    let good = body("UNACKED", "", 1767261000123);
+    let good = body("UNACKED", "", 1799142600123);
     for token in [
         None,
         Some("wrong"),
@@ -326,7 +326,7 @@ async fn a_bad_or_missing_secret_is_refused_with_401_and_nothing_happens() {
     ] {
         let response = s
             .webhook
-            .handle_at(request(&good, token), t("2026-01-01T09:50:05Z"))
+            .handle_at(request(&good, token), t("2027-01-05T09:50:05Z"))
             .await;
         assert_eq!(response.status().as_u16(), 401, "{token:?}");
     }
@@ -337,7 +337,7 @@ async fn a_bad_or_missing_secret_is_refused_with_401_and_nothing_happens() {
         .unwrap();
     assert_eq!(
         s.webhook
-            .handle_at(wrong_query, t("2026-01-01T09:50:05Z"))
+            .handle_at(wrong_query, t("2027-01-05T09:50:05Z"))
             .await
             .status()
             .as_u16(),
@@ -353,7 +353,7 @@ async fn a_bad_or_missing_secret_is_refused_with_401_and_nothing_happens() {
         .unwrap();
     assert_eq!(
         s.webhook
-            .handle_at(right_query, t("2026-01-01T09:50:05Z"))
+            .handle_at(right_query, t("2027-01-05T09:50:05Z"))
             .await
             .status()
             .as_u16(),
@@ -367,18 +367,18 @@ async fn a_bad_body_is_refused_with_400_and_says_why() {
     let cases = [
         ("not json".to_owned(), "payload template"),
         (
-            body("PENDING", "", 1767261000123),
+            body("PENDING", "", 1799142600123),
             "UNACKED, ACKED or RESOLVED",
         ),
         (
-            body("UNACKED", "", 1767261000123).replace("\"routing_key\"", "\"routingKey\""),
+            body("UNACKED", "", 1799142600123).replace("\"routing_key\"", "\"routingKey\""),
             "unknown field",
         ),
     ];
     for (text, expected) in cases {
         let response = s
             .webhook
-            .handle_at(request(&text, Some(SECRET)), t("2026-01-01T09:50:05Z"))
+            .handle_at(request(&text, Some(SECRET)), t("2027-01-05T09:50:05Z"))
             .await;
         assert_eq!(response.status().as_u16(), 400);
         let answer: serde_json::Value = serde_json::from_slice(response.body().as_ref()).unwrap();
@@ -404,7 +404,7 @@ async fn a_signed_escalation_webhook_is_accepted_and_a_bad_signature_is_refused(
         .webhook
         .handle_at(
             function_url_event("victorops-escalation-function-url.json"),
-            t("2026-01-01T09:50:05Z"),
+            t("2027-01-05T09:50:05Z"),
         )
         .await;
     assert_eq!(response.status().as_u16(), 200, "{:?}", response.body());
@@ -420,7 +420,7 @@ async fn a_signed_escalation_webhook_is_accepted_and_a_bad_signature_is_refused(
     );
     let response = s
         .webhook
-        .handle_at(tampered, t("2026-01-01T09:50:05Z"))
+        .handle_at(tampered, t("2027-01-05T09:50:05Z"))
         .await;
     assert_eq!(response.status().as_u16(), 401);
 }
@@ -432,7 +432,7 @@ async fn a_function_url_event_with_the_token_in_the_query_is_accepted() {
     request.headers_mut().remove("x-clinic-webhook-token");
     let response = s
         .webhook
-        .handle_at(request, t("2026-01-01T09:50:05Z"))
+        .handle_at(request, t("2027-01-05T09:50:05Z"))
         .await;
     assert_eq!(response.status().as_u16(), 200, "{:?}", response.body());
 }
@@ -441,7 +441,7 @@ async fn a_function_url_event_with_the_token_in_the_query_is_accepted() {
 async fn a_429_from_statuspage_is_waited_out_and_creates_exactly_one_incident() {
     let s = setup("ratelimit.example.org", false).await;
     s.fake.rate_limit_next(2);
-    let (status, report) = deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:05Z").await;
+    let (status, report) = deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;
     assert_eq!(status, 200, "{report}");
     let statuses: Vec<u16> = s.fake.calls().iter().map(|c| c.status).collect();
     assert_eq!(statuses, vec![429, 429, 201]);
@@ -452,15 +452,15 @@ async fn a_429_from_statuspage_is_waited_out_and_creates_exactly_one_incident() 
 async fn statuspage_still_rate_limiting_gives_503_and_the_repeat_delivery_creates_it_once() {
     let s = setup("ratelimit2.example.org", false).await;
     s.fake.rate_limit_next(10);
-    let (status, _) = deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:05Z").await;
+    let (status, _) = deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;
     assert_eq!(status, 503);
     assert!(s.fake.incidents().is_empty());
     s.fake.rate_limit_next(0);
-    let (status, report) = deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:51:05Z").await;
+    let (status, report) = deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:51:05Z").await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["change"], "unchanged");
     assert_eq!(s.fake.incidents().len(), 1);
-    deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:52:05Z").await;
+    deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:52:05Z").await;
     assert_eq!(s.fake.incidents().len(), 1);
 }
 
@@ -468,11 +468,11 @@ async fn statuspage_still_rate_limiting_gives_503_and_the_repeat_delivery_create
 async fn simultaneous_deliveries_create_one_statuspage_incident() {
     let s = setup("race.example.org", false).await;
     let (a, b) = tokio::join!(
-        deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:05Z"),
-        deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:05Z"),
+        deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z"),
+        deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z"),
     );
     assert!(a.0 == 200 && b.0 == 200, "{a:?} {b:?}");
-    deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:09Z").await;
+    deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:09Z").await;
     assert_eq!(s.fake.incidents().len(), 1);
     let posts = s.fake.calls().iter().filter(|c| c.method == "POST").count();
     assert_eq!(posts, 1);
@@ -481,25 +481,25 @@ async fn simultaneous_deliveries_create_one_statuspage_incident() {
 #[tokio::test]
 async fn the_reminder_fires_once_per_slot_and_never_after_the_statuspage_incident_is_closed() {
     let s = setup("reminder.example.org", false).await;
-    deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:05Z").await;
-    deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2026-01-01T10:35:05Z").await;
+    deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;
+    deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2027-01-05T10:35:05Z").await;
     let desk = s.webhook.desk();
     let duty = format!("duty@{}", s.domain);
     let responder = format!("responder@{}", s.domain);
 
     let lines = desk
-        .sweep(t("2026-01-01T10:50:00Z"), "test", false)
+        .sweep(t("2027-01-05T10:50:00Z"), "test", false)
         .await
         .unwrap();
     assert_eq!(lines[0].outcome, "not-yet-due");
     let lines = desk
-        .sweep(t("2026-01-01T11:06:00Z"), "test", false)
+        .sweep(t("2027-01-05T11:06:00Z"), "test", false)
         .await
         .unwrap();
     assert_eq!(lines[0].outcome, "sent");
     assert_eq!(lines[0].recipients, vec!["responder", "duty"]);
     let lines = desk
-        .sweep(t("2026-01-01T11:20:00Z"), "test", false)
+        .sweep(t("2027-01-05T11:20:00Z"), "test", false)
         .await
         .unwrap();
     assert_eq!(lines[0].outcome, "already-sent");
@@ -514,12 +514,12 @@ async fn the_reminder_fires_once_per_slot_and_never_after_the_statuspage_inciden
     let id = lines[0].statuspage_id.clone();
     s.fake.resolve_by_hand(&id);
     let lines = desk
-        .sweep(t("2026-01-01T14:10:00Z"), "test", false)
+        .sweep(t("2027-01-05T14:10:00Z"), "test", false)
         .await
         .unwrap();
     assert_eq!(lines[0].outcome, "closed");
     let lines = desk
-        .sweep(t("2026-01-01T17:10:00Z"), "test", false)
+        .sweep(t("2027-01-05T17:10:00Z"), "test", false)
         .await
         .unwrap();
     assert!(lines.is_empty(), "{lines:?}");
@@ -530,8 +530,8 @@ async fn the_reminder_fires_once_per_slot_and_never_after_the_statuspage_inciden
 #[tokio::test]
 async fn auto_resolve_closes_the_statuspage_incident_with_components_operational() {
     let s = setup("autoresolve.example.org", true).await;
-    deliver(&s, "UNACKED", "", 1767261000123, "2026-01-01T09:50:05Z").await;
-    let (_, report) = deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2026-01-01T10:35:05Z").await;
+    deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;
+    let (_, report) = deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2027-01-05T10:35:05Z").await;
     assert_eq!(report["statuspage_status"], "resolved");
     let last = s.fake.calls().pop().unwrap();
     assert_eq!(
@@ -541,7 +541,7 @@ async fn auto_resolve_closes_the_statuspage_incident_with_components_operational
     let lines = s
         .webhook
         .desk()
-        .sweep(t("2026-01-01T12:00:00Z"), "test", false)
+        .sweep(t("2027-01-05T12:00:00Z"), "test", false)
         .await
         .unwrap();
     assert!(lines.is_empty(), "nothing to remind: {lines:?}");
@@ -550,11 +550,11 @@ async fn auto_resolve_closes_the_statuspage_incident_with_components_operational
 #[tokio::test]
 async fn an_unmapped_incident_is_recorded_but_not_published() {
     let s = setup("unmapped.example.org", false).await;
-    let text = body("UNACKED", "", 1767261000123)
+    let text = body("UNACKED", "", 1799142600123)
         .replace("\"routing_key\": \"sre\"", "\"routing_key\": \"network\"");
     let response = s
         .webhook
-        .handle_at(request(&text, Some(SECRET)), t("2026-01-01T09:50:05Z"))
+        .handle_at(request(&text, Some(SECRET)), t("2027-01-05T09:50:05Z"))
         .await;
     assert_eq!(response.status().as_u16(), 200);
     let record = s.store.incident(&number()).await.unwrap().unwrap();

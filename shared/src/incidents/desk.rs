@@ -470,7 +470,11 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             text,
             html,
         };
-        let message_id = format!("<{}.{}@clinic>", uuid::Uuid::new_v4().simple(), key.what);
+        let message_id = format!(
+            "{}.{}@clinic.invalid",
+            uuid::Uuid::new_v4().simple(),
+            key.what
+        );
         match self
             .mailer
             .send(&mail, mail.to_mime(&message_id, now))

@@ -92,8 +92,18 @@ impl VictorOpsFunction {
         &self,
         event: serde_json::Value,
     ) -> Result<serde_json::Value, HandlerFailure> {
+        self.dispatch_at(event, jiff::Timestamp::now()).await
+    }
+
+    /// As [`Self::dispatch`], with the clock for HTTP requests given (replays of recorded events);
+    /// a sweep always runs at its trigger's scheduled time.
+    pub async fn dispatch_at(
+        &self,
+        event: serde_json::Value,
+        now: jiff::Timestamp,
+    ) -> Result<serde_json::Value, HandlerFailure> {
         if event.get("requestContext").is_some() {
-            return Ok(self.http(event).await);
+            return Ok(self.http(event, now).await);
         }
         let trigger = Trigger::parse(&event, REMINDER_JOB).map_err(|e| {
             error!(error = %e, "refused event");
@@ -114,11 +124,11 @@ impl VictorOpsFunction {
 
     /// Turns a Function URL / API Gateway event into the request `lambda_http` would build, and the
     /// response into the proxy answer both accept.
-    async fn http(&self, event: serde_json::Value) -> serde_json::Value {
+    async fn http(&self, event: serde_json::Value, now: jiff::Timestamp) -> serde_json::Value {
         let response = match serde_json::from_value::<lambda_http::request::LambdaRequest>(event) {
             Ok(request) => {
                 self.webhook
-                    .handle(lambda_http::Request::from(request))
+                    .handle_at(lambda_http::Request::from(request), now)
                     .await
             }
             Err(e) => {
