@@ -40,6 +40,8 @@ pub mod vars {
     pub const STATUSPAGE_PAGE_ID: &str = "STATUSPAGE_PAGE_ID";
     pub const INCIDENT_MAPPING: &str = "CLINIC_INCIDENT_MAPPING";
     pub const DUTY_ROTATION: &str = "CLINIC_DUTY_ROTATION";
+    /// Default recipients of `clinic downtime schedule` announcements (comma-separated).
+    pub const ANNOUNCE_LIST: &str = "CLINIC_ANNOUNCE_LIST";
 
     /// Every variable [`super::Config`] reads.
     pub const ALL: &[&str] = &[
@@ -58,6 +60,7 @@ pub mod vars {
         STATUSPAGE_PAGE_ID,
         INCIDENT_MAPPING,
         DUTY_ROTATION,
+        ANNOUNCE_LIST,
     ];
 }
 

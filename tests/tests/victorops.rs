@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::audit::{AuditEntry, AuditLog};
 use clinic::config::Secret;
 use clinic::incidents::desk::IncidentDesk;
+use clinic::incidents::downtime::{DowntimeLine, DowntimeRequest, plan_window};
 use clinic::incidents::http::{VictorOpsWebhook, WebhookAuth};
 use clinic::incidents::lifecycle::{IncidentNumber, Phase};
 use clinic::incidents::mapping::Mapping;
@@ -33,7 +34,8 @@ fn mapping(auto_resolve: bool) -> Mapping {
     Mapping::parse(&format!(
         "[options]\nauto_resolve = {auto_resolve}\ndeliver_notifications = false\nremind_after_minutes = 30\n\
          remind_every_minutes = 180\n\n[[rule]]\nname = \"database\"\nrouting_keys = [\"sre\"]\n\
-         entities = [\"disk-space/*\"]\nimpact = \"major\"\ncomponents = {{ ftgks51sfs2d = \"partial_outage\" }}\n"
+         entities = [\"disk-space/*\"]\nimpact = \"major\"\ncomponents = {{ ftgks51sfs2d = \"partial_outage\" }}\n\n\
+         [services]\ndatabase = \"ftgks51sfs2d\"\n"
     ))
     .expect("test mapping is valid")
 }
@@ -561,4 +563,88 @@ async fn an_unmapped_incident_is_recorded_but_not_published() {
     assert!(record.publication.is_none());
     assert!(s.fake.calls().is_empty());
     assert!(mails_to(&s.domain).await.is_empty());
+}
+
+fn downtime_request(domain: &str, start: &str, end: &str, urgent: bool) -> DowntimeRequest {
+    DowntimeRequest {
+        services: vec!["database".into()],
+        start: start.into(),
+        end: end.into(),
+        impact: "degraded".into(),
+        urgent,
+        mail_after: true,
+        announce: vec![format!("users@{domain}")],
+    }
+}
+
+#[tokio::test]
+async fn planned_downtime_is_posted_once_and_each_timed_mail_goes_out_exactly_once() {
+    let s = setup("downtime.example.org", false).await;
+    let desk = s.webhook.desk();
+    let now = t("2027-02-10T12:00:00Z");
+    let request = downtime_request(&s.domain, "2027-02-20 01:00", "2027-02-20 03:00", false);
+    let window = plan_window(&request, desk.mapping(), now, "test").unwrap();
+    let (window, lines) = desk.schedule_downtime(window, "test", now).await.unwrap();
+    assert!(lines.is_empty(), "nothing due yet: {lines:?}");
+    let posted = s.fake.incidents();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0]["status"], "scheduled");
+    assert_eq!(posted[0]["scheduled_for"], "2027-02-20T01:00:00Z");
+    assert_eq!(window.statuspage_id.as_deref(), posted[0]["id"].as_str());
+
+    let outcomes = |lines: Vec<DowntimeLine>| -> Vec<(&'static str, &'static str)> {
+        lines.into_iter().map(|l| (l.slot, l.outcome)).collect()
+    };
+    let at = |when: &'static str| async move {
+        desk.downtime_sweep(t(when), "test", false).await.unwrap()
+    };
+    assert!(at("2027-02-12T12:00:00Z").await.is_empty());
+    assert_eq!(
+        outcomes(at("2027-02-13T01:02:00Z").await),
+        vec![("announce", "sent")]
+    );
+    assert!(at("2027-02-13T01:03:00Z").await.is_empty(), "sent once");
+    assert!(at("2027-02-20T00:58:00Z").await.is_empty());
+    assert_eq!(
+        outcomes(at("2027-02-20T00:59:10Z").await),
+        vec![("start", "sent")]
+    );
+    assert_eq!(
+        outcomes(at("2027-02-20T03:00:30Z").await),
+        vec![("after", "sent")]
+    );
+    assert!(
+        at("2027-02-21T00:00:00Z").await.is_empty(),
+        "the window is finished"
+    );
+    let mails = mails_to(&s.domain).await;
+    assert_eq!(
+        mails.get(&format!("users@{}", s.domain)),
+        Some(&3),
+        "{mails:?}"
+    );
+}
+
+#[tokio::test]
+async fn short_notice_downtime_needs_urgent_and_the_announcement_says_so() {
+    let s = setup("urgent.example.org", false).await;
+    let desk = s.webhook.desk();
+    let now = t("2027-02-10T12:00:00Z");
+    let request = downtime_request(&s.domain, "2027-02-12 01:00", "2027-02-12 02:00", false);
+    let refused = plan_window(&request, desk.mapping(), now, "test").unwrap_err();
+    assert!(refused.to_string().contains("--urgent"), "{refused}");
+    assert!(s.fake.calls().is_empty());
+
+    let request = downtime_request(&s.domain, "2027-02-12 01:00", "2027-02-12 02:00", true);
+    let window = plan_window(&request, desk.mapping(), now, "test").unwrap();
+    let (_, lines) = desk.schedule_downtime(window, "test", now).await.unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!((lines[0].slot, lines[0].outcome), ("announce", "sent"));
+    let mail = received_mail()
+        .await
+        .into_iter()
+        .find(|m| m.destinations.iter().any(|d| d.ends_with(&s.domain)))
+        .unwrap();
+    assert!(mail.raw.contains("SHORT NOTICE"), "{}", mail.raw);
+    assert!(mail.raw.contains("database"));
 }

@@ -110,16 +110,20 @@ impl VictorOpsFunction {
             HandlerFailure::new(&e, false)
         })?;
         info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "reminder sweep");
-        let lines = self
-            .webhook
-            .desk()
+        let desk = self.webhook.desk();
+        let failed = |e: super::desk::DeskError| {
+            error!(error = %e, "scheduled sweep failed");
+            HandlerFailure::new(&e, true)
+        };
+        let lines = desk
             .sweep(trigger.time, &trigger.event_id, trigger.dry_run)
             .await
-            .map_err(|e| {
-                error!(error = %e, "reminder sweep failed");
-                HandlerFailure::new(&e, true)
-            })?;
-        Ok(serde_json::json!({ "reminders": lines }))
+            .map_err(failed)?;
+        let downtime = desk
+            .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+            .await
+            .map_err(failed)?;
+        Ok(serde_json::json!({ "reminders": lines, "downtime_mails": downtime }))
     }
 
     /// Turns a Function URL / API Gateway event into the request `lambda_http` would build, and the

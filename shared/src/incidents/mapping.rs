@@ -85,6 +85,8 @@ struct Rule {
 pub struct Mapping {
     pub options: Options,
     rules: Vec<Rule>,
+    /// Service names used by `clinic downtime schedule --services` → Statuspage component ids.
+    pub services: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -104,6 +106,8 @@ struct RawMapping {
     options: RawOptions,
     #[serde(default)]
     rule: Vec<RawRule>,
+    #[serde(default)]
+    services: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -214,7 +218,21 @@ impl Mapping {
                 components: r.components,
             });
         }
-        Ok(Self { options, rules })
+        for (name, id) in &raw.services {
+            if name.trim().is_empty()
+                || id.is_empty()
+                || !id.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                return Err(MappingError::Options(format!(
+                    "service {name:?} must name a Statuspage component id (letters and digits)"
+                )));
+            }
+        }
+        Ok(Self {
+            options,
+            rules,
+            services: raw.services,
+        })
     }
 
     /// The publication for an incident: the first rule whose routing keys and entity patterns

@@ -3,6 +3,7 @@
 //! the reminder sweep that runs on the same function's schedule.
 
 pub mod desk;
+pub mod downtime;
 pub mod function;
 pub mod http;
 pub mod lifecycle;

@@ -8,18 +8,26 @@ use crate::audit::AuditEntry;
 use crate::mail::EmailAddress;
 use crate::store::StoreError;
 
-/// An action done at most once per incident: `what` is `statuspage-create`, `mail-opened`,
-/// `reminder-<slot>`.
+/// An action done at most once: per incident `what` is `statuspage-create`, `mail-opened`,
+/// `reminder-<slot>`; per downtime window `statuspage-create`, `mail-<announce|start|after>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimKey {
-    pub number: IncidentNumber,
+    /// The partition of the thing claimed on (`INCIDENT#<number>`, `DOWNTIME#<id>`).
+    pub pk: String,
     pub what: String,
 }
 
 impl ClaimKey {
     pub fn new(number: &IncidentNumber, what: impl Into<String>) -> Self {
         Self {
-            number: number.clone(),
+            pk: crate::store::keys::incident(number.as_str()),
+            what: what.into(),
+        }
+    }
+
+    pub fn downtime(id: &str, what: impl Into<String>) -> Self {
+        Self {
+            pk: crate::store::keys::downtime(id),
             what: what.into(),
         }
     }
@@ -89,4 +97,17 @@ pub trait Directory: Send + Sync {
     ) -> Result<Option<Contact>, StoreError>;
     /// The person whose roster entry names this VictorOps user.
     async fn by_victorops_user(&self, user: &str) -> Result<Option<Contact>, StoreError>;
+}
+
+/// Where planned downtime windows are kept.
+#[async_trait]
+pub trait DowntimeBook: Send + Sync {
+    /// Writes the window with its audit entry; `Ok(false)` if the stored version moved (as incidents).
+    async fn save_window(
+        &self,
+        window: &super::downtime::DowntimeWindow,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+    /// Windows with a mail still to send.
+    async fn pending_windows(&self) -> Result<Vec<super::downtime::DowntimeWindow>, StoreError>;
 }

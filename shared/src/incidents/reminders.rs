@@ -135,7 +135,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
                 &recipients,
                 subject,
                 text,
-                &record,
+                &record.subject(),
                 "reminder.send",
                 cause,
                 now,

@@ -12,6 +12,8 @@
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
 //! | VictorOps incident | `INCIDENT#<number>` | `STATE` | `STATUSPAGE#OPEN` / `<number>` while its Statuspage incident is open |
 //! | incident claim (Statuspage creation, mail, reminder slot) | `INCIDENT#<number>` | `CLAIM#<what>` | |
+//! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
+//! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -67,4 +69,11 @@ pub fn incident(number: &str) -> String {
 
 pub fn incident_claim(what: &str) -> String {
     format!("CLAIM#{what}")
+}
+
+pub const DOWNTIME_WINDOW: &str = "WINDOW";
+pub const DOWNTIME_PENDING: &str = "DOWNTIME#PENDING";
+
+pub fn downtime(id: &str) -> String {
+    format!("DOWNTIME#{id}")
 }

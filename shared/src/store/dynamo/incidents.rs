@@ -6,18 +6,34 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::{DynamoStore, Item, n, s};
 use crate::audit::AuditEntry;
+use crate::incidents::downtime::DowntimeWindow;
 use crate::incidents::lifecycle::{IncidentNumber, IncidentRecord};
-use crate::incidents::ports::{Claim, ClaimKey, Contact, Directory, IncidentLedger};
+use crate::incidents::ports::{Claim, ClaimKey, Contact, Directory, DowntimeBook, IncidentLedger};
 use crate::mail::EmailAddress;
 use crate::rotation::handoff::ShiftLedger;
 use crate::store::{StoreError, keys, table};
 
 impl DynamoStore {
+    /// A put that succeeds only on the version the writer read (absent for version 1).
+    fn versioned_put(&self, item: Item, version: u64) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder()
+            .table_name(self.table.as_str())
+            .set_item(Some(item))
+            .expression_attribute_names("#pk", table::PK);
+        put = if version <= 1 {
+            put.condition_expression("attribute_not_exists(#pk)")
+        } else {
+            put.condition_expression("attribute_exists(#pk) AND version = :previous")
+                .expression_attribute_values(":previous", n(version - 1))
+        };
+        let put = put
+            .build()
+            .map_err(|e| StoreError::dynamo("TransactWriteItems", e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     fn claim_key(key: &ClaimKey) -> Item {
-        Self::key(
-            &keys::incident(key.number.as_str()),
-            &keys::incident_claim(&key.what),
-        )
+        Self::key(&key.pk, &keys::incident_claim(&key.what))
     }
 
     fn contact(item: &Item) -> Option<Contact> {
@@ -63,21 +79,8 @@ impl IncidentLedger for DynamoStore {
             keys::INCIDENT_STATE.to_owned(),
             gsi,
         )?;
-        let mut put = Put::builder()
-            .table_name(self.table.as_str())
-            .set_item(Some(item))
-            .expression_attribute_names("#pk", table::PK);
-        put = if record.version <= 1 {
-            put.condition_expression("attribute_not_exists(#pk)")
-        } else {
-            put.condition_expression("attribute_exists(#pk) AND version = :previous")
-                .expression_attribute_values(":previous", n(record.version - 1))
-        };
-        let put = put
-            .build()
-            .map_err(|e| StoreError::dynamo("TransactWriteItems", e))?;
         self.transact(vec![
-            TransactWriteItem::builder().put(put).build(),
+            self.versioned_put(item, record.version)?,
             self.put(Self::audit_item(audit)?, None)?,
         ])
         .await
@@ -149,8 +152,7 @@ impl IncidentLedger for DynamoStore {
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                let pk = keys::incident(key.number.as_str());
-                let item = self.get(&pk, &keys::incident_claim(&key.what)).await?;
+                let item = self.get(&key.pk, &keys::incident_claim(&key.what)).await?;
                 let text = |name: &str| {
                     item.as_ref()
                         .and_then(|i| i.get(name))
@@ -258,5 +260,54 @@ impl Directory for DynamoStore {
             }
         }
         Ok(None)
+    }
+}
+
+#[async_trait]
+impl DowntimeBook for DynamoStore {
+    async fn save_window(
+        &self,
+        window: &DowntimeWindow,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let gsi = window.pending().then(|| {
+            (
+                keys::DOWNTIME_PENDING.to_owned(),
+                format!("{}#{}", window.start, window.id),
+            )
+        });
+        let item = Self::item(
+            window,
+            keys::downtime(&window.id),
+            keys::DOWNTIME_WINDOW.to_owned(),
+            gsi,
+        )?;
+        self.transact(vec![
+            self.versioned_put(item, window.version)?,
+            self.put(Self::audit_item(audit)?, None)?,
+        ])
+        .await
+    }
+
+    async fn pending_windows(&self) -> Result<Vec<DowntimeWindow>, StoreError> {
+        let mut windows = Vec::new();
+        for listed in self.query_index(keys::DOWNTIME_PENDING).await? {
+            let id = listed
+                .get("id")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            // Read the item itself: the index is eventually consistent.
+            if let Some(item) = self
+                .get(&keys::downtime(&id), keys::DOWNTIME_WINDOW)
+                .await?
+            {
+                let window: DowntimeWindow = Self::record(item)?;
+                if window.pending() {
+                    windows.push(window);
+                }
+            }
+        }
+        Ok(windows)
     }
 }
