@@ -86,8 +86,20 @@ section "The scheduled sweep at 11:10 sends them, and a repeated sweep sends not
 $CLINIC invoke victorops-webhook --event events/victorops-reminders-scheduled-event.json
 $CLINIC invoke victorops-webhook --event events/victorops-reminders-scheduled-event.json
 
-section "Mail and audit of the incident"
-"$PY" tests/stack/inspect_stack.py mail "$AWS_ENDPOINT_URL" | tail -n 40
-$CLINIC audit --since 2027-01-05 --until 2027-01-05
+section "Planned downtime: clinic downtime schedule (on 2027-01-05 for 2027-01-20 01:00-03:00 UTC)"
+$CLINIC downtime schedule --services database --start "2027-01-20 01:00" --end "2027-01-20 03:00" \
+  --impact degraded --mail-after --announce-to users@example.net --at 2027-01-05T12:00:00Z
+echo "-- short notice without --urgent is refused:"
+$CLINIC downtime schedule --services api --start "2027-01-07 01:00" --end "2027-01-07 02:00" \
+  --impact full-outage --announce-to users@example.net --at 2027-01-05T12:00:00Z || true
+for when in 2027-01-13T01:00:00Z 2027-01-13T01:05:00Z 2027-01-20T00:59:00Z 2027-01-20T03:00:00Z; do
+  printf '{"job": "victorops-reminders", "scheduled_time": "%s"}' "$when" >"$work/sweep.json"
+  printf -- '-- scheduled sweep at %s: ' "$when"
+  $CLINIC invoke victorops-webhook --event "$work/sweep.json" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["downtime_mails"])'
+done
+
+section "Mail and audit of the incident and the downtime"
+"$PY" tests/stack/inspect_stack.py mail "$AWS_ENDPOINT_URL" | sed -n '/VictorOps #2041 opened/,$p' 
+$CLINIC audit --since 2027-01-05 --until 2027-01-20 | grep -v 'shift\.\|roster\.' || true
 
 section "Done; the local stack and the Statuspage fake are stopped"

@@ -362,4 +362,32 @@ mod tests {
         assert_eq!(d.display_name, "Critically low disk space on db01");
         assert!(form_fields(b"a=1&a=2").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_is_parsed_or_refused_without_panicking(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = parse_outgoing(&bytes);
+            if let Ok(fields) = form_fields(&bytes) {
+                let _ = parse_escalation(&fields, jiff::Timestamp::UNIX_EPOCH);
+            }
+        }
+
+        #[test]
+        fn any_json_object_of_strings_is_parsed_or_refused_without_panicking(
+            fields in proptest::collection::btree_map("[a-z_]{1,20}", ".{0,30}", 0..20)
+        ) {
+            let text = serde_json::to_string(&fields).unwrap_or_default();
+            let _ = parse_outgoing(text.as_bytes());
+        }
+
+        #[test]
+        fn a_template_body_with_any_phase_text_never_panics(phase in ".{0,20}", user in ".{0,20}") {
+            let text = body("UNACKED", "").replace("\"UNACKED\"", &serde_json::to_string(&phase).unwrap_or_default())
+                .replace("\"acked_by\":\"\"", &format!("\"acked_by\":{}", serde_json::to_string(&user).unwrap_or_default()));
+            if let Ok(d) = parse_outgoing(text.as_bytes()) {
+                proptest::prop_assert!(Phase::parse(phase.trim()).is_some());
+                proptest::prop_assert!(d.user.as_deref().is_none_or(|u| !u.is_empty()));
+            }
+        }
+    }
 }
