@@ -239,6 +239,11 @@ impl StatuspageFake {
         self.lock().incidents.values().cloned().collect()
     }
 
+    /// A person deletes the incident on Statuspage.
+    pub fn delete_by_hand(&self, id: &str) {
+        self.lock().incidents.remove(id);
+    }
+
     /// A person closes the incident on Statuspage.
     pub fn resolve_by_hand(&self, id: &str) {
         if let Some(incident) = self.lock().incidents.get_mut(id) {

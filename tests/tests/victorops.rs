@@ -530,6 +530,39 @@ async fn the_reminder_fires_once_per_slot_and_never_after_the_statuspage_inciden
 }
 
 #[tokio::test]
+async fn a_statuspage_incident_deleted_by_hand_gets_no_more_reminders() {
+    let s = setup("deleted.example.org", false).await;
+    deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;
+    deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2027-01-05T10:35:05Z").await;
+    let desk = s.webhook.desk();
+    let id = s
+        .store
+        .incident(&number())
+        .await
+        .unwrap()
+        .unwrap()
+        .statuspage_id
+        .unwrap();
+    s.fake.delete_by_hand(&id);
+    let lines = desk
+        .sweep(t("2027-01-05T11:06:00Z"), "test", false)
+        .await
+        .unwrap();
+    assert_eq!(lines[0].outcome, "closed");
+    assert!(
+        desk.sweep(t("2027-01-05T14:06:00Z"), "test", false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        mails_to(&s.domain).await.values().sum::<usize>(),
+        1,
+        "only the opening mail"
+    );
+}
+
+#[tokio::test]
 async fn auto_resolve_closes_the_statuspage_incident_with_components_operational() {
     let s = setup("autoresolve.example.org", true).await;
     deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;

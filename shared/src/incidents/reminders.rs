@@ -8,6 +8,7 @@ use tracing::info;
 use super::desk::{ACTOR, DeskError, IncidentDesk};
 use super::lifecycle::{IncidentRecord, Phase};
 use super::ports::{ClaimKey, Contact, Directory, IncidentLedger};
+use super::statuspage::StatuspageError;
 use crate::audit::AuditEntry;
 
 /// One incident's fate in a sweep.
@@ -16,7 +17,7 @@ pub struct ReminderLine {
     pub incident: String,
     pub statuspage_id: String,
     /// `not-resolved-in-victorops`, `not-yet-due`, `closed`, `sent`, `already-sent`, `due` (dry run),
-    /// `no-recipient`.
+    /// `no-recipient`, `failed` (logged; the next sweep tries again).
     pub outcome: &'static str,
     pub slot: Option<i64>,
     pub next_due: Option<jiff::Timestamp>,
@@ -48,10 +49,31 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         dry_run: bool,
     ) -> Result<Vec<ReminderLine>, DeskError> {
         let mut lines = Vec::new();
+        let mut first_error = None;
         for record in self.store().open_on_statuspage().await? {
-            lines.push(self.remind(record, now, cause, dry_run).await?);
+            let number = record.number.to_string();
+            let id = record.statuspage_id.clone().unwrap_or_default();
+            // One incident's failure must not hold back the others' reminders; the sweep is retried.
+            match self.remind(record, now, cause, dry_run).await {
+                Ok(line) => lines.push(line),
+                Err(e) => {
+                    tracing::error!(incident = %number, error = %e, "reminder failed");
+                    lines.push(ReminderLine {
+                        incident: number,
+                        statuspage_id: id,
+                        outcome: "failed",
+                        slot: None,
+                        next_due: None,
+                        recipients: Vec::new(),
+                    });
+                    first_error.get_or_insert(e);
+                }
+            }
         }
-        Ok(lines)
+        match first_error {
+            Some(e) if lines.iter().all(|l| l.outcome == "failed") => Err(e),
+            _ => Ok(lines),
+        }
     }
 
     async fn remind(
@@ -84,8 +106,16 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         line.next_due =
             Some(resolved_at + options.remind_after + options.remind_every * (slot as i32 + 1));
         // A person may have closed it on Statuspage since the last sweep: ask before reminding.
-        let status = self.statuspage().incident_status(&id).await?;
-        if matches!(status.as_str(), "resolved" | "completed" | "postmortem") {
+        let status = match self.statuspage().incident_status(&id).await {
+            Ok(status) => status,
+            // Deleted on Statuspage by a person: as closed as it gets.
+            Err(StatuspageError::Rejected { status: 404, .. }) => "deleted".to_owned(),
+            Err(e) => return Err(e.into()),
+        };
+        if matches!(
+            status.as_str(),
+            "resolved" | "completed" | "postmortem" | "deleted"
+        ) {
             line.outcome = "closed";
             line.next_due = None;
             if !dry_run {
