@@ -103,8 +103,10 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             return Ok(line);
         };
         line.slot = Some(slot);
-        line.next_due =
-            Some(resolved_at + options.remind_after + options.remind_every * (slot as i32 + 1));
+        line.next_due = i32::try_from(slot + 1)
+            .ok()
+            .and_then(|n| options.remind_every.checked_mul(n))
+            .and_then(|d| (resolved_at + options.remind_after).checked_add(d).ok());
         // A person may have closed it on Statuspage since the last sweep: ask before reminding.
         let status = match self.statuspage().incident_status(&id).await {
             Ok(status) => status,

@@ -105,8 +105,9 @@ fn person(name: Option<&str>) -> Option<String> {
 }
 
 fn millis(field: &str, value: i64) -> Result<jiff::Timestamp, Refusal> {
-    // VictorOps sends epoch milliseconds; anything before 2000 is a template or clock mistake.
-    if value < 946_684_800_000 {
+    // VictorOps sends epoch milliseconds; anything before 2000 or after 2200 is a template or clock
+    // mistake (and far-future times would overflow the reminder arithmetic).
+    if !(946_684_800_000..7_258_118_400_000).contains(&value) {
         return Err(Refusal::BadRequest(format!(
             "{field} must be epoch milliseconds (got {value})"
         )));
@@ -343,6 +344,10 @@ mod tests {
             ),
             (
                 body("ACKED", "").replace("1767261000123", "17"),
+                "epoch milliseconds",
+            ),
+            (
+                body("ACKED", "").replace("1767261000123", "253402300799000"),
                 "epoch milliseconds",
             ),
             (body("ACKED", "").replace("\"1873\"", "\"18x\""), "digits"),
