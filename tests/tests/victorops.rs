@@ -13,7 +13,7 @@ use clinic::incidents::downtime::{DowntimeLine, DowntimeRequest, plan_window};
 use clinic::incidents::http::{VictorOpsWebhook, WebhookAuth};
 use clinic::incidents::lifecycle::{IncidentNumber, Phase};
 use clinic::incidents::mapping::Mapping;
-use clinic::incidents::ports::IncidentLedger;
+use clinic::incidents::ports::{Claim, ClaimKey, IncidentLedger};
 use clinic::incidents::statuspage::{Pacing, StatuspageClient};
 use clinic::mail::{EmailAddress, SesMailer};
 use clinic::rotation::handoff::{ShiftLedger, ShiftRecord};
@@ -187,8 +187,19 @@ async fn deliver(
 async fn mails_to(domain: &str) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for mail in received_mail().await {
-        for d in mail.destinations.iter().filter(|d| d.ends_with(domain)) {
-            *counts.entry(d.clone()).or_default() += 1;
+        // moto lists a recipient once per header form ("Name <a@b>" and "a@b"): count each once.
+        let addresses: std::collections::BTreeSet<String> = mail
+            .destinations
+            .iter()
+            .map(|d| {
+                d.rsplit_once('<')
+                    .map(|(_, a)| a.trim_end_matches('>').to_owned())
+                    .unwrap_or_else(|| d.clone())
+            })
+            .filter(|a| a.ends_with(domain))
+            .collect();
+        for address in addresses {
+            *counts.entry(address).or_default() += 1;
         }
     }
     counts
@@ -464,6 +475,56 @@ async fn statuspage_still_rate_limiting_gives_503_and_the_repeat_delivery_create
     assert_eq!(s.fake.incidents().len(), 1);
     deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:52:05Z").await;
     assert_eq!(s.fake.incidents().len(), 1);
+}
+
+#[tokio::test]
+async fn a_creation_whose_answer_was_lost_is_found_again_instead_of_duplicated() {
+    let s = setup("lost.example.org", false).await;
+    // An earlier invocation claimed the creation, Statuspage created the incident, and the
+    // invocation died before recording it: the claim's lease runs out with no outcome.
+    let key = ClaimKey::new(&number(), "statuspage-create");
+    let claimed = s
+        .store
+        .claim(&key, t("2027-01-05T09:50:05Z"), t("2027-01-05T09:52:05Z"))
+        .await
+        .unwrap();
+    assert_eq!(claimed, Claim::Claimed { attempt: 1 });
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/pages/{PAGE}/incidents", s.fake.base_url()))
+        .header("Authorization", format!("OAuth {KEY}"))
+        .json(
+            &serde_json::json!({"incident": {"name": "x", "status": "investigating",
+            "metadata": {"victorops": {"incident_number": "2041"}}}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let (status, report) = deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:55:00Z").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["statuspage_id"], created["id"]);
+    assert_eq!(s.fake.incidents().len(), 1, "no second incident");
+}
+
+#[tokio::test]
+async fn anything_but_post_is_refused_with_405() {
+    let s = setup("method.example.org", false).await;
+    let get = lambda_http::http::Request::builder()
+        .method("GET")
+        .uri(format!("/hooks/victorops?token={SECRET}"))
+        .body(Body::Empty)
+        .unwrap();
+    assert_eq!(
+        s.webhook
+            .handle_at(get, t("2027-01-05T09:50:05Z"))
+            .await
+            .status()
+            .as_u16(),
+        405
+    );
 }
 
 #[tokio::test]

@@ -463,7 +463,11 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             from: Mailbox::new("Clinic", self.sender.clone()),
             to: to
                 .iter()
-                .map(|c| Mailbox::new(c.name.clone(), c.email.clone()))
+                .map(|c| match c.name.as_str() {
+                    "" => Mailbox::bare(c.email.clone()),
+                    name if name == c.email.as_str() => Mailbox::bare(c.email.clone()),
+                    name => Mailbox::new(name, c.email.clone()),
+                })
                 .collect(),
             cc: Vec::new(),
             subject,
