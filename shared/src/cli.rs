@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::audit::{AuditLog, format_line};
 use crate::config::{Component, Config};
+use crate::incidents::function::VictorOpsFunction;
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::explain::explain;
 use crate::rotation::function::{RotationFunction, StartupError, load_roster};
@@ -46,6 +47,9 @@ enum Command {
     /// Vendor maintenance notices: parse mails, list what is stored, review what could not be parsed.
     #[command(subcommand)]
     Maintenance(MaintenanceCommand),
+    /// Planned downtime of our own services (needs the victorops-webhook configuration).
+    #[command(subcommand)]
+    Downtime(DowntimeCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -71,6 +75,41 @@ enum MaintenanceCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DowntimeCommand {
+    /// Record a window, post a Statuspage scheduled maintenance, and have the announce mails sent
+    /// 7 days ahead, 1 minute before the start and (with --mail-after) after the end.
+    Schedule(DowntimeArgs),
+}
+
+#[derive(Args, Debug)]
+struct DowntimeArgs {
+    /// Affected services, comma-separated (names from the mapping file's [services]).
+    #[arg(long, value_delimiter = ',', required = true)]
+    services: Vec<String>,
+    /// Start, "YYYY-MM-DD HH:MM" in UTC.
+    #[arg(long)]
+    start: String,
+    /// End, "YYYY-MM-DD HH:MM" in UTC.
+    #[arg(long)]
+    end: String,
+    /// What to expect: no-impact, degraded, partial-outage or full-outage.
+    #[arg(long)]
+    impact: String,
+    /// Accept less than 7 days' notice (the announcement says so).
+    #[arg(long)]
+    urgent: bool,
+    /// Also mail the announce list when the window has ended.
+    #[arg(long)]
+    mail_after: bool,
+    /// Announce list, comma-separated (default: $CLINIC_ANNOUNCE_LIST).
+    #[arg(long, value_delimiter = ',')]
+    announce_to: Vec<String>,
+    /// The clock (default: now), for rehearsals on the local stack; RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -215,7 +254,8 @@ enum SetupCommand {
 
 #[derive(Args, Debug)]
 struct InvokeArgs {
-    /// The function: `rotation` or `maintenance-mail`.
+    /// The function: `rotation`, `maintenance-mail` or `victorops-webhook` (a Function URL / API Gateway
+    /// event, or a scheduled event for the reminder sweep).
     function: String,
     /// The event JSON file.
     #[arg(long)]
@@ -223,6 +263,9 @@ struct InvokeArgs {
     /// Print the full report as JSON.
     #[arg(long)]
     json: bool,
+    /// The clock for a replayed HTTP event (victorops-webhook only; default: now), RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +322,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Setup(command) => setup_command(command).await,
         Command::Invoke(args) => invoke_command(args).await,
         Command::Maintenance(command) => maintenance_command(command).await,
+        Command::Downtime(DowntimeCommand::Schedule(args)) => downtime_command(args).await,
     }
 }
 
@@ -640,10 +684,92 @@ async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
             }
             Ok(())
         }
+        "victorops-webhook" => {
+            let config = Config::from_env(Component::VictorOpsWebhook)?;
+            let function = VictorOpsFunction::from_config(&config)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let answer = function
+                .dispatch_at(event, args.at.unwrap_or_else(jiff::Timestamp::now))
+                .await
+                .map_err(|f| CliError::Handler {
+                    kind: if f.retryable {
+                        "retryable"
+                    } else {
+                        "not retryable"
+                    },
+                    message: f.message,
+                })?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).unwrap_or_default()
+            );
+            Ok(())
+        }
         other => Err(CliError::Usage(format!(
-            "unknown function {other:?}; known: rotation, maintenance-mail"
+            "unknown function {other:?}; known: rotation, maintenance-mail, victorops-webhook"
         ))),
     }
+}
+
+async fn downtime_command(args: DowntimeArgs) -> Result<(), CliError> {
+    use crate::incidents::downtime::{DowntimeError, DowntimeRequest, plan_window};
+    let announce = if args.announce_to.is_empty() {
+        std::env::var(crate::config::vars::ANNOUNCE_LIST)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    } else {
+        args.announce_to
+    };
+    let request = DowntimeRequest {
+        services: args.services,
+        start: args.start,
+        end: args.end,
+        impact: args.impact,
+        urgent: args.urgent,
+        mail_after: args.mail_after,
+        announce,
+    };
+    let config = Config::from_env(Component::VictorOpsWebhook)?;
+    let function = VictorOpsFunction::from_config(&config)
+        .await
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let desk = function.webhook().desk();
+    let now = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let window = plan_window(&request, desk.mapping(), now, &operator()).map_err(|e| match e {
+        DowntimeError::Invalid(m) => CliError::Usage(m),
+        other => CliError::Handler {
+            kind: "retryable",
+            message: other.to_string(),
+        },
+    })?;
+    let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());
+    let (window, lines) = desk
+        .schedule_downtime(window, &cause, now)
+        .await
+        .map_err(|e| CliError::Handler {
+            kind: "retryable",
+            message: crate::lambda::HandlerFailure::new(&e, true).message,
+        })?;
+    println!(
+        "downtime {} recorded: {} from {} to {} ({:?}); Statuspage maintenance {}",
+        window.id,
+        window.services.join(", "),
+        window.start,
+        window.end,
+        window.kind,
+        window.statuspage_id.as_deref().unwrap_or("-")
+    );
+    for (slot, due) in window.slots() {
+        let done = lines.iter().find(|l| l.slot == slot).map(|l| l.outcome);
+        println!(
+            "  mail {slot:<8} due {due}  {}",
+            done.unwrap_or("scheduled")
+        );
+    }
+    Ok(())
 }
 
 /// The error and its causes on one line, for the terminal.

@@ -20,6 +20,9 @@ pub enum Component {
     TableOnly,
     /// CLI commands that need nothing from the environment (planning from a roster file).
     Offline,
+    /// The VictorOps webhook Lambda (and its reminder schedule): table, sender, secret, Statuspage,
+    /// mapping file, clinic-duty rotation.
+    VictorOpsWebhook,
 }
 
 /// Names of the variables Clinic reads, in one place so docs, Terraform and tests agree.
@@ -35,6 +38,16 @@ pub mod vars {
     pub const MAIL_MAX_BYTES: &str = "CLINIC_MAIL_MAX_BYTES";
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
     pub const AWS_REGION: &str = "AWS_REGION";
+    pub const VICTOROPS_WEBHOOK_SECRET: &str = "VICTOROPS_WEBHOOK_SECRET";
+    pub const VICTOROPS_ESCALATION_KEY: &str = "VICTOROPS_ESCALATION_KEY";
+    pub const VICTOROPS_ESCALATION_URL: &str = "VICTOROPS_ESCALATION_URL";
+    pub const STATUSPAGE_API_URL: &str = "STATUSPAGE_API_URL";
+    pub const STATUSPAGE_API_KEY: &str = "STATUSPAGE_API_KEY";
+    pub const STATUSPAGE_PAGE_ID: &str = "STATUSPAGE_PAGE_ID";
+    pub const INCIDENT_MAPPING: &str = "CLINIC_INCIDENT_MAPPING";
+    pub const DUTY_ROTATION: &str = "CLINIC_DUTY_ROTATION";
+    /// Default recipients of `clinic downtime schedule` announcements (comma-separated).
+    pub const ANNOUNCE_LIST: &str = "CLINIC_ANNOUNCE_LIST";
 
     /// Every variable [`super::Config`] reads.
     pub const ALL: &[&str] = &[
@@ -49,6 +62,15 @@ pub mod vars {
         MAIL_MAX_BYTES,
         AWS_ENDPOINT_URL,
         AWS_REGION,
+        VICTOROPS_WEBHOOK_SECRET,
+        VICTOROPS_ESCALATION_KEY,
+        VICTOROPS_ESCALATION_URL,
+        STATUSPAGE_API_URL,
+        STATUSPAGE_API_KEY,
+        STATUSPAGE_PAGE_ID,
+        INCIDENT_MAPPING,
+        DUTY_ROTATION,
+        ANNOUNCE_LIST,
     ];
 }
 
@@ -72,6 +94,43 @@ pub struct Config {
     pub mail_max_bytes: u64,
     pub aws_endpoint_url: Option<HttpUrl>,
     pub aws_region: Option<String>,
+    /// The VictorOps webhook's settings; present for [`Component::VictorOpsWebhook`].
+    pub victorops: Option<VictorOpsSettings>,
+}
+
+/// What the VictorOps webhook function needs besides the table and the sender.
+#[derive(Debug, Clone)]
+pub struct VictorOpsSettings {
+    pub webhook_secret: Secret,
+    /// The legacy escalation webhook's auth key and the URL exactly as configured in VictorOps;
+    /// both or neither (without them signed deliveries are refused).
+    pub escalation: Option<(Secret, String)>,
+    pub statuspage_api_url: HttpUrl,
+    pub statuspage_api_key: Secret,
+    pub statuspage_page_id: String,
+    pub mapping: PathBuf,
+    pub duty_rotation: String,
+}
+
+/// A credential: printed as `Secret(…)` so it never reaches a log line through `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place that sends or compares it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 /// One problem with one variable.
@@ -175,6 +234,8 @@ impl Config {
         );
         let needs_calendar = component == Component::MaintenanceMail;
         let needs_rotation = component == Component::Rotation;
+        let needs_victorops = component == Component::VictorOpsWebhook;
+        let needs_table = needs_table || needs_victorops;
 
         let table = require(vars::TABLE, needs_table, &mut problems).and_then(|v| {
             TableName::parse(&v)
@@ -186,7 +247,12 @@ impl Config {
                 })
                 .ok()
         });
-        let sender = require(vars::SENDER, needs_rotation, &mut problems).and_then(|v| {
+        let sender = require(
+            vars::SENDER,
+            needs_rotation || needs_victorops,
+            &mut problems,
+        )
+        .and_then(|v| {
             EmailAddress::parse(&v)
                 .map_err(|e| {
                     problems.push(VariableProblem {
@@ -277,6 +343,11 @@ impl Config {
                 }
             },
         };
+        let victorops = if needs_victorops {
+            victorops_settings(&get, &mut problems)
+        } else {
+            None
+        };
 
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -293,6 +364,7 @@ impl Config {
             mail_max_bytes,
             aws_endpoint_url,
             aws_region,
+            victorops,
         })
     }
 
@@ -325,9 +397,93 @@ impl Config {
             .ok_or_else(|| missing(vars::CALENDAR_KEY))
     }
 
+    pub fn victorops(&self) -> Result<&VictorOpsSettings, ConfigError> {
+        self.victorops
+            .as_ref()
+            .ok_or_else(|| missing(vars::VICTOROPS_WEBHOOK_SECRET))
+    }
+
     pub fn roster(&self) -> Result<&PathBuf, ConfigError> {
         self.roster.as_ref().ok_or_else(|| missing(vars::ROSTER))
     }
+}
+
+fn victorops_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+    problems: &mut Vec<VariableProblem>,
+) -> Option<VictorOpsSettings> {
+    let mut need = |name: &'static str| {
+        let value = get(name);
+        if value.is_none() {
+            problems.push(VariableProblem {
+                variable: name,
+                problem: "is not set".to_owned(),
+            });
+        }
+        value
+    };
+    let secret = need(vars::VICTOROPS_WEBHOOK_SECRET);
+    let api_url = need(vars::STATUSPAGE_API_URL);
+    let api_key = need(vars::STATUSPAGE_API_KEY);
+    let page_id = need(vars::STATUSPAGE_PAGE_ID);
+    let mapping = need(vars::INCIDENT_MAPPING);
+    let rotation = need(vars::DUTY_ROTATION);
+    let escalation = match (
+        get(vars::VICTOROPS_ESCALATION_KEY),
+        get(vars::VICTOROPS_ESCALATION_URL),
+    ) {
+        (Some(key), Some(url)) => Some((Secret::new(key), url.trim().to_owned())),
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            problems.push(VariableProblem {
+                variable: vars::VICTOROPS_ESCALATION_URL,
+                problem: format!(
+                    "and {} must be set together",
+                    vars::VICTOROPS_ESCALATION_KEY
+                ),
+            });
+            None
+        }
+    };
+    let secret = secret.filter(|s| {
+        let long_enough = s.trim().chars().count() >= 16;
+        if !long_enough {
+            problems.push(VariableProblem {
+                variable: vars::VICTOROPS_WEBHOOK_SECRET,
+                problem: "must be at least 16 characters".to_owned(),
+            });
+        }
+        long_enough
+    });
+    let api_url = api_url.and_then(|v| {
+        HttpUrl::parse(&v)
+            .map_err(|e| {
+                problems.push(VariableProblem {
+                    variable: vars::STATUSPAGE_API_URL,
+                    problem: e,
+                })
+            })
+            .ok()
+    });
+    let page_id = page_id.filter(|p| {
+        let valid = p.chars().all(|c| c.is_ascii_alphanumeric());
+        if !valid {
+            problems.push(VariableProblem {
+                variable: vars::STATUSPAGE_PAGE_ID,
+                problem: "must be letters and digits only".to_owned(),
+            });
+        }
+        valid
+    });
+    Some(VictorOpsSettings {
+        webhook_secret: Secret::new(secret?.trim()),
+        escalation,
+        statuspage_api_url: api_url?,
+        statuspage_api_key: Secret::new(api_key?.trim()),
+        statuspage_page_id: page_id?,
+        mapping: PathBuf::from(mapping?),
+        duty_rotation: rotation?.trim().to_owned(),
+    })
 }
 
 fn missing(variable: &'static str) -> ConfigError {
@@ -405,6 +561,49 @@ mod tests {
             "http://127.0.0.1:5000"
         );
         assert_eq!(config.mail_lease_seconds, 120);
+    }
+
+    #[test]
+    fn the_victorops_function_names_all_its_missing_variables_and_hides_secrets() {
+        let err = Config::from_lookup(
+            Component::VictorOpsWebhook,
+            lookup(&[
+                ("CLINIC_TABLE", "t-able"),
+                ("CLINIC_SENDER", "c@example.org"),
+            ]),
+        )
+        .unwrap_err();
+        let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            vec![
+                vars::VICTOROPS_WEBHOOK_SECRET,
+                vars::STATUSPAGE_API_URL,
+                vars::STATUSPAGE_API_KEY,
+                vars::STATUSPAGE_PAGE_ID,
+                vars::INCIDENT_MAPPING,
+                vars::DUTY_ROTATION
+            ]
+        );
+        let config = Config::from_lookup(
+            Component::VictorOpsWebhook,
+            lookup(&[
+                ("CLINIC_TABLE", "t-able"),
+                ("CLINIC_SENDER", "c@example.org"),
+                ("VICTOROPS_WEBHOOK_SECRET", "a-long-enough-secret"),
+                ("STATUSPAGE_API_URL", "http://127.0.0.1:9/v1"),
+                ("STATUSPAGE_API_KEY", "sp-key-value"),
+                ("STATUSPAGE_PAGE_ID", "kctbh9vrtdwd"),
+                ("CLINIC_INCIDENT_MAPPING", "/var/task/mapping.toml"),
+                ("CLINIC_DUTY_ROTATION", "sre-clinic"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("a-long-enough-secret") && !shown.contains("sp-key-value"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod holidays;
 pub mod idempotency;
+pub mod incidents;
 pub mod lambda;
 pub mod mail;
 pub mod maintenance;

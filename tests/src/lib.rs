@@ -8,6 +8,8 @@ use std::sync::{Mutex, OnceLock};
 
 use clinic::store::{DynamoStore, TableName};
 
+pub mod statuspage_fake;
+
 /// The repository's root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -8,7 +8,8 @@ CLINIC=target/debug/clinic
 work=$(mktemp -d)
 "$PY" tests/stack/moto_stack.py --port-file "$work/port" >"$work/moto.log" 2>&1 &
 moto=$!
-trap 'kill $moto 2>/dev/null || true; wait $moto 2>/dev/null || true; rm -rf "$work"' EXIT
+fake=""
+trap 'for p in $moto $fake; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { cat "$work/moto.log"; echo "local stack did not start"; exit 1; }
 
@@ -68,4 +69,60 @@ $CLINIC maintenance review
 section "The calendar feed, s3://$CLINIC_CALENDAR_BUCKET/$CLINIC_CALENDAR_KEY"
 "$PY" tests/stack/inspect_stack.py object "$AWS_ENDPOINT_URL" "$CLINIC_CALENDAR_BUCKET" "$CLINIC_CALENDAR_KEY"
 
-section "Done; the local stack is stopped"
+
+section "VictorOps incidents mirrored to Statuspage (a local Statuspage fake on loopback)"
+target/debug/statuspage-fake kctbh9vrtdwd demo-statuspage-key >"$work/fake.out" 2>"$work/fake.log" &
+fake=$!
+for _ in $(seq 1 100); do grep -q '^ready ' "$work/fake.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready ' "$work/fake.out" || { cat "$work/fake.log"; echo "Statuspage fake did not start"; exit 1; }
+export STATUSPAGE_API_URL=$(sed -n 's/^ready //p' "$work/fake.out")
+export STATUSPAGE_API_KEY=demo-statuspage-key STATUSPAGE_PAGE_ID=kctbh9vrtdwd
+export VICTOROPS_WEBHOOK_SECRET=demo-clinic-webhook-token-01
+export VICTOROPS_ESCALATION_KEY=V1ct0rOpsWebhookAuthKeyExample==
+export VICTOROPS_ESCALATION_URL=https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/victorops/escalation
+export CLINIC_INCIDENT_MAPPING=events/incident-mapping.toml CLINIC_DUTY_ROTATION=sre-clinic
+echo "Statuspage fake: $STATUSPAGE_API_URL; mapping: $CLINIC_INCIDENT_MAPPING"
+replay() { # replay FILE AT: one Function URL event through the handler, clock at AT
+  printf -- '-- %s (at %s): ' "$1" "$2"
+  $CLINIC invoke victorops-webhook --event "$1" --at "$2" | "$PY" -c 'import json,sys; a=json.load(sys.stdin); print(a["statusCode"], a["body"])'
+}
+replay events/victorops-function-url-triggered.json 2027-01-05T09:50:05Z
+replay events/victorops-escalation-function-url.json 2027-01-05T09:51:00Z
+replay events/victorops-function-url-triggered.json 2027-01-05T09:52:00Z
+replay events/victorops-function-url-acknowledged.json 2027-01-05T09:54:05Z
+replay events/victorops-function-url-resolved.json 2027-01-05T10:35:05Z
+replay events/victorops-function-url-acknowledged.json 2027-01-05T10:36:00Z
+echo "-- the same trigger with a wrong token:"
+"$PY" -c 'import json; e=json.load(open("events/victorops-function-url-triggered.json")); e["headers"]["x-clinic-webhook-token"]="wrong"; e["rawQueryString"]=""; e.pop("queryStringParameters"); json.dump(e, open("'"$work"'/bad-token.json","w"))'
+replay "$work/bad-token.json" 2027-01-05T09:50:05Z
+
+section "The Statuspage calls the handler made (as the fake recorded them)"
+curl -s "${STATUSPAGE_API_URL%/v1}/_fake/calls" | "$PY" -c '
+import json, sys
+for c in json.load(sys.stdin):
+    i = (c.get("body") or {}).get("incident") or {}
+    print("%-5s %-48s -> %s  status=%s components=%s" % (c["method"], c["path"], c["status"], i.get("status"), i.get("components")))'
+
+section "Reminders due at 11:10, 35 minutes after VictorOps resolved (dry run: events/victorops-reminders-scheduler-input.json)"
+$CLINIC invoke victorops-webhook --event events/victorops-reminders-scheduler-input.json
+section "The scheduled sweep at 11:10 sends them, and a repeated sweep sends nothing more"
+$CLINIC invoke victorops-webhook --event events/victorops-reminders-scheduled-event.json
+$CLINIC invoke victorops-webhook --event events/victorops-reminders-scheduled-event.json
+
+section "Planned downtime: clinic downtime schedule (on 2027-01-05 for 2027-01-20 01:00-03:00 UTC)"
+$CLINIC downtime schedule --services database --start "2027-01-20 01:00" --end "2027-01-20 03:00" \
+  --impact degraded --mail-after --announce-to users@example.net --at 2027-01-05T12:00:00Z
+echo "-- short notice without --urgent is refused:"
+$CLINIC downtime schedule --services api --start "2027-01-07 01:00" --end "2027-01-07 02:00" \
+  --impact full-outage --announce-to users@example.net --at 2027-01-05T12:00:00Z || true
+for when in 2027-01-13T01:00:00Z 2027-01-13T01:05:00Z 2027-01-20T00:59:00Z 2027-01-20T03:00:00Z; do
+  printf '{"job": "victorops-reminders", "scheduled_time": "%s"}' "$when" >"$work/sweep.json"
+  printf -- '-- scheduled sweep at %s: ' "$when"
+  $CLINIC invoke victorops-webhook --event "$work/sweep.json" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["downtime_mails"])'
+done
+
+section "Mail and audit of the incident and the downtime"
+"$PY" tests/stack/inspect_stack.py mail "$AWS_ENDPOINT_URL" | sed -n '/VictorOps #2041 opened/,$p' 
+$CLINIC audit --since 2027-01-05 --until 2027-01-20 | grep -v 'shift\.\|roster\.' || true
+
+section "Done; the local stack and the Statuspage fake are stopped"

@@ -670,3 +670,6 @@ impl RosterMirror for DynamoStore {
         Ok(true)
     }
 }
+
+// The incident desk's ports, in a child module so they share this adapter's private helpers.
+mod incidents;

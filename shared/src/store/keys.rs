@@ -12,6 +12,10 @@
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
 //! | maintenance | `MAINT#<provider>#<id>` | `META` | `MAINTCAL#<yyyy-mm of start>` / `<start utc>#<provider>#<id>` |
 //! | review item | `REVIEW#<id>` | `META` | `REVIEWS` / `<received utc>#<id>` |
+//! | VictorOps incident | `INCIDENT#<number>` | `STATE` | `STATUSPAGE#OPEN` / `<number>` while its Statuspage incident is open |
+//! | incident claim (Statuspage creation, mail, reminder slot) | `INCIDENT#<number>` | `CLAIM#<what>` | |
+//! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
+//! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -70,4 +74,22 @@ pub fn maintenance_month(month: &str) -> String {
 
 pub fn review(id: &str) -> String {
     format!("REVIEW#{id}")
+}
+
+pub const INCIDENT_STATE: &str = "STATE";
+pub const STATUSPAGE_OPEN: &str = "STATUSPAGE#OPEN";
+
+pub fn incident(number: &str) -> String {
+    format!("INCIDENT#{number}")
+}
+
+pub fn incident_claim(what: &str) -> String {
+    format!("CLAIM#{what}")
+}
+
+pub const DOWNTIME_WINDOW: &str = "WINDOW";
+pub const DOWNTIME_PENDING: &str = "DOWNTIME#PENDING";
+
+pub fn downtime(id: &str) -> String {
+    format!("DOWNTIME#{id}")
 }

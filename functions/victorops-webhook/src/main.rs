@@ -1,0 +1,17 @@
+//! The `victorops-webhook` Lambda: VictorOps webhooks (Function URL) and the reminder sweep
+//! (EventBridge schedule) in one function, dispatched on the event's shape.
+
+use clinic::config::{Component, Config};
+use clinic::incidents::function::VictorOpsFunction;
+use lambda_runtime::{LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    clinic::lambda::init_tracing();
+    let config = Config::from_env(Component::VictorOpsWebhook)?;
+    let function = VictorOpsFunction::from_config(&config).await?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        function.dispatch(event.payload)
+    }))
+    .await
+}

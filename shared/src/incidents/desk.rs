@@ -1,0 +1,514 @@
+//! The incident desk: records each delivery, keeps Statuspage in step (created exactly once, status
+//! only moving forward), tells the clinic-duty person when a mapped incident opens, and reminds
+//! people of Statuspage incidents left open after VictorOps resolved.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tracing::{info, warn};
+
+use super::lifecycle::{Delivery, IncidentRecord, Phase, Transition, apply};
+use super::mapping::{ComponentStatus, Mapping};
+use super::ports::{Claim, ClaimKey, Contact, Directory, IncidentLedger};
+use super::statuspage::{IncidentUpdate, NewIncident, StatusPage, StatuspageError};
+use crate::audit::AuditEntry;
+use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
+use crate::store::StoreError;
+
+/// The audit actor of everything the desk does.
+pub const ACTOR: &str = "victorops-webhook";
+/// A claimed action not finished within this is free for another invocation.
+const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+/// Attempts at an optimistic write before giving up (each re-reads what another writer stored).
+const WRITE_ATTEMPTS: u32 = 8;
+
+/// A dependency failed: the delivery or sweep should be retried (HTTP 503, Retryable).
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("the table failed")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Statuspage(#[from] StatuspageError),
+    #[error("sending mail failed")]
+    Mail(#[from] MailError),
+    #[error("incident {0} kept changing under concurrent deliveries")]
+    Contended(String),
+}
+
+/// What one delivery did, for the HTTP answer and the demo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    pub incident: String,
+    pub phase: Phase,
+    /// `opened`, `advanced` or `unchanged`.
+    pub change: &'static str,
+    pub published: bool,
+    pub statuspage_id: Option<String>,
+    pub statuspage_status: Option<String>,
+    pub duty_mail: Option<String>,
+}
+
+pub struct IncidentDesk<S> {
+    store: S,
+    statuspage: Arc<dyn StatusPage>,
+    mailer: Arc<dyn Mailer>,
+    mapping: Mapping,
+    sender: EmailAddress,
+    duty_rotation: String,
+}
+
+/// Statuspage realtime statuses in the order an incident moves through them.
+fn rank(status: &str) -> u8 {
+    match status {
+        "investigating" => 0,
+        "identified" => 1,
+        "monitoring" => 2,
+        _ => 3,
+    }
+}
+
+impl<S: IncidentLedger + Directory> IncidentDesk<S> {
+    pub fn new(
+        store: S,
+        statuspage: Arc<dyn StatusPage>,
+        mailer: Arc<dyn Mailer>,
+        mapping: Mapping,
+        sender: EmailAddress,
+        duty_rotation: String,
+    ) -> Self {
+        Self {
+            store,
+            statuspage,
+            mailer,
+            mapping,
+            sender,
+            duty_rotation,
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    pub(super) fn statuspage(&self) -> &dyn StatusPage {
+        self.statuspage.as_ref()
+    }
+
+    pub(super) fn duty_rotation(&self) -> &str {
+        &self.duty_rotation
+    }
+
+    /// Records a delivery and brings Statuspage and the clinic-duty mail in line with it. A repeat
+    /// changes nothing, but still finishes what an earlier failed delivery left undone.
+    pub async fn deliver(
+        &self,
+        delivery: &Delivery,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<DeliveryReport, DeskError> {
+        let (record, change) = self.record_delivery(delivery, cause, now).await?;
+        let mut report = DeliveryReport {
+            incident: record.number.to_string(),
+            phase: record.phase,
+            change,
+            published: record.publication.is_some(),
+            statuspage_id: None,
+            statuspage_status: None,
+            duty_mail: None,
+        };
+        if record.publication.is_none() {
+            info!(incident = %record.number, change, "incident recorded; no mapping rule publishes it");
+            return Ok(report);
+        }
+        if record.phase < Phase::Resolved {
+            report.duty_mail = self.mail_duty_on_open(&record, cause, now).await?;
+        }
+        let record = self.sync_statuspage(record, cause, now).await?;
+        report.statuspage_id = record.statuspage_id.clone();
+        report.statuspage_status = record.statuspage_status.clone();
+        Ok(report)
+    }
+
+    async fn record_delivery(
+        &self,
+        delivery: &Delivery,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(IncidentRecord, &'static str), DeskError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let stored = self.store.incident(&delivery.number).await?;
+            let publication = || {
+                self.mapping.publication(
+                    &delivery.routing_key,
+                    &delivery.entity_id,
+                    &delivery.display_name,
+                )
+            };
+            let (mut record, change, why) = match apply(stored.as_ref(), delivery, publication, now)
+            {
+                Transition::Unchanged => {
+                    let record =
+                        stored.ok_or_else(|| DeskError::Contended(delivery.number.to_string()))?;
+                    return Ok((record, "unchanged"));
+                }
+                Transition::Opened(record) => {
+                    let why = format!(
+                        "VictorOps incident opened in phase {} ({})",
+                        record.phase,
+                        match &record.publication {
+                            Some(p) => format!("published by mapping rule {:?}", p.rule),
+                            None => "no mapping rule: recorded, not published".into(),
+                        }
+                    );
+                    (record, "opened", why)
+                }
+                Transition::Advanced { from, record } => {
+                    let why = format!(
+                        "VictorOps incident moved from {from} to {}{}",
+                        record.phase,
+                        delivery
+                            .user
+                            .as_deref()
+                            .map(|u| format!(" by {u}"))
+                            .unwrap_or_default()
+                    );
+                    (record, "advanced", why)
+                }
+            };
+            record.version += 1;
+            let audit = AuditEntry::new(
+                now,
+                ACTOR,
+                format!("incident.{}", record.phase.as_str().to_ascii_lowercase()),
+                record.subject(),
+                why,
+                cause,
+            )
+            .with_details(
+                serde_json::json!({"source": delivery.source, "at": delivery.at.to_string()}),
+            );
+            if self.store.save_incident(&record, &audit).await? {
+                info!(incident = %record.number, phase = %record.phase, change, "incident recorded");
+                return Ok((record, change));
+            }
+        }
+        Err(DeskError::Contended(delivery.number.to_string()))
+    }
+
+    /// Re-reads the incident, applies `change` and writes it with `audit`, retrying on a concurrent write.
+    pub(super) async fn amend(
+        &self,
+        record: &IncidentRecord,
+        audit: AuditEntry,
+        change: impl Fn(&mut IncidentRecord),
+    ) -> Result<IncidentRecord, DeskError> {
+        let mut current = record.clone();
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut next = current.clone();
+            change(&mut next);
+            next.version += 1;
+            if self.store.save_incident(&next, &audit).await? {
+                return Ok(next);
+            }
+            current = self
+                .store
+                .incident(&record.number)
+                .await?
+                .ok_or_else(|| DeskError::Contended(record.number.to_string()))?;
+        }
+        Err(DeskError::Contended(record.number.to_string()))
+    }
+
+    /// The Statuspage status the incident should show now.
+    fn desired_status(&self, phase: Phase) -> &'static str {
+        match phase {
+            Phase::Unacked => "investigating",
+            Phase::Acked => "identified",
+            Phase::Resolved if self.mapping.options.auto_resolve => "resolved",
+            Phase::Resolved => "identified",
+        }
+    }
+
+    async fn sync_statuspage(
+        &self,
+        record: IncidentRecord,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<IncidentRecord, DeskError> {
+        let Some(publication) = record.publication.clone() else {
+            return Ok(record);
+        };
+        if record.statuspage_closed_at.is_some() {
+            return Ok(record);
+        }
+        let record = match &record.statuspage_id {
+            Some(_) => record,
+            // Nothing was ever announced and it is over already: a public incident now would only confuse.
+            None if record.phase == Phase::Resolved => return Ok(record),
+            None => match self.create_once(&record, cause, now).await? {
+                Some(created) => created,
+                None => return Ok(record),
+            },
+        };
+        let (Some(id), Some(current)) = (&record.statuspage_id, &record.statuspage_status) else {
+            return Ok(record);
+        };
+        let desired = self.desired_status(record.phase);
+        if rank(desired) <= rank(current) {
+            return Ok(record);
+        }
+        let components = if desired == "resolved" {
+            publication
+                .components
+                .keys()
+                .map(|id| (id.clone(), ComponentStatus::Operational))
+                .collect()
+        } else {
+            publication.components.clone()
+        };
+        let body = match desired {
+            "identified" => "The issue has been identified and a fix is being worked on.",
+            _ => "This incident has been resolved.",
+        };
+        self.statuspage
+            .update_incident(
+                id,
+                &IncidentUpdate {
+                    status: desired,
+                    body: body.into(),
+                    components,
+                    deliver_notifications: self.mapping.options.deliver_notifications,
+                },
+            )
+            .await?;
+        let audit = AuditEntry::new(
+            now,
+            ACTOR,
+            "statuspage.update",
+            record.subject(),
+            format!(
+                "Statuspage incident {id} set to {desired} (VictorOps phase {})",
+                record.phase
+            ),
+            cause,
+        );
+        let desired_owned = desired.to_owned();
+        self.amend(&record, audit, move |r| {
+            let moves_forward = r
+                .statuspage_status
+                .as_deref()
+                .is_none_or(|s| rank(s) < rank(&desired_owned));
+            if moves_forward {
+                r.statuspage_status = Some(desired_owned.clone());
+            }
+            if desired_owned == "resolved" && r.statuspage_closed_at.is_none() {
+                r.statuspage_closed_at = Some(now);
+            }
+        })
+        .await
+    }
+
+    /// Creates the Statuspage incident under a claim, so two deliveries racing (or a retry after a
+    /// lost answer) never create two. `None` when another invocation is creating it right now.
+    async fn create_once(
+        &self,
+        record: &IncidentRecord,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<IncidentRecord>, DeskError> {
+        let Some(publication) = &record.publication else {
+            return Ok(None);
+        };
+        let key = ClaimKey::new(&record.number, "statuspage-create");
+        let status = self.desired_status(record.phase);
+        let id = match self.store.claim(&key, now, now + LEASE).await? {
+            Claim::HeldElsewhere => {
+                info!(incident = %record.number, "Statuspage creation is in progress elsewhere");
+                return Ok(None);
+            }
+            Claim::Done(id) => id,
+            Claim::Claimed { attempt } => {
+                let earlier = if attempt > 1 {
+                    self.statuspage.find_unresolved(&record.number).await
+                } else {
+                    Ok(None)
+                };
+                let created = match earlier {
+                    Ok(Some(id)) => Ok(id),
+                    Ok(None) => {
+                        self.statuspage
+                            .create_incident(&NewIncident {
+                                name: publication.title.clone(),
+                                status,
+                                impact: publication.impact,
+                                body: format!(
+                                    "We are investigating an issue affecting this service. (VictorOps #{})",
+                                    record.number
+                                ),
+                                components: publication.components.clone(),
+                                deliver_notifications: self.mapping.options.deliver_notifications,
+                                victorops_number: record.number.clone(),
+                                entity_id: record.entity_id.clone(),
+                            })
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                let id = match created {
+                    Ok(id) => id,
+                    Err(e) => {
+                        warn!(incident = %record.number, error = %e, "Statuspage creation failed");
+                        self.store.claim_failed(&key, &e.to_string(), now).await?;
+                        return Err(e.into());
+                    }
+                };
+                let audit = AuditEntry::new(
+                    now,
+                    ACTOR,
+                    "statuspage.create",
+                    record.subject(),
+                    format!(
+                        "Statuspage incident {id} created as {status} (mapping rule {:?})",
+                        publication.rule
+                    ),
+                    cause,
+                );
+                self.store.claim_done(&key, &id, &audit).await?;
+                id
+            }
+        };
+        let audit = AuditEntry::new(
+            now,
+            ACTOR,
+            "incident.link",
+            record.subject(),
+            format!("linked to Statuspage incident {id}"),
+            cause,
+        );
+        let status = status.to_owned();
+        let linked = self
+            .amend(record, audit, move |r| {
+                if r.statuspage_id.is_none() {
+                    r.statuspage_id = Some(id.clone());
+                    r.statuspage_status = Some(status.clone());
+                }
+            })
+            .await?;
+        Ok(Some(linked))
+    }
+
+    async fn mail_duty_on_open(
+        &self,
+        record: &IncidentRecord,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<String>, DeskError> {
+        let Some(duty) = self.store.on_duty(&self.duty_rotation, now).await? else {
+            warn!(incident = %record.number, rotation = %self.duty_rotation, "nobody is on clinic duty now; no mail");
+            return Ok(None);
+        };
+        let subject = format!(
+            "[clinic] VictorOps #{} opened: {}",
+            record.number, record.display_name
+        );
+        let text = format!(
+            "Hello {},\n\nVictorOps incident #{} ({}) opened on routing key {} and is published on Statuspage \
+             by Clinic.\nEntity: {}\nPhase: {}\n\nClinic keeps the Statuspage incident in step with VictorOps; \
+             once VictorOps resolves it, please confirm recovery and close the Statuspage incident.\n",
+            duty.name,
+            record.number,
+            record.display_name,
+            record.routing_key,
+            record.entity_id,
+            record.phase
+        );
+        let sent = self
+            .send_once(
+                ClaimKey::new(&record.number, "mail-opened"),
+                &[duty],
+                subject,
+                text,
+                &record.subject(),
+                "mail.send",
+                cause,
+                now,
+            )
+            .await?;
+        Ok(sent)
+    }
+
+    /// Sends one mail under a claim: exactly once per key, however often it is attempted.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn send_once(
+        &self,
+        key: ClaimKey,
+        to: &[Contact],
+        subject: String,
+        text: String,
+        subject_path: &str,
+        action: &str,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<String>, DeskError> {
+        match self.store.claim(&key, now, now + LEASE).await? {
+            Claim::Done(_) | Claim::HeldElsewhere => return Ok(None),
+            Claim::Claimed { .. } => {}
+        }
+        let html = format!("<pre>{}</pre>", escape_html(&text));
+        let mail = OutgoingMail {
+            from: Mailbox::new("Clinic", self.sender.clone()),
+            to: to
+                .iter()
+                .map(|c| match c.name.as_str() {
+                    "" => Mailbox::bare(c.email.clone()),
+                    name if name == c.email.as_str() => Mailbox::bare(c.email.clone()),
+                    name => Mailbox::new(name, c.email.clone()),
+                })
+                .collect(),
+            cc: Vec::new(),
+            subject,
+            text,
+            html,
+        };
+        let message_id = format!(
+            "{}.{}@clinic.invalid",
+            uuid::Uuid::new_v4().simple(),
+            key.what
+        );
+        match self
+            .mailer
+            .send(&mail, mail.to_mime(&message_id, now))
+            .await
+        {
+            Ok(sent) => {
+                let names: Vec<&str> = to.iter().map(|c| c.id.as_str()).collect();
+                let audit = AuditEntry::new(
+                    now,
+                    ACTOR,
+                    action,
+                    subject_path,
+                    format!("{} mailed to {}", key.what, names.join(", ")),
+                    cause,
+                );
+                self.store
+                    .claim_done(&key, &sent.provider_message_id, &audit)
+                    .await?;
+                Ok(Some(key.what))
+            }
+            Err(e) => {
+                self.store.claim_failed(&key, &e.to_string(), now).await?;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

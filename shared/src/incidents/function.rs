@@ -1,0 +1,179 @@
+//! The `victorops-webhook` Lambda: one function for the webhook (Function URL) and for the reminder
+//! schedule (EventBridge), dispatching on the event's shape. Here rather than in the function crate
+//! so that tests and `clinic invoke victorops-webhook` call exactly what Lambda calls.
+
+use std::sync::Arc;
+
+use tracing::{error, info};
+
+use super::desk::IncidentDesk;
+use super::http::{VictorOpsWebhook, WebhookAuth};
+use super::mapping::{Mapping, MappingError};
+use super::statuspage::{Pacing, StatuspageClient};
+use crate::config::{Config, ConfigError};
+use crate::lambda::HandlerFailure;
+use crate::mail::SesMailer;
+use crate::store::DynamoStore;
+use crate::trigger::Trigger;
+
+/// The Scheduler job name the reminder sweep answers to.
+pub const REMINDER_JOB: &str = "victorops-reminders";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot read the mapping file {path}")]
+    MappingUnreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the mapping file {path} is invalid: {source}")]
+    MappingInvalid {
+        path: String,
+        #[source]
+        source: MappingError,
+    },
+}
+
+pub fn load_mapping(path: &std::path::Path) -> Result<Mapping, StartupError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| StartupError::MappingUnreadable {
+        path: shown.clone(),
+        source,
+    })?;
+    Mapping::parse(&text).map_err(|source| StartupError::MappingInvalid {
+        path: shown,
+        source,
+    })
+}
+
+pub struct VictorOpsFunction {
+    webhook: VictorOpsWebhook<DynamoStore>,
+}
+
+impl VictorOpsFunction {
+    /// Builds the clients once per cold start.
+    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
+        let settings = config.victorops()?;
+        let mapping = load_mapping(&settings.mapping)?;
+        let sdk = crate::aws::sdk_config(config).await;
+        let store = DynamoStore::new(crate::aws::dynamodb(&sdk), config.table()?.clone());
+        let statuspage = StatuspageClient::new(
+            settings.statuspage_api_url.clone(),
+            settings.statuspage_page_id.clone(),
+            settings.statuspage_api_key.clone(),
+            Pacing::default(),
+        );
+        let desk = IncidentDesk::new(
+            store,
+            Arc::new(statuspage),
+            Arc::new(SesMailer::new(crate::aws::sesv2(&sdk))),
+            mapping,
+            config.sender()?.clone(),
+            settings.duty_rotation.clone(),
+        );
+        let auth = WebhookAuth {
+            secret: settings.webhook_secret.clone(),
+            escalation: settings.escalation.clone(),
+        };
+        Ok(Self {
+            webhook: VictorOpsWebhook::new(desk, auth),
+        })
+    }
+
+    pub fn webhook(&self) -> &VictorOpsWebhook<DynamoStore> {
+        &self.webhook
+    }
+
+    /// One Lambda event: an HTTP request (it has `requestContext`) or a scheduled sweep.
+    pub async fn dispatch(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<serde_json::Value, HandlerFailure> {
+        self.dispatch_at(event, jiff::Timestamp::now()).await
+    }
+
+    /// As [`Self::dispatch`], with the clock for HTTP requests given (replays of recorded events);
+    /// a sweep always runs at its trigger's scheduled time.
+    pub async fn dispatch_at(
+        &self,
+        event: serde_json::Value,
+        now: jiff::Timestamp,
+    ) -> Result<serde_json::Value, HandlerFailure> {
+        if event.get("requestContext").is_some() {
+            return Ok(self.http(event, now).await);
+        }
+        let trigger = Trigger::parse(&event, REMINDER_JOB).map_err(|e| {
+            error!(error = %e, "refused event");
+            HandlerFailure::new(&e, false)
+        })?;
+        info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "reminder sweep");
+        let desk = self.webhook.desk();
+        let failed = |e: super::desk::DeskError| {
+            error!(error = %e, "scheduled sweep failed");
+            HandlerFailure::new(&e, true)
+        };
+        let lines = desk
+            .sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+            .await
+            .map_err(failed)?;
+        let downtime = desk
+            .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+            .await
+            .map_err(failed)?;
+        Ok(serde_json::json!({ "reminders": lines, "downtime_mails": downtime }))
+    }
+
+    /// Turns a Function URL / API Gateway event into the request `lambda_http` would build, and the
+    /// response into the proxy answer both accept.
+    async fn http(&self, event: serde_json::Value, now: jiff::Timestamp) -> serde_json::Value {
+        let response = match serde_json::from_value::<lambda_http::request::LambdaRequest>(event) {
+            Ok(request) => {
+                self.webhook
+                    .handle_at(lambda_http::Request::from(request), now)
+                    .await
+            }
+            Err(e) => {
+                error!(error = %e, "malformed HTTP event");
+                let mut r = lambda_http::Response::new(lambda_http::Body::from(
+                    serde_json::json!({"error": "malformed HTTP event"}).to_string(),
+                ));
+                *r.status_mut() = lambda_http::http::StatusCode::BAD_REQUEST;
+                r
+            }
+        };
+        proxy_response(response)
+    }
+}
+
+/// The proxy-integration answer (`statusCode`, `headers`, `body`, `isBase64Encoded`).
+pub fn proxy_response(response: lambda_http::Response<lambda_http::Body>) -> serde_json::Value {
+    use base64::Engine as _;
+    let (parts, body) = response.into_parts();
+    let headers: serde_json::Map<String, serde_json::Value> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                serde_json::Value::from(v.to_str().unwrap_or_default()),
+            )
+        })
+        .collect();
+    let (body, encoded) = match body {
+        lambda_http::Body::Text(text) => (text, false),
+        lambda_http::Body::Binary(bytes) => (
+            base64::engine::general_purpose::STANDARD.encode(bytes),
+            true,
+        ),
+        _ => (String::new(), false),
+    };
+    serde_json::json!({
+        "statusCode": parts.status.as_u16(),
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": encoded,
+    })
+}

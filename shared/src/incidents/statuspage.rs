@@ -1,0 +1,368 @@
+//! Statuspage: the port the incident desk publishes through, and its HTTP adapter. The adapter keeps
+//! to Statuspage's 1 request per second per key, and backs off and retries when answered 420 or 429.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use super::lifecycle::IncidentNumber;
+use super::mapping::{ComponentStatus, Impact};
+use crate::config::{HttpUrl, Secret};
+
+/// A realtime incident to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIncident {
+    pub name: String,
+    pub status: &'static str,
+    pub impact: Impact,
+    pub body: String,
+    pub components: BTreeMap<String, ComponentStatus>,
+    pub deliver_notifications: bool,
+    pub victorops_number: IncidentNumber,
+    pub entity_id: String,
+}
+
+/// A change of an existing incident's status (and its components').
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentUpdate {
+    pub status: &'static str,
+    pub body: String,
+    pub components: BTreeMap<String, ComponentStatus>,
+    pub deliver_notifications: bool,
+}
+
+/// A scheduled maintenance to post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMaintenance {
+    pub name: String,
+    pub body: String,
+    pub scheduled_for: jiff::Timestamp,
+    pub scheduled_until: jiff::Timestamp,
+    pub component_ids: Vec<String>,
+    pub deliver_notifications: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatuspageError {
+    /// Statuspage refused the request itself: retrying it unchanged fails again.
+    #[error("Statuspage refused {what} with HTTP {status}: {message}")]
+    Rejected {
+        what: &'static str,
+        status: u16,
+        message: String,
+    },
+    /// Unreachable, failing, or still rate-limiting after every retry: may pass later.
+    #[error("Statuspage could not {what}: {reason}")]
+    Unavailable {
+        what: &'static str,
+        reason: String,
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+}
+
+/// The port.
+#[async_trait]
+pub trait StatusPage: Send + Sync {
+    /// Creates a realtime incident; returns its id.
+    async fn create_incident(&self, incident: &NewIncident) -> Result<String, StatuspageError>;
+    async fn update_incident(
+        &self,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<(), StatuspageError>;
+    /// The incident's current status (`resolved` once a person closed it).
+    async fn incident_status(&self, id: &str) -> Result<String, StatuspageError>;
+    /// An unresolved incident Clinic created for this VictorOps incident, found by its metadata:
+    /// how a retried creation whose first answer was lost avoids a duplicate.
+    async fn find_unresolved(
+        &self,
+        number: &IncidentNumber,
+    ) -> Result<Option<String>, StatuspageError>;
+    /// Posts a scheduled maintenance; returns its id.
+    async fn schedule_maintenance(
+        &self,
+        maintenance: &NewMaintenance,
+    ) -> Result<String, StatuspageError>;
+}
+
+/// How the adapter paces itself and backs off.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    /// At least this long between two requests (Statuspage: 1 request per second per key).
+    pub min_interval: Duration,
+    /// The first wait after a 420/429 without `Retry-After`; doubled on each further refusal.
+    pub first_backoff: Duration,
+    /// Requests tried in all before giving up with [`StatuspageError::Unavailable`].
+    pub max_attempts: u32,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            min_interval: Duration::from_secs(1),
+            first_backoff: Duration::from_secs(2),
+            max_attempts: 6,
+        }
+    }
+}
+
+/// The HTTP adapter (`STATUSPAGE_API_URL`, e.g. `https://api.statuspage.io/v1`).
+pub struct StatuspageClient {
+    http: reqwest::Client,
+    base: HttpUrl,
+    page: String,
+    key: Secret,
+    pacing: Pacing,
+    last_request: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl StatuspageClient {
+    pub fn new(base: HttpUrl, page: String, key: Secret, pacing: Pacing) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Self {
+            http,
+            base,
+            page,
+            key,
+            pacing,
+            last_request: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/pages/{}/{path}", self.base.as_str(), self.page)
+    }
+
+    async fn call(
+        &self,
+        what: &'static str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value, StatuspageError> {
+        let unavailable =
+            |reason: String, source: Option<reqwest::Error>| StatuspageError::Unavailable {
+                what,
+                reason,
+                source,
+            };
+        let mut backoff = self.pacing.first_backoff;
+        for attempt in 1..=self.pacing.max_attempts {
+            let response = {
+                // Holding the lock across the request keeps every request of this process one
+                // interval apart, which is what the per-key limit counts.
+                let mut last = self.last_request.lock().await;
+                if let Some(at) = *last {
+                    tokio::time::sleep_until(at + self.pacing.min_interval).await;
+                }
+                let mut request = self
+                    .http
+                    .request(method.clone(), self.url(path))
+                    .header("Authorization", format!("OAuth {}", self.key.expose()))
+                    .header("Accept", "application/json");
+                if let Some(body) = &body {
+                    request = request.json(body);
+                }
+                let result = request.send().await;
+                *last = Some(tokio::time::Instant::now());
+                result.map_err(|e| unavailable("request failed".into(), Some(e)))?
+            };
+            let status = response.status().as_u16();
+            if status == 420 || status == 429 {
+                let wait = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|s| Duration::from_secs(s.min(60)))
+                    .unwrap_or(backoff);
+                tracing::warn!(
+                    what,
+                    status,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    "Statuspage rate limit; backing off"
+                );
+                if attempt == self.pacing.max_attempts {
+                    break;
+                }
+                tokio::time::sleep(wait).await;
+                backoff = backoff.saturating_mul(2);
+                continue;
+            }
+            let text = response
+                .text()
+                .await
+                .map_err(|e| unavailable("reading the answer failed".into(), Some(e)))?;
+            if (200..300).contains(&status) {
+                return serde_json::from_str(&text)
+                    .map_err(|e| unavailable(format!("the answer is not JSON: {e}"), None));
+            }
+            let message = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v.get("error").map(|e| e.to_string()))
+                .unwrap_or_else(|| text.chars().take(200).collect());
+            if status >= 500 {
+                return Err(unavailable(format!("HTTP {status}: {message}"), None));
+            }
+            return Err(StatuspageError::Rejected {
+                what,
+                status,
+                message,
+            });
+        }
+        Err(unavailable(
+            format!(
+                "still rate-limited after {} attempts",
+                self.pacing.max_attempts
+            ),
+            None,
+        ))
+    }
+}
+
+fn components_json(components: &BTreeMap<String, ComponentStatus>) -> serde_json::Value {
+    components
+        .iter()
+        .map(|(id, status)| (id.clone(), json!(status.as_str())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn id_of(what: &'static str, answer: &serde_json::Value) -> Result<String, StatuspageError> {
+    answer
+        .get("id")
+        .and_then(|v| v.as_str())
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| StatuspageError::Unavailable {
+            what,
+            reason: "the answer has no incident id".into(),
+            source: None,
+        })
+}
+
+#[async_trait]
+impl StatusPage for StatuspageClient {
+    async fn create_incident(&self, incident: &NewIncident) -> Result<String, StatuspageError> {
+        let body = json!({"incident": {
+            "name": incident.name,
+            "status": incident.status,
+            "impact_override": incident.impact.as_str(),
+            "body": incident.body,
+            "component_ids": incident.components.keys().collect::<Vec<_>>(),
+            "components": components_json(&incident.components),
+            "deliver_notifications": incident.deliver_notifications,
+            "metadata": {"victorops": {
+                "incident_number": incident.victorops_number.as_str(),
+                "entity_id": incident.entity_id,
+            }},
+        }});
+        let answer = self
+            .call(
+                "create an incident",
+                reqwest::Method::POST,
+                "incidents",
+                Some(body),
+            )
+            .await?;
+        id_of("create an incident", &answer)
+    }
+
+    async fn update_incident(
+        &self,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<(), StatuspageError> {
+        let body = json!({"incident": {
+            "status": update.status,
+            "body": update.body,
+            "component_ids": update.components.keys().collect::<Vec<_>>(),
+            "components": components_json(&update.components),
+            "deliver_notifications": update.deliver_notifications,
+        }});
+        self.call(
+            "update an incident",
+            reqwest::Method::PATCH,
+            &format!("incidents/{id}"),
+            Some(body),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn incident_status(&self, id: &str) -> Result<String, StatuspageError> {
+        let answer = self
+            .call(
+                "read an incident",
+                reqwest::Method::GET,
+                &format!("incidents/{id}"),
+                None,
+            )
+            .await?;
+        answer
+            .get("status")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| StatuspageError::Unavailable {
+                what: "read an incident",
+                reason: "the answer has no status".into(),
+                source: None,
+            })
+    }
+
+    async fn find_unresolved(
+        &self,
+        number: &IncidentNumber,
+    ) -> Result<Option<String>, StatuspageError> {
+        let answer = self
+            .call(
+                "list unresolved incidents",
+                reqwest::Method::GET,
+                "incidents/unresolved",
+                None,
+            )
+            .await?;
+        let found = answer.as_array().and_then(|incidents| {
+            incidents.iter().find(|i| {
+                i.pointer("/metadata/victorops/incident_number")
+                    .and_then(|v| v.as_str())
+                    == Some(number.as_str())
+            })
+        });
+        Ok(found.and_then(|i| i.get("id")?.as_str().map(str::to_owned)))
+    }
+
+    async fn schedule_maintenance(
+        &self,
+        maintenance: &NewMaintenance,
+    ) -> Result<String, StatuspageError> {
+        let body = json!({"incident": {
+            "name": maintenance.name,
+            "status": "scheduled",
+            "scheduled_for": maintenance.scheduled_for.to_string(),
+            "scheduled_until": maintenance.scheduled_until.to_string(),
+            "scheduled_remind_prior": true,
+            "scheduled_auto_in_progress": true,
+            "scheduled_auto_completed": true,
+            "body": maintenance.body,
+            "component_ids": maintenance.component_ids,
+            "deliver_notifications": maintenance.deliver_notifications,
+        }});
+        let answer = self
+            .call(
+                "schedule a maintenance",
+                reqwest::Method::POST,
+                "incidents",
+                Some(body),
+            )
+            .await?;
+        id_of("schedule a maintenance", &answer)
+    }
+}
