@@ -42,6 +42,16 @@ enum Command {
     Setup(SetupCommand),
     /// Run a function's handler here, on an event file, with the same configuration variables as Lambda.
     Invoke(InvokeArgs),
+    /// Serve the webhooks (POST /hooks/phabricator) over HTTP through the functions' own handlers, with
+    /// the same configuration variables as Lambda; stops on Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// The address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port, printed at start).
+    #[arg(long)]
+    listen: std::net::SocketAddr,
 }
 
 #[derive(Subcommand, Debug)]
@@ -196,6 +206,14 @@ pub enum CliError {
     Handler { kind: &'static str, message: String },
     #[error("{0}")]
     Aws(String),
+    #[error(transparent)]
+    WebhookStartup(#[from] crate::triage::function::StartupError),
+    #[error("cannot serve on {address}: {source}")]
+    Serve {
+        address: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Runs the command; the binary maps the error to a message and exit status 1 (2 for usage).
@@ -221,6 +239,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(args) => audit_command(args).await,
         Command::Setup(command) => setup_command(command).await,
         Command::Invoke(args) => invoke_command(args).await,
+        Command::Serve(args) => serve_command(args).await,
     }
 }
 
@@ -535,6 +554,46 @@ async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
             "unknown function {other:?}; known: rotation"
         ))),
     }
+}
+
+async fn serve_command(args: ServeArgs) -> Result<(), CliError> {
+    use std::sync::Arc;
+
+    let config = Config::from_env(Component::PhabricatorWebhook)?;
+    let phabricator = crate::triage::function::PhabricatorWebhook::from_config(&config).await?;
+    let routes = Arc::new(crate::serve::hook_routes(Arc::new(phabricator)));
+    let failed = |source| CliError::Serve {
+        address: args.listen,
+        source,
+    };
+    let (listener, bound) = crate::serve::bind(args.listen).await.map_err(failed)?;
+    for (method, path) in routes.paths() {
+        println!("clinic serve: {method} http://{bound}{path}");
+    }
+    println!(
+        "clinic serve: listening on {bound}{}",
+        if config.dry_run { " (dry run)" } else { "" }
+    );
+    crate::serve::serve(listener, routes, stop_signal())
+        .await
+        .map_err(failed)?;
+    println!("clinic serve: stopped");
+    Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The error and its causes on one line, for the terminal.

@@ -18,6 +18,8 @@ pub enum Component {
     TableOnly,
     /// CLI commands that need nothing from the environment (planning from a roster file).
     Offline,
+    /// The Phabricator webhook Lambda and `clinic serve`: table, Conduit, HMAC key, rules file.
+    PhabricatorWebhook,
 }
 
 /// Names of the variables Clinic reads, in one place so docs, Terraform and tests agree.
@@ -29,6 +31,11 @@ pub mod vars {
     pub const MAIL_LEASE_SECONDS: &str = "CLINIC_MAIL_LEASE_SECONDS";
     pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
     pub const AWS_REGION: &str = "AWS_REGION";
+    pub const PHABRICATOR_URL: &str = "PHABRICATOR_URL";
+    pub const PHABRICATOR_API_TOKEN: &str = "PHABRICATOR_API_TOKEN";
+    pub const PHABRICATOR_WEBHOOK_HMAC_KEY: &str = "PHABRICATOR_WEBHOOK_HMAC_KEY";
+    pub const TRIAGE_RULES: &str = "CLINIC_TRIAGE_RULES";
+    pub const DRY_RUN: &str = "CLINIC_DRY_RUN";
 
     /// Every variable [`super::Config`] reads.
     pub const ALL: &[&str] = &[
@@ -39,6 +46,11 @@ pub mod vars {
         MAIL_LEASE_SECONDS,
         AWS_ENDPOINT_URL,
         AWS_REGION,
+        PHABRICATOR_URL,
+        PHABRICATOR_API_TOKEN,
+        PHABRICATOR_WEBHOOK_HMAC_KEY,
+        TRIAGE_RULES,
+        DRY_RUN,
     ];
 }
 
@@ -55,6 +67,34 @@ pub struct Config {
     pub mail_lease_seconds: u32,
     pub aws_endpoint_url: Option<HttpUrl>,
     pub aws_region: Option<String>,
+    /// Conduit's base URL (`https://phabricator.example.org`).
+    pub phabricator_url: Option<HttpUrl>,
+    pub phabricator_api_token: Option<Secret>,
+    pub phabricator_webhook_hmac_key: Option<Secret>,
+    pub triage_rules: Option<PathBuf>,
+    /// Evaluate and audit, change nothing (`CLINIC_DRY_RUN=1`).
+    pub dry_run: bool,
+}
+
+/// A credential: kept out of `Debug` output and so out of every log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 /// One problem with one variable.
@@ -152,7 +192,11 @@ impl Config {
             value
         };
 
-        let needs_table = matches!(component, Component::Rotation | Component::TableOnly);
+        let needs_table = matches!(
+            component,
+            Component::Rotation | Component::TableOnly | Component::PhabricatorWebhook
+        );
+        let needs_phabricator = component == Component::PhabricatorWebhook;
         let needs_rotation = component == Component::Rotation;
 
         let table = require(vars::TABLE, needs_table, &mut problems).and_then(|v| {
@@ -212,6 +256,39 @@ impl Config {
             },
         };
         let aws_region = get(vars::AWS_REGION);
+        let phabricator_url = require(vars::PHABRICATOR_URL, needs_phabricator, &mut problems)
+            .and_then(|v| {
+                HttpUrl::parse(&v)
+                    .map_err(|e| {
+                        problems.push(VariableProblem {
+                            variable: vars::PHABRICATOR_URL,
+                            problem: e,
+                        })
+                    })
+                    .ok()
+            });
+        let phabricator_api_token =
+            require(vars::PHABRICATOR_API_TOKEN, needs_phabricator, &mut problems)
+                .map(|v| Secret::new(v.trim()));
+        let phabricator_webhook_hmac_key = require(
+            vars::PHABRICATOR_WEBHOOK_HMAC_KEY,
+            needs_phabricator,
+            &mut problems,
+        )
+        .map(Secret::new);
+        let triage_rules =
+            require(vars::TRIAGE_RULES, needs_phabricator, &mut problems).map(PathBuf::from);
+        let dry_run = match get(vars::DRY_RUN).as_deref().map(str::trim) {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => {
+                problems.push(VariableProblem {
+                    variable: vars::DRY_RUN,
+                    problem: format!("must be 1, true, 0 or false (got {other:?})"),
+                });
+                false
+            }
+        };
 
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -224,6 +301,11 @@ impl Config {
             mail_lease_seconds,
             aws_endpoint_url,
             aws_region,
+            phabricator_url,
+            phabricator_api_token,
+            phabricator_webhook_hmac_key,
+            triage_rules,
+            dry_run,
         })
     }
 
@@ -238,6 +320,32 @@ impl Config {
 
     pub fn roster(&self) -> Result<&PathBuf, ConfigError> {
         self.roster.as_ref().ok_or_else(|| missing(vars::ROSTER))
+    }
+}
+
+impl Config {
+    pub fn phabricator_url(&self) -> Result<&HttpUrl, ConfigError> {
+        self.phabricator_url
+            .as_ref()
+            .ok_or_else(|| missing(vars::PHABRICATOR_URL))
+    }
+
+    pub fn phabricator_api_token(&self) -> Result<&Secret, ConfigError> {
+        self.phabricator_api_token
+            .as_ref()
+            .ok_or_else(|| missing(vars::PHABRICATOR_API_TOKEN))
+    }
+
+    pub fn phabricator_webhook_hmac_key(&self) -> Result<&Secret, ConfigError> {
+        self.phabricator_webhook_hmac_key
+            .as_ref()
+            .ok_or_else(|| missing(vars::PHABRICATOR_WEBHOOK_HMAC_KEY))
+    }
+
+    pub fn triage_rules(&self) -> Result<&PathBuf, ConfigError> {
+        self.triage_rules
+            .as_ref()
+            .ok_or_else(|| missing(vars::TRIAGE_RULES))
     }
 }
 
@@ -321,6 +429,40 @@ mod tests {
     #[test]
     fn offline_commands_need_no_variables() {
         assert!(Config::from_lookup(Component::Offline, lookup(&[])).is_ok());
+    }
+
+    #[test]
+    fn the_webhook_names_every_phabricator_variable_it_lacks_and_hides_secrets() {
+        let err =
+            Config::from_lookup(Component::PhabricatorWebhook, lookup(&[("CLINIC_DRY_RUN", "yes")]))
+                .unwrap_err();
+        let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            vec![
+                vars::TABLE,
+                vars::PHABRICATOR_URL,
+                vars::PHABRICATOR_API_TOKEN,
+                vars::PHABRICATOR_WEBHOOK_HMAC_KEY,
+                vars::TRIAGE_RULES,
+                vars::DRY_RUN
+            ]
+        );
+        let config = Config::from_lookup(
+            Component::PhabricatorWebhook,
+            lookup(&[
+                ("CLINIC_TABLE", "clinic-test"),
+                ("PHABRICATOR_URL", "https://phab.example.org/"),
+                ("PHABRICATOR_API_TOKEN", "api-supersecret"),
+                ("PHABRICATOR_WEBHOOK_HMAC_KEY", "hmac-supersecret"),
+                ("CLINIC_TRIAGE_RULES", "rules.toml"),
+                ("CLINIC_DRY_RUN", "1"),
+            ]),
+        )
+        .unwrap();
+        assert!(config.dry_run);
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("supersecret"), "{shown}");
     }
 
     #[test]

@@ -11,5 +11,7 @@ pub mod idempotency;
 pub mod lambda;
 pub mod mail;
 pub mod rotation;
+pub mod serve;
 pub mod store;
+pub mod triage;
 pub mod trigger;

@@ -10,6 +10,7 @@
 //! | handoff mail | `ROTATION#<name>` | `HANDOFF#<iso week>#<role>#<address>` | |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
+//! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -19,6 +20,7 @@ pub const SHIFT_PREFIX: &str = "SHIFT#";
 pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
 pub const HANDOFF_PREFIX: &str = "HANDOFF#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
+pub const TASK_STATE: &str = "STATE";
 
 pub fn rotation(name: &str) -> String {
     format!("ROTATION#{name}")
@@ -54,4 +56,8 @@ pub fn audit_subject(subject: &str) -> String {
 
 pub fn idempotency(scope: &str, key: &str) -> String {
     format!("IDEMPOTENCY#{scope}#{key}")
+}
+
+pub fn task(phid: &str) -> String {
+    format!("TASK#{phid}")
 }

@@ -5,6 +5,7 @@ pub mod dynamo;
 pub mod keys;
 pub mod pages;
 pub mod table;
+pub mod triage_state;
 
 use std::fmt;
 
