@@ -267,9 +267,12 @@ impl Config {
                     })
                     .ok()
             });
-        let phabricator_api_token =
-            require(vars::PHABRICATOR_API_TOKEN, needs_phabricator, &mut problems)
-                .map(|v| Secret::new(v.trim()));
+        let phabricator_api_token = require(
+            vars::PHABRICATOR_API_TOKEN,
+            needs_phabricator,
+            &mut problems,
+        )
+        .map(|v| Secret::new(v.trim()));
         let phabricator_webhook_hmac_key = require(
             vars::PHABRICATOR_WEBHOOK_HMAC_KEY,
             needs_phabricator,
@@ -433,9 +436,11 @@ mod tests {
 
     #[test]
     fn the_webhook_names_every_phabricator_variable_it_lacks_and_hides_secrets() {
-        let err =
-            Config::from_lookup(Component::PhabricatorWebhook, lookup(&[("CLINIC_DRY_RUN", "yes")]))
-                .unwrap_err();
+        let err = Config::from_lookup(
+            Component::PhabricatorWebhook,
+            lookup(&[("CLINIC_DRY_RUN", "yes")]),
+        )
+        .unwrap_err();
         let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
         assert_eq!(
             named,

@@ -25,7 +25,12 @@ impl TriageLedger for DynamoStore {
     }
 
     async fn save(&self, state: &TaskState, audit: &[AuditEntry]) -> Result<(), StoreError> {
-        let item = Self::item(state, keys::task(&state.task), keys::TASK_STATE.into(), None)?;
+        let item = Self::item(
+            state,
+            keys::task(&state.task),
+            keys::TASK_STATE.into(),
+            None,
+        )?;
         let mut chunks = audit.chunks(AUDITS_PER_TRANSACTION);
         let mut writes = vec![self.put(item, None)?];
         for entry in chunks.next().unwrap_or_default() {

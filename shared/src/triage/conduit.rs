@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::model::{EdgeChange, ProjectPhid, Task, TaskPhid, Transaction, TransactionPhid, UserPhid};
+use super::model::{
+    EdgeChange, ProjectPhid, Task, TaskPhid, Transaction, TransactionPhid, UserPhid,
+};
 use super::ports::{Conduit, ConduitError, Edit, User};
 use crate::config::{HttpUrl, Secret};
 
@@ -44,7 +46,10 @@ impl ConduitClient {
 
     async fn call(&self, method: &'static str, mut params: Value) -> Result<Value, ConduitError> {
         params["__conduit__"] = json!({ "token": self.token.expose() });
-        let form = [("params", params.to_string()), ("output", "json".to_owned())];
+        let form = [
+            ("params", params.to_string()),
+            ("output", "json".to_owned()),
+        ];
         let response = self
             .http
             .post(format!("{}/api/{method}", self.base.as_str()))
@@ -118,7 +123,10 @@ pub fn parse_transaction(value: &Value) -> Result<Transaction, ConduitError> {
     let comment = value
         .get("comments")
         .and_then(Value::as_array)
-        .and_then(|c| c.iter().find(|c| c.get("removed") != Some(&Value::Bool(true))))
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c.get("removed") != Some(&Value::Bool(true)))
+        })
         .and_then(|c| text(c, "/content/raw"))
         .map(str::to_owned);
     let changes = value
@@ -243,13 +251,13 @@ impl Conduit for ConduitClient {
         data(M, &result)?.first().map(parse_task).transpose()
     }
 
-    async fn projects(
-        &self,
-        slugs: &[String],
-    ) -> Result<Vec<(String, ProjectPhid)>, ConduitError> {
+    async fn projects(&self, slugs: &[String]) -> Result<Vec<(String, ProjectPhid)>, ConduitError> {
         const M: &str = "project.search";
         let result = self
-            .call(M, json!({ "constraints": { "slugs": slugs }, "limit": 100 }))
+            .call(
+                M,
+                json!({ "constraints": { "slugs": slugs }, "limit": 100 }),
+            )
             .await?;
         data(M, &result)?
             .iter()

@@ -98,17 +98,18 @@ pub fn decide(
     }
     let sre = plan.tags.contains(&rules.sre_tag);
 
-    if sre && let Some(rule) = rules.not_sre.as_ref().filter(|r| r.enabled) {
-        if let Some(phrase) = rule.phrases.iter().find(|p| contains_term(&text, p)) {
-            let why = format!("the task mentions {phrase:?}, which is not SRE work");
-            plan.comment("not-sre", rule.comment.replace("{phrase}", phrase), &why);
-            plan.decisions.push(Decision {
-                rule: "not-sre".into(),
-                action: Action::RemoveTag(rules.sre_tag.clone()),
-                why,
-            });
-            return Verdict::Decisions(plan.decisions);
-        }
+    if sre
+        && let Some(rule) = rules.not_sre.as_ref().filter(|r| r.enabled)
+        && let Some(phrase) = rule.phrases.iter().find(|p| contains_term(&text, p))
+    {
+        let why = format!("the task mentions {phrase:?}, which is not SRE work");
+        plan.comment("not-sre", rule.comment.replace("{phrase}", phrase), &why);
+        plan.decisions.push(Decision {
+            rule: "not-sre".into(),
+            action: Action::RemoveTag(rules.sre_tag.clone()),
+            why,
+        });
+        return Verdict::Decisions(plan.decisions);
     }
 
     if sre {
@@ -533,7 +534,10 @@ mod tests {
     fn keywords_match_whole_words_only() {
         assert!(contains_term("the cdn is slow", "cdn"));
         assert!(!contains_term("the cdnjs mirror", "cdn"));
-        assert!(contains_term("since the deploy, errors", "since the deploy"));
+        assert!(contains_term(
+            "since the deploy, errors",
+            "since the deploy"
+        ));
         assert!(!contains_term("since the deployment", "since the deploy"));
     }
 
@@ -686,12 +690,18 @@ mod tests {
     }
 
     fn quota(description: &str) -> TaskView {
-        task("Quota for tools", description, &["cloud-vps-quota-requests"])
+        task(
+            "Quota for tools",
+            description,
+            &["cloud-vps-quota-requests"],
+        )
     }
 
     #[test]
     fn a_big_quota_request_is_flagged_for_the_meeting_and_a_small_one_is_not() {
-        let small = quota("**Current quota**: 8 cores\n**Requested quota**: 16 cores\n**Storage (GB)**: 100\n**Floating IPs**: 0");
+        let small = quota(
+            "**Current quota**: 8 cores\n**Requested quota**: 16 cores\n**Storage (GB)**: 100\n**Floating IPs**: 0",
+        );
         let found = actions(decide(&rules(), &small, &Memory::default(), None, NOW));
         assert_eq!(found.len(), 1, "{found:?}");
         for big in [

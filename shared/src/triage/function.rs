@@ -104,7 +104,10 @@ impl PhabricatorWebhook {
     /// Handles one HTTP request as if at `now` (the clinic-duty shift and "new task" depend on it).
     pub async fn handle_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
         if request.method() != Method::POST {
-            return answer(StatusCode::METHOD_NOT_ALLOWED, json!({ "error": "use POST" }));
+            return answer(
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({ "error": "use POST" }),
+            );
         }
         let body: &[u8] = request.body().as_ref();
         if body.len() > MAX_BODY_BYTES {

@@ -261,7 +261,10 @@ mod tests {
     fn the_bots_own_comments_are_recognised_by_their_rule_mark() {
         let bot = UserPhid::parse("PHID-USER-bot").unwrap();
         let mut comment = transaction(3, "PHID-USER-bot", "comment");
-        comment.comment = Some(format!("Please add details.\n\n{}", rule_mark("missing-info")));
+        comment.comment = Some(format!(
+            "Please add details.\n\n{}",
+            rule_mark("missing-info")
+        ));
         let mut forged = transaction(4, "PHID-USER-mallory", "comment");
         forged.comment = Some(rule_mark("access-checklist"));
         let facts = HistoryFacts::read(&[comment, forged], &bot);

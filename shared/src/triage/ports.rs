@@ -28,7 +28,10 @@ pub enum ConduitError {
         info: String,
     },
     #[error("Conduit {method} answered something Clinic cannot read: {reason}")]
-    Malformed { method: &'static str, reason: String },
+    Malformed {
+        method: &'static str,
+        reason: String,
+    },
 }
 
 /// A Phabricator user.
@@ -56,8 +59,7 @@ pub trait Conduit: Send + Sync {
     /// The task with its projects and subscribers (`maniphest.search`); `None` if the bot cannot see it.
     async fn task(&self, task: &TaskPhid) -> Result<Option<Task>, ConduitError>;
     /// Projects by slug (`project.search`): (slug, PHID) for those that exist.
-    async fn projects(&self, slugs: &[String])
-    -> Result<Vec<(String, ProjectPhid)>, ConduitError>;
+    async fn projects(&self, slugs: &[String]) -> Result<Vec<(String, ProjectPhid)>, ConduitError>;
     /// Users by user name and by PHID (`user.search`).
     async fn users(
         &self,

@@ -226,11 +226,19 @@ impl Rules {
         for tag in &self.hands_off {
             slug("hands_off", tag, &mut problems);
         }
-        slug("routing.unowned_tag", &self.routing.unowned_tag, &mut problems);
+        slug(
+            "routing.unowned_tag",
+            &self.routing.unowned_tag,
+            &mut problems,
+        );
         for (i, team) in self.routing.teams.iter().enumerate() {
             slug(&format!("routing.teams[{i}].tag"), &team.tag, &mut problems);
             for project in &team.projects {
-                slug(&format!("routing.teams[{i}].projects"), project, &mut problems);
+                slug(
+                    &format!("routing.teams[{i}].projects"),
+                    project,
+                    &mut problems,
+                );
             }
         }
         if let Some(rule) = &self.mailing_lists {
@@ -240,14 +248,26 @@ impl Rules {
             slug("production_error.tag", &rule.tag, &mut problems);
         }
         for (i, rule) in self.access_requests.iter().enumerate() {
-            slug(&format!("access_requests[{i}].tag"), &rule.tag, &mut problems);
+            slug(
+                &format!("access_requests[{i}].tag"),
+                &rule.tag,
+                &mut problems,
+            );
             for tag in &rule.requires {
-                slug(&format!("access_requests[{i}].requires"), tag, &mut problems);
+                slug(
+                    &format!("access_requests[{i}].requires"),
+                    tag,
+                    &mut problems,
+                );
             }
         }
         if let Some(rule) = &self.quota_requests {
             slug("quota_requests.tag", &rule.tag, &mut problems);
-            slug("quota_requests.meeting_tag", &rule.meeting_tag, &mut problems);
+            slug(
+                "quota_requests.meeting_tag",
+                &rule.meeting_tag,
+                &mut problems,
+            );
         }
 
         let empty_words = |place: &str, words: &[String], problems: &mut Vec<String>| {
@@ -257,7 +277,11 @@ impl Rules {
         };
         empty_words("approval_phrases", &self.approval_phrases, &mut problems);
         for (i, team) in self.routing.teams.iter().enumerate() {
-            empty_words(&format!("routing.teams[{i}].keywords"), &team.keywords, &mut problems);
+            empty_words(
+                &format!("routing.teams[{i}].keywords"),
+                &team.keywords,
+                &mut problems,
+            );
             if team.keywords.is_empty() && team.projects.is_empty() {
                 problems.push(format!(
                     "routing.teams[{i}] ({}): give keywords or projects, or it never matches",

@@ -10,7 +10,8 @@ use serde::Serialize;
 use tokio::sync::{Mutex, OnceCell};
 use tracing::{info, warn};
 
-use super::decide::{Action, Decision, Memory, OnDuty, TaskView, Verdict, by_rule, decide, is_approval,
+use super::decide::{
+    Action, Decision, Memory, OnDuty, TaskView, Verdict, by_rule, decide, is_approval,
 };
 use super::model::{HistoryFacts, ProjectDirectory, TaskPhid, UserPhid};
 use super::ports::{Conduit, ConduitError, DutyRoster, Edit, TaskState, TriageLedger};
@@ -194,10 +195,8 @@ impl Triage {
             .iter()
             .filter(|t| delivery.transactions.contains(&t.phid))
             .collect();
-        let own = !delivered.is_empty()
-            && delivered
-                .iter()
-                .all(|t| t.author == directory.bot.as_str());
+        let own =
+            !delivered.is_empty() && delivered.iter().all(|t| t.author == directory.bot.as_str());
         let delivered_phids: Vec<String> = delivery
             .transactions
             .iter()
@@ -225,9 +224,21 @@ impl Triage {
                 .slugs_of(&facts.projects_removed_by_people),
         );
         let needs_duty = tags.contains(&self.rules.sre_tag)
-            || self.rules.mailing_lists.as_ref().is_some_and(|r| tags.contains(&r.tag))
-            || self.rules.access_requests.iter().any(|r| tags.contains(&r.tag))
-            || self.rules.quota_requests.as_ref().is_some_and(|r| tags.contains(&r.tag));
+            || self
+                .rules
+                .mailing_lists
+                .as_ref()
+                .is_some_and(|r| tags.contains(&r.tag))
+            || self
+                .rules
+                .access_requests
+                .iter()
+                .any(|r| tags.contains(&r.tag))
+            || self
+                .rules
+                .quota_requests
+                .as_ref()
+                .is_some_and(|r| tags.contains(&r.tag));
         let hands_off = self.rules.hands_off.iter().any(|p| tags.contains(p));
         let on_duty = if needs_duty && !hands_off {
             self.on_duty(now).await?
@@ -271,9 +282,13 @@ impl Triage {
         };
         let epoch = now.as_second();
         let mut verdict = decide(&self.rules, &view, &memory, on_duty.as_ref(), epoch);
-        let asks_author = matches!(&verdict, Verdict::Decisions(d) if d.iter().any(|d| d.rule == "missing-info"));
+        let asks_author =
+            matches!(&verdict, Verdict::Decisions(d) if d.iter().any(|d| d.rule == "missing-info"));
         if asks_author {
-            let found = self.conduit.users(&[], &[task.author.clone()]).await?;
+            let found = self
+                .conduit
+                .users(&[], std::slice::from_ref(&task.author))
+                .await?;
             if let Some(author) = found.into_iter().find(|u| u.phid == task.author) {
                 view.author = author.username;
                 verdict = decide(&self.rules, &view, &memory, on_duty.as_ref(), epoch);
@@ -295,6 +310,13 @@ impl Triage {
         report.decisions = done.iter().map(|(d, _)| d.clone()).collect();
         let audit: Vec<AuditEntry> = done.into_iter().map(|(_, entry)| entry).collect();
         state.updated_at = Some(now);
+        if failure.is_some() {
+            // Not handled yet: the retry must run again, finding the applied part on the task itself.
+            state.deliveries.retain(|d| *d != delivery.key);
+            state
+                .transactions_seen
+                .retain(|t| !delivered_phids.contains(t));
+        }
         // What was applied is recorded even when a later edit failed, so the audit log is complete.
         self.ledger.save(&state, &audit).await?;
         if let Some(error) = failure {

@@ -29,8 +29,7 @@ pub enum DeliveryError {
 /// Checks `signature` (lower-case hex HMAC-SHA256 of `body` under `key`) in constant time.
 pub fn verify_signature(key: &[u8], body: &[u8], signature: &str) -> Result<(), DeliveryError> {
     let expected = hex::decode(signature.trim()).map_err(|_| DeliveryError::BadSignature)?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(key).map_err(|_| DeliveryError::BadSignature)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(|_| DeliveryError::BadSignature)?;
     mac.update(body);
     // `verify_slice` compares in constant time, so the answer leaks nothing about the right value.
     mac.verify_slice(&expected)
@@ -140,6 +139,15 @@ mod tests {
              \"transactions\": [{{\"phid\": \"PHID-XACT-TASK-x1\"}}]\n}}\n"
         )
         .into_bytes()
+    }
+
+    #[test]
+    fn signing_agrees_with_the_published_hmac_sha256_test_vector() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            sign(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
