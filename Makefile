@@ -36,7 +36,7 @@ test: venv lint
 	cargo test --workspace
 
 bench:
-	cargo bench -p clinic --bench plan -- --noplot
+	cargo bench --workspace --benches -- --noplot
 
 # The local stack for hand use: `eval $$(make -s stack-env)` after `make stack-up`.
 stack-up: venv

@@ -325,6 +325,44 @@ impl ConduitFake {
         (phid, transactions)
     }
 
+    /// Like [`Self::create_task`], with the task's and its creation transactions' PHIDs fixed (for
+    /// sample deliveries that name them); extra generated transactions keep their PHIDs.
+    pub fn create_task_with_phids(&self, spec: &TaskSpec) -> Vec<String> {
+        let tags: Vec<&str> = spec.tags.iter().map(String::as_str).collect();
+        let (generated, transactions) = self.create_task(
+            &spec.author,
+            &spec.title,
+            &spec.description,
+            &tags,
+            spec.priority,
+        );
+        let mut world = self.world();
+        if let Some(mut task) = world.tasks.remove(&generated) {
+            task.phid = spec.phid.clone();
+            world.tasks.insert(spec.phid.clone(), task);
+        }
+        let mut renamed = Vec::new();
+        for (i, old) in transactions.iter().enumerate() {
+            let new = spec
+                .transactions
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| old.clone());
+            for t in world.transactions.iter_mut().filter(|t| t.phid == *old) {
+                t.phid = new.clone();
+            }
+            renamed.push(new);
+        }
+        for t in world
+            .transactions
+            .iter_mut()
+            .filter(|t| t.task == generated)
+        {
+            t.task = spec.phid.clone();
+        }
+        renamed
+    }
+
     /// A person edits a task, as `maniphest.edit` would; returns the transactions.
     pub fn edit_as(&self, username: &str, task: &str, transactions: Value) -> Vec<String> {
         let author = self.add_user(username);
@@ -430,6 +468,19 @@ impl ConduitFake {
             .failures
             .push((method.to_owned(), succeed_first));
     }
+}
+
+/// A task to create with fixed PHIDs (the demo's world file is a list of these).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TaskSpec {
+    pub phid: String,
+    pub author: String,
+    pub title: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub priority: i64,
+    /// PHIDs for the creation's transactions: the creation itself, then the tags.
+    pub transactions: Vec<String>,
 }
 
 /// The body Phorge sends for a change to `task` made by `transactions`: pretty-printed, newline-ended.
