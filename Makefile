@@ -59,7 +59,7 @@ deploy: package
 	cd infra && terraform init && terraform apply
 
 bench:
-	cargo bench -p clinic --bench plan -- --noplot
+	cargo bench --workspace --benches -- --noplot
 	@bash tests/stack/bench_maintenance.sh
 
 # The local stack for hand use: `eval $$(make -s stack-env)` after `make stack-up`.

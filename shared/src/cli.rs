@@ -50,6 +50,9 @@ enum Command {
     /// Planned downtime of our own services (needs the victorops-webhook configuration).
     #[command(subcommand)]
     Downtime(DowntimeCommand),
+    /// Serve the webhooks (POST /hooks/phabricator) over HTTP through the functions' own handlers, with
+    /// the same configuration variables as Lambda; stops on Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,6 +113,13 @@ struct DowntimeArgs {
     /// The clock (default: now), for rehearsals on the local stack; RFC 3339.
     #[arg(long)]
     at: Option<jiff::Timestamp>,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// The address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port, printed at start).
+    #[arg(long)]
+    listen: std::net::SocketAddr,
 }
 
 #[derive(Subcommand, Debug)]
@@ -295,6 +305,14 @@ pub enum CliError {
     /// The command already said what went wrong; exit with this status.
     #[error("exit status {0}")]
     Reported(i32),
+    #[error(transparent)]
+    WebhookStartup(#[from] crate::triage::function::StartupError),
+    #[error("cannot serve on {address}: {source}")]
+    Serve {
+        address: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Runs the command; the binary maps the error to a message and exit status 1 (2 for usage).
@@ -323,6 +341,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Invoke(args) => invoke_command(args).await,
         Command::Maintenance(command) => maintenance_command(command).await,
         Command::Downtime(DowntimeCommand::Schedule(args)) => downtime_command(args).await,
+        Command::Serve(args) => serve_command(args).await,
     }
 }
 
@@ -770,6 +789,73 @@ async fn downtime_command(args: DowntimeArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+async fn serve_command(args: ServeArgs) -> Result<(), CliError> {
+    use std::sync::Arc;
+
+    use lambda_http::http::Method;
+
+    // Each webhook is served when its configuration is complete; with neither, every problem is named.
+    let phabricator_config = Config::from_env(Component::PhabricatorWebhook);
+    let victorops_config = Config::from_env(Component::VictorOpsWebhook);
+    let mut routes = crate::serve::Routes::new();
+    let mut dry_run = false;
+    if let Ok(config) = &phabricator_config {
+        let hook = crate::triage::function::PhabricatorWebhook::from_config(config).await?;
+        routes = routes.route(Method::POST, "/hooks/phabricator", Arc::new(hook));
+        dry_run = config.dry_run;
+    }
+    if let Ok(config) = &victorops_config {
+        let hook = crate::incidents::function::VictorOpsFunction::from_config(config)
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        routes = routes.route(Method::POST, "/hooks/victorops", Arc::new(hook));
+    }
+    if routes.paths().next().is_none() {
+        let mut problems = Vec::new();
+        for error in [phabricator_config.err(), victorops_config.err()]
+            .into_iter()
+            .flatten()
+        {
+            problems.extend(error.problems);
+        }
+        problems.dedup_by(|a, b| a.variable == b.variable);
+        return Err(CliError::Config(crate::config::ConfigError { problems }));
+    }
+    let routes = Arc::new(routes);
+    let failed = |source| CliError::Serve {
+        address: args.listen,
+        source,
+    };
+    let (listener, bound) = crate::serve::bind(args.listen).await.map_err(failed)?;
+    for (method, path) in routes.paths() {
+        println!("clinic serve: {method} http://{bound}{path}");
+    }
+    println!(
+        "clinic serve: listening on {bound}{}",
+        if dry_run { " (dry run)" } else { "" }
+    );
+    crate::serve::serve(listener, routes, stop_signal())
+        .await
+        .map_err(failed)?;
+    println!("clinic serve: stopped");
+    Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The error and its causes on one line, for the terminal.

@@ -23,6 +23,8 @@ pub enum Component {
     /// The VictorOps webhook Lambda (and its reminder schedule): table, sender, secret, Statuspage,
     /// mapping file, clinic-duty rotation.
     VictorOpsWebhook,
+    /// The Phabricator webhook Lambda and `clinic serve`: table, Conduit, HMAC key, rules file.
+    PhabricatorWebhook,
 }
 
 /// Names of the variables Clinic reads, in one place so docs, Terraform and tests agree.
@@ -48,6 +50,11 @@ pub mod vars {
     pub const DUTY_ROTATION: &str = "CLINIC_DUTY_ROTATION";
     /// Default recipients of `clinic downtime schedule` announcements (comma-separated).
     pub const ANNOUNCE_LIST: &str = "CLINIC_ANNOUNCE_LIST";
+    pub const PHABRICATOR_URL: &str = "PHABRICATOR_URL";
+    pub const PHABRICATOR_API_TOKEN: &str = "PHABRICATOR_API_TOKEN";
+    pub const PHABRICATOR_WEBHOOK_HMAC_KEY: &str = "PHABRICATOR_WEBHOOK_HMAC_KEY";
+    pub const TRIAGE_RULES: &str = "CLINIC_TRIAGE_RULES";
+    pub const DRY_RUN: &str = "CLINIC_DRY_RUN";
 
     /// Every variable [`super::Config`] reads.
     pub const ALL: &[&str] = &[
@@ -71,6 +78,11 @@ pub mod vars {
         INCIDENT_MAPPING,
         DUTY_ROTATION,
         ANNOUNCE_LIST,
+        PHABRICATOR_URL,
+        PHABRICATOR_API_TOKEN,
+        PHABRICATOR_WEBHOOK_HMAC_KEY,
+        TRIAGE_RULES,
+        DRY_RUN,
     ];
 }
 
@@ -96,6 +108,13 @@ pub struct Config {
     pub aws_region: Option<String>,
     /// The VictorOps webhook's settings; present for [`Component::VictorOpsWebhook`].
     pub victorops: Option<VictorOpsSettings>,
+    /// Conduit's base URL (`https://phabricator.example.org`).
+    pub phabricator_url: Option<HttpUrl>,
+    pub phabricator_api_token: Option<Secret>,
+    pub phabricator_webhook_hmac_key: Option<Secret>,
+    pub triage_rules: Option<PathBuf>,
+    /// Evaluate and audit, change nothing (`CLINIC_DRY_RUN=1`).
+    pub dry_run: bool,
 }
 
 /// What the VictorOps webhook function needs besides the table and the sender.
@@ -230,9 +249,13 @@ impl Config {
 
         let needs_table = matches!(
             component,
-            Component::Rotation | Component::TableOnly | Component::MaintenanceMail
+            Component::Rotation
+                | Component::TableOnly
+                | Component::MaintenanceMail
+                | Component::PhabricatorWebhook
         );
         let needs_calendar = component == Component::MaintenanceMail;
+        let needs_phabricator = component == Component::PhabricatorWebhook;
         let needs_rotation = component == Component::Rotation;
         let needs_victorops = component == Component::VictorOpsWebhook;
         let needs_table = needs_table || needs_victorops;
@@ -328,6 +351,42 @@ impl Config {
                 false
             }
         };
+        let phabricator_url = require(vars::PHABRICATOR_URL, needs_phabricator, &mut problems)
+            .and_then(|v| {
+                HttpUrl::parse(&v)
+                    .map_err(|e| {
+                        problems.push(VariableProblem {
+                            variable: vars::PHABRICATOR_URL,
+                            problem: e,
+                        })
+                    })
+                    .ok()
+            });
+        let phabricator_api_token = require(
+            vars::PHABRICATOR_API_TOKEN,
+            needs_phabricator,
+            &mut problems,
+        )
+        .map(|v| Secret::new(v.trim()));
+        let phabricator_webhook_hmac_key = require(
+            vars::PHABRICATOR_WEBHOOK_HMAC_KEY,
+            needs_phabricator,
+            &mut problems,
+        )
+        .map(Secret::new);
+        let triage_rules =
+            require(vars::TRIAGE_RULES, needs_phabricator, &mut problems).map(PathBuf::from);
+        let dry_run = match get(vars::DRY_RUN).as_deref().map(str::trim) {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => {
+                problems.push(VariableProblem {
+                    variable: vars::DRY_RUN,
+                    problem: format!("must be 1, true, 0 or false (got {other:?})"),
+                });
+                false
+            }
+        };
         let mail_max_bytes = match get(vars::MAIL_MAX_BYTES) {
             None => 10 * 1024 * 1024,
             Some(v) => match v.trim().parse::<u64>() {
@@ -365,6 +424,11 @@ impl Config {
             aws_endpoint_url,
             aws_region,
             victorops,
+            phabricator_url,
+            phabricator_api_token,
+            phabricator_webhook_hmac_key,
+            triage_rules,
+            dry_run,
         })
     }
 
@@ -484,6 +548,32 @@ fn victorops_settings(
         mapping: PathBuf::from(mapping?),
         duty_rotation: rotation?.trim().to_owned(),
     })
+}
+
+impl Config {
+    pub fn phabricator_url(&self) -> Result<&HttpUrl, ConfigError> {
+        self.phabricator_url
+            .as_ref()
+            .ok_or_else(|| missing(vars::PHABRICATOR_URL))
+    }
+
+    pub fn phabricator_api_token(&self) -> Result<&Secret, ConfigError> {
+        self.phabricator_api_token
+            .as_ref()
+            .ok_or_else(|| missing(vars::PHABRICATOR_API_TOKEN))
+    }
+
+    pub fn phabricator_webhook_hmac_key(&self) -> Result<&Secret, ConfigError> {
+        self.phabricator_webhook_hmac_key
+            .as_ref()
+            .ok_or_else(|| missing(vars::PHABRICATOR_WEBHOOK_HMAC_KEY))
+    }
+
+    pub fn triage_rules(&self) -> Result<&PathBuf, ConfigError> {
+        self.triage_rules
+            .as_ref()
+            .ok_or_else(|| missing(vars::TRIAGE_RULES))
+    }
 }
 
 fn missing(variable: &'static str) -> ConfigError {
@@ -609,6 +699,42 @@ mod tests {
     #[test]
     fn offline_commands_need_no_variables() {
         assert!(Config::from_lookup(Component::Offline, lookup(&[])).is_ok());
+    }
+
+    #[test]
+    fn the_webhook_names_every_phabricator_variable_it_lacks_and_hides_secrets() {
+        let err = Config::from_lookup(
+            Component::PhabricatorWebhook,
+            lookup(&[("CLINIC_DRY_RUN", "yes")]),
+        )
+        .unwrap_err();
+        let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            vec![
+                vars::TABLE,
+                vars::PHABRICATOR_URL,
+                vars::PHABRICATOR_API_TOKEN,
+                vars::PHABRICATOR_WEBHOOK_HMAC_KEY,
+                vars::TRIAGE_RULES,
+                vars::DRY_RUN
+            ]
+        );
+        let config = Config::from_lookup(
+            Component::PhabricatorWebhook,
+            lookup(&[
+                ("CLINIC_TABLE", "clinic-test"),
+                ("PHABRICATOR_URL", "https://phab.example.org/"),
+                ("PHABRICATOR_API_TOKEN", "api-supersecret"),
+                ("PHABRICATOR_WEBHOOK_HMAC_KEY", "hmac-supersecret"),
+                ("CLINIC_TRIAGE_RULES", "rules.toml"),
+                ("CLINIC_DRY_RUN", "1"),
+            ]),
+        )
+        .unwrap();
+        assert!(config.dry_run);
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("supersecret"), "{shown}");
     }
 
     #[test]

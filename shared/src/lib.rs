@@ -13,5 +13,7 @@ pub mod lambda;
 pub mod mail;
 pub mod maintenance;
 pub mod rotation;
+pub mod serve;
 pub mod store;
+pub mod triage;
 pub mod trigger;

@@ -161,3 +161,5 @@ pub async fn received_mail() -> Vec<ReceivedMail> {
         })
         .unwrap_or_default()
 }
+pub mod conduit_fake;
+pub mod triage_rig;

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# `make demo`: the weekly rotation job end to end on the local stack, then what it did.
-# Starts its own moto server on a free loopback port and stops it on exit, whatever happens.
+# `make demo`: the weekly rotation job end to end on the local stack, then what it did; then Phabricator
+# triage: `clinic serve` against a local Conduit fake, replaying the sample Herald deliveries in events/.
+# Starts its own moto server, Conduit fake and `clinic serve` on free loopback ports and stops them on
+# exit, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
 CLINIC=target/debug/clinic
 work=$(mktemp -d)
 "$PY" tests/stack/moto_stack.py --port-file "$work/port" >"$work/moto.log" 2>&1 &
-moto=$!
-fake=""
-trap 'for p in $moto $fake; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
+pids=($!)
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { cat "$work/moto.log"; echo "local stack did not start"; exit 1; }
 
@@ -72,7 +73,7 @@ section "The calendar feed, s3://$CLINIC_CALENDAR_BUCKET/$CLINIC_CALENDAR_KEY"
 
 section "VictorOps incidents mirrored to Statuspage (a local Statuspage fake on loopback)"
 target/debug/statuspage-fake kctbh9vrtdwd demo-statuspage-key >"$work/fake.out" 2>"$work/fake.log" &
-fake=$!
+pids+=($!)
 for _ in $(seq 1 100); do grep -q '^ready ' "$work/fake.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^ready ' "$work/fake.out" || { cat "$work/fake.log"; echo "Statuspage fake did not start"; exit 1; }
 export STATUSPAGE_API_URL=$(sed -n 's/^ready //p' "$work/fake.out")
@@ -125,4 +126,28 @@ section "Mail and audit of the incident and the downtime"
 "$PY" tests/stack/inspect_stack.py mail "$AWS_ENDPOINT_URL" | sed -n '/VictorOps #2041 opened/,$p' 
 $CLINIC audit --since 2027-01-05 --until 2027-01-20 | grep -v 'shift\.\|roster\.' || true
 
-section "Done; the local stack and the Statuspage fake are stopped"
+section "Phabricator triage: a Conduit fake and clinic serve on loopback"
+target/debug/conduit-fake --rules shared/data/triage-rules.toml --tasks events/phabricator-demo-tasks.json \
+  --port-file "$work/conduit.port" 2>"$work/conduit.log" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$work/conduit.port" ] && break; sleep 0.1; done
+[ -s "$work/conduit.port" ] || { cat "$work/conduit.log"; echo "the Conduit fake did not start"; exit 1; }
+export PHABRICATOR_URL="http://127.0.0.1:$(cat "$work/conduit.port")"
+export PHABRICATOR_API_TOKEN=api-clinicfaketoken0000000000001
+export PHABRICATOR_WEBHOOK_HMAC_KEY=clinic-demo-webhook-hmac-key-0001
+export CLINIC_TRIAGE_RULES=shared/data/triage-rules.toml
+$CLINIC serve --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "listening on" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "listening on" "$work/serve.log" || { cat "$work/serve.log"; echo "clinic serve did not start"; exit 1; }
+address=$(grep -o "listening on [0-9.:]*" "$work/serve.log" | cut -d' ' -f3)
+echo "Conduit fake on $PHABRICATOR_URL; clinic serve on http://$address"
+
+section "Replaying the sample deliveries in events/ (signed with the demo key)"
+"$PY" tests/stack/replay_webhooks.py "http://$address/hooks/phabricator" "$PHABRICATOR_WEBHOOK_HMAC_KEY" \
+  events/phabricator-webhook-*.json
+
+section "The triage entries of the audit log"
+$CLINIC audit | grep phabricator-webhook || true
+
+section "Done; the local stack, the fakes and clinic serve are stopped"

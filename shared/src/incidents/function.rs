@@ -177,3 +177,14 @@ pub fn proxy_response(response: lambda_http::Response<lambda_http::Body>) -> ser
         "isBase64Encoded": encoded,
     })
 }
+
+/// `clinic serve` routes `POST /hooks/victorops` here: the same handler the Function URL reaches.
+#[async_trait::async_trait]
+impl crate::serve::Hook for VictorOpsFunction {
+    async fn handle(
+        &self,
+        request: lambda_http::Request,
+    ) -> lambda_http::Response<lambda_http::Body> {
+        self.webhook.handle(request).await
+    }
+}

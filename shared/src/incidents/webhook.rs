@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use serde::Deserialize;
 use sha2::Digest as _;
 use subtle::ConstantTimeEq;
@@ -39,7 +39,7 @@ pub fn escalation_signature(url: &str, fields: &[(String, String)], key: &Secret
 
 fn hmac_sha1(key: &Secret) -> hmac::Hmac<sha1::Sha1> {
     // HMAC takes keys of any length, so this cannot fail.
-    <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key.expose().as_bytes())
+    <hmac::Hmac<sha1::Sha1> as Mac>::new_from_slice(key.expose().as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
 }
 

@@ -13,7 +13,7 @@ pub(crate) fn read_html(html: &str) -> Page {
     let mut at = 0;
     while at < bytes.len() {
         if bytes[at] != b'<' {
-            let end = find_byte(bytes, at, b'<').unwrap_or(bytes.len());
+            let end = find_byte(html, at, b'<').unwrap_or(bytes.len());
             page.text(&decode_entities(&html[at..end]));
             at = end;
             continue;
@@ -24,7 +24,7 @@ pub(crate) fn read_html(html: &str) -> Page {
             continue;
         }
         if rest.starts_with("<!") || rest.starts_with("<?") {
-            at = find_byte(bytes, at, b'>').map_or(bytes.len(), |p| p + 1);
+            at = find_byte(html, at, b'>').map_or(bytes.len(), |p| p + 1);
             continue;
         }
         let Some(tag) = read_tag(html, at) else {
@@ -126,12 +126,17 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
     })
 }
 
-fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| p + from)
+/// Position of an ASCII `needle` at or after `from` (memchr-backed: most of a page is text between tags).
+fn find_byte(html: &str, from: usize, needle: u8) -> Option<usize> {
+    match html.get(from..) {
+        Some(rest) => rest.find(needle as char).map(|p| p + from),
+        None => html
+            .as_bytes()
+            .get(from..)?
+            .iter()
+            .position(|&b| b == needle)
+            .map(|p| p + from),
+    }
 }
 
 fn find_str(haystack: &str, from: usize, needle: &str) -> Option<usize> {
@@ -142,7 +147,7 @@ fn find_str(haystack: &str, from: usize, needle: &str) -> Option<usize> {
 fn find_closing(html: &str, from: usize, name: &str) -> Option<usize> {
     let bytes = html.as_bytes();
     let mut at = from;
-    while let Some(p) = find_byte(bytes, at, b'<') {
+    while let Some(p) = find_byte(html, at, b'<') {
         let after = &bytes[p + 1..];
         if after.first() == Some(&b'/')
             && after.len() > name.len()
@@ -157,7 +162,7 @@ fn find_closing(html: &str, from: usize, name: &str) -> Option<usize> {
 
 fn skip_raw_text(html: &str, from: usize, name: &str) -> usize {
     match find_closing(html, from, name) {
-        Some(p) => find_byte(html.as_bytes(), p, b'>').map_or(html.len(), |e| e + 1),
+        Some(p) => find_byte(html, p, b'>').map_or(html.len(), |e| e + 1),
         None => html.len(),
     }
 }

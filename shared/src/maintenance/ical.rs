@@ -3,6 +3,7 @@
 
 use jiff::civil::{Date, DateTime};
 
+use super::error::Field;
 use super::model::{Circuit, Draft, Impact, Status};
 use super::zones::{Zone, windows_zone, zone_named};
 
@@ -296,14 +297,33 @@ impl Calendar {
                 let start = self.timestamp(event.get("DTSTART")?)?;
                 start.checked_add(parse_duration(&event.get("DURATION")?.value)?)
             });
+        let status = event.get("X-MAINTNOTE-STATUS");
+        let unreadable = match status {
+            Some(p) if Status::from_bcop(&p.value).is_none() => Some((
+                Field::Status,
+                format!("{:?} is not a BCOP status", p.value.trim()),
+            )),
+            _ => ["DTSTART", "DTEND", "DTSTAMP"].iter().find_map(|name| {
+                let p = event.get(name)?;
+                let field = match *name {
+                    "DTSTART" => Field::Start,
+                    "DTEND" => Field::End,
+                    _ => Field::Stamp,
+                };
+                self.timestamp(p).is_none().then(|| {
+                    (
+                        field,
+                        format!("{name} {:?} is not an iCalendar date-time", p.value.trim()),
+                    )
+                })
+            }),
+        };
         Draft {
             provider: text("X-MAINTNOTE-PROVIDER"),
             account: text("X-MAINTNOTE-ACCOUNT"),
             maintenance_id: text("X-MAINTNOTE-MAINTENANCE-ID"),
             circuits,
-            status: event
-                .get("X-MAINTNOTE-STATUS")
-                .and_then(|p| Status::from_bcop(&p.value)),
+            status: status.and_then(|p| Status::from_bcop(&p.value)),
             start: event.get("DTSTART").and_then(|p| self.timestamp(p)),
             end,
             stamp: event.get("DTSTAMP").and_then(|p| self.timestamp(p)),
@@ -313,6 +333,7 @@ impl Calendar {
                 .get("SEQUENCE")
                 .and_then(|p| p.value.trim().parse().ok()),
             summary: text("SUMMARY"),
+            unreadable,
         }
     }
 }

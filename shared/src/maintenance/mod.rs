@@ -189,25 +189,3 @@ fn finish(
     };
     drafts.into_iter().map(|d| d.finish(&defaults)).collect()
 }
-
-#[doc(hidden)]
-pub fn debug_dump(raw: &[u8]) -> String {
-    let Ok(notice) = Notice::read(raw) else {
-        return "not an email".into();
-    };
-    let mut out = format!(
-        "subject={:?}\nsenders={:?} fwd={:?}\ncandidates={:?} {:?}\n",
-        notice.subject,
-        notice.senders,
-        notice.forwarded_senders,
-        by_sender(&notice),
-        by_wording(&notice)
-    );
-    for (i, page) in notice.pages().enumerate() {
-        out.push_str(&format!("=== page {i} title={:?}\n", page.title));
-        for line in &page.lines {
-            out.push_str(&format!("{:?} {:?}\n", line.table, line.cells));
-        }
-    }
-    out
-}

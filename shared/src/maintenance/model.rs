@@ -119,6 +119,8 @@ pub(crate) struct Draft {
     pub uid: Option<String>,
     pub sequence: Option<i64>,
     pub summary: Option<String>,
+    /// A field the notice states in a form that cannot be read, and why; reported instead of guessed.
+    pub unreadable: Option<(Field, String)>,
 }
 
 /// What the notice as a whole supplies when a provider's template leaves a field out.
@@ -130,6 +132,13 @@ pub(crate) struct Defaults<'a> {
 
 impl Draft {
     pub fn finish(self, defaults: &Defaults<'_>) -> Result<Maintenance, NoticeError> {
+        if let Some((field, detail)) = self.unreadable {
+            return Err(NoticeError::InvalidField {
+                provider: defaults.provider,
+                field,
+                detail,
+            });
+        }
         let missing = |field| NoticeError::MissingField {
             provider: defaults.provider,
             field,

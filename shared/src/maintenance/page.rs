@@ -182,13 +182,15 @@ impl Page {
 
     /// Every run of rows under a header line that has all of `required` among its cells.
     pub fn grids(&self, required: &[&str]) -> Vec<Grid> {
-        let required: Vec<String> = required.iter().map(|r| squash(r)).collect();
         let mut grids = Vec::new();
         let mut index = 0;
         while index < self.lines.len() {
             let line = &self.lines[index];
-            let heads: Vec<String> = line.cells.iter().map(|c| squash(c)).collect();
-            if line.cells.len() < 2 || !required.iter().all(|r| heads.iter().any(|h| h == r)) {
+            let is_header = line.cells.len() >= 2
+                && required
+                    .iter()
+                    .all(|r| line.cells.iter().any(|c| same_label(c, r)));
+            if !is_header {
                 index += 1;
                 continue;
             }
@@ -263,6 +265,18 @@ fn fold(c: char) -> char {
 fn looks_like_label(text: &str) -> bool {
     let first = text.lines().next().unwrap_or("").trim();
     first.ends_with(':') && first.len() < 60
+}
+
+/// Whether two labels are the same ignoring case, whitespace and trailing colons (`squash` without allocating).
+pub(crate) fn same_label(a: &str, b: &str) -> bool {
+    label_letters(a).eq(label_letters(b))
+}
+
+fn label_letters(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.trim_end_matches(|c: char| c == ':' || c.is_whitespace())
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(fold)
 }
 
 /// Lower case with all whitespace removed and trailing colons dropped: for comparing labels and headers.

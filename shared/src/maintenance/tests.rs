@@ -276,6 +276,32 @@ fn a_recognised_notice_without_a_window_names_the_missing_field() {
 }
 
 #[test]
+fn a_bcop_note_with_an_unknown_status_is_reported_as_unreadable() {
+    let mail = BCOP_FROM_UNKNOWN_SENDER.replace(
+        "X-MAINTNOTE-STATUS:CONFIRMED",
+        "X-MAINTNOTE-STATUS:POSTPONED",
+    );
+    let error = parse_notice(&crlf(&mail)).expect_err("unknown status");
+    assert!(
+        matches!(
+            error,
+            NoticeError::InvalidField {
+                provider: ProviderId::Generic,
+                field: Field::Status,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("\"POSTPONED\" is not a BCOP status"),
+        "{error}"
+    );
+}
+
+#[test]
 fn the_cli_prints_one_list_for_one_file_and_a_map_for_several() {
     let dir = std::env::temp_dir().join(format!("maintenance-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

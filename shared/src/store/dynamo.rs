@@ -54,7 +54,7 @@ impl DynamoStore {
     }
 
     /// An item from a record plus its keys.
-    fn item<T: Serialize>(
+    pub(super) fn item<T: Serialize>(
         record: &T,
         pk: String,
         sk: String,
@@ -71,7 +71,7 @@ impl DynamoStore {
         Ok(item)
     }
 
-    fn record<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    pub(super) fn record<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
         let key = format!(
             "{}/{}",
             item.get(table::PK)
@@ -163,7 +163,7 @@ impl DynamoStore {
         .await
     }
 
-    fn audit_item(entry: &AuditEntry) -> Result<Item, StoreError> {
+    pub(super) fn audit_item(entry: &AuditEntry) -> Result<Item, StoreError> {
         let at = entry.at.to_string();
         Self::item(
             entry,
@@ -202,7 +202,11 @@ impl DynamoStore {
         self.transact(items).await
     }
 
-    fn put(&self, item: Item, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn put(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(self.table.as_str())
             .set_item(Some(item))
@@ -213,7 +217,7 @@ impl DynamoStore {
     }
 
     /// Writes `items` atomically; `Ok(false)` when a condition refused the transaction.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+    pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
         let result = self
             .client
             .transact_write_items()

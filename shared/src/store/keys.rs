@@ -16,6 +16,7 @@
 //! | incident claim (Statuspage creation, mail, reminder slot) | `INCIDENT#<number>` | `CLAIM#<what>` | |
 //! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
 //! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
+//! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -25,6 +26,7 @@ pub const SHIFT_PREFIX: &str = "SHIFT#";
 pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
 pub const HANDOFF_PREFIX: &str = "HANDOFF#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
+pub const TASK_STATE: &str = "STATE";
 
 pub fn rotation(name: &str) -> String {
     format!("ROTATION#{name}")
@@ -92,4 +94,8 @@ pub const DOWNTIME_PENDING: &str = "DOWNTIME#PENDING";
 
 pub fn downtime(id: &str) -> String {
     format!("DOWNTIME#{id}")
+}
+
+pub fn task(phid: &str) -> String {
+    format!("TASK#{phid}")
 }

@@ -7,6 +7,7 @@ pub mod maintenance;
 pub mod objects;
 pub mod pages;
 pub mod table;
+pub mod triage_state;
 
 use std::fmt;
 

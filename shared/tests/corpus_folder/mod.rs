@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-const FALLBACK: &str = "/work/shared/corpus/maintenance";
+const FALLBACK: &str = "../shared/corpus/maintenance";
 
 pub fn corpus_folder() -> Option<PathBuf> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

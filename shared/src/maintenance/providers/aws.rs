@@ -33,14 +33,17 @@ pub(super) fn read(notice: &Notice) -> Vec<Draft> {
             .captures(&notice.subject)
             .or_else(|| ACCOUNT.captures(&text))
             .map(|c| c[1].to_string())
-            .or_else(|| super::field(notice, &["Account ID", "Account"])),
+            .or_else(|| super::field(notice, &["Account ID", "Account"]))
+            // Notices to the payer account name no account; the reference library reports it empty.
+            .or_else(|| Some(String::new())),
         status: Some(Status::Confirmed),
         ..Draft::default()
     };
     for line in text.lines() {
         let line = line.trim();
         let lower = line.to_lowercase();
-        if draft.summary.is_none() && lower.contains("planned maintenance") {
+        // The last paragraph mentioning the planned maintenance describes it, as the reference library reads it.
+        if lower.contains("planned maintenance") {
             draft.summary = Some(line.to_string());
         }
         if let Some(window) = WINDOW.captures(line) {

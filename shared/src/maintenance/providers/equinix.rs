@@ -10,7 +10,7 @@ use regex_lite::Regex;
 use crate::maintenance::datetime::{Reading, split_window};
 use crate::maintenance::model::{Circuit, Draft, Impact, Status};
 use crate::maintenance::notice::Notice;
-use crate::maintenance::page::{Page, after_label, squash};
+use crate::maintenance::page::{Page, after_label, same_label, squash};
 
 static TICKET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[([^\[\]]+)\]\s*$").expect("valid regex"));
@@ -158,7 +158,34 @@ fn read_services(page: &Page, impact: Impact, draft: &mut Draft) {
             }
         }
     }
-    if !grids.is_empty() {
+    if !draft.circuits.is_empty() {
+        return;
+    }
+    // Plain text with the whole table flattened onto one tab-separated line: the header cells, then the
+    // rows' cells in the same number.
+    for line in &page.lines {
+        let cells: Vec<&str> = line
+            .cells
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let Some(first) = cells.iter().position(|c| same_label(c, "Account #")) else {
+            continue;
+        };
+        let Some(serial) = cells[first..]
+            .iter()
+            .position(|c| same_label(c, "Service Serial #"))
+        else {
+            continue;
+        };
+        let width = serial + 1;
+        for row in cells[first + width..].chunks_exact(width) {
+            draft.circuits.push(Circuit::new(row[width - 1], impact));
+            draft.account = Some(row[0].to_string());
+        }
+    }
+    if !draft.circuits.is_empty() {
         return;
     }
     // Plain text without tabs: "Account # Product Service Serial #" then "009999 Equinix Connect 10101".

@@ -25,7 +25,7 @@ pub(super) fn read(notice: &Notice) -> Vec<Draft> {
         .pages()
         .flat_map(|p| p.lines.iter())
         .flat_map(|l| l.cells.iter())
-        .find(|c| REFERENCE.is_match(c))
+        .find(|c| c.contains(" - Reference ") && REFERENCE.is_match(c))
         .map(|c| c.trim().to_string());
     let mut draft = Draft {
         maintenance_id: REFERENCE

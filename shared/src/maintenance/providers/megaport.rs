@@ -27,6 +27,7 @@ pub(super) fn read(notice: &Notice) -> Vec<Draft> {
                 draft.account = Some(name.trim().trim_end_matches(',').to_string());
             }
             if draft.maintenance_id.is_none()
+                && text.contains('(')
                 && let Some(ticket) = TICKET.captures(text)
             {
                 draft.maintenance_id = Some(ticket[1].to_string());

@@ -97,14 +97,14 @@ fn windows(page: &Page) -> Vec<(i64, i64)> {
     let mut windows = Vec::new();
     let mut index = 0;
     while index < rows.len() {
-        if !ACTIVITY.is_match(rows[index]) {
+        if !is_activity_heading(rows[index]) {
             index += 1;
             continue;
         }
         let block: Vec<&str> = rows[index + 1..]
             .iter()
             .copied()
-            .take_while(|r| !ACTIVITY.is_match(r) && ZONE.is_match(r))
+            .take_while(|r| !is_activity_heading(r) && r.ends_with(')') && ZONE.is_match(r))
             .collect();
         let gmt = block
             .iter()
@@ -116,6 +116,11 @@ fn windows(page: &Page) -> Vec<(i64, i64)> {
         index += 1 + block.len();
     }
     windows
+}
+
+/// "1st Activity Date", "2nd Activity Date", ...
+fn is_activity_heading(row: &str) -> bool {
+    row.contains("ctivity") && ACTIVITY.is_match(row)
 }
 
 /// "25-Sep-2020 00:01 to 25-Sep-2020 05:00 ( Pacific )".

@@ -1,0 +1,178 @@
+//! The `phabricator-webhook` HTTP handler, here rather than in the function crate so that tests,
+//! `clinic serve` and Lambda call the same code. Every outcome is an HTTP status: 401 for a bad
+//! signature (before anything else is read), 400 for a bad body, 200 once handled or ignored, and
+//! 5xx when Conduit or the table failed, so that Phorge retries.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use tracing::{error, info, warn};
+
+use super::conduit::ConduitClient;
+use super::ports::{Conduit, DutyRoster, TriageLedger};
+use super::rules::{Rules, RulesError};
+use super::service::{Triage, TriageError};
+use super::webhook::{
+    Delivery, DeliveryError, MAX_BODY_BYTES, SIGNATURE_HEADER, parse_delivery, verify_signature,
+};
+use crate::config::{Config, ConfigError, Secret};
+use crate::serve::Hook;
+use crate::store::DynamoStore;
+
+/// Why the function could not start: nothing works until the deployment is fixed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot read the triage rules {path}")]
+    RulesUnreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the triage rules {path} are invalid: {source}")]
+    RulesInvalid {
+        path: String,
+        #[source]
+        source: RulesError,
+    },
+    #[error("cannot build the Conduit client: {0}")]
+    Conduit(#[from] super::ports::ConduitError),
+}
+
+/// Reads and validates the rules file.
+pub fn load_rules(path: &std::path::Path) -> Result<Rules, StartupError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| StartupError::RulesUnreadable {
+        path: shown.clone(),
+        source,
+    })?;
+    Rules::parse(&text).map_err(|source| StartupError::RulesInvalid {
+        path: shown,
+        source,
+    })
+}
+
+pub struct PhabricatorWebhook {
+    hmac_key: Secret,
+    triage: Triage,
+}
+
+impl PhabricatorWebhook {
+    /// Builds the clients once and loads the rules; called once per cold start.
+    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
+        let rules = load_rules(config.triage_rules()?)?;
+        let sdk = crate::aws::sdk_config(config).await;
+        let store = Arc::new(DynamoStore::new(
+            crate::aws::dynamodb(&sdk),
+            config.table()?.clone(),
+        ));
+        let conduit = Arc::new(ConduitClient::new(
+            config.phabricator_url()?.clone(),
+            config.phabricator_api_token()?.clone(),
+        )?);
+        Ok(Self::new(
+            config.phabricator_webhook_hmac_key()?.clone(),
+            Triage::new(rules, conduit, store.clone(), store, config.dry_run),
+        ))
+    }
+
+    pub fn new(hmac_key: Secret, triage: Triage) -> Self {
+        Self { hmac_key, triage }
+    }
+
+    /// The same handler over other ports (tests and the bench).
+    pub fn with_ports(
+        hmac_key: Secret,
+        rules: Rules,
+        conduit: Arc<dyn Conduit>,
+        ledger: Arc<dyn TriageLedger>,
+        duty: Arc<dyn DutyRoster>,
+        dry_run: bool,
+    ) -> Self {
+        Self::new(hmac_key, Triage::new(rules, conduit, ledger, duty, dry_run))
+    }
+
+    /// Handles one HTTP request at the current time.
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        self.handle_at(request, jiff::Timestamp::now()).await
+    }
+
+    /// Handles one HTTP request as if at `now` (the clinic-duty shift and "new task" depend on it).
+    pub async fn handle_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
+        if request.method() != Method::POST {
+            return answer(
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({ "error": "use POST" }),
+            );
+        }
+        let body: &[u8] = request.body().as_ref();
+        if body.len() > MAX_BODY_BYTES {
+            return refused(DeliveryError::TooLarge { size: body.len() });
+        }
+        let Some(signature) = request
+            .headers()
+            .get(SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return refused(DeliveryError::MissingSignature);
+        };
+        if let Err(refusal) = verify_signature(self.hmac_key.expose().as_bytes(), body, signature) {
+            return refused(refusal);
+        }
+        let delivery = match parse_delivery(body) {
+            Ok(Delivery::Task(delivery)) => delivery,
+            Ok(Delivery::Other { object_type }) => {
+                info!(object_type = %object_type, "ignored: not a task");
+                return answer(
+                    StatusCode::OK,
+                    json!({ "outcome": "ignored", "object_type": object_type }),
+                );
+            }
+            Err(refusal) => return refused(refusal),
+        };
+        match self.triage.handle(&delivery, now).await {
+            Ok(report) => answer(
+                StatusCode::OK,
+                serde_json::to_value(&report).unwrap_or_default(),
+            ),
+            Err(failure) => {
+                error!(task = %delivery.task, delivery = %delivery.key, error = %failure, "triage failed; Phorge will retry");
+                let status = match failure {
+                    TriageError::Conduit(_) => StatusCode::BAD_GATEWAY,
+                    TriageError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                answer(status, json!({ "error": failure.to_string() }))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Hook for PhabricatorWebhook {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        PhabricatorWebhook::handle(self, request).await
+    }
+}
+
+fn refused(refusal: DeliveryError) -> Response<Body> {
+    let status = match refusal {
+        DeliveryError::MissingSignature | DeliveryError::BadSignature => StatusCode::UNAUTHORIZED,
+        DeliveryError::TooLarge { .. } | DeliveryError::Malformed(_) => StatusCode::BAD_REQUEST,
+    };
+    warn!(status = status.as_u16(), reason = %refusal, "delivery refused");
+    answer(status, json!({ "error": refusal.to_string() }))
+}
+
+fn answer(status: StatusCode, body: serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        lambda_http::http::header::CONTENT_TYPE,
+        lambda_http::http::HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,183 @@
+//! The ports triage acts through: Conduit (Phabricator's API), the per-task ledger in the table, and
+//! who is on clinic duty. Adapters: `conduit::ConduitClient`, `store::DynamoStore`; tests use fakes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::model::{ProjectPhid, Task, TaskPhid, Transaction, TransactionPhid, UserPhid};
+use crate::audit::AuditEntry;
+use crate::store::StoreError;
+
+/// A Conduit failure. Every kind is retried by answering Phorge with a 5xx: a bad token or a renamed
+/// project is fixed by an operator, and the delivery then goes through on a later retry.
+#[derive(Debug, thiserror::Error)]
+pub enum ConduitError {
+    #[error("Conduit {method} could not be reached: {message}")]
+    Transport {
+        method: &'static str,
+        message: String,
+    },
+    #[error("Conduit {method} answered HTTP {status}")]
+    Status { method: &'static str, status: u16 },
+    #[error("Conduit {method} refused the call: {code}: {info}")]
+    Api {
+        method: &'static str,
+        code: String,
+        info: String,
+    },
+    #[error("Conduit {method} answered something Clinic cannot read: {reason}")]
+    Malformed {
+        method: &'static str,
+        reason: String,
+    },
+}
+
+/// A Phabricator user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub phid: UserPhid,
+    pub username: String,
+}
+
+/// One change `maniphest.edit` makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    AddProjects(Vec<ProjectPhid>),
+    RemoveProjects(Vec<ProjectPhid>),
+    Subscribe(Vec<UserPhid>),
+    Comment(String),
+}
+
+#[async_trait]
+pub trait Conduit: Send + Sync {
+    /// The bot's own user (`user.whoami`).
+    async fn whoami(&self) -> Result<User, ConduitError>;
+    /// The task's whole history (`transaction.search`, every page), newest first as Conduit gives it.
+    async fn transactions(&self, task: &TaskPhid) -> Result<Vec<Transaction>, ConduitError>;
+    /// The task with its projects and subscribers (`maniphest.search`); `None` if the bot cannot see it.
+    async fn task(&self, task: &TaskPhid) -> Result<Option<Task>, ConduitError>;
+    /// Projects by slug (`project.search`): (slug, PHID) for those that exist.
+    async fn projects(&self, slugs: &[String]) -> Result<Vec<(String, ProjectPhid)>, ConduitError>;
+    /// Users by user name and by PHID (`user.search`).
+    async fn users(
+        &self,
+        usernames: &[String],
+        phids: &[UserPhid],
+    ) -> Result<Vec<User>, ConduitError>;
+    /// Applies `edits` in one `maniphest.edit`; the transactions it created.
+    async fn edit(
+        &self,
+        task: &TaskPhid,
+        edits: &[Edit],
+    ) -> Result<Vec<TransactionPhid>, ConduitError>;
+}
+
+/// What Clinic remembers about one task between deliveries (item `TASK#<phid>` / `STATE`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskState {
+    pub task: String,
+    /// Rule -> the delivery that posted its comment.
+    #[serde(default)]
+    pub comments_posted: BTreeMap<String, String>,
+    /// Tags the bot added.
+    #[serde(default)]
+    pub tags_added: BTreeSet<String>,
+    /// Tags a person removed: never added again.
+    #[serde(default)]
+    pub tags_removed_by_people: BTreeSet<String>,
+    /// Approvals seen, per rule: the approvers' user names.
+    #[serde(default)]
+    pub approvals: BTreeMap<String, BTreeSet<String>>,
+    /// People the bot subscribed.
+    #[serde(default)]
+    pub subscribed: BTreeSet<String>,
+    /// Transactions already handled (the latest ones), including the bot's own edits.
+    #[serde(default)]
+    pub transactions_seen: Vec<String>,
+    /// Deliveries already handled (the latest ones), by the SHA-256 of their body.
+    #[serde(default)]
+    pub deliveries: Vec<String>,
+    #[serde(default)]
+    pub last_transaction_id: u64,
+    #[serde(default)]
+    pub updated_at: Option<jiff::Timestamp>,
+}
+
+/// How many transaction and delivery ids a task's state keeps; older ones are covered by
+/// `last_transaction_id` and by rules being idempotent on the task's own state.
+pub const REMEMBERED: usize = 200;
+
+impl TaskState {
+    pub fn new(task: &TaskPhid) -> Self {
+        Self {
+            task: task.to_string(),
+            ..Self::default()
+        }
+    }
+
+    pub fn has_seen_delivery(&self, key: &str) -> bool {
+        self.deliveries.iter().any(|d| d == key)
+    }
+
+    pub fn has_seen_all(&self, transactions: &[TransactionPhid]) -> bool {
+        !transactions.is_empty()
+            && transactions
+                .iter()
+                .all(|t| self.transactions_seen.iter().any(|s| s == t.as_str()))
+    }
+
+    pub fn remember_transactions<'a>(&mut self, phids: impl IntoIterator<Item = &'a str>) {
+        for phid in phids {
+            if !self.transactions_seen.iter().any(|s| s == phid) {
+                self.transactions_seen.push(phid.to_owned());
+            }
+        }
+        let excess = self.transactions_seen.len().saturating_sub(REMEMBERED);
+        self.transactions_seen.drain(..excess);
+    }
+
+    pub fn remember_delivery(&mut self, key: &str) {
+        if !self.has_seen_delivery(key) {
+            self.deliveries.push(key.to_owned());
+        }
+        let excess = self.deliveries.len().saturating_sub(REMEMBERED);
+        self.deliveries.drain(..excess);
+    }
+}
+
+/// The per-task state in the table. One read and one write per delivery.
+#[async_trait]
+pub trait TriageLedger: Send + Sync {
+    async fn load(&self, task: &TaskPhid) -> Result<TaskState, StoreError>;
+    /// Writes the state together with the audit entries of what was done, in one transaction.
+    async fn save(&self, state: &TaskState, audit: &[AuditEntry]) -> Result<(), StoreError>;
+}
+
+/// Who is on clinic duty at a moment (a roster person id), from the rotation's committed shifts.
+#[async_trait]
+pub trait DutyRoster: Send + Sync {
+    async fn on_duty(
+        &self,
+        rotation: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<String>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_remembers_a_bounded_number_of_transactions() {
+        let mut state = TaskState::default();
+        let phids: Vec<String> = (0..REMEMBERED + 5)
+            .map(|i| format!("PHID-XACT-TASK-{i}"))
+            .collect();
+        state.remember_transactions(phids.iter().map(String::as_str));
+        state.remember_transactions(phids.iter().rev().map(String::as_str).take(3));
+        assert_eq!(state.transactions_seen.len(), REMEMBERED);
+        assert_eq!(state.transactions_seen[0], "PHID-XACT-TASK-5");
+    }
+}
