@@ -742,3 +742,49 @@ async fn short_notice_downtime_needs_urgent_and_the_announcement_says_so() {
     assert!(mail.raw.contains("SHORT NOTICE"), "{}", mail.raw);
     assert!(mail.raw.contains("database"));
 }
+
+#[tokio::test]
+async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
+    let s = setup("serve.example.org", false).await;
+    let Setup { webhook, fake, .. } = s;
+    let routes = std::sync::Arc::new(clinic::serve::Routes::new().route(
+        lambda_http::http::Method::POST,
+        "/hooks/victorops",
+        std::sync::Arc::new(webhook),
+    ));
+    let (listener, bound) = clinic::serve::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(clinic::serve::serve(listener, routes, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let url = format!("http://{bound}/hooks/victorops");
+    let payload = body("UNACKED", "", 1799142600123);
+    let refused = client
+        .post(&url)
+        .body(payload.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let accepted = client
+        .post(&url)
+        .header("X-Clinic-Webhook-Token", SECRET)
+        .header("Content-Type", "application/json")
+        .body(payload)
+        .send()
+        .await
+        .unwrap();
+    let status = accepted.status().as_u16();
+    let text = accepted.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        fake.incidents().len(),
+        1,
+        "the mapped incident is published once"
+    );
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}

@@ -185,6 +185,6 @@ impl crate::serve::Hook for VictorOpsFunction {
         &self,
         request: lambda_http::Request,
     ) -> lambda_http::Response<lambda_http::Body> {
-        self.webhook.handle(request).await
+        crate::serve::Hook::handle(&self.webhook, request).await
     }
 }

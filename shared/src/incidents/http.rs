@@ -158,3 +158,10 @@ impl<S: IncidentLedger + Directory> VictorOpsWebhook<S> {
         parse_outgoing(body)
     }
 }
+
+#[async_trait::async_trait]
+impl<S: IncidentLedger + Directory + Send + Sync> crate::serve::Hook for VictorOpsWebhook<S> {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        VictorOpsWebhook::handle(self, request).await
+    }
+}
