@@ -657,50 +657,16 @@ async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
         "rotation" => {
             let config = Config::from_env(Component::Rotation)?;
             let function = RotationFunction::from_config(&config).await?;
-            let report = function
-                .handle(event)
-                .await
-                .map_err(|f| CliError::Handler {
-                    kind: if f.retryable {
-                        "retryable"
-                    } else {
-                        "not retryable"
-                    },
-                    message: f.message,
-                })?;
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).unwrap_or_default()
-                );
-            } else {
-                print!("{}", report.summary());
-            }
+            let report = function.handle(event).await.map_err(CliError::from)?;
+            print_report(&report, report.summary(), args.json);
             Ok(())
         }
         "maintenance-mail" => {
             let config = Config::from_env(Component::MaintenanceMail)?;
             let function =
                 crate::maintenance::function::MaintenanceFunction::from_config(&config).await?;
-            let report = function
-                .handle(event)
-                .await
-                .map_err(|f| CliError::Handler {
-                    kind: if f.retryable {
-                        "retryable"
-                    } else {
-                        "not retryable"
-                    },
-                    message: f.message,
-                })?;
-            if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).unwrap_or_default()
-                );
-            } else {
-                print!("{}", report.summary());
-            }
+            let report = function.handle(event).await.map_err(CliError::from)?;
+            print_report(&report, report.summary(), args.json);
             Ok(())
         }
         "victorops-webhook" => {
@@ -856,6 +822,32 @@ async fn stop_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+impl From<crate::lambda::HandlerFailure> for CliError {
+    fn from(failure: crate::lambda::HandlerFailure) -> Self {
+        let kind = if failure.retryable {
+            "retryable"
+        } else {
+            "not retryable"
+        };
+        CliError::Handler {
+            kind,
+            message: failure.message,
+        }
+    }
+}
+
+/// A handler's report: JSON for tools, or its summary for people.
+fn print_report(report: &impl serde::Serialize, summary: String, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        );
+    } else {
+        print!("{summary}");
+    }
 }
 
 /// The error and its causes on one line, for the terminal.
