@@ -167,40 +167,23 @@ resource "aws_s3_bucket_notification" "inbound_mail" {
   depends_on = [aws_lambda_permission.inbound_mail]
 }
 
-resource "aws_cloudwatch_metric_alarm" "maintenance_mail_errors" {
-  alarm_name          = "${local.maintenance_name}-errors"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.maintenance_mail.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
+# Errors and throttles of the function, and anything left in its failure queue, notify the alarm topic.
+locals {
+  maintenance_mail_alarms = {
+    errors             = { namespace = "AWS/Lambda", metric = "Errors", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.maintenance_mail.function_name } }
+    throttles          = { namespace = "AWS/Lambda", metric = "Throttles", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.maintenance_mail.function_name } }
+    failed-invocations = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", dimensions = { QueueName = aws_sqs_queue.maintenance_mail_failures.name } }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "maintenance_mail_throttles" {
-  alarm_name          = "${local.maintenance_name}-throttles"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = aws_lambda_function.maintenance_mail.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-}
+resource "aws_cloudwatch_metric_alarm" "maintenance_mail" {
+  for_each = local.maintenance_mail_alarms
 
-resource "aws_cloudwatch_metric_alarm" "maintenance_mail_failures" {
-  alarm_name          = "${local.maintenance_name}-failed-invocations"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.maintenance_mail_failures.name }
-  statistic           = "Maximum"
+  alarm_name          = "${local.maintenance_name}-${each.key}"
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
   threshold           = 0

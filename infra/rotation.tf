@@ -119,40 +119,23 @@ resource "aws_lambda_permission" "weekly_rotation" {
   source_arn    = aws_cloudwatch_event_rule.weekly_rotation.arn
 }
 
-resource "aws_cloudwatch_metric_alarm" "rotation_errors" {
-  alarm_name          = "${local.rotation_name}-errors"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.rotation.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
+# Errors and throttles of the function, and anything left in its failure queue, notify the alarm topic.
+locals {
+  rotation_alarms = {
+    errors             = { namespace = "AWS/Lambda", metric = "Errors", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.rotation.function_name } }
+    throttles          = { namespace = "AWS/Lambda", metric = "Throttles", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.rotation.function_name } }
+    failed-invocations = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", dimensions = { QueueName = aws_sqs_queue.rotation_failures.name } }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "rotation_throttles" {
-  alarm_name          = "${local.rotation_name}-throttles"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = aws_lambda_function.rotation.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-}
+resource "aws_cloudwatch_metric_alarm" "rotation" {
+  for_each = local.rotation_alarms
 
-resource "aws_cloudwatch_metric_alarm" "rotation_failures" {
-  alarm_name          = "${local.rotation_name}-failed-invocations"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.rotation_failures.name }
-  statistic           = "Maximum"
+  alarm_name          = "${local.rotation_name}-${each.key}"
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
   threshold           = 0

@@ -576,25 +576,40 @@ impl HandoffOutbox for DynamoStore {
         error: &str,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
+        self.release_claim_as_failed(Self::mail_key(key), "sending", error, now)
+            .await
+    }
+}
+
+impl DynamoStore {
+    /// Marks a leased claim failed so the next invocation may take it again. Only the holder's own
+    /// claim is touched: if the lease ran out and another invocation claimed the item (it is no
+    /// longer in `working_state` as this one left it), recording it is theirs, and this is no error.
+    pub(super) async fn release_claim_as_failed(
+        &self,
+        key: Item,
+        working_state: &str,
+        error: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(self.table.as_str())
-            .set_key(Some(Self::mail_key(key)))
+            .set_key(Some(key))
             .update_expression(
                 "SET #state = :failed, last_error = :error, failed_at = :at REMOVE lease_until",
             )
-            .condition_expression("#state = :sending")
+            .condition_expression("#state = :working")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":failed", s("failed"))
-            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":working", s(working_state))
             .expression_attribute_values(":error", s(error))
             .expression_attribute_values(":at", s(now.to_string()))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            // Our lease ran out and another invocation claimed the mail: it is theirs to record now.
             Err(err)
                 if err
                     .as_service_error()

@@ -200,34 +200,8 @@ impl IncidentLedger for DynamoStore {
         error: &str,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(self.table.as_str())
-            .set_key(Some(Self::claim_key(key)))
-            .update_expression(
-                "SET #state = :failed, last_error = :error, failed_at = :at REMOVE lease_until",
-            )
-            .condition_expression("#state = :working")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":failed", s("failed"))
-            .expression_attribute_values(":working", s("working"))
-            .expression_attribute_values(":error", s(error))
-            .expression_attribute_values(":at", s(now.to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            // The lease ran out and another invocation holds the claim now.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
-        }
+        self.release_claim_as_failed(Self::claim_key(key), "working", error, now)
+            .await
     }
 }
 
