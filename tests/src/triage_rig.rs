@@ -67,8 +67,9 @@ pub fn signed_request(body: &[u8], key: Option<&str>) -> Request {
     request
 }
 
-/// Counts the calls made to the table-backed ports: each is one DynamoDB request (GetItem for
-/// `load`, TransactWriteItems for `save` of up to 99 audit entries, one Query page for `on_duty`).
+/// Counts the calls made to the table-backed ports: each is one DynamoDB request (UpdateItem for
+/// `claim` and `release`, GetItem for `load`, TransactWriteItems for `save` of up to 99 audit entries,
+/// one Query page for `on_duty`).
 pub struct Counted<L> {
     pub inner: L,
     calls: AtomicUsize,
@@ -98,9 +99,30 @@ impl<L: TriageLedger> TriageLedger for Counted<L> {
         self.inner.load(task).await
     }
 
-    async fn save(&self, state: &TaskState, audit: &[AuditEntry]) -> Result<(), StoreError> {
+    async fn claim(
+        &self,
+        task: &TaskPhid,
+        holder: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Option<TaskState>, StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.save(state, audit).await
+        self.inner.claim(task, holder, now, until).await
+    }
+
+    async fn save(
+        &self,
+        state: &TaskState,
+        audit: &[AuditEntry],
+        holder: &str,
+    ) -> Result<bool, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.save(state, audit, holder).await
+    }
+
+    async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.release(task, holder).await
     }
 }
 
@@ -120,6 +142,8 @@ impl<L: DutyRoster> DutyRoster for Counted<L> {
 #[derive(Default)]
 pub struct MemoryLedger {
     states: std::sync::Mutex<HashMap<String, TaskState>>,
+    /// Task -> (holder, until).
+    leases: std::sync::Mutex<HashMap<String, (String, jiff::Timestamp)>>,
     audit: std::sync::Mutex<Vec<AuditEntry>>,
 }
 
@@ -139,7 +163,37 @@ impl TriageLedger for MemoryLedger {
             .unwrap_or_else(|| TaskState::new(task)))
     }
 
-    async fn save(&self, state: &TaskState, audit: &[AuditEntry]) -> Result<(), StoreError> {
+    async fn claim(
+        &self,
+        task: &TaskPhid,
+        holder: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Option<TaskState>, StoreError> {
+        {
+            let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+            if leases
+                .get(task.as_str())
+                .is_some_and(|(_, running)| *running >= now)
+            {
+                return Ok(None);
+            }
+            leases.insert(task.to_string(), (holder.to_owned(), until));
+        }
+        self.load(task).await.map(Some)
+    }
+
+    async fn save(
+        &self,
+        state: &TaskState,
+        audit: &[AuditEntry],
+        holder: &str,
+    ) -> Result<bool, StoreError> {
+        let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        if leases.get(&state.task).is_none_or(|(h, _)| h != holder) {
+            return Ok(false);
+        }
+        leases.remove(&state.task);
         self.states
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -148,6 +202,14 @@ impl TriageLedger for MemoryLedger {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend_from_slice(audit);
+        Ok(true)
+    }
+
+    async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError> {
+        let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        if leases.get(task.as_str()).is_some_and(|(h, _)| h == holder) {
+            leases.remove(task.as_str());
+        }
         Ok(())
     }
 }

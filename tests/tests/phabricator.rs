@@ -12,6 +12,7 @@ use clinic::triage::function::PhabricatorWebhook;
 use clinic::triage::model::TaskPhid;
 use clinic::triage::ports::TriageLedger;
 use clinic::triage::rules::Rules;
+use clinic::triage::service::Triage;
 use clinic_tests::conduit_fake::{ConduitFake, TOKEN, webhook_body};
 use clinic_tests::fresh_store;
 use clinic_tests::triage_rig::{Counted, HMAC_KEY, ON_DUTY, seed, shipped_rules, signed_request};
@@ -307,6 +308,77 @@ async fn a_short_task_gets_one_polite_request_addressed_to_its_author() {
 }
 
 #[tokio::test]
+async fn two_deliveries_about_one_task_at_the_same_moment_post_its_comment_once() {
+    let rig = rig().await;
+    let (task, xacts) =
+        rig.fake
+            .create_task("carol", "Help with varnish", "it is broken", &["sre"], 50);
+    let more = rig.fake.comment_as("carol", &task, "any news?");
+    let (first, second) = tokio::join!(rig.deliver(&task, &xacts), rig.deliver(&task, &more));
+    assert_eq!(
+        (first.0, second.0),
+        (200, 200),
+        "{} / {}",
+        first.1,
+        second.1
+    );
+    let asked = rig
+        .fake
+        .comments(&task)
+        .into_iter()
+        .filter(|(a, _)| a == "clinic-bot")
+        .count();
+    assert_eq!(asked, 1, "{} / {}", first.1, second.1);
+    let audited = rig
+        .audit()
+        .await
+        .iter()
+        .filter(|e| e.action == "triage.comment")
+        .count();
+    assert_eq!(audited, 1);
+}
+
+#[tokio::test]
+async fn a_delivery_for_a_task_another_holds_answers_503_and_goes_through_once_the_lease_ends() {
+    let rules = shipped_rules();
+    let rig = rig_with(rules.clone(), false).await;
+    let (task, xacts) = rig
+        .fake
+        .create_task("alice", "Elevated 503s", LONG, &["sre"], 90);
+    let phid = TaskPhid::parse(&task).unwrap();
+    let now = jiff::Timestamp::from_second(NOW).unwrap();
+    let until = jiff::Timestamp::from_second(NOW + 30).unwrap();
+    assert!(
+        rig.store
+            .claim(&phid, "a delivery that died", now, until)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let conduit =
+        ConduitClient::new(HttpUrl::parse(&rig.fake.url()).unwrap(), Secret::new(TOKEN)).unwrap();
+    let store = Arc::new(rig.store.clone());
+    let triage = Triage::new(rules, Arc::new(conduit), store.clone(), store, false)
+        .with_busy_wait(std::time::Duration::from_millis(300));
+    let hook = PhabricatorWebhook::new(Secret::new(HMAC_KEY), triage);
+    let body = webhook_body(&task, &xacts, NOW);
+    let busy = hook
+        .handle_at(signed_request(&body, Some(HMAC_KEY)), now)
+        .await;
+    assert_eq!(busy.status().as_u16(), 503);
+    assert!(rig.fake.calls().is_empty(), "{:?}", rig.fake.calls());
+    let later = jiff::Timestamp::from_second(NOW + 31).unwrap();
+    let retried = hook
+        .handle_at(signed_request(&body, Some(HMAC_KEY)), later)
+        .await;
+    assert_eq!(retried.status().as_u16(), 200);
+    assert_eq!(rig.fake.tags(&task), vec!["sre", "traffic"]);
+    // The lease was given back with the write: the next delivery does not wait.
+    let again = rig.store.claim(&phid, "next", later, until).await.unwrap();
+    assert!(again.is_some_and(|state| state.deliveries.len() == 1));
+}
+
+#[tokio::test]
 async fn a_big_quota_request_goes_to_the_meeting_and_needs_an_approval_besides_the_person_on_duty()
 {
     let rig = rig().await;
@@ -391,14 +463,19 @@ async fn the_bots_own_edits_coming_back_cause_no_edit() {
         .create_task("alice", "Something odd", LONG, &["sre"], 90);
     fresh.deliver(&task, &xacts).await;
     let own = fresh.fake.bot_transactions(&task);
-    fresh
-        .store
-        .save(
-            &clinic::triage::ports::TaskState::new(&TaskPhid::parse(&task).unwrap()),
-            &[],
-        )
-        .await
-        .unwrap();
+    let phid = TaskPhid::parse(&task).unwrap();
+    let now = jiff::Timestamp::from_second(NOW).unwrap();
+    let until = jiff::Timestamp::from_second(NOW + 30).unwrap();
+    assert!(
+        fresh
+            .store
+            .claim(&phid, "test", now, until)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let forgotten = clinic::triage::ports::TaskState::new(&phid);
+    assert!(fresh.store.save(&forgotten, &[], "test").await.unwrap());
     fresh.fake.forget_calls();
     let (_, report) = fresh.deliver(&task, &own).await;
     assert_eq!(report["outcome"], "own_edits");

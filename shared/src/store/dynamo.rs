@@ -32,11 +32,11 @@ pub struct DynamoStore {
 /// Query pages followed before giving up; a partition here holds at most a few thousand items.
 const MAX_PAGES: usize = 1000;
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(super) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn n(value: impl ToString) -> AttributeValue {
+pub(super) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 

@@ -143,7 +143,9 @@ impl PhabricatorWebhook {
                 error!(task = %delivery.task, delivery = %delivery.key, error = %failure, "triage failed; Phorge will retry");
                 let status = match failure {
                     TriageError::Conduit(_) => StatusCode::BAD_GATEWAY,
-                    TriageError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    TriageError::Store(_)
+                    | TriageError::Busy { .. }
+                    | TriageError::LeaseLost { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 };
                 answer(status, json!({ "error": failure.to_string() }))
             }

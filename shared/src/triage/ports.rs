@@ -147,12 +147,32 @@ impl TaskState {
     }
 }
 
-/// The per-task state in the table. One read and one write per delivery.
+/// The per-task state in the table. One delivery at a time works on a task: it takes the task's lease
+/// (reading the state in the same call), and gives it back with the write of what it did. Two
+/// deliveries about one task at the same moment would otherwise both post a rule's comment.
 #[async_trait]
 pub trait TriageLedger: Send + Sync {
+    /// Reads the state without taking the lease (operators' tools and tests).
     async fn load(&self, task: &TaskPhid) -> Result<TaskState, StoreError>;
-    /// Writes the state together with the audit entries of what was done, in one transaction.
-    async fn save(&self, state: &TaskState, audit: &[AuditEntry]) -> Result<(), StoreError>;
+    /// Takes the task's lease for `holder` until `until` and reads the state; `None` while another
+    /// holder's lease runs.
+    async fn claim(
+        &self,
+        task: &TaskPhid,
+        holder: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Option<TaskState>, StoreError>;
+    /// Writes the state together with the audit entries of what was done, in one transaction, and
+    /// gives the lease back; `false` if the lease had run out and another holder took the task.
+    async fn save(
+        &self,
+        state: &TaskState,
+        audit: &[AuditEntry],
+        holder: &str,
+    ) -> Result<bool, StoreError>;
+    /// Gives the lease back without writing the state (a delivery that failed before doing anything).
+    async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError>;
 }
 
 /// Who is on clinic duty at a moment (a roster person id), from the rotation's committed shifts.

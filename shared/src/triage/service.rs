@@ -23,13 +23,23 @@ use crate::store::StoreError;
 /// The actor named in audit entries.
 pub const ACTOR: &str = "phabricator-webhook";
 
-/// Why a delivery could not be handled; both kinds are retried by Phorge.
+/// How long a delivery holds a task: longer than Phorge waits for an answer (15 s), so a lease only
+/// runs out under a delivery that died.
+const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
+/// How often a delivery looks again at a task another delivery holds.
+const BUSY_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Why a delivery could not be handled; every kind is retried by Phorge.
 #[derive(Debug, thiserror::Error)]
 pub enum TriageError {
     #[error(transparent)]
     Conduit(#[from] ConduitError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("task {task} is being triaged by another delivery; Phorge will deliver this one again")]
+    Busy { task: String },
+    #[error("task {task} was taken over by another delivery before this one recorded its work")]
+    LeaseLost { task: String },
 }
 
 /// What handling a delivery came to.
@@ -74,6 +84,8 @@ pub struct Triage {
     ledger: Arc<dyn TriageLedger>,
     duty: Arc<dyn DutyRoster>,
     dry_run: bool,
+    /// How long a delivery waits for another one working on the same task before answering 503.
+    busy_wait: std::time::Duration,
     directory: OnceCell<Directory>,
     usernames: Mutex<BTreeMap<String, UserPhid>>,
 }
@@ -92,9 +104,16 @@ impl Triage {
             ledger,
             duty,
             dry_run,
+            busy_wait: std::time::Duration::from_secs(5),
             directory: OnceCell::new(),
             usernames: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Waits at most `wait` for a task another delivery holds (5 s by default, well inside Phorge's 15 s).
+    pub fn with_busy_wait(mut self, wait: std::time::Duration) -> Self {
+        self.busy_wait = wait;
+        self
     }
 
     pub fn rules(&self) -> &Rules {
@@ -181,13 +200,76 @@ impl Triage {
         if delivery.test {
             return Ok(report);
         }
-        let mut state = self.ledger.load(&delivery.task).await?;
+        // Unique per handling: Phorge sends the same body twice, and both copies must not share a lease.
+        let holder = format!("{}/{}", delivery.key, uuid::Uuid::new_v4());
+        let mut state = self.claim(&delivery.task, &holder, now).await?;
         if state.task.is_empty() {
             state = TaskState::new(&delivery.task);
         }
+        let handled = self
+            .handle_claimed(delivery, now, &holder, &mut state, &mut report)
+            .await;
+        if handled.is_err() {
+            // A failure after the state was saved finds the lease already given back; that is fine.
+            if let Err(error) = self.ledger.release(&delivery.task, &holder).await {
+                warn!(task = %delivery.task, error = %error, "could not give the task's lease back; it runs out by itself");
+            }
+        }
+        handled.map(|()| report)
+    }
+
+    /// Takes the task's lease, waiting a little for another delivery working on it.
+    async fn claim(
+        &self,
+        task: &TaskPhid,
+        holder: &str,
+        now: jiff::Timestamp,
+    ) -> Result<TaskState, TriageError> {
+        let started = std::time::Instant::now();
+        loop {
+            let waited = jiff::SignedDuration::try_from(started.elapsed()).unwrap_or_default();
+            let at = now.saturating_add(waited).unwrap_or(now);
+            let until = at.saturating_add(LEASE).unwrap_or(at);
+            if let Some(state) = self.ledger.claim(task, holder, at, until).await? {
+                return Ok(state);
+            }
+            if started.elapsed() >= self.busy_wait {
+                return Err(TriageError::Busy {
+                    task: task.to_string(),
+                });
+            }
+            tokio::time::sleep(BUSY_POLL).await;
+        }
+    }
+
+    /// Writes the state and the audit entries, giving the task's lease back.
+    async fn finish(
+        &self,
+        state: &TaskState,
+        audit: &[AuditEntry],
+        holder: &str,
+    ) -> Result<(), TriageError> {
+        if self.ledger.save(state, audit, holder).await? {
+            Ok(())
+        } else {
+            Err(TriageError::LeaseLost {
+                task: state.task.clone(),
+            })
+        }
+    }
+
+    async fn handle_claimed(
+        &self,
+        delivery: &TaskDelivery,
+        now: jiff::Timestamp,
+        holder: &str,
+        state: &mut TaskState,
+        report: &mut Report,
+    ) -> Result<(), TriageError> {
         if state.has_seen_delivery(&delivery.key) || state.has_seen_all(&delivery.transactions) {
             report.outcome = Outcome::AlreadyHandled;
-            return Ok(report);
+            self.ledger.release(&delivery.task, holder).await?;
+            return Ok(());
         }
         let directory = self.directory().await?;
         let history = self.conduit.transactions(&delivery.task).await?;
@@ -207,12 +289,12 @@ impl Triage {
         if own {
             report.outcome = Outcome::OwnEdits;
             state.updated_at = Some(now);
-            self.ledger.save(&state, &[]).await?;
-            return Ok(report);
+            return self.finish(state, &[], holder).await;
         }
         let Some(task) = self.conduit.task(&delivery.task).await? else {
             report.outcome = Outcome::TaskNotVisible;
-            return Ok(report);
+            self.ledger.release(&delivery.task, holder).await?;
+            return Ok(());
         };
 
         let facts = HistoryFacts::read(&history, &directory.bot);
@@ -298,14 +380,13 @@ impl Triage {
             Verdict::HandsOff { project } => {
                 report.outcome = Outcome::HandsOff { project };
                 state.updated_at = Some(now);
-                self.ledger.save(&state, &[]).await?;
-                return Ok(report);
+                return self.finish(state, &[], holder).await;
             }
             Verdict::Decisions(decisions) => decisions,
         };
         report.outcome = Outcome::Triaged;
         let (done, failure) = self
-            .apply(&task.phid, &decisions, directory, &mut state, delivery, now)
+            .apply(&task.phid, &decisions, directory, state, delivery, now)
             .await;
         report.decisions = done.iter().map(|(d, _)| d.clone()).collect();
         let audit: Vec<AuditEntry> = done.into_iter().map(|(_, entry)| entry).collect();
@@ -318,12 +399,12 @@ impl Triage {
                 .retain(|t| !delivered_phids.contains(t));
         }
         // What was applied is recorded even when a later edit failed, so the audit log is complete.
-        self.ledger.save(&state, &audit).await?;
+        self.finish(state, &audit, holder).await?;
         if let Some(error) = failure {
             return Err(error.into());
         }
         info!(task = %task.phid, delivery = %delivery.key, decisions = report.decisions.len(), dry_run = self.dry_run, "triaged");
-        Ok(report)
+        Ok(())
     }
 
     /// Applies each rule's decisions as one edit, in order, stopping at the first failure.
