@@ -763,8 +763,8 @@ async fn serve_command(args: ServeArgs) -> Result<(), CliError> {
     use lambda_http::http::Method;
 
     // Each webhook is served when its configuration is complete; with neither, every problem is named.
-    let phabricator_config = Config::from_env(Component::PhabricatorWebhook);
-    let victorops_config = Config::from_env(Component::VictorOpsWebhook);
+    let phabricator_config = Config::load(Component::PhabricatorWebhook).await;
+    let victorops_config = Config::load(Component::VictorOpsWebhook).await;
     let mut routes = crate::serve::Routes::new();
     let mut dry_run = false;
     if let Ok(config) = &phabricator_config {

@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::mail::EmailAddress;
+use crate::secrets;
 use crate::store::TableName;
 
 /// The part of Clinic being configured: it decides which variables are required.
@@ -227,6 +228,40 @@ impl Config {
     /// Reads the process environment.
     pub fn from_env(component: Component) -> Result<Self, ConfigError> {
         Self::from_lookup(component, |name| std::env::var(name).ok())
+    }
+
+    /// Reads the process environment and, where a credential's variable names an SSM parameter
+    /// instead (see [`crate::secrets`]), the parameter: how a function starts on Lambda.
+    pub async fn load(component: Component) -> Result<Self, ConfigError> {
+        let env = |name: &str| std::env::var(name).ok();
+        let named = secrets::named_parameters(&env).map_err(|problems| ConfigError { problems })?;
+        if named.is_empty() {
+            return Self::from_lookup(component, env);
+        }
+        let base = Self::from_lookup(Component::Offline, env)?;
+        let sdk = crate::aws::sdk_config(&base).await;
+        let store = secrets::SsmParameters::new(crate::aws::ssm(&sdk));
+        Self::from_lookup_and_parameters(component, env, &store).await
+    }
+
+    /// Reads variables through `lookup`, and the credentials they name through `store`.
+    pub async fn from_lookup_and_parameters(
+        component: Component,
+        lookup: impl Fn(&str) -> Option<String>,
+        store: &dyn secrets::ParameterStore,
+    ) -> Result<Self, ConfigError> {
+        let named =
+            secrets::named_parameters(&lookup).map_err(|problems| ConfigError { problems })?;
+        let values = if named.is_empty() {
+            std::collections::BTreeMap::new()
+        } else {
+            secrets::read(&named, store)
+                .await
+                .map_err(|problems| ConfigError { problems })?
+        };
+        Self::from_lookup(component, |name| {
+            lookup(name).or_else(|| values.get(name).cloned())
+        })
     }
 
     /// Reads variables through `lookup`, so tests need not touch the process environment.

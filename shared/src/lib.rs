@@ -13,6 +13,7 @@ pub mod lambda;
 pub mod mail;
 pub mod maintenance;
 pub mod rotation;
+pub mod secrets;
 pub mod serve;
 pub mod store;
 pub mod triage;

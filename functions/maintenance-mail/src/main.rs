@@ -7,7 +7,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     clinic::lambda::init_tracing();
-    let config = Config::from_env(Component::MaintenanceMail)?;
+    let config = Config::load(Component::MaintenanceMail).await?;
     let function = MaintenanceFunction::from_config(&config).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         function.handle(event.payload)

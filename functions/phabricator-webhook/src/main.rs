@@ -10,7 +10,7 @@ use lambda_http::{Request, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     clinic::lambda::init_tracing();
-    let config = Config::from_env(Component::PhabricatorWebhook)?;
+    let config = Config::load(Component::PhabricatorWebhook).await?;
     let hook = PhabricatorWebhook::from_config(&config).await?;
     lambda_http::run(service_fn(|request: Request| async {
         Ok::<_, Infallible>(hook.handle(request).await)

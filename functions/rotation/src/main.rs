@@ -7,7 +7,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     clinic::lambda::init_tracing();
-    let config = Config::from_env(Component::Rotation)?;
+    let config = Config::load(Component::Rotation).await?;
     let function = RotationFunction::from_config(&config).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         function.handle(event.payload)

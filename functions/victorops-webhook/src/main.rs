@@ -8,7 +8,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     clinic::lambda::init_tracing();
-    let config = Config::from_env(Component::VictorOpsWebhook)?;
+    let config = Config::load(Component::VictorOpsWebhook).await?;
     let function = VictorOpsFunction::from_config(&config).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         function.dispatch(event.payload)
