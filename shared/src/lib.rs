@@ -6,6 +6,7 @@ pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod heartbeat;
 pub mod holidays;
 pub mod idempotency;
 pub mod incidents;

@@ -638,3 +638,82 @@ async fn a_dry_run_from_the_scheduler_sample_plans_and_writes_nothing() {
     assert!(store.shifts("ops").await.unwrap().is_empty());
     assert!(mails_to(domain).await.is_empty());
 }
+
+/// The pings a monitor received: (path, rid, body).
+async fn pings(monitor: &wiremock::MockServer) -> Vec<(String, String, String)> {
+    monitor
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let rid = r
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "rid")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            (
+                r.url.path().to_owned(),
+                rid,
+                String::from_utf8_lossy(&r.body).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_run_pings_the_dead_mans_switch_when_it_starts_and_with_how_it_ended() {
+    use clinic::config::HttpUrl;
+    use clinic::heartbeat::Heartbeat;
+    use clinic::rotation::function::RotationFunction;
+
+    let monitor = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("OK"))
+        .mount(&monitor)
+        .await;
+    let url = HttpUrl::parse(&format!("{}/ping/weekly", monitor.uri())).unwrap();
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            clinic_tests::repo_root().join("events/rotation-weekly-scheduled-event.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+
+    let domain = "heartbeat.example.org";
+    let store = fresh_store("rotation-heartbeat").await;
+    let function = RotationFunction::from_job(job(store, roster(domain)).await)
+        .with_heartbeat(Heartbeat::new(Some(url.clone())));
+    function.handle(sample.clone()).await.unwrap();
+    let seen = pings(&monitor).await;
+    let paths: Vec<&str> = seen.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(paths, vec!["/ping/weekly/start", "/ping/weekly"]);
+    assert_eq!(seen[0].1, seen[1].1, "both pings carry the run's id");
+    assert!(uuid::Uuid::parse_str(&seen[0].1).is_ok());
+    assert!(seen[1].2.contains("2027-W01"), "{}", seen[1].2);
+
+    monitor.reset().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&monitor)
+        .await;
+    let missing = clinic::store::TableName::parse("no-such-table").unwrap();
+    let broken = DynamoStore::new(
+        clinic::aws::dynamodb(&clinic_tests::sdk_config().await),
+        missing,
+    );
+    let function = RotationFunction::from_job(job(broken, roster(domain)).await)
+        .with_heartbeat(Heartbeat::new(Some(url)));
+    assert!(function.handle(sample.clone()).await.is_err());
+    let paths: Vec<String> = pings(&monitor).await.into_iter().map(|p| p.0).collect();
+    assert_eq!(paths, vec!["/ping/weekly/start", "/ping/weekly/fail"]);
+
+    // A monitor nobody answers at does not stop the job.
+    let unreachable = HttpUrl::parse("http://127.0.0.1:9/ping").unwrap();
+    let store = fresh_store("rotation-heartbeat-down").await;
+    let function = RotationFunction::from_job(job(store, roster(domain)).await)
+        .with_heartbeat(Heartbeat::new(Some(unreachable)));
+    assert!(function.handle(sample).await.is_ok());
+}

@@ -11,6 +11,7 @@ use super::http::{VictorOpsWebhook, WebhookAuth};
 use super::mapping::{Mapping, MappingError};
 use super::statuspage::{Pacing, StatuspageClient};
 use crate::config::{Config, ConfigError};
+use crate::heartbeat::Heartbeat;
 use crate::lambda::HandlerFailure;
 use crate::mail::SesMailer;
 use crate::store::DynamoStore;
@@ -51,6 +52,8 @@ pub fn load_mapping(path: &std::path::Path) -> Result<Mapping, StartupError> {
 
 pub struct VictorOpsFunction {
     webhook: VictorOpsWebhook<DynamoStore>,
+    /// The reminder sweep's dead man's switch.
+    heartbeat: Heartbeat,
 }
 
 impl VictorOpsFunction {
@@ -80,6 +83,7 @@ impl VictorOpsFunction {
         };
         Ok(Self {
             webhook: VictorOpsWebhook::new(desk, auth),
+            heartbeat: Heartbeat::new(config.healthcheck_url.clone()),
         })
     }
 
@@ -111,19 +115,24 @@ impl VictorOpsFunction {
         })?;
         info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "reminder sweep");
         let desk = self.webhook.desk();
-        let failed = |e: super::desk::DeskError| {
-            error!(error = %e, "scheduled sweep failed");
-            HandlerFailure::new(&e, true)
+        let sweeps = async {
+            let lines = desk
+                .sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                .await?;
+            let downtime = desk
+                .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                .await?;
+            Ok::<_, super::desk::DeskError>(
+                serde_json::json!({ "reminders": lines, "downtime_mails": downtime }),
+            )
         };
-        let lines = desk
-            .sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+        self.heartbeat
+            .watch(&trigger.event_id, |report| report.to_string(), sweeps)
             .await
-            .map_err(failed)?;
-        let downtime = desk
-            .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
-            .await
-            .map_err(failed)?;
-        Ok(serde_json::json!({ "reminders": lines, "downtime_mails": downtime }))
+            .map_err(|e| {
+                error!(error = %e, "scheduled sweep failed");
+                HandlerFailure::new(&e, true)
+            })
     }
 
     /// Turns a Function URL / API Gateway event into the request `lambda_http` would build, and the

@@ -8,6 +8,7 @@ use tracing::{error, info};
 use super::handoff::{HandoffJob, JOB, JobReport};
 use super::roster::Roster;
 use crate::config::{Config, ConfigError};
+use crate::heartbeat::Heartbeat;
 use crate::lambda::HandlerFailure;
 use crate::mail::SesMailer;
 use crate::store::DynamoStore;
@@ -59,6 +60,7 @@ pub fn load_roster(path: &std::path::Path) -> Result<Roster, StartupError> {
 
 pub struct RotationFunction {
     job: HandoffJob<DynamoStore>,
+    heartbeat: Heartbeat,
 }
 
 impl RotationFunction {
@@ -75,11 +77,23 @@ impl RotationFunction {
             config.sender()?.clone(),
             config.mail_lease_seconds,
         );
-        Ok(Self { job })
+        Ok(Self {
+            job,
+            heartbeat: Heartbeat::new(config.healthcheck_url.clone()),
+        })
     }
 
     pub fn from_job(job: HandoffJob<DynamoStore>) -> Self {
-        Self { job }
+        Self {
+            job,
+            heartbeat: Heartbeat::off(),
+        }
+    }
+
+    /// Reports each run to a dead man's switch.
+    pub fn with_heartbeat(mut self, heartbeat: Heartbeat) -> Self {
+        self.heartbeat = heartbeat;
+        self
     }
 
     /// Handles one scheduled event.
@@ -89,9 +103,13 @@ impl RotationFunction {
             HandlerFailure::new(&e, false)
         })?;
         info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "weekly rotation");
-        self.job.run(&trigger).await.map_err(|e| {
-            error!(error = %e, retryable = e.is_retryable(), "weekly rotation failed");
-            HandlerFailure::new(&e, e.is_retryable())
-        })
+        let summary = |report: &JobReport| serde_json::to_string(report).unwrap_or_default();
+        self.heartbeat
+            .watch(&trigger.event_id, summary, self.job.run(&trigger))
+            .await
+            .map_err(|e| {
+                error!(error = %e, retryable = e.is_retryable(), "weekly rotation failed");
+                HandlerFailure::new(&e, e.is_retryable())
+            })
     }
 }
