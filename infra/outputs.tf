@@ -18,3 +18,13 @@ output "alarm_topic_arn" {
   description = "SNS topic of every alarm."
   value       = aws_sns_topic.alarms.arn
 }
+
+output "phabricator_webhook_url" {
+  description = "Give this to Phorge's Herald webhook (Config > Webhooks), with the HMAC key kept in SSM."
+  value       = "${aws_apigatewayv2_stage.webhooks.invoke_url}hooks/phabricator"
+}
+
+output "victorops_webhook_url" {
+  description = "Give this to VictorOps' outgoing webhook, with the X-Clinic-Webhook-Token header."
+  value       = "${aws_apigatewayv2_stage.webhooks.invoke_url}hooks/victorops"
+}

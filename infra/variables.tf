@@ -78,3 +78,65 @@ variable "raw_mail_retention_days" {
   type        = number
   default     = 180
 }
+
+variable "ssm_prefix" {
+  description = "SSM Parameter Store path under which the credentials are kept (SecureString), one folder per function: <prefix>/<function>/<name>."
+  type        = string
+  default     = "/clinic"
+
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9_./-]*[A-Za-z0-9_-]$", var.ssm_prefix))
+    error_message = "ssm_prefix must start with / and not end with /."
+  }
+}
+
+variable "healthchecks" {
+  description = "Whether the scheduled jobs ping a dead man's switch; the ping URLs are then kept at <ssm_prefix>/rotation/healthcheck-url and <ssm_prefix>/victorops-webhook/healthcheck-url."
+  type        = bool
+  default     = false
+}
+
+variable "webhook_burst_limit" {
+  description = "Requests the webhook endpoint takes in a burst before throttling."
+  type        = number
+  default     = 50
+}
+
+variable "webhook_rate_limit" {
+  description = "Requests per second the webhook endpoint takes in steady state."
+  type        = number
+  default     = 20
+}
+
+variable "webhook_concurrency" {
+  description = "Concurrent executions reserved for (and capping) each webhook function."
+  type        = number
+  default     = 10
+}
+
+variable "phabricator_url" {
+  description = "Base URL of the Phabricator/Phorge whose Conduit API the triage uses."
+  type        = string
+}
+
+variable "triage_dry_run" {
+  description = "Evaluate and audit the triage rules without editing any task (a first week's trial)."
+  type        = bool
+  default     = false
+}
+
+variable "statuspage_api_url" {
+  description = "Statuspage API base URL."
+  type        = string
+  default     = "https://api.statuspage.io/v1"
+}
+
+variable "statuspage_page_id" {
+  description = "The Statuspage page incidents are mirrored to."
+  type        = string
+}
+
+variable "duty_rotation" {
+  description = "The roster's rotation whose person on duty gets incident mail and reminders."
+  type        = string
+}

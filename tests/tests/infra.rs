@@ -170,7 +170,23 @@ fn functions() -> Vec<(
             Component::MaintenanceMail,
             clinic::maintenance::function::AWS_ACTIONS,
         ),
+        (
+            "phabricator_webhook",
+            Component::PhabricatorWebhook,
+            clinic::triage::function::AWS_ACTIONS,
+        ),
+        (
+            "victorops_webhook",
+            Component::VictorOpsWebhook,
+            clinic::incidents::function::AWS_ACTIONS,
+        ),
     ]
+}
+
+/// Whether the function is invoked asynchronously (schedules, S3), so Lambda sends its failed
+/// invocations to a queue; the webhooks answer their callers, who retry.
+fn has_failure_queue(name: &str) -> bool {
+    name != "phabricator_webhook"
 }
 
 #[test]
@@ -217,12 +233,23 @@ fn every_variable_a_function_needs_is_set_and_none_it_does_not_read() {
             other => panic!("variables of {name} is not an object: {other:?}"),
         };
         for required in clinic::config::Config::required(component) {
-            assert!(set.contains(required), "{name} does not set {required}");
+            let by_parameter = clinic::secrets::parameter_variable(required);
+            assert!(
+                set.contains(required) || set.contains(&by_parameter),
+                "{name} does not set {required} (nor {by_parameter})"
+            );
         }
         for variable in &set {
+            let credential = variable
+                .strip_suffix(clinic::secrets::PARAMETER_SUFFIX)
+                .filter(|c| clinic::secrets::CREDENTIALS.contains(c));
             assert!(
-                clinic::config::vars::ALL.contains(&variable.as_str()),
+                clinic::config::vars::ALL.contains(&variable.as_str()) || credential.is_some(),
                 "{name} sets {variable}, which Clinic does not read"
+            );
+            assert!(
+                !clinic::secrets::CREDENTIALS.contains(&variable.as_str()),
+                "{name} sets the credential {variable} in plain text; name its SSM parameter instead"
             );
         }
     }
@@ -232,13 +259,12 @@ fn every_variable_a_function_needs_is_set_and_none_it_does_not_read() {
 fn each_function_is_granted_exactly_the_actions_its_code_uses() {
     let blocks = stack();
     let documents = labelled(&blocks, "data", "aws_iam_policy_document");
-    // Every function also writes its logs and, through Lambda, its failed invocations to its queue.
-    let runtime = [
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "sqs:SendMessage",
-    ];
     for (name, _, used) in functions() {
+        // Every function writes its logs and, through Lambda, its failed invocations to its queue.
+        let mut runtime = vec!["logs:CreateLogStream", "logs:PutLogEvents"];
+        if has_failure_queue(name) {
+            runtime.push("sqs:SendMessage");
+        }
         let document = documents
             .iter()
             .find(|b| name_of(b) == name)
@@ -258,6 +284,56 @@ fn each_function_is_granted_exactly_the_actions_its_code_uses() {
         assert!(
             !granted.iter().any(|a| a.contains('*')),
             "{name} is granted a wildcard action"
+        );
+    }
+}
+
+#[test]
+fn every_function_has_alarms_and_its_asynchronous_failures_a_destination() {
+    let blocks = stack();
+    let alarms = labelled(&blocks, "resource", "aws_cloudwatch_metric_alarm");
+    let invoke_configs = labelled(
+        &blocks,
+        "resource",
+        "aws_lambda_function_event_invoke_config",
+    );
+    let log_groups = labelled(&blocks, "resource", "aws_cloudwatch_log_group");
+    for (name, _, _) in functions() {
+        let reference = format!("aws_lambda_function.{name}.");
+        let alarmed = alarms.iter().any(|alarm| {
+            name_of(alarm) == name
+                || alarm
+                    .body()
+                    .attributes()
+                    .any(|a| a.expr().to_string().contains(&reference))
+        });
+        assert!(alarmed, "no alarm watches {name}");
+        let log_group = log_groups
+            .iter()
+            .find(|b| name_of(b) == name)
+            .unwrap_or_else(|| panic!("no log group for {name}"));
+        assert!(
+            expression_text(log_group.body(), "retention_in_days").is_some(),
+            "the logs of {name} are kept forever"
+        );
+        if !has_failure_queue(name) {
+            continue;
+        }
+        let config = invoke_configs
+            .iter()
+            .find(|c| {
+                expression_text(c.body(), "function_name").is_some_and(|f| f.contains(&reference))
+            })
+            .unwrap_or_else(|| panic!("{name} has no retry policy for asynchronous invocations"));
+        let destination = config
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "destination_config")
+            .and_then(|d| d.body().blocks().find(|b| b.identifier() == "on_failure"))
+            .and_then(|f| expression_text(f.body(), "destination"));
+        assert!(
+            destination.is_some_and(|d| d.contains("aws_sqs_queue.")),
+            "{name} sends its failed invocations nowhere"
         );
     }
 }

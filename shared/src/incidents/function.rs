@@ -17,6 +17,18 @@ use crate::mail::SesMailer;
 use crate::store::DynamoStore;
 use crate::trigger::Trigger;
 
+/// Every AWS action the victorops-webhook function's code performs (Terraform grants exactly these,
+/// plus logging and its failure queue; `tests/tests/infra.rs` checks it).
+pub const AWS_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "ses:SendEmail",
+    "ses:SendRawEmail",
+    "ssm:GetParameters",
+];
+
 /// The Scheduler job name the reminder sweep answers to.
 pub const REMINDER_JOB: &str = "victorops-reminders";
 

@@ -24,6 +24,8 @@ pub const AWS_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "ses:SendEmail",
     "ses:SendRawEmail",
+    // The dead man's switch URL, a credential, from Parameter Store.
+    "ssm:GetParameters",
 ];
 
 /// Why the function could not start: nothing is retried until the deployment is fixed.

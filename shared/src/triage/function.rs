@@ -22,6 +22,16 @@ use crate::config::{Config, ConfigError, Secret};
 use crate::serve::Hook;
 use crate::store::DynamoStore;
 
+/// Every AWS action the phabricator-webhook function's code performs (Terraform grants exactly these,
+/// plus logging; `tests/tests/infra.rs` checks it): the task's lease and state, the person on duty,
+/// and its credentials from Parameter Store.
+pub const AWS_ACTIONS: &[&str] = &[
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "ssm:GetParameters",
+];
+
 /// Why the function could not start: nothing works until the deployment is fixed.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
