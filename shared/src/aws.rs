@@ -3,9 +3,19 @@
 
 use crate::config::Config;
 
+/// The loader every SDK configuration starts from: the latest behaviour, and one HTTPS client
+/// (hyper 1, rustls on ring) for every AWS client and credential provider.
+pub fn loader() -> aws_config::ConfigLoader {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https)
+}
+
 /// The SDK configuration every client is built from.
 pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader = loader();
     if let Some(endpoint) = &config.aws_endpoint_url {
         loader = loader.endpoint_url(endpoint.as_str());
     }

@@ -85,7 +85,7 @@ fn uuid_like() -> String {
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let credentials =
         aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "clinic-tests");
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    clinic::aws::loader()
         .endpoint_url(endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(credentials)
