@@ -71,9 +71,10 @@ package: $(VENV)-tools/.installed
 deploy: package
 	cd infra && terraform init && terraform apply
 
-bench:
+bench: $(VENV)-tools/.installed
 	cargo bench --workspace --benches -- --noplot
 	@bash tests/stack/bench_maintenance.sh
+	@bash tests/stack/bench_coldstart.sh
 
 # The local stack for hand use: `eval $$(make -s stack-env)` after `make stack-up`.
 stack-up: venv
