@@ -3,3 +3,11 @@
 //! overrides (`sync`), and compares what VictorOps will page with Clinic's plan (`drift`).
 //! VictorOps is reached through a port (`ports::VictorOpsApi`, adapter `victorops_api`), the table
 //! through `ports::OnCallLedger`.
+
+pub mod drift;
+pub mod ports;
+pub mod sync;
+pub mod timeline;
+pub mod victorops_api;
+
+pub use sync::{SyncOutcome, VictorOpsReport, VictorOpsSync, WeekSync};
