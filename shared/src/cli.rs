@@ -522,7 +522,7 @@ async fn victorops_follow_up(
     for shift in store.shifts(rotation).await? {
         let asked = weeks.iter().any(|w| w.to_string() == shift.week);
         if asked && shift.end_utc > now {
-            let outcome = sync.keep_in_step(roster, &shift, now, who).await?;
+            let outcome = sync.keep_in_step(roster, &shift, now, who, false).await?;
             println!("{}", outcome.summary());
             failed |= outcome.failed();
         }
@@ -562,7 +562,7 @@ async fn sync_command(args: SyncArgs) -> Result<(), CliError> {
     if !args.check {
         for shift in store.shifts(&args.rotation).await? {
             if shift.end_utc > at {
-                let outcome = sync.keep_in_step(&roster, &shift, at, who).await?;
+                let outcome = sync.keep_in_step(&roster, &shift, at, who, true).await?;
                 failed += usize::from(outcome.failed());
                 weeks.push(outcome);
             }

@@ -9,6 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use clinic::store::{DynamoStore, TableName};
 
 pub mod statuspage_fake;
+pub mod victorops_api_fake;
 
 /// The repository's root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {

@@ -41,7 +41,7 @@ pub enum WeeksError {
 }
 
 /// Clinic's weeks whose windows reach into `[from, to)`: the committed shifts, then the plan from the
-/// table's history and overrides for the weeks after the last committed one.
+/// table's history and overrides for the weeks after the last committed one that start from `from`.
 pub fn clinic_weeks(
     roster: &Roster,
     rotation: &str,
@@ -74,8 +74,8 @@ pub fn clinic_weeks(
         .map(ShiftRecord::served)
         .collect::<Result<Vec<_>, _>>()?;
     let utc_date = |t: jiff::Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).date();
-    // A week's window may begin before its Monday in UTC (a zone ahead of UTC) or run into the
-    // next: plan from the week before `from`, unless a later week is committed already.
+    // A week's window may begin before its Monday in UTC (a zone ahead of UTC): plan from the week
+    // before `from`, unless a later week is committed already.
     let first_asked = IsoWeek::containing(utc_date(from));
     let first_asked = first_asked.previous().unwrap_or(first_asked);
     let start = served
@@ -110,7 +110,9 @@ pub fn clinic_weeks(
         })?;
         for week in planned.weeks {
             let name = week.week.to_string();
-            if reaches(week.start_utc, week.end_utc) && !weeks.iter().any(|w| w.week == name) {
+            // A planned week already under way was never handed off: nobody has it on duty.
+            let ahead = week.start_utc >= from && week.start_utc < to;
+            if ahead && !weeks.iter().any(|w| w.week == name) {
                 let person = week.primary.as_ref().map(ToString::to_string);
                 weeks.push(ClinicWeek {
                     week: name,

@@ -301,14 +301,17 @@ impl VictorOpsSync {
     }
 
     /// Puts the person of a committed shift on call in VictorOps (or confirms it is so already).
-    /// `clock` is VictorOps' now, from which its schedule is read. VictorOps failures are outcomes;
-    /// only the table's failures are errors.
+    /// `clock` is VictorOps' now, from which its schedule is read. A week done before is left alone
+    /// without a call, unless `verify`: then its overrides are looked up in VictorOps, and any that
+    /// someone removed there are created again. VictorOps failures are outcomes; only the table's
+    /// failures are errors.
     pub async fn keep_in_step(
         &self,
         roster: &Roster,
         shift: &ShiftRecord,
         clock: jiff::Timestamp,
         who: Operator<'_>,
+        verify: bool,
     ) -> Result<WeekSync, StoreError> {
         let mut report = WeekSync {
             rotation: shift.rotation.clone(),
@@ -352,11 +355,32 @@ impl VictorOpsSync {
             created: Vec::new(),
             deleted: Vec::new(),
         };
-        let settled = matches!(
+        let mut settled = matches!(
             work.record.status,
             SyncStatus::InStep | SyncStatus::Unstaffed
         ) && work.record.target == target
             && work.record.creating.is_none();
+        if settled && verify && !work.record.overrides.is_empty() {
+            match self.missing_overrides(&mut work).await {
+                Ok(missing) => settled = !missing,
+                Err(Stop::Store(e)) => return Err(e),
+                Err(Stop::LeaseLost) => {
+                    report.outcome = SyncOutcome::HeldElsewhere;
+                    return Ok(report);
+                }
+                Err(Stop::VictorOps(e)) => {
+                    report.outcome = SyncOutcome::Failed {
+                        reason: e.to_string(),
+                    };
+                    report.overrides = work.record.override_ids();
+                    return match work.save(Lease::Release, &[]).await {
+                        Err(Stop::Store(e)) => Err(e),
+                        _ => Ok(report),
+                    };
+                }
+                Err(Stop::Mismatch(_)) => {}
+            }
+        }
         if settled {
             report.outcome = if target.is_some() {
                 SyncOutcome::AlreadyInStep
@@ -513,6 +537,48 @@ impl VictorOpsSync {
             _ => Vec::new(),
         };
         work.save(Lease::Release, &audit).await
+    }
+
+    /// Drops from the record the overrides VictorOps no longer has (removed by hand), each audited;
+    /// true when there were any.
+    async fn missing_overrides(&self, work: &mut Work<'_>) -> Result<bool, Stop> {
+        let listed: Vec<String> = self
+            .api
+            .overrides()
+            .await?
+            .into_iter()
+            .map(|o| o.public_id)
+            .collect();
+        let missing: Vec<ClinicOverride> = work
+            .record
+            .overrides
+            .iter()
+            .filter(|o| !listed.contains(&o.public_id))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(false);
+        }
+        let audit: Vec<AuditEntry> = missing
+            .iter()
+            .map(|o| {
+                work.audit(
+                    "victorops.override.missing",
+                    format!(
+                        "override {} is no longer in VictorOps (removed there by hand?); it is created again",
+                        o.public_id
+                    ),
+                    serde_json::json!({"public_id": o.public_id, "overridden": o.window.overridden}),
+                )
+            })
+            .collect();
+        work.record
+            .overrides
+            .retain(|o| listed.contains(&o.public_id));
+        work.record.status = SyncStatus::Failed;
+        work.record.last_error = Some("overrides removed in VictorOps".into());
+        work.keep(&audit).await?;
+        Ok(true)
     }
 
     /// A creation whose answer never arrived may have happened: look for it before creating again.
@@ -694,7 +760,7 @@ impl VictorOpsSync {
         let mut current: Vec<&ShiftRecord> = shifts.iter().filter(|s| s.end_utc > clock).collect();
         current.sort_by(|a, b| a.week.cmp(&b.week));
         for shift in current {
-            weeks.push(self.keep_in_step(roster, shift, clock, who).await?);
+            weeks.push(self.keep_in_step(roster, shift, clock, who, false).await?);
         }
         let mut report = VictorOpsReport {
             weeks,
