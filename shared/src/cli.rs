@@ -172,6 +172,9 @@ struct SwapArgs {
     /// Why, for the audit log.
     #[arg(long)]
     reason: String,
+    /// VictorOps' now (default: now), for rehearsals against a fake; RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Args, Debug)]
@@ -239,6 +242,9 @@ struct OverrideArgs {
     /// Why, for the audit log.
     #[arg(long)]
     reason: String,
+    /// VictorOps' now (default: now), for rehearsals against a fake; RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Args, Debug)]
@@ -510,6 +516,7 @@ async fn victorops_follow_up(
     roster: &Roster,
     rotation: &str,
     weeks: &[IsoWeek],
+    at: Option<jiff::Timestamp>,
     who: Operator<'_>,
 ) -> Result<(), CliError> {
     let Some(sync) =
@@ -518,7 +525,7 @@ async fn victorops_follow_up(
         return Ok(());
     };
     let mut failed = false;
-    let now = jiff::Timestamp::now();
+    let now = at.unwrap_or_else(jiff::Timestamp::now);
     for shift in store.shifts(rotation).await? {
         let asked = weeks.iter().any(|w| w.to_string() == shift.week);
         if asked && shift.end_utc > now {
@@ -637,6 +644,7 @@ async fn override_command(args: OverrideArgs) -> Result<(), CliError> {
         &roster,
         &args.rotation,
         &[outcome.week],
+        args.at,
         who,
     )
     .await
@@ -671,6 +679,7 @@ async fn swap_command(args: SwapArgs) -> Result<(), CliError> {
         &roster,
         &args.rotation,
         &[one.week, two.week],
+        args.at,
         who,
     )
     .await

@@ -137,6 +137,17 @@ pub struct SyncTarget {
     pub policies: Vec<String>,
 }
 
+impl SyncTarget {
+    /// The person, with their VictorOps user name where it differs from their roster id.
+    pub fn shown(&self) -> String {
+        if self.username == self.person {
+            self.person.clone()
+        } else {
+            format!("{} (VictorOps user {})", self.person, self.username)
+        }
+    }
+}
+
 /// The stretch of one VictorOps user's on-call time a Clinic override covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverrideWindow {

@@ -529,8 +529,8 @@ impl VictorOpsSync {
             Some(t) if work.record.overrides.is_empty() => vec![work.audit(
                 "victorops.in-step",
                 format!(
-                    "VictorOps' rotation already has {} ({}) on call for the whole week: no override needed",
-                    t.person, t.username
+                    "VictorOps' rotation already has {} on call for the whole week: no override needed",
+                    t.shown()
                 ),
                 serde_json::json!({"start": t.start, "end": t.end, "policies": t.policies}),
             )],
@@ -654,10 +654,9 @@ impl VictorOpsSync {
         let audit = work.audit(
             "victorops.override.create",
             format!(
-                "override {} created: {} ({}) covers {}'s on-call time from {} to {} UTC in {}",
+                "override {} created: {} covers {}'s on-call time from {} to {} UTC in {}",
                 created.public_id,
-                target.person,
-                target.username,
+                target.shown(),
                 need.window.overridden,
                 need.window.start.strftime("%Y-%m-%d %H:%M"),
                 need.window.end.strftime("%Y-%m-%d %H:%M"),
