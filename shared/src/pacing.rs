@@ -34,8 +34,47 @@ impl Default for Pacing {
 pub enum PacedError {
     #[error("request failed")]
     Transport(#[source] reqwest::Error),
+    #[error("reading the answer failed")]
+    Read(#[source] reqwest::Error),
     #[error("still rate-limited after {attempts} attempts")]
     StillLimited { attempts: u32 },
+}
+
+impl PacedError {
+    /// The HTTP client's error underneath, if any.
+    pub fn into_source(self) -> Option<reqwest::Error> {
+        match self {
+            Self::Transport(e) | Self::Read(e) => Some(e),
+            Self::StillLimited { .. } => None,
+        }
+    }
+}
+
+/// An answer other than a rate-limit refusal: its status and its body as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// What an error body says: the first of `keys` in a JSON object, else the body's start.
+    pub fn message(&self, keys: &[&str]) -> String {
+        let said = serde_json::from_str::<serde_json::Value>(&self.text)
+            .ok()
+            .and_then(|v| {
+                keys.iter().find_map(|k| match v.get(k) {
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(serde_json::Value::Null) | None => None,
+                    Some(other) => Some(other.to_string()),
+                })
+            });
+        said.unwrap_or_else(|| self.text.chars().take(200).collect())
+    }
 }
 
 /// Sends one client's requests in turn.
@@ -114,9 +153,76 @@ fn retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
 }
 
+/// A JSON request to a paced API: the method, the URL, the headers (credentials among them) and a body.
+pub struct JsonRequest<'a> {
+    pub method: reqwest::Method,
+    pub url: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: Option<&'a serde_json::Value>,
+}
+
+impl Pacer {
+    /// Sends `request` with `Accept: application/json` through [`Pacer::exchange`].
+    pub async fn exchange_json(
+        &self,
+        http: &reqwest::Client,
+        what: &str,
+        limited: &[u16],
+        request: JsonRequest<'_>,
+    ) -> Result<Answer, PacedError> {
+        self.exchange(what, limited, || {
+            let mut built = http
+                .request(request.method.clone(), request.url)
+                .header("Accept", "application/json");
+            for (name, value) in request.headers {
+                built = built.header(*name, *value);
+            }
+            if let Some(body) = request.body {
+                built = built.json(body);
+            }
+            built
+        })
+        .await
+    }
+
+    /// [`Pacer::send`], then the whole answer read.
+    pub async fn exchange(
+        &self,
+        what: &str,
+        limited: &[u16],
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Answer, PacedError> {
+        let response = self.send(what, limited, build).await?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(PacedError::Read)?;
+        Ok(Answer { status, text })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_body_says_its_message_or_shows_its_start() {
+        let answer = |text: &str| Answer {
+            status: 422,
+            text: text.to_owned(),
+        };
+        assert_eq!(
+            answer(r#"{"error": "Name can't be blank"}"#).message(&["message", "error"]),
+            "Name can't be blank"
+        );
+        assert_eq!(
+            answer(r#"{"error": ["a", "b"]}"#).message(&["error"]),
+            r#"["a","b"]"#
+        );
+        assert_eq!(
+            answer("<html>gateway</html>").message(&["error"]),
+            "<html>gateway</html>"
+        );
+        assert_eq!(answer(&"x".repeat(500)).message(&["error"]).len(), 200);
+    }
 
     #[test]
     fn retry_after_is_read_as_seconds_or_as_a_date() {

@@ -8,6 +8,7 @@ use std::sync::{Mutex, OnceLock};
 
 use clinic::store::{DynamoStore, TableName};
 
+pub mod call_log;
 pub mod statuspage_fake;
 pub mod victorops_api_fake;
 

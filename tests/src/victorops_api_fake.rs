@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+pub use crate::call_log::Call;
+
 /// One escalation policy and the rotation it pages.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FakePolicy {
@@ -39,17 +41,6 @@ pub struct FakeSetup {
     /// Users in no rotation who may still be assigned.
     #[serde(default)]
     pub other_users: Vec<String>,
-}
-
-/// One request the fake received.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Call {
-    pub method: String,
-    pub path: String,
-    pub body: Value,
-    pub status: u16,
-    /// Milliseconds since the fake started.
-    pub at_ms: u128,
 }
 
 #[derive(Debug, Clone)]
@@ -364,13 +355,7 @@ impl Respond for Api {
         } else {
             self.route(&mut state, request)
         };
-        state.calls.push(Call {
-            method: request.method.to_string(),
-            path: request.url.path().to_owned(),
-            body: serde_json::from_slice(&request.body).unwrap_or(Value::Null),
-            status,
-            at_ms: self.started.elapsed().as_millis(),
-        });
+        state.calls.push(Call::of(request, status, self.started));
         let response = ResponseTemplate::new(status).set_body_json(answer);
         match retry_after {
             Some(seconds) => response.insert_header("Retry-After", seconds.to_string().as_str()),

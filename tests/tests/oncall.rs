@@ -116,6 +116,22 @@ fn sync_for(store: &DynamoStore, fake: &VictorOpsApiFake) -> Arc<VictorOpsSync> 
     ))
 }
 
+impl Rig {
+    /// What the CLI does after an override (`verify` false) or in `clinic rotation sync` (true).
+    async fn resync(
+        &self,
+        shift: &ShiftRecord,
+        cause: &str,
+        verify: bool,
+    ) -> clinic::oncall::WeekSync {
+        let clock = FRIDAY.parse().unwrap();
+        self.sync
+            .keep_in_step(&self.roster, shift, clock, who(cause), verify)
+            .await
+            .unwrap()
+    }
+}
+
 async fn rig(name: &str) -> Rig {
     let domain = format!("{name}.oncall.example.org");
     let store = fresh_store(&format!("oncall-{name}")).await;
@@ -167,6 +183,17 @@ fn assert_paged(
         );
         t += jiff::SignedDuration::from_mins(30);
     }
+}
+
+/// Asserts VictorOps pages the shift's person (as `<id>.vo`) all through the shift.
+fn assert_shift_paged(fake: &VictorOpsApiFake, shift: &ShiftRecord) {
+    let person = shift.primary.as_deref().expect("someone is on duty");
+    assert_paged(
+        fake,
+        &format!("{person}.vo"),
+        shift.start_utc,
+        shift.end_utc,
+    );
 }
 
 /// Audit actions caused by `cause`, in order.
@@ -308,12 +335,7 @@ async fn ten_concurrent_runs_create_each_override_once() {
     assert_eq!(rig.fake.override_ids().len(), 2);
     let shift = shift(&rig.store, "2027-W01").await;
     assert_eq!(shift.victorops_overrides.len(), 2);
-    assert_paged(
-        &rig.fake,
-        &format!("{}.vo", shift.primary.unwrap()),
-        shift.start_utc,
-        shift.end_utc,
-    );
+    assert_shift_paged(&rig.fake, &shift);
 }
 
 #[tokio::test]
@@ -343,28 +365,17 @@ async fn an_override_in_clinic_replaces_the_victorops_overrides_and_both_are_aud
     .await
     .unwrap();
     let rewritten = shift(&rig.store, "2027-W01").await;
-    let outcome = rig
-        .sync
-        .keep_in_step(
-            &rig.roster,
-            &rewritten,
-            FRIDAY.parse().unwrap(),
-            who("cli:ovr"),
-            false,
-        )
-        .await
-        .unwrap();
+    let outcome = rig.resync(&rewritten, "cli:ovr", false).await;
     assert_eq!(outcome.outcome, SyncOutcome::InStep);
     let mut deleted: Vec<_> = outcome.deleted.clone();
     deleted.sort();
     assert_eq!(deleted, old_ids.iter().cloned().collect::<Vec<_>>());
     assert_eq!(outcome.created.len(), 2);
     assert!(rig.fake.override_ids().is_disjoint(&old_ids));
-    assert_paged(
-        &rig.fake,
-        &format!("{other}.vo"),
-        before.start_utc,
-        before.end_utc,
+    assert_shift_paged(&rig.fake, &shift(&rig.store, "2027-W01").await);
+    assert_eq!(
+        shift(&rig.store, "2027-W01").await.primary.as_deref(),
+        Some(other)
     );
 
     let done = actions(&rig.store, "cli:ovr").await;
@@ -408,25 +419,10 @@ async fn a_swap_with_a_planned_week_replaces_the_committed_weeks_overrides() {
     .unwrap();
     let rewritten = shift(&rig.store, "2027-W01").await;
     assert_eq!(rewritten.primary.as_deref(), Some(one.person.as_str()));
-    let outcome = rig
-        .sync
-        .keep_in_step(
-            &rig.roster,
-            &rewritten,
-            FRIDAY.parse().unwrap(),
-            who("cli:swap"),
-            false,
-        )
-        .await
-        .unwrap();
+    let outcome = rig.resync(&rewritten, "cli:swap", false).await;
     assert_eq!(outcome.deleted.len(), 2);
     assert_eq!(outcome.created.len(), 2);
-    assert_paged(
-        &rig.fake,
-        &format!("{}.vo", one.person),
-        rewritten.start_utc,
-        rewritten.end_utc,
-    );
+    assert_shift_paged(&rig.fake, &rewritten);
 }
 
 #[tokio::test]
@@ -468,12 +464,7 @@ async fn a_failing_victorops_is_retried_on_the_next_run_without_repeating_the_ma
     assert_eq!(rig.fake.override_ids().len(), 2);
     assert_eq!(mails(&incoming, "is on clinic duty").await, 1);
     let shift = shift(&rig.store, "2027-W01").await;
-    assert_paged(
-        &rig.fake,
-        &format!("{}.vo", shift.primary.unwrap()),
-        shift.start_utc,
-        shift.end_utc,
-    );
+    assert_shift_paged(&rig.fake, &shift);
 }
 
 #[tokio::test]
@@ -502,12 +493,7 @@ async fn a_creation_whose_answer_was_lost_is_found_again_and_not_duplicated() {
             .contains(&"victorops.override.found".to_owned())
     );
     let shift = shift(&rig.store, "2027-W01").await;
-    assert_paged(
-        &rig.fake,
-        &format!("{}.vo", shift.primary.unwrap()),
-        shift.start_utc,
-        shift.end_utc,
-    );
+    assert_shift_paged(&rig.fake, &shift);
 }
 
 #[tokio::test]
@@ -586,11 +572,7 @@ async fn the_drift_check_reports_an_override_removed_by_hand_and_sync_puts_it_ba
     );
 
     // `clinic rotation sync` (verify) notices and creates it again; the check is clean for W01.
-    let outcome = rig
-        .sync
-        .keep_in_step(&rig.roster, &shifts[0], clock, who("cli:sync"), true)
-        .await
-        .unwrap();
+    let outcome = rig.resync(&shifts[0], "cli:sync", true).await;
     assert_eq!(outcome.outcome, SyncOutcome::InStep);
     assert_eq!(outcome.created.len(), 1);
     let again = rig

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::lifecycle::IncidentNumber;
 use super::mapping::{ComponentStatus, Impact};
 use crate::config::{HttpUrl, Secret};
-use crate::pacing::{PacedError, Pacer};
+use crate::pacing::{JsonRequest, Pacer};
 
 pub use crate::pacing::Pacing;
 
@@ -132,37 +132,24 @@ impl StatuspageClient {
                 reason,
                 source,
             };
-        let response = self
+        let url = self.url(path);
+        let authorization = format!("OAuth {}", self.key.expose());
+        let request = JsonRequest {
+            method,
+            url: &url,
+            headers: &[("Authorization", &authorization)],
+            body: body.as_ref(),
+        };
+        let answer = self
             .pacer
-            .send(what, &[420, 429], || {
-                let mut request = self
-                    .http
-                    .request(method.clone(), self.url(path))
-                    .header("Authorization", format!("OAuth {}", self.key.expose()))
-                    .header("Accept", "application/json");
-                if let Some(body) = &body {
-                    request = request.json(body);
-                }
-                request
-            })
+            .exchange_json(&self.http, what, &[420, 429], request)
             .await
-            .map_err(|e| match e {
-                PacedError::Transport(source) => unavailable("request failed".into(), Some(source)),
-                other => unavailable(other.to_string(), None),
-            })?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| unavailable("reading the answer failed".into(), Some(e)))?;
-        if (200..300).contains(&status) {
-            return serde_json::from_str(&text)
+            .map_err(|e| unavailable(e.to_string(), e.into_source()))?;
+        if answer.is_success() {
+            return serde_json::from_str(&answer.text)
                 .map_err(|e| unavailable(format!("the answer is not JSON: {e}"), None));
         }
-        let message = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("error").map(|e| e.to_string()))
-            .unwrap_or_else(|| text.chars().take(200).collect());
+        let (status, message) = (answer.status, answer.message(&["error"]));
         if status >= 500 {
             return Err(unavailable(format!("HTTP {status}: {message}"), None));
         }

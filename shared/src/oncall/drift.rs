@@ -11,7 +11,7 @@ use super::timeline::paged;
 use crate::mail::{EmailAddress, Mailbox, OutgoingMail, escape_html};
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::handoff::ShiftRecord;
-use crate::rotation::plan::{self, History, Override};
+use crate::rotation::plan::{self, Override};
 use crate::rotation::roster::{PersonId, Roster};
 use crate::store::StoreError;
 
@@ -87,27 +87,11 @@ pub fn clinic_weeks(
     let last = IsoWeek::containing(utc_date(to));
     let last = last.next().unwrap_or(last);
     if start <= last {
-        let history = History {
-            served: served.into_iter().filter(|s| s.week < start).collect(),
-        };
-        let overrides: Vec<Override> = overrides
-            .iter()
-            .filter(|o| o.week >= start)
-            .cloned()
-            .collect();
-        let count = u32::try_from(start.weeks_until(last) + 1).unwrap_or(1);
-        let planned = plan::plan(
-            roster,
-            rotation,
-            &history,
-            &overrides,
-            start.monday(),
-            count,
-        )
-        .map_err(|source| WeeksError::Plan {
-            rotation: rotation.to_owned(),
-            source,
-        })?;
+        let planned = plan::plan_between(roster, rotation, &served, overrides, start, last)
+            .map_err(|source| WeeksError::Plan {
+                rotation: rotation.to_owned(),
+                source,
+            })?;
         for week in planned.weeks {
             let name = week.week.to_string();
             // A planned week already under way was never handed off: nobody has it on duty.

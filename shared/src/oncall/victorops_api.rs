@@ -14,7 +14,7 @@ use super::ports::{
     VictorOpsApi, VictorOpsError,
 };
 use crate::config::{HttpUrl, Secret, VictorOpsApiSettings};
-use crate::pacing::{PacedError, Pacer, Pacing};
+use crate::pacing::{JsonRequest, Pacer, Pacing};
 
 /// VictorOps' own limit on how far ahead a schedule reaches.
 pub const MAX_DAYS_FORWARD: u32 = 30;
@@ -66,52 +66,35 @@ impl VictorOpsClient {
                 source: source.map(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>),
             };
         let url = format!("{}/{path}", self.base.as_str());
-        let response = self
+        let request = JsonRequest {
+            method,
+            url: &url,
+            headers: &[
+                ("X-VO-Api-Id", &self.api_id),
+                ("X-VO-Api-Key", self.api_key.expose()),
+            ],
+            body: body.as_ref(),
+        };
+        let answer = self
             .pacer
-            .send(what, &[429], || {
-                let mut request = self
-                    .http
-                    .request(method.clone(), &url)
-                    .header("X-VO-Api-Id", &self.api_id)
-                    .header("X-VO-Api-Key", self.api_key.expose())
-                    .header("Accept", "application/json");
-                if let Some(body) = &body {
-                    request = request.json(body);
-                }
-                request
-            })
+            .exchange_json(&self.http, what, &[429], request)
             .await
-            .map_err(|e| match e {
-                PacedError::Transport(source) => unavailable("request failed".into(), Some(source)),
-                other => unavailable(other.to_string(), None),
-            })?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| unavailable("reading the answer failed".into(), Some(e)))?;
-        if (200..300).contains(&status) {
-            if text.trim().is_empty() {
+            .map_err(|e| unavailable(e.to_string(), e.into_source()))?;
+        if answer.is_success() {
+            if answer.text.trim().is_empty() {
                 return Ok(Some(serde_json::Value::Null));
             }
-            return serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| VictorOpsError::Malformed {
+            return serde_json::from_str(&answer.text).map(Some).map_err(|e| {
+                VictorOpsError::Malformed {
                     what,
                     reason: format!("not JSON: {e}"),
-                });
+                }
+            });
         }
+        let (status, message) = (answer.status, answer.message(&["message", "error"]));
         if status == 404 {
             return Ok(None);
         }
-        let message = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| {
-                ["message", "error"]
-                    .iter()
-                    .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
-            })
-            .unwrap_or_else(|| text.chars().take(200).collect());
         if status >= 500 {
             return Err(unavailable(format!("HTTP {status}: {message}"), None));
         }

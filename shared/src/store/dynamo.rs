@@ -608,17 +608,61 @@ impl DynamoStore {
             .expression_attribute_values(":at", s(now.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
+        unless_refused(result)?;
+        Ok(())
+    }
+}
+
+/// A conditional UpdateItem's answer: `None` when its condition refused it.
+fn unless_refused(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        >,
+    >,
+) -> Result<Option<aws_sdk_dynamodb::operation::update_item::UpdateItemOutput>, StoreError> {
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(None)
         }
+        Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
+    }
+}
+
+/// DynamoDB takes at most 100 items per transaction.
+const TRANSACTION_ITEMS: usize = 100;
+
+impl DynamoStore {
+    /// Writes `writes` with their audit entries in one transaction (`Ok(false)` when a condition
+    /// refused it); audit entries beyond one transaction's room follow in further transactions.
+    pub(super) async fn transact_with_audit(
+        &self,
+        mut writes: Vec<TransactWriteItem>,
+        audit: &[AuditEntry],
+    ) -> Result<bool, StoreError> {
+        let room = TRANSACTION_ITEMS.saturating_sub(writes.len());
+        let (first, rest) = audit.split_at(room.min(audit.len()));
+        for entry in first {
+            writes.push(self.put(Self::audit_item(entry)?, None)?);
+        }
+        if !self.transact(writes).await? {
+            return Ok(false);
+        }
+        // Only an action recording more than fits one transaction gets here; none is expected.
+        for chunk in rest.chunks(TRANSACTION_ITEMS) {
+            let writes = chunk
+                .iter()
+                .map(|entry| self.put(Self::audit_item(entry)?, None))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.transact(writes).await?;
+        }
+        Ok(true)
     }
 }
 
@@ -653,17 +697,7 @@ impl DynamoStore {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
             .await;
-        match result {
-            Ok(output) => Ok(Some(output.attributes.unwrap_or_default())),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
-        }
+        Ok(unless_refused(result)?.map(|output| output.attributes.unwrap_or_default()))
     }
 
     /// A whole-item put, in a transaction, that succeeds only while `holder` holds the item's lease;
@@ -704,17 +738,8 @@ impl DynamoStore {
             .expression_attribute_values(":holder", s(holder))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
-        }
+        unless_refused(result)?;
+        Ok(())
     }
 }
 

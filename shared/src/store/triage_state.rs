@@ -9,9 +9,6 @@ use crate::rotation::handoff::ShiftLedger;
 use crate::triage::model::TaskPhid;
 use crate::triage::ports::{DutyRoster, TaskState, TriageLedger};
 
-/// DynamoDB takes at most 100 items per transaction; one is the state.
-const AUDITS_PER_TRANSACTION: usize = 99;
-
 // A task's lease lives on its state item (`LEASE_HOLDER`, `LEASE_UNTIL`); a `save` (a whole-item
 // put) removes it.
 
@@ -56,23 +53,8 @@ impl TriageLedger for DynamoStore {
             keys::TASK_STATE.into(),
             None,
         )?;
-        let mut chunks = audit.chunks(AUDITS_PER_TRANSACTION);
-        let mut writes = vec![self.put_if_held(item, holder)?];
-        for entry in chunks.next().unwrap_or_default() {
-            writes.push(self.put(Self::audit_item(entry)?, None)?);
-        }
-        if !self.transact(writes).await? {
-            return Ok(false);
-        }
-        // Only a delivery deciding more than 99 things gets here; such a delivery is not expected.
-        for chunk in chunks {
-            let writes = chunk
-                .iter()
-                .map(|entry| self.put(Self::audit_item(entry)?, None))
-                .collect::<Result<Vec<_>, _>>()?;
-            self.transact(writes).await?;
-        }
-        Ok(true)
+        self.transact_with_audit(vec![self.put_if_held(item, holder)?], audit)
+            .await
     }
 
     async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError> {

@@ -12,9 +12,6 @@ use crate::incidents::ports::{Claim, ClaimKey, IncidentLedger};
 use crate::oncall::ports::{Lease, NoticeClaim, NoticeKey, OnCallLedger, OverrideSyncRecord};
 use crate::store::{StoreError, keys, table};
 
-/// DynamoDB takes at most 100 items per transaction; two are the record and the shift.
-const AUDITS_PER_TRANSACTION: usize = 98;
-
 fn notice_claim(key: &NoticeKey) -> ClaimKey {
     ClaimKey {
         pk: keys::rotation(&key.rotation),
@@ -84,22 +81,7 @@ impl OnCallLedger for DynamoStore {
             }
         }
         writes.insert(0, self.put_if_held(item, holder)?);
-        let mut chunks = audit.chunks(AUDITS_PER_TRANSACTION);
-        for entry in chunks.next().unwrap_or_default() {
-            writes.push(self.put(Self::audit_item(entry)?, None)?);
-        }
-        if !self.transact(writes).await? {
-            return Ok(false);
-        }
-        // A week's step records one or two entries; more would only come from a bug.
-        for chunk in chunks {
-            let writes = chunk
-                .iter()
-                .map(|entry| self.put(Self::audit_item(entry)?, None))
-                .collect::<Result<Vec<_>, _>>()?;
-            self.transact(writes).await?;
-        }
-        Ok(true)
+        self.transact_with_audit(writes, audit).await
     }
 
     async fn syncs(&self, rotation: &str) -> Result<Vec<OverrideSyncRecord>, StoreError> {
