@@ -597,6 +597,30 @@ async fn the_drift_check_reports_an_override_removed_by_hand_and_sync_puts_it_ba
             .await
             .contains(&"victorops.override.missing".to_owned())
     );
+
+    // Someone reorders VictorOps' rotation by hand: Clinic's overrides no longer cover whom it pages.
+    rig.fake.set_rotation(POLICY, &["omar", "nadia"]);
+    let shifts = rig.store.shifts("ops").await.unwrap();
+    let edited = rig
+        .sync
+        .check(&rig.roster, "ops", &shifts, &overrides, clock, 2)
+        .await
+        .unwrap();
+    assert!(
+        edited.differences.iter().any(|d| d.committed),
+        "{}",
+        edited.text()
+    );
+    let outcome = rig.resync(&shifts[0], "cli:sync2", true).await;
+    assert_eq!(
+        (outcome.deleted.len(), outcome.created.len()),
+        (2, 2),
+        "{outcome:?}"
+    );
+    assert_shift_paged(&rig.fake, &shifts[0]);
+    // The weekly run trusts its record and leaves the week alone.
+    let quiet = rig.resync(&shifts[0], "cli:sync3", false).await;
+    assert_eq!(quiet.outcome, SyncOutcome::AlreadyInStep);
 }
 
 #[tokio::test]

@@ -221,11 +221,11 @@ impl DriftReport {
             self.to.strftime(TIME),
         );
         let outro = "Clinic never edits VictorOps rotations. For committed weeks it puts the person on duty \
-             on call with scheduled overrides; a difference there means an override was changed or \
-             removed in VictorOps (`clinic rotation sync` puts it back). For planned weeks the override is \
-             created when the week is committed; a difference there is VictorOps' own rotation. If \
-             someone edited the rotation in VictorOps to fix a week, use `clinic rotation override` \
-             instead.\n\n-- Clinic";
+             on call with scheduled overrides; a difference there means someone changed the rotation or \
+             an override in VictorOps (`clinic rotation sync` puts Clinic's person back on call). For \
+             planned weeks the overrides are created when the week is committed; a difference there is \
+             VictorOps' own rotation. To change who serves a week, use `clinic rotation override` or \
+             `clinic rotation swap` rather than editing VictorOps.\n\n-- Clinic";
         let lines = self.lines();
         let text = format!(
             "{intro}\n\n{}\n\n{outro}\n",

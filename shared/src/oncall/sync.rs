@@ -302,9 +302,10 @@ impl VictorOpsSync {
 
     /// Puts the person of a committed shift on call in VictorOps (or confirms it is so already).
     /// `clock` is VictorOps' now, from which its schedule is read. A week done before is left alone
-    /// without a call, unless `verify`: then its overrides are looked up in VictorOps, and any that
-    /// someone removed there are created again. VictorOps failures are outcomes; only the table's
-    /// failures are errors.
+    /// without a call, unless `verify`: then its overrides are looked up in VictorOps (any someone
+    /// removed there are forgotten) and the week is worked out again from VictorOps' schedule as it
+    /// is now, so overrides that no longer fit an edited rotation are replaced. VictorOps failures
+    /// are outcomes; only the table's failures are errors.
     pub async fn keep_in_step(
         &self,
         roster: &Roster,
@@ -360,9 +361,9 @@ impl VictorOpsSync {
             SyncStatus::InStep | SyncStatus::Unstaffed
         ) && work.record.target == target
             && work.record.creating.is_none();
-        if settled && verify && !work.record.overrides.is_empty() {
+        if settled && verify {
             match self.missing_overrides(&mut work).await {
-                Ok(missing) => settled = !missing,
+                Ok(_) => settled = false,
                 Err(Stop::Store(e)) => return Err(e),
                 Err(Stop::LeaseLost) => {
                     report.outcome = SyncOutcome::HeldElsewhere;
@@ -542,6 +543,9 @@ impl VictorOpsSync {
     /// Drops from the record the overrides VictorOps no longer has (removed by hand), each audited;
     /// true when there were any.
     async fn missing_overrides(&self, work: &mut Work<'_>) -> Result<bool, Stop> {
+        if work.record.overrides.is_empty() {
+            return Ok(false);
+        }
         let listed: Vec<String> = self
             .api
             .overrides()
