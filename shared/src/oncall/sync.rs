@@ -282,6 +282,24 @@ fn matches_needed(existing: &ClinicOverride, needed: &NeededOverride, username: 
         && existing.policies == needed.policies
 }
 
+/// What a stop comes to: the table's failures are errors, a lost lease means another run has the
+/// week now, and anything else is recorded on the week as its failure, for the next run.
+async fn stopped(work: &mut Work<'_>, stop: Stop) -> Result<SyncOutcome, StoreError> {
+    let reason = match stop {
+        Stop::Store(e) => return Err(e),
+        Stop::LeaseLost => return Ok(SyncOutcome::HeldElsewhere),
+        Stop::VictorOps(e) => e.to_string(),
+        Stop::Mismatch(reason) => reason,
+    };
+    warn!(rotation = %work.record.rotation, week = %work.record.week, error = %reason, "VictorOps sync failed");
+    work.record.status = SyncStatus::Failed;
+    work.record.last_error = Some(reason.clone());
+    match work.save(Lease::Release, &[]).await {
+        Err(Stop::Store(e)) => Err(e),
+        _ => Ok(SyncOutcome::Failed { reason }),
+    }
+}
+
 impl VictorOpsSync {
     pub fn new(
         api: Arc<dyn VictorOpsApi>,
@@ -362,25 +380,12 @@ impl VictorOpsSync {
         ) && work.record.target == target
             && work.record.creating.is_none();
         if settled && verify {
-            match self.missing_overrides(&mut work).await {
-                Ok(_) => settled = false,
-                Err(Stop::Store(e)) => return Err(e),
-                Err(Stop::LeaseLost) => {
-                    report.outcome = SyncOutcome::HeldElsewhere;
-                    return Ok(report);
-                }
-                Err(Stop::VictorOps(e)) => {
-                    report.outcome = SyncOutcome::Failed {
-                        reason: e.to_string(),
-                    };
-                    report.overrides = work.record.override_ids();
-                    return match work.save(Lease::Release, &[]).await {
-                        Err(Stop::Store(e)) => Err(e),
-                        _ => Ok(report),
-                    };
-                }
-                Err(Stop::Mismatch(_)) => {}
+            if let Err(stop) = self.forget_missing_overrides(&mut work).await {
+                report.outcome = stopped(&mut work, stop).await?;
+                report.overrides = work.record.override_ids();
+                return Ok(report);
             }
+            settled = false;
         }
         if settled {
             report.outcome = if target.is_some() {
@@ -389,11 +394,10 @@ impl VictorOpsSync {
                 SyncOutcome::Unstaffed
             };
             report.overrides = work.record.override_ids();
-            match work.save(Lease::Release, &[]).await {
-                Ok(()) | Err(Stop::LeaseLost) => return Ok(report),
-                Err(Stop::Store(e)) => return Err(e),
-                Err(_) => return Ok(report),
-            }
+            return match work.save(Lease::Release, &[]).await {
+                Err(Stop::Store(e)) => Err(e),
+                _ => Ok(report),
+            };
         }
 
         work.record.attempts += 1;
@@ -401,31 +405,9 @@ impl VictorOpsSync {
         report.created = std::mem::take(&mut work.created);
         report.deleted = std::mem::take(&mut work.deleted);
         report.outcome = match result {
-            Ok(()) => {
-                if target.is_some() {
-                    SyncOutcome::InStep
-                } else {
-                    SyncOutcome::Unstaffed
-                }
-            }
-            Err(Stop::Store(e)) => return Err(e),
-            Err(Stop::LeaseLost) => SyncOutcome::HeldElsewhere,
-            Err(stop) => {
-                let reason = match stop {
-                    Stop::VictorOps(e) => e.to_string(),
-                    Stop::Mismatch(reason) => reason,
-                    Stop::LeaseLost | Stop::Store(_) => unreachable!("handled above"),
-                };
-                warn!(rotation = %shift.rotation, week = %shift.week, error = %reason, "VictorOps sync failed");
-                work.record.status = SyncStatus::Failed;
-                work.record.last_error = Some(reason.clone());
-                match work.save(Lease::Release, &[]).await {
-                    Ok(()) | Err(Stop::LeaseLost) => {}
-                    Err(Stop::Store(e)) => return Err(e),
-                    Err(_) => {}
-                }
-                SyncOutcome::Failed { reason }
-            }
+            Ok(()) if target.is_some() => SyncOutcome::InStep,
+            Ok(()) => SyncOutcome::Unstaffed,
+            Err(stop) => stopped(&mut work, stop).await?,
         };
         report.overrides = work.record.override_ids();
         Ok(report)
@@ -540,11 +522,10 @@ impl VictorOpsSync {
         work.save(Lease::Release, &audit).await
     }
 
-    /// Drops from the record the overrides VictorOps no longer has (removed by hand), each audited;
-    /// true when there were any.
-    async fn missing_overrides(&self, work: &mut Work<'_>) -> Result<bool, Stop> {
+    /// Drops from the record the overrides VictorOps no longer has (removed by hand), each audited.
+    async fn forget_missing_overrides(&self, work: &mut Work<'_>) -> Result<(), Stop> {
         if work.record.overrides.is_empty() {
-            return Ok(false);
+            return Ok(());
         }
         let listed: Vec<String> = self
             .api
@@ -561,7 +542,7 @@ impl VictorOpsSync {
             .cloned()
             .collect();
         if missing.is_empty() {
-            return Ok(false);
+            return Ok(());
         }
         let audit: Vec<AuditEntry> = missing
             .iter()
@@ -581,8 +562,7 @@ impl VictorOpsSync {
             .retain(|o| listed.contains(&o.public_id));
         work.record.status = SyncStatus::Failed;
         work.record.last_error = Some("overrides removed in VictorOps".into());
-        work.keep(&audit).await?;
-        Ok(true)
+        work.keep(&audit).await
     }
 
     /// A creation whose answer never arrived may have happened: look for it before creating again.
