@@ -28,3 +28,8 @@ output "victorops_webhook_url" {
   description = "Give this to VictorOps' outgoing webhook, with the X-Clinic-Webhook-Token header."
   value       = "${aws_apigatewayv2_stage.webhooks.invoke_url}hooks/victorops"
 }
+
+output "victorops_api_key_parameter" {
+  description = "Write the VictorOps API key here (SecureString) when victorops_api_id is set; empty when VictorOps is not kept in step."
+  value       = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
+}

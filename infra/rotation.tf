@@ -1,5 +1,5 @@
-# The weekly rotation: an EventBridge schedule runs it; it reads and writes the table and sends the
-# handoff mail through SES. Failed asynchronous invocations are retried twice, then kept in a queue.
+# The weekly rotation: an EventBridge schedule runs it; it reads and writes the table, sends the
+# handoff mail through SES and, when configured, keeps VictorOps in step with scheduled overrides. Failed asynchronous invocations are retried twice, then kept in a queue.
 
 locals {
   rotation_name = "${var.name_prefix}-rotation"
@@ -80,8 +80,9 @@ resource "aws_lambda_function" "rotation" {
   architectures    = [var.architecture]
   filename         = "${var.package_dir}/rotation.zip"
   source_code_hash = filebase64sha256("${var.package_dir}/rotation.zip")
-  timeout          = 120
-  memory_size      = 256
+  # VictorOps' public API is rate-limited: a run waiting out 429s needs more than the mail alone.
+  timeout     = 300
+  memory_size = 256
 
   # One run at a time is enough for a weekly job; concurrent runs would still be safe.
   reserved_concurrent_executions = 2
@@ -99,6 +100,11 @@ resource "aws_lambda_function" "rotation" {
       CLINIC_ROSTER = "/var/task/roster.toml"
       # Empty (no dead man's switch) unless the team keeps a ping URL for the weekly run.
       CLINIC_HEALTHCHECK_URL_SSM_PARAMETER = var.healthchecks ? "${var.ssm_prefix}/rotation/healthcheck-url" : ""
+      # VictorOps kept in step with the rotation (scheduled overrides, drift notices); off while
+      # victorops_api_id is empty. The API key is a SecureString the operator writes (README, "Deploy").
+      VICTOROPS_API_URL               = var.victorops_api_id == "" ? "" : var.victorops_api_url
+      VICTOROPS_API_ID                = var.victorops_api_id
+      VICTOROPS_API_KEY_SSM_PARAMETER = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
     }
   }
 }

@@ -140,3 +140,15 @@ variable "duty_rotation" {
   description = "The roster's rotation whose person on duty gets incident mail and reminders."
   type        = string
 }
+
+variable "victorops_api_url" {
+  description = "VictorOps' public API base the rotation keeps in step (scheduled overrides, drift check)."
+  type        = string
+  default     = "https://api.victorops.com/api-public"
+}
+
+variable "victorops_api_id" {
+  description = "The VictorOps organisation's API id (X-VO-Api-Id). Empty: VictorOps is not kept in step. Its API key is kept at <ssm_prefix>/rotation/victorops-api-key."
+  type        = string
+  default     = ""
+}

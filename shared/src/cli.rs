@@ -134,6 +134,29 @@ enum RotationCommand {
     Swap(SwapArgs),
     /// List the committed shifts of a rotation (needs CLINIC_TABLE).
     History(HistoryArgs),
+    /// Keep VictorOps in step: scheduled overrides for the committed shifts not yet over, then the
+    /// differences between VictorOps and Clinic for the coming weeks (needs CLINIC_TABLE and
+    /// VICTOROPS_API_*). Exit status 1 when a difference remains or a step failed.
+    Sync(SyncArgs),
+}
+
+#[derive(Args, Debug)]
+struct SyncArgs {
+    #[command(flatten)]
+    roster: RosterArg,
+    #[arg(long)]
+    rotation: String,
+    /// Only compare and list the differences; change nothing in VictorOps.
+    #[arg(long)]
+    check: bool,
+    /// How many weeks ahead to compare (1 to 4; VictorOps shows at most 30 days).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=4))]
+    weeks: u32,
+    /// VictorOps' now (default: now), for rehearsals against a fake; RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -149,6 +172,9 @@ struct SwapArgs {
     /// Why, for the audit log.
     #[arg(long)]
     reason: String,
+    /// VictorOps' now (default: now), for rehearsals against a fake; RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +242,9 @@ struct OverrideArgs {
     /// Why, for the audit log.
     #[arg(long)]
     reason: String,
+    /// VictorOps' now (default: now), for rehearsals against a fake; RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Args, Debug)]
@@ -307,6 +336,8 @@ pub enum CliError {
     Reported(i32),
     #[error(transparent)]
     WebhookStartup(#[from] crate::triage::function::StartupError),
+    #[error(transparent)]
+    Check(#[from] crate::oncall::sync::CheckError),
     #[error("cannot serve on {address}: {source}")]
     Serve {
         address: std::net::SocketAddr,
@@ -323,6 +354,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Rotation(RotationCommand::Override(args)) => override_command(args).await,
         Command::Rotation(RotationCommand::Swap(args)) => swap_command(args).await,
         Command::Rotation(RotationCommand::History(args)) => history_command(args).await,
+        Command::Rotation(RotationCommand::Sync(args)) => sync_command(args).await,
         Command::Roster(RosterCommand::Check(args)) => {
             let roster = args.load()?;
             println!(
@@ -451,6 +483,121 @@ async fn table_store() -> Result<DynamoStore, CliError> {
     ))
 }
 
+/// The table, and the VictorOps sync when `VICTOROPS_API_*` are set (an error naming them when
+/// `required`); the key may be an SSM parameter, as on Lambda.
+async fn table_store_and_victorops(
+    required: bool,
+) -> Result<(DynamoStore, Option<crate::oncall::VictorOpsSync>), CliError> {
+    use std::sync::Arc;
+    let config = Config::load(Component::TableOnly).await?;
+    if required {
+        config.victorops_api()?;
+    }
+    let sdk = crate::aws::sdk_config(&config).await;
+    let store = DynamoStore::new(crate::aws::dynamodb(&sdk), config.table()?.clone());
+    let sync = config.victorops_api.as_ref().map(|api| {
+        let client = crate::oncall::victorops_api::VictorOpsClient::new(
+            api,
+            crate::oncall::victorops_api::default_pacing(),
+        );
+        crate::oncall::VictorOpsSync::new(
+            Arc::new(client),
+            Arc::new(store.clone()),
+            config.mail_lease_seconds,
+        )
+    });
+    Ok((store, sync))
+}
+
+/// After an override or swap: replaces the VictorOps overrides of the weeks already committed.
+async fn victorops_follow_up(
+    store: &DynamoStore,
+    sync: Option<&crate::oncall::VictorOpsSync>,
+    roster: &Roster,
+    rotation: &str,
+    weeks: &[IsoWeek],
+    at: Option<jiff::Timestamp>,
+    who: Operator<'_>,
+) -> Result<(), CliError> {
+    let Some(sync) =
+        sync.filter(|_| crate::oncall::VictorOpsSync::link(roster, rotation).is_some())
+    else {
+        return Ok(());
+    };
+    let mut failed = false;
+    let now = at.unwrap_or_else(jiff::Timestamp::now);
+    for shift in store.shifts(rotation).await? {
+        let asked = weeks.iter().any(|w| w.to_string() == shift.week);
+        if asked && shift.end_utc > now {
+            let outcome = sync.keep_in_step(roster, &shift, now, who, false).await?;
+            println!("{}", outcome.summary());
+            failed |= outcome.failed();
+        }
+    }
+    if failed {
+        eprintln!(
+            "clinic: the override is recorded, but VictorOps could not be updated; the next run of the \
+             rotation function (or `clinic rotation sync`) tries again"
+        );
+        return Err(CliError::Reported(1));
+    }
+    Ok(())
+}
+
+async fn sync_command(args: SyncArgs) -> Result<(), CliError> {
+    let roster = args.roster.load()?;
+    if roster.rotation(&args.rotation).is_none() {
+        return Err(CliError::Usage(format!(
+            "the roster has no rotation {:?}",
+            args.rotation
+        )));
+    }
+    let (store, Some(sync)) = table_store_and_victorops(true).await? else {
+        return Err(CliError::Usage(
+            "set VICTOROPS_API_URL, VICTOROPS_API_ID and VICTOROPS_API_KEY".into(),
+        ));
+    };
+    let at = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let actor = operator();
+    let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());
+    let who = Operator {
+        actor: &actor,
+        cause: &cause,
+    };
+    let mut failed = 0;
+    let mut weeks = Vec::new();
+    if !args.check {
+        for shift in store.shifts(&args.rotation).await? {
+            if shift.end_utc > at {
+                let outcome = sync.keep_in_step(&roster, &shift, at, who, true).await?;
+                failed += usize::from(outcome.failed());
+                weeks.push(outcome);
+            }
+        }
+    }
+    let shifts = store.shifts(&args.rotation).await?;
+    let overrides = store.overrides(&args.rotation).await?;
+    let report = sync
+        .check(&roster, &args.rotation, &shifts, &overrides, at, args.weeks)
+        .await?;
+    if args.json {
+        let both = serde_json::json!({ "synced": weeks, "check": report });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&both).unwrap_or_default()
+        );
+    } else {
+        for week in &weeks {
+            println!("{}", week.summary());
+        }
+        print!("{}", report.text());
+    }
+    if failed > 0 || report.count() > 0 {
+        return Err(CliError::Reported(1));
+    }
+    Ok(())
+}
+
 fn operator() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
@@ -461,7 +608,7 @@ fn operator() -> String {
 async fn override_command(args: OverrideArgs) -> Result<(), CliError> {
     let roster = args.roster.load()?;
     let person = PersonId::parse(&args.person).map_err(|e| CliError::Usage(e.to_string()))?;
-    let store = table_store().await?;
+    let (store, victorops) = table_store_and_victorops(false).await?;
     let actor = operator();
     let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());
     let who = Operator {
@@ -491,12 +638,21 @@ async fn override_command(args: OverrideArgs) -> Result<(), CliError> {
             outcome.person
         );
     }
-    Ok(())
+    victorops_follow_up(
+        &store,
+        victorops.as_ref(),
+        &roster,
+        &args.rotation,
+        &[outcome.week],
+        args.at,
+        who,
+    )
+    .await
 }
 
 async fn swap_command(args: SwapArgs) -> Result<(), CliError> {
     let roster = args.roster.load()?;
-    let store = table_store().await?;
+    let (store, victorops) = table_store_and_victorops(false).await?;
     let actor = operator();
     let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());
     let who = Operator {
@@ -517,7 +673,16 @@ async fn swap_command(args: SwapArgs) -> Result<(), CliError> {
         "swapped: {} {} -> {}, {} -> {}",
         args.rotation, one.week, one.person, two.week, two.person
     );
-    Ok(())
+    victorops_follow_up(
+        &store,
+        victorops.as_ref(),
+        &roster,
+        &args.rotation,
+        &[one.week, two.week],
+        args.at,
+        who,
+    )
+    .await
 }
 
 async fn history_command(args: HistoryArgs) -> Result<(), CliError> {

@@ -56,6 +56,11 @@ pub mod vars {
     pub const PHABRICATOR_WEBHOOK_HMAC_KEY: &str = "PHABRICATOR_WEBHOOK_HMAC_KEY";
     pub const TRIAGE_RULES: &str = "CLINIC_TRIAGE_RULES";
     pub const DRY_RUN: &str = "CLINIC_DRY_RUN";
+    /// VictorOps' public API (`https://api.victorops.com/api-public`), the organisation's API id and
+    /// an API key: all three, or none (then Clinic leaves VictorOps alone).
+    pub const VICTOROPS_API_URL: &str = "VICTOROPS_API_URL";
+    pub const VICTOROPS_API_ID: &str = "VICTOROPS_API_ID";
+    pub const VICTOROPS_API_KEY: &str = "VICTOROPS_API_KEY";
 
     /// Every variable [`super::Config`] reads.
     pub const ALL: &[&str] = &[
@@ -84,6 +89,9 @@ pub mod vars {
         PHABRICATOR_WEBHOOK_HMAC_KEY,
         TRIAGE_RULES,
         DRY_RUN,
+        VICTOROPS_API_URL,
+        VICTOROPS_API_ID,
+        VICTOROPS_API_KEY,
     ];
 }
 
@@ -116,6 +124,17 @@ pub struct Config {
     pub triage_rules: Option<PathBuf>,
     /// Evaluate and audit, change nothing (`CLINIC_DRY_RUN=1`).
     pub dry_run: bool,
+    /// VictorOps' public API, when configured: the rotation keeps it in step with scheduled overrides.
+    pub victorops_api: Option<VictorOpsApiSettings>,
+}
+
+/// How to reach VictorOps' public API (headers `X-VO-Api-Id` and `X-VO-Api-Key`).
+#[derive(Debug, Clone)]
+pub struct VictorOpsApiSettings {
+    /// The base, e.g. `https://api.victorops.com/api-public`; paths such as `v1/overrides` follow it.
+    pub url: HttpUrl,
+    pub api_id: String,
+    pub api_key: Secret,
 }
 
 /// What the VictorOps webhook function needs besides the table and the sender.
@@ -442,6 +461,7 @@ impl Config {
         } else {
             None
         };
+        let victorops_api = victorops_api_settings(&get, &mut problems);
 
         if !problems.is_empty() {
             return Err(ConfigError { problems });
@@ -464,6 +484,7 @@ impl Config {
             phabricator_webhook_hmac_key,
             triage_rules,
             dry_run,
+            victorops_api,
         })
     }
 
@@ -505,6 +526,60 @@ impl Config {
     pub fn roster(&self) -> Result<&PathBuf, ConfigError> {
         self.roster.as_ref().ok_or_else(|| missing(vars::ROSTER))
     }
+}
+
+/// All three VictorOps API variables, or none of them.
+fn victorops_api_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+    problems: &mut Vec<VariableProblem>,
+) -> Option<VictorOpsApiSettings> {
+    let names = [
+        vars::VICTOROPS_API_URL,
+        vars::VICTOROPS_API_ID,
+        vars::VICTOROPS_API_KEY,
+    ];
+    let [url, api_id, api_key] = names.map(get);
+    if url.is_none() && api_id.is_none() && api_key.is_none() {
+        return None;
+    }
+    let mut complete = true;
+    for (name, value) in names.iter().zip([&url, &api_id, &api_key]) {
+        if value.is_none() {
+            complete = false;
+            problems.push(VariableProblem {
+                variable: name,
+                problem: format!("is not set (the VictorOps API needs {})", names.join(", ")),
+            });
+        }
+    }
+    let url = url.and_then(|v| {
+        HttpUrl::parse(&v)
+            .map_err(|e| {
+                problems.push(VariableProblem {
+                    variable: vars::VICTOROPS_API_URL,
+                    problem: e,
+                })
+            })
+            .ok()
+    });
+    let api_id = api_id.map(|v| v.trim().to_owned()).filter(|id| {
+        let plain = id.chars().all(|c| c.is_ascii_graphic());
+        if !plain {
+            problems.push(VariableProblem {
+                variable: vars::VICTOROPS_API_ID,
+                problem: "must be the organisation's API id, without spaces".to_owned(),
+            });
+        }
+        plain
+    });
+    if !complete {
+        return None;
+    }
+    Some(VictorOpsApiSettings {
+        url: url?,
+        api_id: api_id?,
+        api_key: Secret::new(api_key?.trim()),
+    })
 }
 
 fn victorops_settings(
@@ -602,6 +677,23 @@ impl Config {
         self.phabricator_webhook_hmac_key
             .as_ref()
             .ok_or_else(|| missing(vars::PHABRICATOR_WEBHOOK_HMAC_KEY))
+    }
+
+    /// The VictorOps API settings; an error naming the three variables when they are not set.
+    pub fn victorops_api(&self) -> Result<&VictorOpsApiSettings, ConfigError> {
+        self.victorops_api.as_ref().ok_or_else(|| ConfigError {
+            problems: [
+                vars::VICTOROPS_API_URL,
+                vars::VICTOROPS_API_ID,
+                vars::VICTOROPS_API_KEY,
+            ]
+            .into_iter()
+            .map(|variable| VariableProblem {
+                variable,
+                problem: "is not set".to_owned(),
+            })
+            .collect(),
+        })
     }
 
     pub fn triage_rules(&self) -> Result<&PathBuf, ConfigError> {
@@ -770,6 +862,47 @@ mod tests {
         assert!(config.dry_run);
         let shown = format!("{config:?}");
         assert!(!shown.contains("supersecret"), "{shown}");
+    }
+
+    #[test]
+    fn the_victorops_api_is_off_unless_all_three_variables_are_set() {
+        let off = Config::from_lookup(Component::Offline, lookup(&[])).unwrap();
+        assert!(off.victorops_api.is_none());
+        let missing = off.victorops_api().unwrap_err();
+        assert_eq!(missing.problems.len(), 3);
+
+        let err = Config::from_lookup(
+            Component::Offline,
+            lookup(&[
+                ("VICTOROPS_API_ID", "org-id"),
+                ("VICTOROPS_API_URL", "vo.example"),
+            ]),
+        )
+        .unwrap_err();
+        let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            vec![vars::VICTOROPS_API_KEY, vars::VICTOROPS_API_URL],
+            "{err}"
+        );
+
+        let config = Config::from_lookup(
+            Component::Rotation,
+            lookup(&[
+                ("CLINIC_TABLE", "clinic-test"),
+                ("CLINIC_SENDER", "clinic@example.org"),
+                ("CLINIC_ROSTER", "roster.toml"),
+                ("VICTOROPS_API_URL", "https://api.victorops.com/api-public/"),
+                ("VICTOROPS_API_ID", " org-id "),
+                ("VICTOROPS_API_KEY", "vo-supersecret"),
+            ]),
+        )
+        .unwrap();
+        let api = config.victorops_api().unwrap();
+        assert_eq!(api.url.as_str(), "https://api.victorops.com/api-public");
+        assert_eq!(api.api_id, "org-id");
+        assert_eq!(api.api_key.expose(), "vo-supersecret");
+        assert!(!format!("{config:?}").contains("supersecret"));
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod incidents;
 pub mod lambda;
 pub mod mail;
 pub mod maintenance;
+pub mod oncall;
+pub mod pacing;
 pub mod rotation;
 pub mod secrets;
 pub mod serve;

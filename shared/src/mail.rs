@@ -110,6 +110,25 @@ impl fmt::Debug for EmailAddress {
     }
 }
 
+/// Text for an HTML part (element content or a quoted attribute value).
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A Message-ID that names what the mail is about (`subject`, hashed) and its attempt, so a mail
+/// sent again after a lost answer carries a new id while every copy of one attempt shares one.
+pub fn stable_message_id(subject: &str, tag: &str, attempt: u32) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(subject.as_bytes());
+    format!(
+        "{}.{tag}.{attempt}@clinic.invalid",
+        &hex::encode(digest)[..20]
+    )
+}
+
 /// A name and address, as shown in From/To headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {

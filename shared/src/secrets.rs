@@ -21,6 +21,7 @@ pub const CREDENTIALS: &[&str] = &[
     vars::VICTOROPS_WEBHOOK_SECRET,
     vars::VICTOROPS_ESCALATION_KEY,
     vars::STATUSPAGE_API_KEY,
+    vars::VICTOROPS_API_KEY,
     // The dead man's switch URL is a credential too: whoever has it can report success.
     vars::HEALTHCHECK_URL,
 ];

@@ -225,3 +225,46 @@ fn table_commands_name_the_missing_variable() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn sync_without_the_victorops_api_names_the_three_variables() {
+    let roster = demo_roster();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clinic"));
+    for name in ["VICTOROPS_API_URL", "VICTOROPS_API_ID", "VICTOROPS_API_KEY"] {
+        command
+            .env_remove(name)
+            .env_remove(format!("{name}_SSM_PARAMETER"));
+    }
+    let out = command
+        .args([
+            "rotation",
+            "sync",
+            "--check",
+            "--rotation",
+            "sre-clinic",
+            "--roster",
+            &roster,
+        ])
+        .env("CLINIC_TABLE", "clinic-cli-test")
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("clinic runs");
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    for name in ["VICTOROPS_API_URL", "VICTOROPS_API_ID", "VICTOROPS_API_KEY"] {
+        assert!(said.contains(&format!("{name} is not set")), "{said}");
+    }
+
+    let too_far = clinic(&[
+        "rotation",
+        "sync",
+        "--check",
+        "--rotation",
+        "sre-clinic",
+        "--roster",
+        &roster,
+        "--weeks",
+        "9",
+    ]);
+    assert_eq!(too_far.status.code(), Some(2), "{}", text(&too_far.stderr));
+}

@@ -8,7 +8,9 @@ use std::sync::{Mutex, OnceLock};
 
 use clinic::store::{DynamoStore, TableName};
 
+pub mod call_log;
 pub mod statuspage_fake;
+pub mod victorops_api_fake;
 
 /// The repository's root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {

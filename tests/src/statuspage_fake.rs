@@ -9,16 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-/// One request the fake received.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Call {
-    pub method: String,
-    pub path: String,
-    pub body: Value,
-    pub status: u16,
-    /// Milliseconds since the fake started.
-    pub at_ms: u128,
-}
+pub use crate::call_log::Call;
 
 #[derive(Default)]
 struct State {
@@ -189,13 +180,7 @@ impl Respond for Api {
         } else {
             self.route(&mut state, request)
         };
-        state.calls.push(Call {
-            method: request.method.to_string(),
-            path: request.url.path().to_owned(),
-            body: serde_json::from_slice(&request.body).unwrap_or(Value::Null),
-            status,
-            at_ms: self.started.elapsed().as_millis(),
-        });
+        state.calls.push(Call::of(request, status, self.started));
         ResponseTemplate::new(status).set_body_json(answer)
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: the weekly rotation job end to end on the local stack, then what it did; then Phabricator
-# triage: `clinic serve` against a local Conduit fake, replaying the sample Herald deliveries in events/.
+# `make demo`: the weekly rotation job end to end on the local stack (keeping a VictorOps API fake in step),
+# then what it did; then Phabricator triage: `clinic serve` against a local Conduit fake, replaying the
+# sample Herald deliveries in events/.
 # Starts its own moto server, Conduit fake and `clinic serve` on free loopback ports and stops them on
 # exit, whatever happens.
 set -euo pipefail
@@ -26,6 +27,22 @@ $CLINIC setup table
 $CLINIC setup identity --address "$CLINIC_SENDER"
 $CLINIC roster check
 
+section "A local VictorOps API fake (events/victorops-api-fake.json): team SRE, policy SRE clinic duty, its own weekly rotation"
+target/debug/victorops-api-fake demo-org-id demo-victorops-key-0001 events/victorops-api-fake.json >"$work/vo.out" 2>"$work/vo.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^ready ' "$work/vo.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready ' "$work/vo.out" || { cat "$work/vo.log"; echo "the VictorOps fake did not start"; exit 1; }
+export VICTOROPS_API_URL=$(sed -n 's/^ready //p' "$work/vo.out") VICTOROPS_API_ID=demo-org-id VICTOROPS_API_KEY=demo-victorops-key-0001
+echo "VictorOps fake: $VICTOROPS_API_URL (its clock is the event's time, 2027-01-01 09:00 UTC); sre-clinic is linked to it in $CLINIC_ROSTER"
+vo_calls() { # vo_calls FIRST: the calls the fake received from number FIRST on
+  curl -s "${VICTOROPS_API_URL%/api-public}/_fake/calls" | "$PY" -c '
+import json, sys
+for n, c in enumerate(json.load(sys.stdin)[int(sys.argv[1]):], int(sys.argv[1])):
+    b = c.get("body")
+    print("%3d %-6s %-58s -> %s %s" % (n, c["method"], c["path"], c["status"], json.dumps(b) if b else ""))' "$1"
+}
+vo_count() { curl -s "${VICTOROPS_API_URL%/api-public}/_fake/calls" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
 section "Invocation 1 of the rotation handler with $EVENT (time $(grep -o '"time": "[^"]*"' $EVENT | cut -d'"' -f4))"
 $CLINIC invoke rotation --event "$EVENT"
 "$PY" tests/stack/inspect_stack.py counts "$AWS_ENDPOINT_URL" "$CLINIC_TABLE"
@@ -38,6 +55,23 @@ for rotation in sre-clinic cloud-clinic; do
   section "The next 8 weeks of $rotation (clinic rotation plan)"
   $CLINIC rotation plan --roster "$CLINIC_ROSTER" --rotation "$rotation" --from 2027-01-04 --weeks 8
 done
+
+section "VictorOps: what invocation 1 did there, as the fake recorded it (overrides for 2027-W01, then the drift check; the repeat made no call)"
+vo_calls 0
+echo "-- the scheduled overrides VictorOps holds now:"
+curl -s "${VICTOROPS_API_URL%/api-public}/_fake/overrides" | "$PY" -c '
+import json, sys
+for o in json.load(sys.stdin):
+    print("%s: covers %-8s %s to %s, %s" % (o["publicId"], o["user"]["username"], o["start"], o["end"],
+          ", ".join("%s -> %s" % (a["policySlug"], a["user"]) for a in o["assignments"])))'
+
+section "clinic rotation sync --check: who VictorOps pages against Clinic's shifts and plan, two weeks ahead"
+$CLINIC rotation sync --check --rotation sre-clinic --at 2027-01-01T09:00:00Z || echo "(exit status 1: differences remain)"
+
+section "An override in Clinic replaces the committed week's VictorOps overrides (old deleted, new created)"
+before=$(vo_count)
+$CLINIC rotation override --rotation sre-clinic --week 2027-W01 --person ipatel --reason "dfischer at a conference" --at 2027-01-01T09:00:00Z
+vo_calls "$before"
 
 section "The e-mails as the local SES received them"
 "$PY" tests/stack/inspect_stack.py mail "$AWS_ENDPOINT_URL"

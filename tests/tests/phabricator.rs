@@ -46,6 +46,7 @@ async fn rig_with(rules: Rules, dry_run: bool) -> Rig {
         overridden: None,
         committed_at: start,
         cause: "test".into(),
+        victorops_overrides: Vec::new(),
     };
     let audit = AuditEntry::new(start, "test", "shift.commit", "rotation", "setup", "test");
     store.commit_shift(&shift, &audit).await.unwrap();

@@ -86,6 +86,7 @@ async fn setup(domain: &str, auto_resolve: bool) -> Setup {
         overridden: None,
         committed_at: at,
         cause: "test".into(),
+        victorops_overrides: Vec::new(),
     };
     let audit = AuditEntry::new(
         at,

@@ -458,7 +458,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             Claim::Done(_) | Claim::HeldElsewhere => return Ok(None),
             Claim::Claimed { .. } => {}
         }
-        let html = format!("<pre>{}</pre>", escape_html(&text));
+        let html = format!("<pre>{}</pre>", crate::mail::escape_html(&text));
         let mail = OutgoingMail {
             from: Mailbox::new("Clinic", self.sender.clone()),
             to: to
@@ -505,10 +505,4 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             }
         }
     }
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

@@ -10,6 +10,9 @@ use serde_json::json;
 use super::lifecycle::IncidentNumber;
 use super::mapping::{ComponentStatus, Impact};
 use crate::config::{HttpUrl, Secret};
+use crate::pacing::{JsonRequest, Pacer};
+
+pub use crate::pacing::Pacing;
 
 /// A realtime incident to create.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,35 +91,13 @@ pub trait StatusPage: Send + Sync {
     ) -> Result<String, StatuspageError>;
 }
 
-/// How the adapter paces itself and backs off.
-#[derive(Debug, Clone, Copy)]
-pub struct Pacing {
-    /// At least this long between two requests (Statuspage: 1 request per second per key).
-    pub min_interval: Duration,
-    /// The first wait after a 420/429 without `Retry-After`; doubled on each further refusal.
-    pub first_backoff: Duration,
-    /// Requests tried in all before giving up with [`StatuspageError::Unavailable`].
-    pub max_attempts: u32,
-}
-
-impl Default for Pacing {
-    fn default() -> Self {
-        Self {
-            min_interval: Duration::from_secs(1),
-            first_backoff: Duration::from_secs(2),
-            max_attempts: 6,
-        }
-    }
-}
-
 /// The HTTP adapter (`STATUSPAGE_API_URL`, e.g. `https://api.statuspage.io/v1`).
 pub struct StatuspageClient {
     http: reqwest::Client,
     base: HttpUrl,
     page: String,
     key: Secret,
-    pacing: Pacing,
-    last_request: tokio::sync::Mutex<Option<tokio::time::Instant>>,
+    pacer: Pacer,
 }
 
 impl StatuspageClient {
@@ -130,8 +111,7 @@ impl StatuspageClient {
             base,
             page,
             key,
-            pacing,
-            last_request: tokio::sync::Mutex::new(None),
+            pacer: Pacer::new(pacing),
         }
     }
 
@@ -152,78 +132,32 @@ impl StatuspageClient {
                 reason,
                 source,
             };
-        let mut backoff = self.pacing.first_backoff;
-        for attempt in 1..=self.pacing.max_attempts {
-            let response = {
-                // Holding the lock across the request keeps every request of this process one
-                // interval apart, which is what the per-key limit counts.
-                let mut last = self.last_request.lock().await;
-                if let Some(at) = *last {
-                    tokio::time::sleep_until(at + self.pacing.min_interval).await;
-                }
-                let mut request = self
-                    .http
-                    .request(method.clone(), self.url(path))
-                    .header("Authorization", format!("OAuth {}", self.key.expose()))
-                    .header("Accept", "application/json");
-                if let Some(body) = &body {
-                    request = request.json(body);
-                }
-                let result = request.send().await;
-                *last = Some(tokio::time::Instant::now());
-                result.map_err(|e| unavailable("request failed".into(), Some(e)))?
-            };
-            let status = response.status().as_u16();
-            if status == 420 || status == 429 {
-                let wait = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s.min(60)))
-                    .unwrap_or(backoff);
-                tracing::warn!(
-                    what,
-                    status,
-                    attempt,
-                    wait_ms = wait.as_millis() as u64,
-                    "Statuspage rate limit; backing off"
-                );
-                if attempt == self.pacing.max_attempts {
-                    break;
-                }
-                tokio::time::sleep(wait).await;
-                backoff = backoff.saturating_mul(2);
-                continue;
-            }
-            let text = response
-                .text()
-                .await
-                .map_err(|e| unavailable("reading the answer failed".into(), Some(e)))?;
-            if (200..300).contains(&status) {
-                return serde_json::from_str(&text)
-                    .map_err(|e| unavailable(format!("the answer is not JSON: {e}"), None));
-            }
-            let message = serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|v| v.get("error").map(|e| e.to_string()))
-                .unwrap_or_else(|| text.chars().take(200).collect());
-            if status >= 500 {
-                return Err(unavailable(format!("HTTP {status}: {message}"), None));
-            }
-            return Err(StatuspageError::Rejected {
-                what,
-                status,
-                message,
-            });
+        let url = self.url(path);
+        let authorization = format!("OAuth {}", self.key.expose());
+        let request = JsonRequest {
+            method,
+            url: &url,
+            headers: &[("Authorization", &authorization)],
+            body: body.as_ref(),
+        };
+        let answer = self
+            .pacer
+            .exchange_json(&self.http, what, &[420, 429], request)
+            .await
+            .map_err(|e| unavailable(e.to_string(), e.into_source()))?;
+        if answer.is_success() {
+            return serde_json::from_str(&answer.text)
+                .map_err(|e| unavailable(format!("the answer is not JSON: {e}"), None));
         }
-        Err(unavailable(
-            format!(
-                "still rate-limited after {} attempts",
-                self.pacing.max_attempts
-            ),
-            None,
-        ))
+        let (status, message) = (answer.status, answer.message(&["error"]));
+        if status >= 500 {
+            return Err(unavailable(format!("HTTP {status}: {message}"), None));
+        }
+        Err(StatuspageError::Rejected {
+            what,
+            status,
+            message,
+        })
     }
 }
 

@@ -72,13 +72,38 @@ impl RotationFunction {
         let sdk = crate::aws::sdk_config(config).await;
         let store = DynamoStore::new(crate::aws::dynamodb(&sdk), config.table()?.clone());
         let mailer = Arc::new(SesMailer::new(crate::aws::sesv2(&sdk)));
-        let job = HandoffJob::new(
-            store,
+        let linked = roster
+            .rotation_names()
+            .any(|name| crate::oncall::VictorOpsSync::link(&roster, name.as_str()).is_some());
+        let mut job = HandoffJob::new(
+            store.clone(),
             mailer,
             roster,
             config.sender()?.clone(),
             config.mail_lease_seconds,
         );
+        match (&config.victorops_api, linked) {
+            (Some(api), true) => {
+                let client = crate::oncall::victorops_api::VictorOpsClient::new(
+                    api,
+                    crate::oncall::victorops_api::default_pacing(),
+                );
+                job = job.with_victorops(Arc::new(crate::oncall::VictorOpsSync::new(
+                    Arc::new(client),
+                    Arc::new(store),
+                    config.mail_lease_seconds,
+                )));
+            }
+            (None, true) => {
+                info!(
+                    "VICTOROPS_API_* are not set: VictorOps is not kept in step with the rotation"
+                )
+            }
+            (Some(_), false) => info!(
+                "no rotation of the roster names a VictorOps team: VictorOps is not kept in step"
+            ),
+            (None, false) => {}
+        }
         Ok(Self {
             job,
             heartbeat: Heartbeat::new(config.healthcheck_url.clone()),

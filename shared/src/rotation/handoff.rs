@@ -44,6 +44,9 @@ pub struct ShiftRecord {
     pub overridden: Option<String>,
     pub committed_at: jiff::Timestamp,
     pub cause: String,
+    /// The VictorOps scheduled overrides that put this shift's person on call (`crate::oncall`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub victorops_overrides: Vec<String>,
 }
 
 impl ShiftRecord {
@@ -61,6 +64,7 @@ impl ShiftRecord {
             overridden: week.overridden.clone(),
             committed_at: at,
             cause: cause.to_owned(),
+            victorops_overrides: Vec::new(),
         }
     }
 
@@ -163,14 +167,7 @@ impl MailKey {
     }
 
     fn message_id(&self, attempt: u32) -> String {
-        use sha2::Digest as _;
-        let digest = sha2::Sha256::digest(self.subject().as_bytes());
-        format!(
-            "{}.{}.{}@clinic.invalid",
-            &hex::encode(digest)[..20],
-            self.week,
-            attempt
-        )
+        crate::mail::stable_message_id(&self.subject(), &self.week, attempt)
     }
 }
 
@@ -267,11 +264,19 @@ pub enum JobError {
         "{failed} handoff e-mail(s) could not be sent; they will be retried on the next invocation"
     )]
     MailsPending { failed: usize },
+    #[error(
+        "{failed} VictorOps step(s) failed (overrides, the drift check or its notice); they will be retried on \
+         the next invocation"
+    )]
+    VictorOpsPending { failed: usize },
 }
 
 impl JobError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Store(_) | Self::MailsPending { .. })
+        matches!(
+            self,
+            Self::Store(_) | Self::MailsPending { .. } | Self::VictorOpsPending { .. }
+        )
     }
 }
 
@@ -304,6 +309,9 @@ pub struct RotationReport {
     pub shift: &'static str,
     pub unstaffed_reason: Option<String>,
     pub mails: Vec<MailReport>,
+    /// What the run did in VictorOps, for a rotation Clinic keeps in step with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub victorops: Option<crate::oncall::VictorOpsReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -324,6 +332,7 @@ pub struct HandoffJob<S> {
     roster: Roster,
     sender: EmailAddress,
     lease: jiff::SignedDuration,
+    victorops: Option<Arc<crate::oncall::VictorOpsSync>>,
 }
 
 impl JobReport {
@@ -363,6 +372,9 @@ impl JobReport {
                     m.to
                 ));
             }
+            if let Some(victorops) = &r.victorops {
+                out.push_str(&victorops.summary());
+            }
         }
         out
     }
@@ -385,7 +397,14 @@ where
             roster,
             sender,
             lease: jiff::SignedDuration::from_secs(i64::from(lease_seconds)),
+            victorops: None,
         }
+    }
+
+    /// Keeps VictorOps in step for the rotations the roster links to it.
+    pub fn with_victorops(mut self, sync: Arc<crate::oncall::VictorOpsSync>) -> Self {
+        self.victorops = Some(sync);
+        self
     }
 
     pub fn roster(&self) -> &Roster {
@@ -422,13 +441,35 @@ where
 
         let mut rotations = Vec::new();
         let mut failed = 0;
+        let mut victorops_failed = 0;
         for name in self.roster.rotation_names() {
-            let report = self.hand_off(name.as_str(), trigger).await?;
+            let mut report = self.hand_off(name.as_str(), trigger).await?;
             failed += report
                 .mails
                 .iter()
                 .filter(|m| matches!(m.outcome, MailOutcome::Failed { .. }))
                 .count();
+            if let Some(sync) = self.victorops.as_ref().filter(|_| !trigger.dry_run) {
+                let shifts = self.store.shifts(name.as_str()).await?;
+                let overrides = self.store.overrides(name.as_str()).await?;
+                let who = super::overrides::Operator {
+                    actor: ACTOR,
+                    cause: &trigger.event_id,
+                };
+                report.victorops = sync
+                    .weekly(
+                        &self.roster,
+                        name.as_str(),
+                        &shifts,
+                        &overrides,
+                        trigger.time,
+                        &report.week,
+                        (self.mailer.as_ref(), &self.sender),
+                        who,
+                    )
+                    .await?;
+                victorops_failed += report.victorops.as_ref().map_or(0, |v| v.failures());
+            }
             rotations.push(report);
         }
         let report = JobReport {
@@ -439,6 +480,11 @@ where
         };
         if failed > 0 {
             return Err(JobError::MailsPending { failed });
+        }
+        if victorops_failed > 0 {
+            return Err(JobError::VictorOpsPending {
+                failed: victorops_failed,
+            });
         }
         if !trigger.dry_run {
             let text = serde_json::to_string(&report).unwrap_or_default();
@@ -523,6 +569,7 @@ where
             shift: state,
             unstaffed_reason: shift.unstaffed_reason.clone(),
             mails: reports,
+            victorops: None,
         })
     }
 
@@ -726,7 +773,7 @@ where
     }
 }
 
-fn override_from_record(record: &OverrideRecord) -> Result<Override, StoreError> {
+pub(crate) fn override_from_record(record: &OverrideRecord) -> Result<Override, StoreError> {
     let bad = |e: &dyn std::fmt::Display| {
         StoreError::malformed(
             format!("override {}/{}", record.rotation, record.week),

@@ -24,4 +24,5 @@ pub use plan::{
 pub use roster::{
     Absence, CompanyHoliday, EmailAddress, Handoff, IanaTimeZone, Person, PersonId, Role, Roster,
     RosterError, RosterIssue, RosterProblem, RotationName, RotationRules, Style, TeamName,
+    VictorOpsLink,
 };

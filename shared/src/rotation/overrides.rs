@@ -3,7 +3,7 @@
 
 use super::calendar::IsoWeek;
 use super::handoff::{OverrideRecord, ShiftLedger, ShiftRecord};
-use super::plan::{self, History, Override};
+use super::plan::{self, Override};
 use super::roster::{PersonId, Roster, RotationName};
 use crate::audit::AuditEntry;
 use crate::store::StoreError;
@@ -154,9 +154,6 @@ async fn serving(
         .max()
         .and_then(|w| w.next())
         .unwrap_or(earliest);
-    let history = History {
-        served: served.iter().filter(|s| s.week < start).cloned().collect(),
-    };
     let overrides: Vec<Override> = store
         .overrides(rotation)
         .await?
@@ -168,17 +165,8 @@ async fn serving(
                 reason: o.reason,
             })
         })
-        .filter(|o| o.week >= start)
         .collect();
-    let count = u32::try_from(start.weeks_until(latest) + 1).unwrap_or(1);
-    let planned = plan::plan(
-        roster,
-        rotation,
-        &history,
-        &overrides,
-        start.monday(),
-        count,
-    )?;
+    let planned = plan::plan_between(roster, rotation, &served, &overrides, start, latest)?;
     Ok(weeks.map(
         |week| match shifts.iter().find(|s| s.week == week.to_string()) {
             Some(shift) => shift

@@ -187,6 +187,35 @@ pub enum PlanError {
     OutOfCalendar(#[from] OutOfCalendar),
 }
 
+/// Plans the weeks `start` to `last` after what was served: the shifts served before `start` are
+/// the history, the overrides from `start` on apply (how the table's history is planned on).
+pub fn plan_between(
+    roster: &Roster,
+    rotation: &str,
+    served: &[ServedShift],
+    overrides: &[Override],
+    start: IsoWeek,
+    last: IsoWeek,
+) -> Result<Plan, PlanError> {
+    let history = History {
+        served: served.iter().filter(|s| s.week < start).cloned().collect(),
+    };
+    let overrides: Vec<Override> = overrides
+        .iter()
+        .filter(|o| o.week >= start)
+        .cloned()
+        .collect();
+    let count = u32::try_from(start.weeks_until(last) + 1).unwrap_or(1);
+    plan(
+        roster,
+        rotation,
+        &history,
+        &overrides,
+        start.monday(),
+        count,
+    )
+}
+
 /// Plans `weeks` weeks of `rotation`, starting with the ISO week that contains `from`.
 pub fn plan(
     roster: &Roster,

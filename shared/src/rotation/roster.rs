@@ -330,7 +330,8 @@ pub struct Person {
     /// Duties served before Clinic kept history; 0 means the next duty is the first.
     pub previous_duties: u32,
     pub absences: Vec<Absence>,
-    /// Reserved for the VictorOps sync; parsed and kept, not used by the planner.
+    /// The person's VictorOps user name: who Clinic's scheduled overrides put on call, and who a
+    /// VictorOps webhook names as responder. Required for members of a rotation with `victorops`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub victorops_user: Option<String>,
 }
@@ -409,6 +410,26 @@ pub struct RotationRules {
     pub backup_max_offset_hours: u8,
     /// Copied on every handoff.
     pub notify: Vec<EmailAddress>,
+    /// The VictorOps team and escalation policies this rotation pages through, when Clinic keeps
+    /// them in step (scheduled overrides for committed shifts; see `crate::oncall`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub victorops: Option<VictorOpsLink>,
+}
+
+/// Where a rotation lives in VictorOps: its team's slug and the slugs of the escalation policies
+/// whose on-call person Clinic overrides for each committed shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VictorOpsLink {
+    pub team: String,
+    pub policies: Vec<String>,
+}
+
+/// VictorOps slugs go into URL paths: letters, digits, `-` and `_` only.
+fn is_victorops_slug(text: &str) -> bool {
+    (1..=128).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -574,6 +595,16 @@ pub enum RosterIssue {
     NegativePreviousDuties(i64),
     #[error("previous_duties {0} is implausibly large")]
     TooManyPreviousDuties(i64),
+    #[error("victorops.{field} {text:?} is not a VictorOps slug (letters, digits, '-' and '_')")]
+    BadVictorOpsSlug { field: &'static str, text: String },
+    #[error("victorops.policies is empty: name the escalation policies Clinic overrides")]
+    NoVictorOpsPolicies,
+    #[error("victorops.policies names {0:?} more than once")]
+    VictorOpsPolicyRepeated(String),
+    #[error(
+        "rotations names {0:?}, which Clinic keeps in step with VictorOps, but victorops_user is missing"
+    )]
+    NoVictorOpsUser(String),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -606,6 +637,14 @@ struct RawRotation {
     notify: Vec<String>,
     handoff: Option<RawHandoff>,
     order: Option<Vec<String>>,
+    victorops: Option<RawVictorOps>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVictorOps {
+    team: Option<String>,
+    policies: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -766,6 +805,7 @@ struct RotationDraft {
     first_duty_backup: bool,
     backup_max_offset_hours: Option<u8>,
     notify: Vec<EmailAddress>,
+    victorops: Option<VictorOpsLink>,
 }
 
 enum StyleDraft {
@@ -835,6 +875,9 @@ fn draft_rotation(problems: &mut Problems, key: &str, raw: RawRotation) -> Rotat
             )
         })
         .collect();
+    let victorops = raw
+        .victorops
+        .and_then(|link| check_victorops(problems, &at, link));
     RotationDraft {
         name,
         style,
@@ -844,7 +887,50 @@ fn draft_rotation(problems: &mut Problems, key: &str, raw: RawRotation) -> Rotat
         first_duty_backup: raw.first_duty_backup,
         backup_max_offset_hours,
         notify,
+        victorops,
     }
+}
+
+fn check_victorops(problems: &mut Problems, at: &str, raw: RawVictorOps) -> Option<VictorOpsLink> {
+    let team = problems
+        .require(at, "victorops.team", raw.team)
+        .filter(|team| {
+            let valid = is_victorops_slug(team);
+            if !valid {
+                problems.add(
+                    at,
+                    RosterIssue::BadVictorOpsSlug {
+                        field: "team",
+                        text: team.clone(),
+                    },
+                );
+            }
+            valid
+        });
+    let written = problems.require(at, "victorops.policies", raw.policies)?;
+    if written.is_empty() {
+        problems.add(at, RosterIssue::NoVictorOpsPolicies);
+    }
+    let mut policies: Vec<String> = Vec::new();
+    for policy in written {
+        if !is_victorops_slug(&policy) {
+            problems.add(
+                at,
+                RosterIssue::BadVictorOpsSlug {
+                    field: "policies",
+                    text: policy,
+                },
+            );
+        } else if policies.contains(&policy) {
+            problems.add(at, RosterIssue::VictorOpsPolicyRepeated(policy));
+        } else {
+            policies.push(policy);
+        }
+    }
+    Some(VictorOpsLink {
+        team: team?,
+        policies,
+    })
 }
 
 fn check_handoff(problems: &mut Problems, at: &str, raw: RawHandoff) -> Option<Handoff> {
@@ -1052,6 +1138,12 @@ fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
         problems.add("rotations", RosterIssue::NoRotations);
     }
     let known_rotations: BTreeSet<String> = raw.rotations.keys().cloned().collect();
+    let kept_in_step_with_victorops: BTreeSet<String> = raw
+        .rotations
+        .iter()
+        .filter(|(_, rotation)| rotation.victorops.is_some())
+        .map(|(name, _)| name.clone())
+        .collect();
 
     // Who lists which rotation, by id as written, so `order` can be checked even when
     // the person has problems of their own.
@@ -1090,6 +1182,7 @@ fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
                 first_duty_backup: draft.first_duty_backup,
                 backup_max_offset_hours,
                 notify: draft.notify,
+                victorops: draft.victorops,
             };
             rotations.insert(name, rules);
         }
@@ -1116,6 +1209,14 @@ fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
                 }
                 None => {
                     first_index_of_id.insert(id.to_owned(), index);
+                }
+            }
+        }
+        // Clinic overrides VictorOps with this person's user name: without one it could not.
+        if raw_person.victorops_user.is_none() {
+            for rotation in raw_person.rotations.iter().flatten() {
+                if kept_in_step_with_victorops.contains(rotation) {
+                    problems.add(&at, RosterIssue::NoVictorOpsUser(rotation.clone()));
                 }
             }
         }
@@ -1263,6 +1364,75 @@ absences = []
         assert_eq!(ana["victorops_user"], "ana.vo");
         let bea = serde_json::to_value(&roster.people()[1]).expect("json");
         assert!(bea.get("victorops_user").is_none());
+    }
+
+    #[test]
+    fn a_rotation_kept_in_step_with_victorops_names_its_team_and_policies() {
+        let linked = SMALL_ROSTER
+            .replace(
+                "notify = [\"clinic@example.org\"]",
+                "notify = [\"clinic@example.org\"]\nvictorops = { team = \"team-Xq2hV7bRk3LmN8pA\", policies = [\"pol-3hV8nL2pQ6sD9wKe\"] }",
+            )
+            .replace("absences = []\n", "absences = []\nvictorops_user = \"bea.vo\"\n");
+        let roster = parsed(&linked);
+        let link = roster.rotation("clinic").and_then(|r| r.victorops.clone());
+        assert_eq!(
+            link,
+            Some(VictorOpsLink {
+                team: "team-Xq2hV7bRk3LmN8pA".into(),
+                policies: vec!["pol-3hV8nL2pQ6sD9wKe".into()],
+            })
+        );
+        assert!(roster.rotation("cloud").unwrap().victorops.is_none());
+        // A rotation without the link serialises as before, so the table's copy stays current.
+        let cloud = serde_json::to_value(roster.rotation("cloud")).expect("json");
+        assert!(cloud.get("victorops").is_none());
+    }
+
+    #[test]
+    fn a_victorops_link_with_bad_slugs_or_members_without_a_user_name_is_refused() {
+        let text = SMALL_ROSTER.replace(
+            "notify = [\"clinic@example.org\"]",
+            "notify = [\"clinic@example.org\"]\nvictorops = { team = \"team/../x\", policies = [\"pol-a\", \"pol-a\", \"p q\"] }",
+        );
+        let all: Vec<String> = problems_of(&text).iter().map(ToString::to_string).collect();
+        let all = all.join("\n");
+        assert!(
+            all.contains(r#"rotations.clinic: victorops.team "team/../x" is not a VictorOps slug"#),
+            "{all}"
+        );
+        assert!(
+            all.contains(r#"victorops.policies names "pol-a" more than once"#),
+            "{all}"
+        );
+        assert!(
+            all.contains(r#"victorops.policies "p q" is not a VictorOps slug"#),
+            "{all}"
+        );
+        // Bea has no victorops_user: Clinic could not put her on call.
+        assert!(
+            all.contains(r#"people[1] (id "bea"): rotations names "clinic", which Clinic keeps in step with VictorOps, but victorops_user is missing"#),
+            "{all}"
+        );
+        assert!(!all.contains(r#"id "ana"): rotations names"#), "{all}");
+
+        let empty = SMALL_ROSTER.replace(
+            "notify = [\"clinic@example.org\"]",
+            "notify = [\"clinic@example.org\"]\nvictorops = { policies = [] }",
+        );
+        let all: Vec<String> = problems_of(&empty)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let all = all.join("\n");
+        assert!(all.contains("`victorops.team` is missing"), "{all}");
+        assert!(all.contains("victorops.policies is empty"), "{all}");
+        let unknown = SMALL_ROSTER.replace(
+            "notify = [\"clinic@example.org\"]",
+            "notify = [\"clinic@example.org\"]\nvictorops = { team = \"t\", policies = [\"p\"], rotation = \"x\" }",
+        );
+        let error = Roster::parse(&unknown).expect_err("unknown key");
+        assert!(error.to_string().contains("rotation"), "{error}");
     }
 
     #[test]

@@ -608,17 +608,138 @@ impl DynamoStore {
             .expression_attribute_values(":at", s(now.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
+        unless_refused(result)?;
+        Ok(())
+    }
+}
+
+/// A conditional UpdateItem's answer: `None` when its condition refused it.
+fn unless_refused(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        >,
+    >,
+) -> Result<Option<aws_sdk_dynamodb::operation::update_item::UpdateItemOutput>, StoreError> {
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(None)
         }
+        Err(err) => Err(StoreError::dynamo("UpdateItem", err)),
+    }
+}
+
+/// DynamoDB takes at most 100 items per transaction.
+const TRANSACTION_ITEMS: usize = 100;
+
+impl DynamoStore {
+    /// Writes `writes` with their audit entries in one transaction (`Ok(false)` when a condition
+    /// refused it); audit entries beyond one transaction's room follow in further transactions.
+    pub(super) async fn transact_with_audit(
+        &self,
+        mut writes: Vec<TransactWriteItem>,
+        audit: &[AuditEntry],
+    ) -> Result<bool, StoreError> {
+        let room = TRANSACTION_ITEMS.saturating_sub(writes.len());
+        let (first, rest) = audit.split_at(room.min(audit.len()));
+        for entry in first {
+            writes.push(self.put(Self::audit_item(entry)?, None)?);
+        }
+        if !self.transact(writes).await? {
+            return Ok(false);
+        }
+        // Only an action recording more than fits one transaction gets here; none is expected.
+        for chunk in rest.chunks(TRANSACTION_ITEMS) {
+            let writes = chunk
+                .iter()
+                .map(|entry| self.put(Self::audit_item(entry)?, None))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.transact(writes).await?;
+        }
+        Ok(true)
+    }
+}
+
+/// The attributes of a lease on an item: who holds it, and until when (Unix seconds).
+pub(super) const LEASE_HOLDER: &str = "lease_holder";
+pub(super) const LEASE_UNTIL: &str = "lease_until";
+
+impl DynamoStore {
+    /// Takes the lease on item `pk`/`sk` for `holder` unless another holder's lease runs past
+    /// `now`, and returns the item as it is then (only its keys and the lease when it is new);
+    /// `None` when it is held elsewhere. One UpdateItem: the lease is taken with the read.
+    pub(super) async fn take_lease(
+        &self,
+        pk: &str,
+        sk: &str,
+        holder: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Option<Item>, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::key(pk, sk)))
+            .update_expression("SET #holder = :holder, #until = :until")
+            .condition_expression("attribute_not_exists(#until) OR #until < :now")
+            .expression_attribute_names("#holder", LEASE_HOLDER)
+            .expression_attribute_names("#until", LEASE_UNTIL)
+            .expression_attribute_values(":holder", s(holder))
+            .expression_attribute_values(":until", n(until.as_second()))
+            .expression_attribute_values(":now", n(now.as_second()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        Ok(unless_refused(result)?.map(|output| output.attributes.unwrap_or_default()))
+    }
+
+    /// A whole-item put, in a transaction, that succeeds only while `holder` holds the item's lease;
+    /// `item` keeps the lease if it carries the lease attributes, and gives it back if it does not.
+    pub(super) fn put_if_held(
+        &self,
+        item: Item,
+        holder: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table.as_str())
+            .set_item(Some(item))
+            .condition_expression("#holder = :holder")
+            .expression_attribute_names("#holder", LEASE_HOLDER)
+            .expression_attribute_values(":holder", s(holder))
+            .build()
+            .map_err(|e| StoreError::dynamo("TransactWriteItems", e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Gives `holder`'s lease on the item back without writing anything else. A lease that ran out
+    /// and was taken by another holder is theirs now: nothing of ours to give back, and no error.
+    pub(super) async fn give_lease_back(
+        &self,
+        pk: &str,
+        sk: &str,
+        holder: &str,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::key(pk, sk)))
+            .update_expression("REMOVE #holder, #until")
+            .condition_expression("#holder = :holder")
+            .expression_attribute_names("#holder", LEASE_HOLDER)
+            .expression_attribute_names("#until", LEASE_UNTIL)
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await;
+        unless_refused(result)?;
+        Ok(())
     }
 }
 
@@ -692,3 +813,5 @@ impl RosterMirror for DynamoStore {
 
 // The incident desk's ports, in a child module so they share this adapter's private helpers.
 mod incidents;
+// VictorOps kept in step: the weeks' sync records and the drift notices.
+mod oncall;

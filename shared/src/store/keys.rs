@@ -8,6 +8,8 @@
 //! | shift | `ROTATION#<name>` | `SHIFT#<iso week>` | `PERSON#<primary>` / `SHIFT#<start utc>` |
 //! | override | `ROTATION#<name>` | `OVERRIDE#<iso week>` | |
 //! | handoff mail | `ROTATION#<name>` | `HANDOFF#<iso week>#<role>#<address>` | |
+//! | VictorOps sync of a committed week (its overrides, the lease of the run working on it) | `ROTATION#<name>` | `VICTOROPS#<iso week>` | |
+//! | VictorOps drift notice | `ROTATION#<name>` | `CLAIM#victorops-drift#<iso week>#<address>` | |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
 //! | maintenance | `MAINT#<provider>#<id>` | `META` | `MAINTCAL#<yyyy-mm of start>` / `<start utc>#<provider>#<id>` |
@@ -25,6 +27,7 @@ pub const PEOPLE: &str = "PEOPLE";
 pub const SHIFT_PREFIX: &str = "SHIFT#";
 pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
 pub const HANDOFF_PREFIX: &str = "HANDOFF#";
+pub const VICTOROPS_PREFIX: &str = "VICTOROPS#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
 pub const TASK_STATE: &str = "STATE";
 
@@ -42,6 +45,10 @@ pub fn shift(week: &str) -> String {
 
 pub fn override_of(week: &str) -> String {
     format!("{OVERRIDE_PREFIX}{week}")
+}
+
+pub fn victorops_sync(week: &str) -> String {
+    format!("{VICTOROPS_PREFIX}{week}")
 }
 
 pub fn handoff_week(week: &str) -> String {
