@@ -445,19 +445,19 @@ mod tests {
     #[test]
     fn the_team_schedule_of_the_published_format_is_read_with_rolls_and_overrides() {
         let schedule = team_schedule_from(fixture("schedule")).unwrap();
-        assert_eq!(schedule.team, "team-Xq2hV7bRk3LmN8pA");
-        let policy = schedule.policy("pol-3hV8nL2pQ6sD9wKe").unwrap();
-        assert_eq!(policy.name, "SRE clinic duty");
+        assert_eq!(schedule.team, "team-Rk4TwQ9nPz2LcV7m");
+        let policy = schedule.policy("pol-Wm5Xb2Kq8NrT4dYs").unwrap();
+        assert_eq!(policy.name, "Clinic duty primary");
         assert_eq!(policy.rolls.len(), 2);
-        assert_eq!(policy.rolls[1].user.as_deref(), Some("bkim"));
-        assert_eq!(policy.rolls[1].start, at("2026-01-12T09:00:00Z"));
+        assert_eq!(policy.rolls[1].user.as_deref(), Some("oadeyemi"));
+        assert_eq!(policy.rolls[1].start, at("2027-03-08T08:00:00Z"));
         assert_eq!(
             policy.overrides,
             vec![OverrideSpan {
-                original: Some("bkim".into()),
-                replacement: Some("asmith".into()),
-                start: at("2026-01-14T09:00:00Z"),
-                end: at("2026-01-15T09:00:00Z"),
+                original: Some("oadeyemi".into()),
+                replacement: Some("lnovak".into()),
+                start: at("2027-03-10T08:00:00Z"),
+                end: at("2027-03-11T20:00:00Z"),
             }]
         );
     }
@@ -465,9 +465,9 @@ mod tests {
     #[test]
     fn the_override_list_and_a_creation_answer_are_read_in_either_wrapping() {
         let list = overrides_from(fixture("overrides")).unwrap();
-        assert_eq!(list[0].public_id, "ovr-4fJ8kP2mQ7");
-        assert_eq!(list[0].user, "asmith");
-        assert_eq!(list[0].policies, vec!["pol-3hV8nL2pQ6sD9wKe".to_owned()]);
+        assert_eq!(list[0].public_id, "ovr-9zQ3mH6tLw");
+        assert_eq!(list[0].user, "oadeyemi");
+        assert_eq!(list[0].policies, vec!["pol-Wm5Xb2Kq8NrT4dYs".to_owned()]);
         let one = fixture("overrides")["overrides"][0].clone();
         for wrapped in [
             json!({ "override": one.clone() }),
@@ -487,7 +487,7 @@ mod tests {
             Err(VictorOpsError::Malformed { .. })
         ));
         let mut backwards = fixture("schedule");
-        backwards["schedules"][0]["schedule"][0]["rolls"][0]["end"] = json!("2026-01-01T00:00:00Z");
+        backwards["schedules"][0]["schedule"][0]["rolls"][0]["end"] = json!("2027-02-01T00:00:00Z");
         assert!(team_schedule_from(backwards).is_err());
         let mut no_time = fixture("schedule");
         no_time["schedules"][0]["overrides"][0]["start"] = json!("next tuesday");
