@@ -71,7 +71,7 @@ package: $(VENV)-tools/.installed
 deploy: package
 	cd infra && terraform init && terraform apply
 
-bench: $(VENV)-tools/.installed
+bench: venv $(VENV)-tools/.installed
 	cargo bench --workspace --benches -- --noplot
 	@bash tests/stack/bench_maintenance.sh
 	@bash tests/stack/bench_coldstart.sh

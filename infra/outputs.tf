@@ -33,3 +33,8 @@ output "victorops_api_key_parameter" {
   description = "Write the VictorOps API key here (SecureString) when victorops_api_id is set; empty when VictorOps is not kept in step."
   value       = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
 }
+
+output "status_url" {
+  description = "The read-only brief (send Authorization: Bearer <status token>; Accept: application/json for JSON); the rotation's calendar feed is <this>/rotation.ics?token=<status token>."
+  value       = "${aws_apigatewayv2_stage.webhooks.invoke_url}status"
+}

@@ -1,6 +1,8 @@
 # phabricator-webhook: Herald delivers task changes to POST /hooks/phabricator; the function reads the
-# task through Conduit and triages it. Phorge retries a delivery that got no 2xx, so the invocation is
-# synchronous and has no failure queue: a failure answers 5xx and Phorge delivers again.
+# task through Conduit and triages it. Phorge retries a delivery that got no 2xx, so that invocation is
+# synchronous: a failure answers 5xx and Phorge delivers again. The same function answers the read-only
+# GET /status and GET /status/rotation.ics (its own bearer token), and runs the stale-task follow-up
+# on a weekday schedule, whose failed invocations are retried once and then kept in a queue.
 
 locals {
   phabricator_name       = "${var.name_prefix}-phabricator-webhook"
@@ -12,6 +14,12 @@ resource "aws_cloudwatch_log_group" "phabricator_webhook" {
   #checkov:skip=CKV_AWS_338:retention is the team's choice (var.log_retention_days); the audit trail of every action is kept in the table, with point-in-time recovery
   name              = "/aws/lambda/${local.phabricator_name}"
   retention_in_days = var.log_retention_days
+}
+
+resource "aws_sqs_queue" "phabricator_webhook_failures" {
+  name                      = "${local.phabricator_name}-failures"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_iam_role" "phabricator_webhook" {
@@ -41,6 +49,12 @@ data "aws_iam_policy_document" "phabricator_webhook" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.phabricator_webhook.arn}:*"]
   }
+
+  statement {
+    sid       = "FailedInvocations"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.phabricator_webhook_failures.arn]
+  }
 }
 
 resource "aws_iam_role_policy" "phabricator_webhook" {
@@ -54,7 +68,7 @@ resource "aws_lambda_function" "phabricator_webhook" {
   #checkov:skip=CKV_AWS_272:no code signing: the zips are built by `make package` from the reviewed repository; signing needs an AWS Signer profile the team may not run
   #checkov:skip=CKV_AWS_173:no customer key for the environment: it holds no credential (they are SSM SecureString parameters, tests/tests/infra.rs enforces it), and Lambda encrypts it at rest
   #checkov:skip=CKV_AWS_50:no X-Ray: each run logs structured JSON with its request id; tracing would add IAM actions and cost for a handful of calls per run
-  #checkov:skip=CKV_AWS_116:invoked synchronously by API Gateway: a failure answers 5xx and Phorge delivers again; there is no asynchronous event to keep
+  #checkov:skip=CKV_AWS_116:failed asynchronous invocations (the follow-up schedule) go to an SQS on-failure destination (aws_lambda_function_event_invoke_config), which this check does not recognise; HTTP invocations answer their caller
   function_name    = local.phabricator_name
   role             = aws_iam_role.phabricator_webhook.arn
   runtime          = "provided.al2023"
@@ -82,6 +96,10 @@ resource "aws_lambda_function" "phabricator_webhook" {
       CLINIC_DRY_RUN                             = var.triage_dry_run ? "1" : "0"
       PHABRICATOR_API_TOKEN_SSM_PARAMETER        = "${local.phabricator_parameters}/conduit-api-token"
       PHABRICATOR_WEBHOOK_HMAC_KEY_SSM_PARAMETER = "${local.phabricator_parameters}/webhook-hmac-key"
+      # The read-only status endpoint's bearer token (GET /status).
+      CLINIC_STATUS_TOKEN_SSM_PARAMETER = "${local.phabricator_parameters}/status-token"
+      # Empty (no dead man's switch) unless the team keeps a ping URL for the follow-up sweep.
+      CLINIC_HEALTHCHECK_URL_SSM_PARAMETER = var.healthchecks ? "${local.phabricator_parameters}/healthcheck-url" : ""
     }
   }
 }
@@ -109,10 +127,63 @@ resource "aws_lambda_permission" "phabricator_webhook" {
   source_arn    = "${aws_apigatewayv2_api.webhooks.execution_arn}/*/POST/hooks/phabricator"
 }
 
+# The brief and the rotation's calendar feed, read-only. Browsers and tools send the token as a
+# bearer header; calendar clients, which cannot, as ?token= on the feed's URL.
+resource "aws_apigatewayv2_route" "status" {
+  #checkov:skip=CKV_AWS_309:calendar clients cannot sign for IAM or run an authorizer flow: the handler checks its own bearer token (CLINIC_STATUS_TOKEN), in constant time, before reading anything
+  for_each  = { brief = "/status", calendar = "/status/rotation.ics" }
+  api_id    = aws_apigatewayv2_api.webhooks.id
+  route_key = "GET ${each.value}"
+  target    = "integrations/${aws_apigatewayv2_integration.phabricator_webhook.id}"
+}
+
+resource "aws_lambda_permission" "status" {
+  for_each      = aws_apigatewayv2_route.status
+  statement_id  = "AllowStatusRoute-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.phabricator_webhook.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.webhooks.execution_arn}/*/GET${trimprefix(each.value.route_key, "GET ")}"
+}
+
+# The stale-task follow-up: weekdays (clinic duty does not run at weekends); a missed run is made up
+# by the next, which follows up whatever is still due.
+resource "aws_cloudwatch_event_rule" "phabricator_follow_ups" {
+  name                = "${local.phabricator_name}-follow-ups"
+  description         = "Follow up open clinic-duty tasks nobody touched for stale.after_days"
+  schedule_expression = var.follow_up_schedule
+}
+
+resource "aws_cloudwatch_event_target" "phabricator_follow_ups" {
+  rule = aws_cloudwatch_event_rule.phabricator_follow_ups.name
+  arn  = aws_lambda_function.phabricator_webhook.arn
+}
+
+resource "aws_lambda_permission" "phabricator_follow_ups" {
+  statement_id  = "AllowFollowUpSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.phabricator_webhook.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.phabricator_follow_ups.arn
+}
+
+resource "aws_lambda_function_event_invoke_config" "phabricator_webhook" {
+  function_name                = aws_lambda_function.phabricator_webhook.function_name
+  maximum_retry_attempts       = 1
+  maximum_event_age_in_seconds = 3600
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.phabricator_webhook_failures.arn
+    }
+  }
+}
+
 locals {
   phabricator_alarms = {
-    errors    = { namespace = "AWS/Lambda", metric = "Errors", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.phabricator_webhook.function_name } }
-    throttles = { namespace = "AWS/Lambda", metric = "Throttles", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.phabricator_webhook.function_name } }
+    errors             = { namespace = "AWS/Lambda", metric = "Errors", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.phabricator_webhook.function_name } }
+    throttles          = { namespace = "AWS/Lambda", metric = "Throttles", statistic = "Sum", dimensions = { FunctionName = aws_lambda_function.phabricator_webhook.function_name } }
+    failed-invocations = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", dimensions = { QueueName = aws_sqs_queue.phabricator_webhook_failures.name } }
   }
 }
 

@@ -98,6 +98,9 @@ resource "aws_lambda_function" "rotation" {
       CLINIC_SENDER = "${var.sender_local_part}@${var.mail_domain}"
       # The reviewed roster file is packaged beside the binary by `make package`.
       CLINIC_ROSTER = "/var/task/roster.toml"
+      # The brief in the handoff mail: task links, and the triage rules' stale threshold (packaged too).
+      PHABRICATOR_URL     = var.phabricator_url
+      CLINIC_TRIAGE_RULES = "/var/task/triage-rules.toml"
       # Empty (no dead man's switch) unless the team keeps a ping URL for the weekly run.
       CLINIC_HEALTHCHECK_URL_SSM_PARAMETER = var.healthchecks ? "${var.ssm_prefix}/rotation/healthcheck-url" : ""
       # VictorOps kept in step with the rotation (scheduled overrides, drift notices); off while

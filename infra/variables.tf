@@ -62,6 +62,12 @@ variable "rotation_schedule" {
   default     = "cron(0 9 ? * FRI *)"
 }
 
+variable "follow_up_schedule" {
+  description = "When the stale-task follow-up runs (EventBridge schedule expression, UTC)."
+  type        = string
+  default     = "cron(0 7 ? * MON-FRI *)"
+}
+
 variable "calendar_token" {
   description = "Random token in the calendar feed's object key: the unguessable part of its URL (at least 16 characters)."
   type        = string
@@ -91,7 +97,7 @@ variable "ssm_prefix" {
 }
 
 variable "healthchecks" {
-  description = "Whether the scheduled jobs ping a dead man's switch; the ping URLs are then kept at <ssm_prefix>/rotation/healthcheck-url and <ssm_prefix>/victorops-webhook/healthcheck-url."
+  description = "Whether the scheduled jobs ping a dead man's switch; the ping URLs are then kept at <ssm_prefix>/rotation/healthcheck-url, <ssm_prefix>/victorops-webhook/healthcheck-url and <ssm_prefix>/phabricator-webhook/healthcheck-url."
   type        = bool
   default     = false
 }

@@ -53,6 +53,22 @@ enum Command {
     /// Serve the webhooks (POST /hooks/phabricator) over HTTP through the functions' own handlers, with
     /// the same configuration variables as Lambda; stops on Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+    /// Print the brief: who is on duty, tasks, incidents, maintenance and mail that need someone
+    /// (needs CLINIC_TABLE; CLINIC_TRIAGE_RULES and PHABRICATOR_URL when set).
+    Status(StatusArgs),
+}
+
+#[derive(Args, Debug)]
+struct StatusArgs {
+    /// Print the brief as JSON, for tools.
+    #[arg(long)]
+    json: bool,
+    /// Show times in this IANA zone too (e.g. Europe/Berlin; default: UTC only).
+    #[arg(long)]
+    zone: Option<String>,
+    /// The moment of the brief (default: now), RFC 3339.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -120,6 +136,10 @@ struct ServeArgs {
     /// The address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port, printed at start).
     #[arg(long)]
     listen: std::net::SocketAddr,
+    /// Handle every request as if at this moment (default: the clock), RFC 3339: rehearsals of
+    /// recorded deliveries on the local stack.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -293,8 +313,9 @@ enum SetupCommand {
 
 #[derive(Args, Debug)]
 struct InvokeArgs {
-    /// The function: `rotation`, `maintenance-mail` or `victorops-webhook` (a Function URL / API Gateway
-    /// event, or a scheduled event for the reminder sweep).
+    /// The function: `rotation`, `maintenance-mail`, `victorops-webhook` (a Function URL / API Gateway
+    /// event, or a scheduled event for the reminder sweep) or `phabricator-webhook` (an HTTP event, or
+    /// a scheduled event for the stale-task follow-up).
     function: String,
     /// The event JSON file.
     #[arg(long)]
@@ -302,7 +323,7 @@ struct InvokeArgs {
     /// Print the full report as JSON.
     #[arg(long)]
     json: bool,
-    /// The clock for a replayed HTTP event (victorops-webhook only; default: now), RFC 3339.
+    /// The clock for a replayed HTTP event (victorops-webhook, phabricator-webhook; default: now), RFC 3339.
     #[arg(long)]
     at: Option<jiff::Timestamp>,
 }
@@ -338,6 +359,8 @@ pub enum CliError {
     WebhookStartup(#[from] crate::triage::function::StartupError),
     #[error(transparent)]
     Check(#[from] crate::oncall::sync::CheckError),
+    #[error(transparent)]
+    BriefSettings(#[from] crate::brief::SettingsError),
     #[error("cannot serve on {address}: {source}")]
     Serve {
         address: std::net::SocketAddr,
@@ -374,7 +397,28 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Maintenance(command) => maintenance_command(command).await,
         Command::Downtime(DowntimeCommand::Schedule(args)) => downtime_command(args).await,
         Command::Serve(args) => serve_command(args).await,
+        Command::Status(args) => status_command(args).await,
     }
+}
+
+async fn status_command(args: StatusArgs) -> Result<(), CliError> {
+    let zone =
+        crate::brief::zone(args.zone.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
+    let config = Config::from_env(Component::TableOnly)?;
+    let settings = crate::brief::BriefSettings::from_config(&config)?;
+    let sdk = crate::aws::sdk_config(&config).await;
+    let store = DynamoStore::new(crate::aws::dynamodb(&sdk), config.table()?.clone());
+    let now = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let brief = crate::brief::build(&store, &settings, now).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&brief).unwrap_or_default()
+        );
+    } else {
+        print!("{}", crate::brief::render::text(&brief, zone.as_ref()));
+    }
+    Ok(())
 }
 
 fn plan_command(args: PlanArgs) -> Result<(), CliError> {
@@ -834,6 +878,20 @@ async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
             print_report(&report, report.summary(), args.json);
             Ok(())
         }
+        "phabricator-webhook" => {
+            let config = Config::from_env(Component::PhabricatorWebhook)?;
+            let function =
+                crate::triage::function::PhabricatorFunction::from_config(&config).await?;
+            let answer = function
+                .dispatch_at(event, args.at.unwrap_or_else(jiff::Timestamp::now))
+                .await
+                .map_err(CliError::from)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).unwrap_or_default()
+            );
+            Ok(())
+        }
         "victorops-webhook" => {
             let config = Config::from_env(Component::VictorOpsWebhook)?;
             let function = VictorOpsFunction::from_config(&config)
@@ -857,7 +915,7 @@ async fn invoke_command(args: InvokeArgs) -> Result<(), CliError> {
             Ok(())
         }
         other => Err(CliError::Usage(format!(
-            "unknown function {other:?}; known: rotation, maintenance-mail, victorops-webhook"
+            "unknown function {other:?}; known: rotation, maintenance-mail, victorops-webhook, phabricator-webhook"
         ))),
     }
 }
@@ -933,9 +991,30 @@ async fn serve_command(args: ServeArgs) -> Result<(), CliError> {
     let mut routes = crate::serve::Routes::new();
     let mut dry_run = false;
     if let Ok(config) = &phabricator_config {
-        let hook = crate::triage::function::PhabricatorWebhook::from_config(config).await?;
-        routes = routes.route(Method::POST, "/hooks/phabricator", Arc::new(hook));
+        // The webhook, and GET /status when CLINIC_STATUS_TOKEN is set, as the Lambda routes them.
+        let function = crate::triage::function::PhabricatorFunction::from_config(config).await?;
+        routes = routes.extend(function.routes());
         dry_run = config.dry_run;
+    } else if let Ok(config) = Config::load(Component::TableOnly).await
+        && let Some(token) = config.status_token.clone()
+    {
+        let settings = crate::brief::BriefSettings::from_config(&config)?;
+        let sdk = crate::aws::sdk_config(&config).await;
+        let store = Arc::new(DynamoStore::new(
+            crate::aws::dynamodb(&sdk),
+            config.table()?.clone(),
+        ));
+        let status = Arc::new(crate::brief::endpoint::StatusEndpoint::new(
+            crate::brief::Briefing::new(store, settings),
+            token,
+        ));
+        routes = routes
+            .route(
+                Method::GET,
+                crate::brief::endpoint::STATUS_PATH,
+                status.clone(),
+            )
+            .route(Method::GET, crate::brief::endpoint::CALENDAR_PATH, status);
     }
     if let Ok(config) = &victorops_config {
         let hook = crate::incidents::function::VictorOpsFunction::from_config(config)
@@ -954,7 +1033,7 @@ async fn serve_command(args: ServeArgs) -> Result<(), CliError> {
         problems.dedup_by(|a, b| a.variable == b.variable);
         return Err(CliError::Config(crate::config::ConfigError { problems }));
     }
-    let routes = Arc::new(routes);
+    let routes = Arc::new(routes.at(args.at));
     let failed = |source| CliError::Serve {
         address: args.listen,
         source,

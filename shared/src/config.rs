@@ -61,6 +61,8 @@ pub mod vars {
     pub const VICTOROPS_API_URL: &str = "VICTOROPS_API_URL";
     pub const VICTOROPS_API_ID: &str = "VICTOROPS_API_ID";
     pub const VICTOROPS_API_KEY: &str = "VICTOROPS_API_KEY";
+    /// Bearer token of the read-only `GET /status` endpoint (a credential).
+    pub const STATUS_TOKEN: &str = "CLINIC_STATUS_TOKEN";
 
     /// Every variable [`super::Config`] reads.
     pub const ALL: &[&str] = &[
@@ -92,6 +94,7 @@ pub mod vars {
         VICTOROPS_API_URL,
         VICTOROPS_API_ID,
         VICTOROPS_API_KEY,
+        STATUS_TOKEN,
     ];
 }
 
@@ -124,6 +127,8 @@ pub struct Config {
     pub triage_rules: Option<PathBuf>,
     /// Evaluate and audit, change nothing (`CLINIC_DRY_RUN=1`).
     pub dry_run: bool,
+    /// The status endpoint's bearer token; without it `GET /status` is not served.
+    pub status_token: Option<Secret>,
     /// VictorOps' public API, when configured: the rotation keeps it in step with scheduled overrides.
     pub victorops_api: Option<VictorOpsApiSettings>,
 }
@@ -456,6 +461,18 @@ impl Config {
                 }
             },
         };
+        let status_token = get(vars::STATUS_TOKEN).and_then(|v| {
+            let token = v.trim();
+            if token.chars().count() < 16 {
+                problems.push(VariableProblem {
+                    variable: vars::STATUS_TOKEN,
+                    problem: "must be at least 16 characters".to_owned(),
+                });
+                None
+            } else {
+                Some(Secret::new(token))
+            }
+        });
         let victorops = if needs_victorops {
             victorops_settings(&get, &mut problems)
         } else {
@@ -485,6 +502,7 @@ impl Config {
             triage_rules,
             dry_run,
             victorops_api,
+            status_token,
         })
     }
 
@@ -902,6 +920,28 @@ mod tests {
         assert_eq!(api.url.as_str(), "https://api.victorops.com/api-public");
         assert_eq!(api.api_id, "org-id");
         assert_eq!(api.api_key.expose(), "vo-supersecret");
+    }
+
+    #[test]
+    fn a_short_status_token_is_refused_and_a_good_one_is_never_printed() {
+        let err = Config::from_lookup(
+            Component::TableOnly,
+            lookup(&[
+                ("CLINIC_TABLE", "clinic-test"),
+                ("CLINIC_STATUS_TOKEN", "short"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.problems[0].variable, vars::STATUS_TOKEN);
+        let config = Config::from_lookup(
+            Component::TableOnly,
+            lookup(&[
+                ("CLINIC_TABLE", "clinic-test"),
+                ("CLINIC_STATUS_TOKEN", "status-supersecret-0001"),
+            ]),
+        )
+        .unwrap();
+        assert!(config.status_token.is_some());
         assert!(!format!("{config:?}").contains("supersecret"));
     }
 

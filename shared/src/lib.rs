@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod aws;
+pub mod brief;
 pub mod cli;
 pub mod config;
 pub mod heartbeat;

@@ -24,6 +24,7 @@ pub const CREDENTIALS: &[&str] = &[
     vars::VICTOROPS_API_KEY,
     // The dead man's switch URL is a credential too: whoever has it can report success.
     vars::HEALTHCHECK_URL,
+    vars::STATUS_TOKEN,
 ];
 
 /// `GetParameters` takes at most ten names per call.

@@ -1,6 +1,7 @@
 //! `clinic serve`: a small HTTP server for operators and tests that turns each request into the
 //! `lambda_http::Request` Lambda would pass and routes it to the same handler the function runs.
-//! `clinic serve` routes `POST /hooks/phabricator` and `POST /hooks/victorops` (each when configured).
+//! `clinic serve` routes `POST /hooks/phabricator` and `POST /hooks/victorops` (each when configured),
+//! and `GET /status` with `GET /status/rotation.ics` when `CLINIC_STATUS_TOKEN` is set.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -20,7 +21,8 @@ use tracing::{info, warn};
 /// A webhook handler, as Lambda and `clinic serve` call it. It maps every failure to a status.
 #[async_trait]
 pub trait Hook: Send + Sync {
-    async fn handle(&self, request: Request) -> Response<Body>;
+    /// Answers `request` as if at `now` (the clock, or a rehearsal's fixed moment).
+    async fn handle_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body>;
 }
 
 /// Bodies larger than this are refused before reaching a handler (handlers have their own, lower limits).
@@ -30,6 +32,8 @@ const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 #[derive(Default, Clone)]
 pub struct Routes {
     routes: Vec<(Method, String, Arc<dyn Hook>)>,
+    /// A fixed moment every request is handled at (`clinic serve --at`, rehearsals); else the clock.
+    clock: Option<jiff::Timestamp>,
 }
 
 impl Routes {
@@ -42,19 +46,37 @@ impl Routes {
         self
     }
 
+    /// Handles every request as if at `at` instead of the clock.
+    pub fn at(mut self, at: Option<jiff::Timestamp>) -> Self {
+        self.clock = at;
+        self
+    }
+
+    /// These routes and `other`'s.
+    pub fn extend(mut self, other: &Routes) -> Self {
+        self.routes.extend(other.routes.iter().cloned());
+        self
+    }
+
     pub fn paths(&self) -> impl Iterator<Item = (&Method, &str)> {
         self.routes.iter().map(|(m, p, _)| (m, p.as_str()))
     }
 
     /// The handler's answer, or 404 / 405 when no route matches.
     pub async fn dispatch(&self, request: Request) -> Response<Body> {
+        let now = self.clock.unwrap_or_else(jiff::Timestamp::now);
+        self.dispatch_at(request, now).await
+    }
+
+    /// As [`Self::dispatch`], as if at `now`.
+    pub async fn dispatch_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
         let path = request.uri().path().to_owned();
         let mut path_known = false;
         for (method, route, hook) in &self.routes {
             if *route == path {
                 path_known = true;
                 if method == request.method() {
-                    return hook.handle(request).await;
+                    return hook.handle_at(request, now).await;
                 }
             }
         }
@@ -147,7 +169,7 @@ mod tests {
 
     #[async_trait]
     impl Hook for Echo {
-        async fn handle(&self, request: Request) -> Response<Body> {
+        async fn handle_at(&self, request: Request, _now: jiff::Timestamp) -> Response<Body> {
             plain(StatusCode::OK, &format!("{} bytes", request.body().len()))
         }
     }

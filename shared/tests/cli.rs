@@ -268,3 +268,23 @@ fn sync_without_the_victorops_api_names_the_three_variables() {
     ]);
     assert_eq!(too_far.status.code(), Some(2), "{}", text(&too_far.stderr));
 }
+
+#[test]
+fn status_names_the_missing_table_and_refuses_an_unknown_zone() {
+    let out = clinic(&["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("CLINIC_TABLE is not set"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = clinic(&["status", "--zone", "Mars/Olympus"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Mars/Olympus"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = clinic(&["status", "--at", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -34,6 +34,8 @@ struct FakeTask {
     created: i64,
     projects: Vec<String>,
     subscribers: Vec<String>,
+    /// Phorge's status value (`open`, `resolved`, ...).
+    status: String,
 }
 
 #[derive(Debug, Clone)]
@@ -141,7 +143,7 @@ impl World {
                         ));
                     }
                 }
-                "comment" if t["value"].is_string() => {}
+                "comment" | "status" if t["value"].is_string() => {}
                 other => return Err(format!("Transaction type \"{other}\" is not valid here.")),
             }
         }
@@ -160,6 +162,11 @@ impl World {
             let (field, list) = match kind.as_str() {
                 "projects.add" | "projects.remove" => ("projects", &mut entry.projects),
                 "subscribers.add" | "subscribers.remove" => ("subscribers", &mut entry.subscribers),
+                "status" => {
+                    entry.status = t["value"].as_str().unwrap_or_default().to_owned();
+                    created.push(self.record(task, author, "status", None, vec![]));
+                    continue;
+                }
                 _ => {
                     let text = t["value"].as_str().unwrap_or_default().to_owned();
                     created.push(self.record(task, author, "comment", Some(text), vec![]));
@@ -315,6 +322,7 @@ impl ConduitFake {
                 created,
                 projects: vec![],
                 subscribers: vec![author_phid.clone()],
+                status: "open".to_owned(),
             },
         );
         let mut transactions = vec![world.record(&phid, &author_phid, "create", None, vec![])];
@@ -386,6 +394,15 @@ impl ConduitFake {
             username,
             task,
             json!([{ "type": "projects.remove", "value": [project] }]),
+        )
+    }
+
+    /// A person changes the task's status (`resolved` closes it); returns the transactions.
+    pub fn set_status_as(&self, username: &str, task: &str, status: &str) -> Vec<String> {
+        self.edit_as(
+            username,
+            task,
+            json!([{ "type": "status", "value": status }]),
         )
     }
 
@@ -614,7 +631,7 @@ async fn answer(
                         "fields": {
                             "name": t.title, "description": { "raw": t.description },
                             "authorPHID": t.author, "ownerPHID": null,
-                            "status": { "value": "open", "name": "Open", "color": null },
+                            "status": { "value": t.status, "name": t.status, "color": null },
                             "priority": { "value": t.priority, "name": "", "color": "" },
                             "dateCreated": t.created, "dateModified": t.created,
                         },

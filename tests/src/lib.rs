@@ -165,3 +165,99 @@ pub async fn received_mail() -> Vec<ReceivedMail> {
 }
 pub mod conduit_fake;
 pub mod triage_rig;
+
+/// Counts the DynamoDB requests a client sends, by operation name (`Query`, `GetItem`, ...), so tests
+/// and the bench can hold code to a number of requests.
+#[derive(Debug, Default)]
+pub struct RequestCounter {
+    seen: Mutex<Vec<String>>,
+}
+
+impl RequestCounter {
+    /// The operations sent since the last call, in order.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.seen.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+#[derive(Debug)]
+struct Counting(std::sync::Arc<RequestCounter>);
+
+impl aws_sdk_dynamodb::config::Intercept for Counting {
+    fn name(&self) -> &'static str {
+        "clinic-tests request counter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        // The JSON protocol names the operation in X-Amz-Target: `DynamoDB_20120810.Query`.
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("?")
+            .to_owned();
+        self.0
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(target);
+        Ok(())
+    }
+}
+
+/// A fresh table, and a store on it whose every DynamoDB request is counted.
+pub async fn fresh_counted_store(prefix: &str) -> (DynamoStore, std::sync::Arc<RequestCounter>) {
+    let plain = fresh_store(prefix).await;
+    let counter = std::sync::Arc::new(RequestCounter::default());
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk_config().await)
+        .interceptor(Counting(counter.clone()))
+        .build();
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config),
+        plain.table().clone(),
+    );
+    (store, counter)
+}
+
+/// `clinic serve`'s server on a free loopback port, serving `routes` until [`Served::stop`].
+pub struct Served {
+    pub address: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    pub async fn start(routes: clinic::serve::Routes) -> Self {
+        let (listener, address) = clinic::serve::bind("127.0.0.1:0".parse().expect("an address"))
+            .await
+            .expect("bind a loopback port");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(clinic::serve::serve(
+            listener,
+            std::sync::Arc::new(routes),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            address,
+            stop,
+            server,
+        }
+    }
+
+    /// Stops the server and checks it ended cleanly.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.server
+            .await
+            .expect("the server task")
+            .expect("the server ended cleanly");
+    }
+}

@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use clinic::audit::AuditEntry;
+use clinic::config::{HttpUrl, Secret};
 use clinic::store::StoreError;
+use clinic::triage::conduit::ConduitClient;
+use clinic::triage::function::PhabricatorWebhook;
 use clinic::triage::model::{ProjectPhid, Task, TaskPhid, Transaction, TransactionPhid, UserPhid};
 use clinic::triage::ports::{
     Conduit, ConduitError, DutyRoster, Edit, TaskState, TriageLedger, User,
@@ -48,6 +51,26 @@ pub fn seed(fake: &ConduitFake, rules: &Rules) {
         fake.add_user(&name);
     }
     fake.add_user(ON_DUTY);
+}
+
+/// The webhook handler against `fake` with `table` as its ledger and clinic-duty roster.
+pub fn webhook_on<T>(fake: &ConduitFake, rules: Rules, table: Arc<T>) -> PhabricatorWebhook
+where
+    T: TriageLedger + DutyRoster + 'static,
+{
+    let conduit = ConduitClient::new(
+        HttpUrl::parse(&fake.url()).expect("the fake's URL"),
+        Secret::new(crate::conduit_fake::TOKEN),
+    )
+    .expect("a Conduit client");
+    PhabricatorWebhook::with_ports(
+        Secret::new(HMAC_KEY),
+        rules,
+        Arc::new(conduit),
+        table.clone(),
+        table,
+        false,
+    )
 }
 
 /// A POST as Phorge sends it, signed with `key` (no signature header when `key` is `None`).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the weekly rotation job end to end on the local stack (keeping a VictorOps API fake in step),
 # then what it did; then Phabricator triage: `clinic serve` against a local Conduit fake, replaying the
-# sample Herald deliveries in events/.
+# sample Herald deliveries in events/; then the stale-task follow-up, the next weekly handoffs, and the
+# brief of it all (clinic status, GET /status).
 # Starts its own moto server, Conduit fake and `clinic serve` on free loopback ports and stops them on
 # exit, whatever happens.
 set -euo pipefail
@@ -161,8 +162,10 @@ section "Mail and audit of the incident and the downtime"
 $CLINIC audit --since 2027-01-05 --until 2027-01-20 | grep -v 'shift\.\|roster\.' || true
 
 section "Phabricator triage: a Conduit fake and clinic serve on loopback"
+# Phorge's clock and clinic serve's are the story's: the tasks are filed on 2027-01-05 at 09:50 UTC.
+PHAB_AT=2027-01-05T10:00:00Z
 target/debug/conduit-fake --rules shared/data/triage-rules.toml --tasks events/phabricator-demo-tasks.json \
-  --port-file "$work/conduit.port" 2>"$work/conduit.log" &
+  --port-file "$work/conduit.port" --now "$PHAB_AT" 2>"$work/conduit.log" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$work/conduit.port" ] && break; sleep 0.1; done
 [ -s "$work/conduit.port" ] || { cat "$work/conduit.log"; echo "the Conduit fake did not start"; exit 1; }
@@ -170,7 +173,8 @@ export PHABRICATOR_URL="http://127.0.0.1:$(cat "$work/conduit.port")"
 export PHABRICATOR_API_TOKEN=api-clinicfaketoken0000000000001
 export PHABRICATOR_WEBHOOK_HMAC_KEY=clinic-demo-webhook-hmac-key-0001
 export CLINIC_TRIAGE_RULES=shared/data/triage-rules.toml
-$CLINIC serve --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+export CLINIC_STATUS_TOKEN=demo-clinic-status-token-0001
+$CLINIC serve --listen 127.0.0.1:0 --at "$PHAB_AT" >"$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q "listening on" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "listening on" "$work/serve.log" || { cat "$work/serve.log"; echo "clinic serve did not start"; exit 1; }
@@ -182,6 +186,35 @@ section "Replaying the sample deliveries in events/ (signed with the demo key)"
   events/phabricator-webhook-*.json
 
 section "The triage entries of the audit log"
-$CLINIC audit | grep phabricator-webhook || true
+$CLINIC audit --since 2027-01-05 --until 2027-01-05 | grep phabricator-webhook || true
+
+section "Stale tasks: phabricator-webhook's follow-up sweep on 2027-01-20, 15 days on (dry run, run, run again)"
+for dry in true false false; do
+  printf '{"job": "phabricator-follow-ups", "scheduled_time": "2027-01-20T07:00:00Z", "dry_run": %s}' "$dry" >"$work/follow-up.json"
+  printf -- '-- dry_run %s: ' "$dry"
+  $CLINIC invoke phabricator-webhook --event "$work/follow-up.json" | "$PY" -c '
+import json, sys
+lines = json.load(sys.stdin)["follow_ups"]
+print(", ".join("%s %s" % (l["name"], l["outcome"]) for l in lines) or "nothing due")'
+done
+
+section "The next weekly runs (2027-01-08, -15 and -22, 09:00 UTC) hand off W02 to W04; each mail carries the brief"
+for day in 08 15 22; do
+  printf '{"job": "weekly-rotation", "scheduled_time": "2027-01-%sT09:00:00Z"}' "$day" >"$work/weekly.json"
+  $CLINIC invoke rotation --event "$work/weekly.json" | grep -v '^  mail to' || true
+done
+"$PY" tests/stack/inspect_stack.py mail "$AWS_ENDPOINT_URL" | grep -c 'Who is on duty' | sed 's/^/mails accepted by SES that carry the brief: /'
+
+section "The brief after every function ran: clinic status at 2027-01-22 09:05 UTC, times also in Europe/Berlin"
+$CLINIC status --at 2027-01-22T09:05:00Z --zone Europe/Berlin
+
+section "GET /status on clinic serve (its clock: $PHAB_AT): only with its token; JSON for tools; the rotation feed"
+printf -- '-- without a token: HTTP %s\n' "$(curl -s -o /dev/null -w '%{http_code}' "http://$address/status")"
+curl -s -H "Authorization: Bearer $CLINIC_STATUS_TOKEN" -H 'Accept: application/json' "http://$address/status" | "$PY" -c '
+import json, sys
+b = json.load(sys.stdin)
+print("-- JSON: " + ", ".join("%s %d" % (k, v["total"]) for k, v in b.items() if isinstance(v, dict) and "total" in v))'
+echo "-- http://$address/status/rotation.ics?token=…, first event:"
+curl -s "http://$address/status/rotation.ics?token=$CLINIC_STATUS_TOKEN" | sed -n '/BEGIN:VEVENT/,/END:VEVENT/p' | head -14
 
 section "Done; the local stack, the fakes and clinic serve are stopped"

@@ -2,11 +2,14 @@
 # `make package`: release zips of every function for provided.al2023, into dist/<function>.zip.
 # cargo-lambda (from PyPI, with zig) links against an old glibc so the binaries run on Amazon Linux 2023.
 # ARCH=arm64 builds for Graviton where the aarch64 standard library is installed (rustup target add).
-# ROSTER=path puts the team's reviewed roster into the rotation zip as roster.toml.
+# ROSTER=path puts the team's reviewed roster into the rotation zip as roster.toml; TRIAGE_RULES=path
+# puts the triage rules into the phabricator-webhook zip and, for the brief in the handoff mail, the
+# rotation zip as triage-rules.toml.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ARCH=${ARCH:-x86_64}
 ROSTER=${ROSTER:-events/roster.toml}
+TRIAGE_RULES=${TRIAGE_RULES:-shared/data/triage-rules.toml}
 FUNCTIONS=(rotation maintenance-mail)
 for f in functions/*/; do
   name=$(basename "$f")
@@ -18,6 +21,7 @@ case "$ARCH" in
   *) echo "ARCH must be x86_64 or arm64" >&2; exit 2 ;;
 esac
 [ -f "$ROSTER" ] || { echo "roster $ROSTER not found (set ROSTER=path)" >&2; exit 2; }
+[ -f "$TRIAGE_RULES" ] || { echo "triage rules $TRIAGE_RULES not found (set TRIAGE_RULES=path)" >&2; exit 2; }
 cargo run --quiet -p clinic --bin clinic -- roster check --roster "$ROSTER"
 
 export PATH="$PWD/.venv-tools/bin:$PATH"
@@ -28,10 +32,14 @@ rm -rf dist && mkdir -p dist
 for name in "${FUNCTIONS[@]}"; do
   cp "target/lambda/$name/bootstrap.zip" "dist/$name.zip"
 done
-python3 - "$ROSTER" <<'PY'
+python3 - "$ROSTER" "$TRIAGE_RULES" <<'PY'
 import sys, zipfile
+roster, rules = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile("dist/rotation.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
-    z.write(sys.argv[1], "roster.toml")
+    z.write(roster, "roster.toml")
+    z.write(rules, "triage-rules.toml")
+with zipfile.ZipFile("dist/phabricator-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
+    z.write(rules, "triage-rules.toml")
 PY
 echo "function zips (goal: under 6 MB each):"
 for name in "${FUNCTIONS[@]}"; do

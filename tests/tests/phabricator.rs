@@ -626,18 +626,13 @@ async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
         .fake
         .create_task("alice", "Something odd", LONG, &["sre"], 50);
     let Rig { fake, hook, .. } = rig;
-    let routes = Arc::new(clinic::serve::Routes::new().route(
+    let served = clinic_tests::Served::start(clinic::serve::Routes::new().route(
         lambda_http::http::Method::POST,
         "/hooks/phabricator",
         Arc::new(hook),
-    ));
-    let (listener, bound) = clinic::serve::bind("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(clinic::serve::serve(listener, routes, async {
-        let _ = stopped.await;
-    }));
+    ))
+    .await;
+    let bound = served.address;
     let client = reqwest::Client::new();
     let body = webhook_body(&task, &xacts, NOW);
     let url = format!("http://{bound}/hooks/phabricator");
@@ -659,6 +654,5 @@ async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
         .await
         .unwrap();
     assert_eq!(missing.status().as_u16(), 404);
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    served.stop().await;
 }

@@ -748,20 +748,14 @@ async fn short_notice_downtime_needs_urgent_and_the_announcement_says_so() {
 async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
     let s = setup("serve.example.org", false).await;
     let Setup { webhook, fake, .. } = s;
-    let routes = std::sync::Arc::new(clinic::serve::Routes::new().route(
+    let served = clinic_tests::Served::start(clinic::serve::Routes::new().route(
         lambda_http::http::Method::POST,
         "/hooks/victorops",
         std::sync::Arc::new(webhook),
-    ));
-    let (listener, bound) = clinic::serve::bind("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(clinic::serve::serve(listener, routes, async {
-        let _ = stopped.await;
-    }));
+    ))
+    .await;
     let client = reqwest::Client::new();
-    let url = format!("http://{bound}/hooks/victorops");
+    let url = format!("http://{}/hooks/victorops", served.address);
     let payload = body("UNACKED", "", 1799142600123);
     let refused = client
         .post(&url)
@@ -786,6 +780,5 @@ async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
         1,
         "the mapped incident is published once"
     );
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    served.stop().await;
 }

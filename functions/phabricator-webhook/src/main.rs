@@ -1,19 +1,18 @@
-//! The `phabricator-webhook` Lambda (Function URL or API Gateway HTTP API): Herald deliveries in,
-//! triage through Conduit. The handler is `clinic::triage::function`, shared with `clinic serve`.
-
-use std::convert::Infallible;
+//! The `phabricator-webhook` Lambda: Herald deliveries and the read-only status endpoint (API Gateway
+//! HTTP API), and the stale-task follow-up sweep (EventBridge schedule), dispatched on the event's
+//! shape. The handler is `clinic::triage::function`, shared with `clinic serve`.
 
 use clinic::config::{Component, Config};
-use clinic::triage::function::PhabricatorWebhook;
-use lambda_http::{Request, service_fn};
+use clinic::triage::function::PhabricatorFunction;
+use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> Result<(), lambda_runtime::Error> {
     clinic::lambda::init_tracing();
     let config = Config::load(Component::PhabricatorWebhook).await?;
-    let hook = PhabricatorWebhook::from_config(&config).await?;
-    lambda_http::run(service_fn(|request: Request| async {
-        Ok::<_, Infallible>(hook.handle(request).await)
+    let function = PhabricatorFunction::from_config(&config).await?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        function.dispatch(event.payload)
     }))
     .await
 }

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use tracing::{error, info};
-
 use super::desk::IncidentDesk;
 use super::http::{VictorOpsWebhook, WebhookAuth};
 use super::mapping::{Mapping, MappingError};
@@ -15,7 +13,6 @@ use crate::heartbeat::Heartbeat;
 use crate::lambda::HandlerFailure;
 use crate::mail::SesMailer;
 use crate::store::DynamoStore;
-use crate::trigger::Trigger;
 
 /// Every AWS action the victorops-webhook function's code performs (Terraform grants exactly these,
 /// plus logging and its failure queue; `tests/tests/infra.rs` checks it).
@@ -121,91 +118,44 @@ impl VictorOpsFunction {
         if event.get("requestContext").is_some() {
             return Ok(self.http(event, now).await);
         }
-        let trigger = Trigger::parse(&event, REMINDER_JOB).map_err(|e| {
-            error!(error = %e, "refused event");
-            HandlerFailure::new(&e, false)
-        })?;
-        info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "reminder sweep");
         let desk = self.webhook.desk();
-        let sweeps = async {
-            let lines = desk
-                .sweep(trigger.time, &trigger.event_id, trigger.dry_run)
-                .await?;
-            let downtime = desk
-                .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
-                .await?;
-            Ok::<_, super::desk::DeskError>(
-                serde_json::json!({ "reminders": lines, "downtime_mails": downtime }),
-            )
-        };
-        self.heartbeat
-            .watch(&trigger.event_id, |report| report.to_string(), sweeps)
-            .await
-            .map_err(|e| {
-                error!(error = %e, "scheduled sweep failed");
-                HandlerFailure::new(&e, true)
-            })
+        crate::lambda::scheduled_sweep(
+            &event,
+            REMINDER_JOB,
+            &self.heartbeat,
+            |trigger| async move {
+                let lines = desk
+                    .sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await?;
+                let downtime = desk
+                    .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await?;
+                Ok::<_, super::desk::DeskError>(
+                    serde_json::json!({ "reminders": lines, "downtime_mails": downtime }),
+                )
+            },
+        )
+        .await
     }
 
-    /// Turns a Function URL / API Gateway event into the request `lambda_http` would build, and the
-    /// response into the proxy answer both accept.
+    /// Answers a Function URL / API Gateway event through the webhook handler.
     async fn http(&self, event: serde_json::Value, now: jiff::Timestamp) -> serde_json::Value {
-        let response = match serde_json::from_value::<lambda_http::request::LambdaRequest>(event) {
-            Ok(request) => {
-                self.webhook
-                    .handle_at(lambda_http::Request::from(request), now)
-                    .await
-            }
-            Err(e) => {
-                error!(error = %e, "malformed HTTP event");
-                let mut r = lambda_http::Response::new(lambda_http::Body::from(
-                    serde_json::json!({"error": "malformed HTTP event"}).to_string(),
-                ));
-                *r.status_mut() = lambda_http::http::StatusCode::BAD_REQUEST;
-                r
-            }
+        let response = match crate::lambda::request_from_event(event) {
+            Ok(request) => self.webhook.handle_at(request, now).await,
+            Err(refusal) => *refusal,
         };
-        proxy_response(response)
+        crate::lambda::proxy_response(response)
     }
-}
-
-/// The proxy-integration answer (`statusCode`, `headers`, `body`, `isBase64Encoded`).
-pub fn proxy_response(response: lambda_http::Response<lambda_http::Body>) -> serde_json::Value {
-    use base64::Engine as _;
-    let (parts, body) = response.into_parts();
-    let headers: serde_json::Map<String, serde_json::Value> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                serde_json::Value::from(v.to_str().unwrap_or_default()),
-            )
-        })
-        .collect();
-    let (body, encoded) = match body {
-        lambda_http::Body::Text(text) => (text, false),
-        lambda_http::Body::Binary(bytes) => (
-            base64::engine::general_purpose::STANDARD.encode(bytes),
-            true,
-        ),
-        _ => (String::new(), false),
-    };
-    serde_json::json!({
-        "statusCode": parts.status.as_u16(),
-        "headers": headers,
-        "body": body,
-        "isBase64Encoded": encoded,
-    })
 }
 
 /// `clinic serve` routes `POST /hooks/victorops` here: the same handler the Function URL reaches.
 #[async_trait::async_trait]
 impl crate::serve::Hook for VictorOpsFunction {
-    async fn handle(
+    async fn handle_at(
         &self,
         request: lambda_http::Request,
+        now: jiff::Timestamp,
     ) -> lambda_http::Response<lambda_http::Body> {
-        crate::serve::Hook::handle(&self.webhook, request).await
+        self.webhook.handle_at(request, now).await
     }
 }

@@ -161,7 +161,7 @@ impl<S: IncidentLedger + Directory> VictorOpsWebhook<S> {
 
 #[async_trait::async_trait]
 impl<S: IncidentLedger + Directory + Send + Sync> crate::serve::Hook for VictorOpsWebhook<S> {
-    async fn handle(&self, request: Request) -> Response<Body> {
-        VictorOpsWebhook::handle(self, request).await
+    async fn handle_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
+        VictorOpsWebhook::handle_at(self, request, now).await
     }
 }

@@ -19,12 +19,12 @@ fn stamp(seconds: i64) -> String {
         .unwrap_or_else(|_| "19700101T000000Z".to_owned())
 }
 
-fn instant(at: jiff::Timestamp) -> String {
+pub(crate) fn instant(at: jiff::Timestamp) -> String {
     at.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// TEXT values escape backslash, semicolon, comma and newline (RFC 5545 3.3.11).
-fn text(value: &str) -> String {
+pub(crate) fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -41,7 +41,7 @@ fn text(value: &str) -> String {
 }
 
 /// Content lines longer than 75 octets are folded with CRLF and a space, never inside a character.
-fn line(out: &mut String, content: &str) {
+pub(crate) fn line(out: &mut String, content: &str) {
     let mut width = 0;
     for c in content.chars() {
         if width + c.len_utf8() > 75 {

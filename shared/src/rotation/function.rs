@@ -45,6 +45,8 @@ pub enum StartupError {
         #[source]
         source: super::roster::RosterError,
     },
+    #[error("the brief's settings: {0}")]
+    Brief(#[from] crate::brief::SettingsError),
 }
 
 /// Reads and validates the roster file named by the configuration.
@@ -75,13 +77,19 @@ impl RotationFunction {
         let linked = roster
             .rotation_names()
             .any(|name| crate::oncall::VictorOpsSync::link(&roster, name.as_str()).is_some());
+        // The mails carry the brief: its stale threshold from the triage rules when shipped.
+        let briefing = crate::brief::Briefing::new(
+            Arc::new(store.clone()),
+            crate::brief::BriefSettings::from_config(config)?,
+        );
         let mut job = HandoffJob::new(
             store.clone(),
             mailer,
             roster,
             config.sender()?.clone(),
             config.mail_lease_seconds,
-        );
+        )
+        .with_briefing(briefing);
         match (&config.victorops_api, linked) {
             (Some(api), true) => {
                 let client = crate::oncall::victorops_api::VictorOpsClient::new(

@@ -17,6 +17,7 @@ use super::calendar::IsoWeek;
 use super::plan::{self, History, Override, PlannedWeek, ServedShift};
 use super::roster::{Person, PersonId, Roster, TeamName};
 use crate::audit::{AuditEntry, AuditLog};
+use crate::brief::{Brief, Briefing};
 use crate::idempotency::{Begin, IdempotencyStore};
 use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
 use crate::store::StoreError;
@@ -333,6 +334,8 @@ pub struct HandoffJob<S> {
     sender: EmailAddress,
     lease: jiff::SignedDuration,
     victorops: Option<Arc<crate::oncall::VictorOpsSync>>,
+    /// Builds the brief each handoff mail carries; without it the mails carry none.
+    briefing: Option<Briefing>,
 }
 
 impl JobReport {
@@ -398,7 +401,23 @@ where
             sender,
             lease: jiff::SignedDuration::from_secs(i64::from(lease_seconds)),
             victorops: None,
+            briefing: None,
         }
+    }
+
+    /// The handoff mails carry the brief at the trigger's time.
+    pub fn with_briefing(mut self, briefing: Briefing) -> Self {
+        self.briefing = Some(briefing);
+        self
+    }
+
+    /// The brief for the mails, or why it could not be built: a mail without it still goes out.
+    async fn brief_at(&self, at: jiff::Timestamp) -> Option<Result<Brief, String>> {
+        let briefing = self.briefing.as_ref()?;
+        Some(briefing.at(at).await.map_err(|error| {
+            warn!(error = %error, "the brief could not be built; the handoff mails go out without it");
+            error.to_string()
+        }))
     }
 
     /// Keeps VictorOps in step for the rotations the roster links to it.
@@ -547,7 +566,8 @@ where
         };
 
         let outgoing = previous_primary(&shifts, &shift.week);
-        let mails = self.handoff_mails(&shift, outgoing.as_deref());
+        let brief = self.brief_at(trigger.time).await;
+        let mails = self.handoff_mails(&shift, outgoing.as_deref(), brief.as_ref());
         let mut reports = Vec::new();
         for (key, mail) in mails {
             let outcome = if trigger.dry_run {
@@ -708,6 +728,7 @@ where
         &self,
         shift: &ShiftRecord,
         outgoing: Option<&str>,
+        status: Option<&Result<Brief, String>>,
     ) -> Vec<(MailKey, OutgoingMail)> {
         let person = |id: Option<&str>| {
             id.and_then(|id| PersonId::parse(id).ok())
@@ -749,6 +770,7 @@ where
             incoming,
             backup,
             outgoing,
+            status: status.map(|b| b.as_ref().map_err(String::as_str)),
         };
         let mut mails: Vec<_> = recipients
             .into_iter()

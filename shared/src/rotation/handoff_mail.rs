@@ -1,10 +1,12 @@
 //! The words of a handoff e-mail: who is on duty, the window in UTC and in each person's own zone,
-//! dates as YYYY-MM-DD; a text and an HTML part saying the same.
+//! dates as YYYY-MM-DD, then the brief (what else needs someone now) with times in the reader's
+//! zone; a text and an HTML part saying the same.
 
 use std::fmt::Write as _;
 
 use super::handoff::{MailRole, ShiftRecord};
 use super::roster::Person;
+use crate::brief::{Brief, render};
 use crate::mail::{Mailbox, OutgoingMail};
 
 /// The facts every mail of one handoff shares.
@@ -13,6 +15,8 @@ pub struct HandoffBrief<'a> {
     pub incoming: Option<&'a Person>,
     pub backup: Option<&'a Person>,
     pub outgoing: Option<&'a Person>,
+    /// The brief at the handoff, or why it could not be built; `None` when the job builds none.
+    pub status: Option<Result<&'a Brief, &'a str>>,
 }
 
 const TIME: &str = "%Y-%m-%d %H:%M";
@@ -39,11 +43,13 @@ fn who(person: Option<&Person>) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+use render::escape;
+
+/// Why a mail carries no brief, in its words.
+fn no_brief(reason: &str) -> String {
+    format!(
+        "The brief (what else needs someone now) could not be built: {reason}. `clinic status` prints it."
+    )
 }
 
 impl HandoffBrief<'_> {
@@ -160,6 +166,17 @@ impl HandoffBrief<'_> {
         for note in self.notes() {
             let _ = writeln!(text, "\n{note}");
         }
+        let zone = reader.map(|p| &p.timezone);
+        match self.status {
+            Some(Ok(brief)) => {
+                text.push('\n');
+                text.push_str(&render::text(brief, zone));
+            }
+            Some(Err(reason)) => {
+                let _ = writeln!(text, "\n{}", no_brief(reason));
+            }
+            None => {}
+        }
         text.push_str("\nThis message was sent by Clinic; `clinic rotation explain` says why this person was planned.\n");
 
         let mut html = String::from("<!DOCTYPE html><html><body>");
@@ -206,6 +223,16 @@ impl HandoffBrief<'_> {
         html.push_str("</table>");
         for note in self.notes() {
             let _ = write!(html, "<p><strong>{}</strong></p>", escape(&note));
+        }
+        match self.status {
+            Some(Ok(brief)) => {
+                html.push_str("<hr>");
+                html.push_str(&render::html_fragment(brief, zone));
+            }
+            Some(Err(reason)) => {
+                let _ = write!(html, "<p>{}</p>", escape(&no_brief(reason)));
+            }
+            None => {}
         }
         html.push_str("<p><small>Sent by Clinic.</small></p></body></html>");
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
@@ -103,26 +104,10 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    /// Every item of partition `pk` whose sort key starts with `prefix` (all of them for an empty
-    /// prefix), in sort-key order.
-    pub async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+    /// Every page of `request`'s Query, followed from one to the next.
+    async fn pages(&self, request: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
         collect_pages(MAX_PAGES, |start| {
-            let mut request = self
-                .client
-                .query()
-                .table_name(self.table.as_str())
-                .expression_attribute_names("#pk", table::PK)
-                .expression_attribute_values(":pk", s(pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start);
-            request = if prefix.is_empty() {
-                request.key_condition_expression("#pk = :pk")
-            } else {
-                request
-                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expression_attribute_names("#sk", table::SK)
-                    .expression_attribute_values(":prefix", s(prefix))
-            };
+            let request = request.clone().set_exclusive_start_key(start);
             async move {
                 let output = request
                     .send()
@@ -137,30 +122,84 @@ impl DynamoStore {
         .await
     }
 
+    /// Every item of partition `pk` whose sort key starts with `prefix` (all of them for an empty
+    /// prefix), in sort-key order.
+    pub async fn query_prefix(&self, pk: &str, prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut request = self
+            .client
+            .query()
+            .table_name(self.table.as_str())
+            .expression_attribute_names("#pk", table::PK)
+            .expression_attribute_values(":pk", s(pk))
+            .consistent_read(true);
+        request = if prefix.is_empty() {
+            request.key_condition_expression("#pk = :pk")
+        } else {
+            request
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", table::SK)
+                .expression_attribute_values(":prefix", s(prefix))
+        };
+        self.pages(request).await
+    }
+
     /// Every item of the GSI1 partition `pk`, in GSI1SK order.
     pub async fn query_index(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
-        collect_pages(MAX_PAGES, |start| {
-            let request = self
-                .client
-                .query()
-                .table_name(self.table.as_str())
-                .index_name(table::GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", table::GSI1_PK)
-                .expression_attribute_values(":pk", s(pk))
-                .set_exclusive_start_key(start);
-            async move {
-                let output = request
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::dynamo("Query", e))?;
-                Ok(Page {
-                    items: output.items.unwrap_or_default(),
-                    next: output.last_evaluated_key,
-                })
+        self.query_index_below(pk, None, &[]).await
+    }
+
+    /// Items of the GSI1 partition `pk` in GSI1SK order, only those whose GSI1SK sorts before `below`
+    /// when given, and with only the `attributes` named when not empty: the brief's reads, which want
+    /// few small rows.
+    pub(crate) async fn query_index_below(
+        &self,
+        pk: &str,
+        below: Option<&str>,
+        attributes: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut request = self
+            .client
+            .query()
+            .table_name(self.table.as_str())
+            .index_name(table::GSI1)
+            .expression_attribute_names("#pk", table::GSI1_PK)
+            .expression_attribute_values(":pk", s(pk));
+        request = match below {
+            Some(high) => request
+                .key_condition_expression("#pk = :pk AND #sk < :high")
+                .expression_attribute_names("#sk", table::GSI1_SK)
+                .expression_attribute_values(":high", s(high)),
+            None => request.key_condition_expression("#pk = :pk"),
+        };
+        if !attributes.is_empty() {
+            let mut names = Vec::new();
+            for (i, attribute) in attributes.iter().enumerate() {
+                request = request.expression_attribute_names(format!("#a{i}"), *attribute);
+                names.push(format!("#a{i}"));
             }
-        })
-        .await
+            request = request.projection_expression(names.join(", "));
+        }
+        self.pages(request).await
+    }
+
+    /// Items of partition `pk` whose sort key lies between `low` and `high` (inclusive), in order.
+    pub(crate) async fn query_range(
+        &self,
+        pk: &str,
+        low: &str,
+        high: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(self.table.as_str())
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", table::PK)
+            .expression_attribute_names("#sk", table::SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":low", s(low))
+            .expression_attribute_values(":high", s(high));
+        self.pages(request).await
     }
 
     pub(super) fn audit_item(entry: &AuditEntry) -> Result<Item, StoreError> {

@@ -18,7 +18,8 @@
 //! | incident claim (Statuspage creation, mail, reminder slot) | `INCIDENT#<number>` | `CLAIM#<what>` | |
 //! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
 //! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
-//! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | |
+//! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | `TASKS#APPROVAL`, `TASKS#TRIAGE` or `TASKS#OPEN` / `<last activity utc>#<phid>` while an open clinic-duty task |
+//! | VictorOps incident still open in VictorOps (no open Statuspage incident) | `INCIDENT#<number>` | `STATE` | `VICTOROPS#OPEN` / `<number>` |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -105,4 +106,21 @@ pub fn downtime(id: &str) -> String {
 
 pub fn task(phid: &str) -> String {
     format!("TASK#{phid}")
+}
+
+pub const VICTOROPS_OPEN: &str = "VICTOROPS#OPEN";
+
+/// The index partition of a list of open clinic-duty tasks.
+pub fn task_list(list: crate::triage::ports::TaskList) -> &'static str {
+    use crate::triage::ports::TaskList;
+    match list {
+        TaskList::AwaitingApproval => "TASKS#APPROVAL",
+        TaskList::NeedsTriage => "TASKS#TRIAGE",
+        TaskList::Open => "TASKS#OPEN",
+    }
+}
+
+/// A UTC instant as fixed-width text (whole seconds), so index sort keys order as the instants do.
+pub fn instant(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

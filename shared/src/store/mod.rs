@@ -1,6 +1,7 @@
 //! State in the one DynamoDB table: its definition, item keys, and the adapter behind the ports that
 //! domain code uses. Domain modules never see an `aws_sdk_dynamodb::Client`.
 
+pub mod brief;
 pub mod dynamo;
 pub mod keys;
 pub mod maintenance;

@@ -1,5 +1,7 @@
 //! The triage ports on the table: a task's state at `TASK#<phid>` / `STATE` with the lease of the
-//! delivery working on it, written in one transaction with the audit entries of the delivery, and the person on duty read from the rotation's shifts.
+//! delivery working on it, written in one transaction with the audit entries of the delivery, and the
+//! person on duty read from the rotation's shifts. An open clinic-duty task's state carries sparse
+//! GSI1 keys (`TASKS#<list>` / `<last activity>#<phid>`), the index the brief and the follow-up read.
 
 use async_trait::async_trait;
 
@@ -7,7 +9,7 @@ use super::{DynamoStore, StoreError, keys};
 use crate::audit::AuditEntry;
 use crate::rotation::handoff::ShiftLedger;
 use crate::triage::model::TaskPhid;
-use crate::triage::ports::{DutyRoster, TaskState, TriageLedger};
+use crate::triage::ports::{DutyRoster, ListedTask, TaskIndex, TaskList, TaskState, TriageLedger};
 
 // A task's lease lives on its state item (`LEASE_HOLDER`, `LEASE_UNTIL`); a `save` (a whole-item
 // put) removes it.
@@ -51,7 +53,7 @@ impl TriageLedger for DynamoStore {
             state,
             keys::task(&state.task),
             keys::TASK_STATE.into(),
-            None,
+            index_keys(state),
         )?;
         self.transact_with_audit(vec![self.put_if_held(item, holder)?], audit)
             .await
@@ -60,6 +62,37 @@ impl TriageLedger for DynamoStore {
     async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError> {
         self.give_lease_back(&keys::task(task.as_str()), keys::TASK_STATE, holder)
             .await
+    }
+}
+
+/// Where an open clinic-duty task is listed (sparse: others carry no index keys).
+fn index_keys(state: &TaskState) -> Option<(String, String)> {
+    let list = state.list()?;
+    let summary = state.summary.as_ref()?;
+    Some((
+        keys::task_list(list).to_owned(),
+        format!("{}#{}", keys::instant(summary.last_activity), state.task),
+    ))
+}
+
+#[async_trait]
+impl TaskIndex for DynamoStore {
+    async fn listed(
+        &self,
+        list: TaskList,
+        idle_before: Option<jiff::Timestamp>,
+    ) -> Result<Vec<ListedTask>, StoreError> {
+        // `#` sorts before every character of an instant, so "<cutoff>#" bounds the instants before it.
+        let below = idle_before.map(|at| format!("{}#", keys::instant(at)));
+        self.query_index_below(
+            keys::task_list(list),
+            below.as_deref(),
+            &["task", "summary", "follow_ups"],
+        )
+        .await?
+        .into_iter()
+        .map(Self::record)
+        .collect()
     }
 }
 

@@ -199,15 +199,35 @@ impl Plan<'_> {
 
     /// The approvers' user names that approved, per the configured phrases.
     fn approvals_by(&self, approvers: &[String]) -> BTreeSet<String> {
-        self.memory
-            .comments
-            .iter()
-            .filter(|(author, text)| {
-                approvers.contains(author) && is_approval(text, &self.rules.approval_phrases)
-            })
-            .map(|(author, _)| author.clone())
-            .collect()
+        approvals_by(self.rules, self.memory, approvers)
     }
+}
+
+fn approvals_by(rules: &Rules, memory: &Memory, approvers: &[String]) -> BTreeSet<String> {
+    memory
+        .comments
+        .iter()
+        .filter(|(author, text)| {
+            approvers.contains(author) && is_approval(text, &rules.approval_phrases)
+        })
+        .map(|(author, _)| author.clone())
+        .collect()
+}
+
+/// The approvals the access requests that apply to a task with `tags` still lack, as `#tag: what`:
+/// what the brief lists under "access requests waiting for approvals".
+pub fn pending_approvals(rules: &Rules, tags: &BTreeSet<String>, memory: &Memory) -> Vec<String> {
+    rules
+        .access_requests
+        .iter()
+        .filter(|r| tags.contains(&r.tag) && r.requires.iter().all(|t| tags.contains(t)))
+        .flat_map(|rule| {
+            rule.approvals
+                .iter()
+                .filter(|a| approvals_by(rules, memory, &a.approvers).is_empty())
+                .map(move |a| format!("#{}: {}", rule.tag, a.name))
+        })
+        .collect()
 }
 
 fn route(plan: &mut Plan<'_>, text: &str) {
@@ -628,6 +648,31 @@ mod tests {
             rules_hit,
             vec!["access-approved:sre-access-requests", "clinic-duty"]
         );
+    }
+
+    #[test]
+    fn an_access_request_is_pending_until_every_approval_is_there() {
+        let tags = BTreeSet::from(["sre-access-requests".to_owned()]);
+        let mut memory = Memory::default();
+        assert_eq!(
+            pending_approvals(&rules(), &tags, &memory),
+            vec![
+                "#sre-access-requests: the requester's manager",
+                "#sre-access-requests: an SRE director"
+            ]
+        );
+        memory.comments.push(("mgr-ops".into(), "Approved".into()));
+        memory.comments.push(("someone".into(), "+1".into()));
+        assert_eq!(
+            pending_approvals(&rules(), &tags, &memory),
+            vec!["#sre-access-requests: an SRE director"]
+        );
+        memory
+            .comments
+            .push(("sre-director".into(), "approved".into()));
+        assert!(pending_approvals(&rules(), &tags, &memory).is_empty());
+        let nda_without_sre = BTreeSet::from(["wmf-nda-requests".to_owned()]);
+        assert!(pending_approvals(&rules(), &nda_without_sre, &Memory::default()).is_empty());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The `phabricator-webhook` HTTP handler, here rather than in the function crate so that tests,
 //! `clinic serve` and Lambda call the same code. Every outcome is an HTTP status: 401 for a bad
 //! signature (before anything else is read), 400 for a bad body, 200 once handled or ignored, and
-//! 5xx when Conduit or the table failed, so that Phorge retries.
+//! 5xx when Conduit or the table failed, so that Phorge retries. The same function serves the
+//! read-only `GET /status` (its own token) and runs the stale-task follow-up on a schedule,
+//! dispatching on the event's shape as victorops-webhook does.
 
 use std::sync::Arc;
 
@@ -12,19 +14,28 @@ use serde_json::json;
 use tracing::{error, info, warn};
 
 use super::conduit::ConduitClient;
-use super::ports::{Conduit, DutyRoster, TriageLedger};
+use super::follow_up::FOLLOW_UP_JOB;
+use super::ports::{Conduit, DutyRoster, TaskIndex, TriageLedger};
 use super::rules::{Rules, RulesError};
 use super::service::{Triage, TriageError};
 use super::webhook::{
     Delivery, DeliveryError, MAX_BODY_BYTES, SIGNATURE_HEADER, parse_delivery, verify_signature,
 };
+use crate::brief::endpoint::{CALENDAR_PATH, STATUS_PATH, StatusEndpoint};
+use crate::brief::{BriefSettings, Briefing};
 use crate::config::{Config, ConfigError, Secret};
-use crate::serve::Hook;
+use crate::heartbeat::Heartbeat;
+use crate::lambda::HandlerFailure;
+use crate::serve::{Hook, Routes};
 use crate::store::DynamoStore;
 
+/// Where Herald delivers.
+pub const WEBHOOK_PATH: &str = "/hooks/phabricator";
+
 /// Every AWS action the phabricator-webhook function's code performs (Terraform grants exactly these,
-/// plus logging; `tests/tests/infra.rs` checks it): the task's lease and state, the person on duty,
-/// and its credentials from Parameter Store.
+/// plus logging and its failure queue; `tests/tests/infra.rs` checks it): the task's lease and state
+/// (webhook and follow-up sweep), the person on duty and the brief's Queries, and its credentials
+/// from Parameter Store.
 pub const AWS_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:Query",
@@ -71,7 +82,16 @@ pub struct PhabricatorWebhook {
     triage: Triage,
 }
 
-impl PhabricatorWebhook {
+/// The Lambda: the webhook and the status endpoint over HTTP, the follow-up sweep on a schedule.
+pub struct PhabricatorFunction {
+    webhook: Arc<PhabricatorWebhook>,
+    index: Arc<dyn TaskIndex>,
+    routes: Routes,
+    /// The follow-up sweep's dead man's switch.
+    heartbeat: Heartbeat,
+}
+
+impl PhabricatorFunction {
     /// Builds the clients once and loads the rules; called once per cold start.
     pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
         let rules = load_rules(config.triage_rules()?)?;
@@ -84,14 +104,103 @@ impl PhabricatorWebhook {
             config.phabricator_url()?.clone(),
             config.phabricator_api_token()?.clone(),
         )?);
-        Ok(Self::new(
+        let status = config.status_token.clone().map(|token| {
+            let settings = BriefSettings {
+                stale_after_days: rules.stale.after_days,
+                phabricator_url: config.phabricator_url.clone(),
+            };
+            StatusEndpoint::new(Briefing::new(store.clone(), settings), token)
+        });
+        let webhook = PhabricatorWebhook::new(
             config.phabricator_webhook_hmac_key()?.clone(),
-            Triage::new(rules, conduit, store.clone(), store, config.dry_run),
-        ))
+            Triage::new(rules, conduit, store.clone(), store.clone(), config.dry_run),
+        );
+        Ok(Self::new(webhook, store, status)
+            .with_heartbeat(Heartbeat::new(config.healthcheck_url.clone())))
     }
 
+    /// The function over other ports (tests): `index` lists the tasks the sweep follows up.
+    pub fn new(
+        webhook: PhabricatorWebhook,
+        index: Arc<dyn TaskIndex>,
+        status: Option<StatusEndpoint>,
+    ) -> Self {
+        let webhook = Arc::new(webhook);
+        let mut routes = Routes::new().route(Method::POST, WEBHOOK_PATH, webhook.clone());
+        if let Some(status) = status {
+            let status = Arc::new(status);
+            routes = routes
+                .route(Method::GET, STATUS_PATH, status.clone())
+                .route(Method::GET, CALENDAR_PATH, status);
+        }
+        Self {
+            webhook,
+            index,
+            routes,
+            heartbeat: Heartbeat::off(),
+        }
+    }
+
+    pub fn with_heartbeat(mut self, heartbeat: Heartbeat) -> Self {
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    /// What `clinic serve` and the Lambda route: the webhook, and the status endpoint when configured.
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    pub fn webhook(&self) -> &PhabricatorWebhook {
+        &self.webhook
+    }
+
+    /// One Lambda event: an HTTP request (it has `requestContext`) or a scheduled follow-up sweep.
+    pub async fn dispatch(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<serde_json::Value, HandlerFailure> {
+        self.dispatch_at(event, jiff::Timestamp::now()).await
+    }
+
+    /// As [`Self::dispatch`], with the clock for HTTP requests given (replays, tests); a sweep
+    /// always runs at its trigger's scheduled time.
+    pub async fn dispatch_at(
+        &self,
+        event: serde_json::Value,
+        now: jiff::Timestamp,
+    ) -> Result<serde_json::Value, HandlerFailure> {
+        if event.get("requestContext").is_some() {
+            let response = match crate::lambda::request_from_event(event) {
+                Ok(request) => self.routes.dispatch_at(request, now).await,
+                Err(refusal) => *refusal,
+            };
+            return Ok(crate::lambda::proxy_response(response));
+        }
+        let triage = &self.webhook.triage;
+        let index = self.index.as_ref();
+        crate::lambda::scheduled_sweep(
+            &event,
+            FOLLOW_UP_JOB,
+            &self.heartbeat,
+            |trigger| async move {
+                let lines = triage
+                    .follow_up_sweep(index, trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await?;
+                Ok::<_, TriageError>(json!({ "follow_ups": lines }))
+            },
+        )
+        .await
+    }
+}
+
+impl PhabricatorWebhook {
     pub fn new(hmac_key: Secret, triage: Triage) -> Self {
         Self { hmac_key, triage }
+    }
+
+    pub fn triage(&self) -> &Triage {
+        &self.triage
     }
 
     /// The same handler over other ports (tests and the bench).
@@ -165,8 +274,8 @@ impl PhabricatorWebhook {
 
 #[async_trait]
 impl Hook for PhabricatorWebhook {
-    async fn handle(&self, request: Request) -> Response<Body> {
-        PhabricatorWebhook::handle(self, request).await
+    async fn handle_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
+        PhabricatorWebhook::handle_at(self, request, now).await
     }
 }
 

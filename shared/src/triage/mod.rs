@@ -3,6 +3,7 @@
 
 pub mod conduit;
 pub mod decide;
+pub mod follow_up;
 pub mod function;
 pub mod model;
 pub mod ports;

@@ -114,6 +114,10 @@ pub struct HistoryFacts {
     /// Comments by people, oldest first, for approvals.
     pub comments: Vec<(UserPhid, String)>,
     pub last_transaction_id: u64,
+    /// When a person (a user other than the bot) last changed the task (epoch seconds; 0 if never).
+    pub last_human_activity: i64,
+    /// When the bot last posted each rule's comment (epoch seconds).
+    pub rule_comment_times: BTreeMap<String, i64>,
 }
 
 /// The mark every bot comment ends with, so that the rule that wrote it is known from the task alone.
@@ -129,9 +133,17 @@ impl HistoryFacts {
         for transaction in ordered {
             facts.last_transaction_id = facts.last_transaction_id.max(transaction.id);
             let by_bot = transaction.author == bot.as_str();
+            // Applications (Herald, for instance) author transactions too; they are not people.
+            if !by_bot && transaction.author.starts_with("PHID-USER-") {
+                facts.last_human_activity = facts.last_human_activity.max(transaction.created);
+            }
             if let Some(text) = &transaction.comment {
                 if by_bot {
-                    facts.rule_comments.extend(marked_rules(text));
+                    for rule in marked_rules(text) {
+                        let at = facts.rule_comment_times.entry(rule.clone()).or_default();
+                        *at = (*at).max(transaction.created);
+                        facts.rule_comments.insert(rule);
+                    }
                 } else if let Ok(author) = UserPhid::parse(&transaction.author) {
                     facts.comments.push((author, text.clone()));
                 }
@@ -273,5 +285,20 @@ mod tests {
             BTreeSet::from(["missing-info".to_owned()])
         );
         assert_eq!(facts.comments.len(), 1);
+    }
+
+    #[test]
+    fn the_last_activity_is_the_last_change_by_a_person_not_the_bot_or_herald() {
+        let bot = UserPhid::parse("PHID-USER-bot").unwrap();
+        let mut by_person = transaction(1, "PHID-USER-alice", "comment");
+        by_person.created = 1_000;
+        let mut by_herald = transaction(2, "PHID-HRUL-herald", "projects");
+        by_herald.created = 2_000;
+        let mut by_bot = transaction(3, "PHID-USER-bot", "comment");
+        by_bot.created = 9_000;
+        by_bot.comment = Some(rule_mark("stale-follow-up"));
+        let facts = HistoryFacts::read(&[by_bot, by_person, by_herald], &bot);
+        assert_eq!(facts.last_human_activity, 1_000);
+        assert_eq!(facts.rule_comment_times["stale-follow-up"], 9_000);
     }
 }

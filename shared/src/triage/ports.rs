@@ -103,11 +103,93 @@ pub struct TaskState {
     pub last_transaction_id: u64,
     #[serde(default)]
     pub updated_at: Option<jiff::Timestamp>,
+    /// The task as the brief shows it, refreshed by every delivery that reads the task.
+    #[serde(default)]
+    pub summary: Option<TaskSummary>,
+    /// Stale follow-ups posted, one per period without activity (`<last activity>/<period>`), newest last.
+    #[serde(default)]
+    pub follow_ups: Vec<String>,
+}
+
+/// What the brief and the follow-up sweep need to know about a task without asking Conduit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSummary {
+    /// The task's number (`T<id>` in Phorge's URLs).
+    pub id: u64,
+    pub title: String,
+    /// Phorge's status value (`open`, `stalled`, `resolved`, ...).
+    pub status: String,
+    /// When a person (not the bot) last changed or commented on it.
+    pub last_activity: jiff::Timestamp,
+    /// It carries a tag clinic duty works on, and no hands-off project.
+    pub clinic_duty: bool,
+    /// Still at the rules' "needs triage" priority.
+    pub needs_triage: bool,
+    /// The approvals an access request still lacks, as `#tag: what` (empty when not waiting).
+    #[serde(default)]
+    pub pending_approvals: Vec<String>,
+}
+
+/// Phorge's default closed statuses (`maniphest.statuses`); any other status is open.
+pub const CLOSED_STATUSES: &[&str] = &[
+    "resolved",
+    "wontfix",
+    "invalid",
+    "duplicate",
+    "spite",
+    "declined",
+];
+
+impl TaskSummary {
+    pub fn is_open(&self) -> bool {
+        !CLOSED_STATUSES.contains(&self.status.as_str())
+    }
+}
+
+/// The lists of open clinic-duty tasks the table indexes (sparse: a closed task, or one clinic duty
+/// does not work on, is in none). A task is in the first that applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskList {
+    /// An access request still waiting for approvals.
+    AwaitingApproval,
+    /// Still at the "needs triage" priority.
+    NeedsTriage,
+    /// Any other open clinic-duty task.
+    Open,
+}
+
+impl TaskList {
+    pub const ALL: [TaskList; 3] = [Self::AwaitingApproval, Self::NeedsTriage, Self::Open];
+}
+
+/// One task as its list in the index shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedTask {
+    pub task: String,
+    pub summary: TaskSummary,
+    #[serde(default)]
+    pub follow_ups: Vec<String>,
+}
+
+/// The index of open clinic-duty tasks, ordered by their last activity, that the triage writes keep.
+#[async_trait]
+pub trait TaskIndex: Send + Sync {
+    /// The tasks of `list`, least recently touched first; with `idle_before`, only those no person
+    /// touched since then. One Query (more only past 1 MB of rows).
+    async fn listed(
+        &self,
+        list: TaskList,
+        idle_before: Option<jiff::Timestamp>,
+    ) -> Result<Vec<ListedTask>, StoreError>;
 }
 
 /// How many transaction and delivery ids a task's state keeps; older ones are covered by
 /// `last_transaction_id` and by rules being idempotent on the task's own state.
 pub const REMEMBERED: usize = 200;
+
+/// How many follow-up keys a task's state keeps.
+const FOLLOW_UPS_REMEMBERED: usize = 20;
 
 impl TaskState {
     pub fn new(task: &TaskPhid) -> Self {
@@ -115,6 +197,30 @@ impl TaskState {
             task: task.to_string(),
             ..Self::default()
         }
+    }
+
+    /// The index list this task belongs in, if any.
+    pub fn list(&self) -> Option<TaskList> {
+        let summary = self.summary.as_ref()?;
+        if !summary.clinic_duty || !summary.is_open() {
+            return None;
+        }
+        Some(if !summary.pending_approvals.is_empty() {
+            TaskList::AwaitingApproval
+        } else if summary.needs_triage {
+            TaskList::NeedsTriage
+        } else {
+            TaskList::Open
+        })
+    }
+
+    /// Records a follow-up; the oldest are forgotten (a new period has a new key anyway).
+    pub fn remember_follow_up(&mut self, key: &str) {
+        if !self.follow_ups.iter().any(|k| k == key) {
+            self.follow_ups.push(key.to_owned());
+        }
+        let excess = self.follow_ups.len().saturating_sub(FOLLOW_UPS_REMEMBERED);
+        self.follow_ups.drain(..excess);
     }
 
     pub fn has_seen_delivery(&self, key: &str) -> bool {
@@ -188,6 +294,38 @@ pub trait DutyRoster: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(status: &str, clinic_duty: bool) -> TaskSummary {
+        TaskSummary {
+            id: 7,
+            title: "t".into(),
+            status: status.into(),
+            last_activity: jiff::Timestamp::UNIX_EPOCH,
+            clinic_duty,
+            needs_triage: false,
+            pending_approvals: vec![],
+        }
+    }
+
+    #[test]
+    fn a_task_is_listed_in_the_first_list_that_applies_and_in_none_once_closed() {
+        let mut state = TaskState::default();
+        assert_eq!(state.list(), None);
+        state.summary = Some(summary("open", true));
+        assert_eq!(state.list(), Some(TaskList::Open));
+        if let Some(s) = state.summary.as_mut() {
+            s.needs_triage = true;
+        }
+        assert_eq!(state.list(), Some(TaskList::NeedsTriage));
+        if let Some(s) = state.summary.as_mut() {
+            s.pending_approvals = vec!["#sre-access-requests: an SRE director".into()];
+        }
+        assert_eq!(state.list(), Some(TaskList::AwaitingApproval));
+        state.summary = Some(summary("resolved", true));
+        assert_eq!(state.list(), None);
+        state.summary = Some(summary("open", false));
+        assert_eq!(state.list(), None);
+    }
 
     #[test]
     fn a_state_remembers_a_bounded_number_of_transactions() {

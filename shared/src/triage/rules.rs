@@ -33,6 +33,39 @@ pub struct Rules {
     pub not_sre: Option<NotSreRule>,
     #[serde(default)]
     pub quota_requests: Option<QuotaRule>,
+    /// Open clinic-duty tasks nobody touched for a while: listed in the brief, and followed up once.
+    #[serde(default)]
+    pub stale: StaleRule,
+}
+
+/// A task no person touched for `after_days` is stale: the brief lists it and, with `follow_up`, the
+/// scheduled sweep comments on it once per such period (never on tasks in a `hands_off` project).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaleRule {
+    #[serde(default = "default_stale_days")]
+    pub after_days: u32,
+    #[serde(default)]
+    pub follow_up: bool,
+    /// `{days}` is replaced with the days since a person last touched the task.
+    #[serde(default = "default_stale_comment")]
+    pub comment: String,
+}
+
+impl Default for StaleRule {
+    fn default() -> Self {
+        Self {
+            after_days: default_stale_days(),
+            follow_up: false,
+            comment: default_stale_comment(),
+        }
+    }
+}
+
+impl StaleRule {
+    pub fn after(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_hours(i64::from(self.after_days) * 24)
+    }
 }
 
 /// Who is on clinic duty: the rotation's shift covering now, mapped to a Phabricator user name.
@@ -182,6 +215,14 @@ fn default_new_within_days() -> u32 {
 }
 fn default_needed_by() -> String {
     "Needed by".into()
+}
+fn default_stale_days() -> u32 {
+    14
+}
+fn default_stale_comment() -> String {
+    "Nobody has touched this task for {days} days. Is it still needed? Please update it, or close it if it \
+     is done; clinic duty will follow up."
+        .into()
 }
 fn default_factor() -> f64 {
     2.0
@@ -333,6 +374,12 @@ impl Rules {
         {
             problems.push("missing_info.comment: must not be empty".into());
         }
+        if !(1..=365).contains(&self.stale.after_days) {
+            problems.push("stale.after_days: must be from 1 to 365 days".into());
+        }
+        if self.stale.follow_up && self.stale.comment.trim().is_empty() {
+            problems.push("stale.comment: a follow-up needs a comment".into());
+        }
         problems
     }
 
@@ -413,6 +460,24 @@ mod tests {
             panic!("expected problems");
         };
         assert_eq!(problems.len(), 4, "{problems:?}");
+    }
+
+    #[test]
+    fn a_rules_file_without_a_stale_section_lists_stale_tasks_after_two_weeks_and_follows_up_never()
+    {
+        let text = r#"
+            [clinic_duty]
+            rotation = "sre-clinic"
+            [routing]
+            unowned_tag = "sre-unowned"
+        "#;
+        let rules = Rules::parse(text).unwrap();
+        assert_eq!((rules.stale.after_days, rules.stale.follow_up), (14, false));
+        let zero = format!("{text}\n[stale]\nafter_days = 0\nfollow_up = true\ncomment = \" \"\n");
+        let RulesError::Invalid(problems) = Rules::parse(&zero).unwrap_err() else {
+            panic!("expected problems");
+        };
+        assert_eq!(problems.len(), 2, "{problems:?}");
     }
 
     #[test]

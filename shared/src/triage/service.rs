@@ -12,9 +12,10 @@ use tracing::{info, warn};
 
 use super::decide::{
     Action, Decision, Memory, OnDuty, TaskView, Verdict, by_rule, decide, is_approval,
+    pending_approvals,
 };
-use super::model::{HistoryFacts, ProjectDirectory, TaskPhid, UserPhid};
-use super::ports::{Conduit, ConduitError, DutyRoster, Edit, TaskState, TriageLedger};
+use super::model::{HistoryFacts, ProjectDirectory, Task, TaskPhid, UserPhid};
+use super::ports::{Conduit, ConduitError, DutyRoster, Edit, TaskState, TaskSummary, TriageLedger};
 use super::rules::Rules;
 use super::webhook::TaskDelivery;
 use crate::audit::AuditEntry;
@@ -25,7 +26,7 @@ pub const ACTOR: &str = "phabricator-webhook";
 
 /// How long a delivery holds a task: longer than Phorge waits for an answer (15 s), so a lease only
 /// runs out under a delivery that died.
-const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
+pub(super) const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
 /// How often a delivery looks again at a task another delivery holds.
 const BUSY_POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -71,8 +72,8 @@ pub struct Report {
 
 /// What the rules' names resolve to in this Phorge, looked up once per process.
 #[derive(Debug, Clone)]
-struct Directory {
-    bot: UserPhid,
+pub(super) struct Directory {
+    pub(super) bot: UserPhid,
     projects: ProjectDirectory,
     /// Approvers: PHID -> user name.
     people: BTreeMap<UserPhid, String>,
@@ -80,10 +81,10 @@ struct Directory {
 
 pub struct Triage {
     rules: Rules,
-    conduit: Arc<dyn Conduit>,
-    ledger: Arc<dyn TriageLedger>,
+    pub(super) conduit: Arc<dyn Conduit>,
+    pub(super) ledger: Arc<dyn TriageLedger>,
     duty: Arc<dyn DutyRoster>,
-    dry_run: bool,
+    pub(super) dry_run: bool,
     /// How long a delivery waits for another one working on the same task before answering 503.
     busy_wait: std::time::Duration,
     directory: OnceCell<Directory>,
@@ -120,7 +121,7 @@ impl Triage {
         &self.rules
     }
 
-    async fn directory(&self) -> Result<&Directory, ConduitError> {
+    pub(super) async fn directory(&self) -> Result<&Directory, ConduitError> {
         self.directory
             .get_or_try_init(|| async {
                 let bot = self.conduit.whoami().await?;
@@ -243,7 +244,7 @@ impl Triage {
     }
 
     /// Writes the state and the audit entries, giving the task's lease back.
-    async fn finish(
+    pub(super) async fn finish(
         &self,
         state: &TaskState,
         audit: &[AuditEntry],
@@ -344,6 +345,21 @@ impl Triage {
                 .filter_map(|(author, text)| people.get(author).map(|n| (n.clone(), text.clone())))
                 .collect(),
         };
+        let clinic_duty = needs_duty && !hands_off;
+        state.summary = Some(TaskSummary {
+            id: task.id,
+            title: task.title.clone(),
+            status: task.status.clone(),
+            last_activity: last_activity(&facts, &task),
+            clinic_duty,
+            needs_triage: clinic_duty
+                && task.priority == self.rules.clinic_duty.needs_triage_priority,
+            pending_approvals: if clinic_duty {
+                pending_approvals(&self.rules, &tags, &memory)
+            } else {
+                Vec::new()
+            },
+        });
         for (name, text) in &memory.comments {
             if is_approval(text, &self.rules.approval_phrases) {
                 state
@@ -510,4 +526,10 @@ impl Triage {
             "transactions": delivery.transactions.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         }))
     }
+}
+
+/// When a person last touched the task: its history's last change by a person, or its creation.
+pub(super) fn last_activity(facts: &HistoryFacts, task: &Task) -> jiff::Timestamp {
+    let seconds = facts.last_human_activity.max(task.created);
+    jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }

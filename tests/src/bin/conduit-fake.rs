@@ -1,5 +1,6 @@
 //! The Conduit fake as a process, for `make demo`: seeded with the rules' projects and people and the
 //! tasks of a world file, on a free loopback port written to `--port-file`. Stops on SIGTERM.
+//! `--now RFC3339` sets Phorge's clock (the tasks are filed ten minutes before it; default: now).
 
 use std::path::PathBuf;
 
@@ -33,7 +34,14 @@ async fn main() -> Result<(), String> {
         serde_json::from_str(&read(&arg("--tasks")?)?).map_err(|e| format!("tasks file: {e}"))?;
     let fake = ConduitFake::start().await;
     seed(&fake, &rules);
-    fake.set_now(jiff::Timestamp::now().as_second() - 600);
+    let now = match arg("--now") {
+        Ok(text) => text
+            .to_string_lossy()
+            .parse::<jiff::Timestamp>()
+            .map_err(|e| format!("--now: {e}"))?,
+        Err(_) => jiff::Timestamp::now(),
+    };
+    fake.set_now(now.as_second() - 600);
     for task in &tasks {
         fake.create_task_with_phids(task);
     }

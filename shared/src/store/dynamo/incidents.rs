@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use super::{DynamoStore, Item, n, s};
 use crate::audit::AuditEntry;
 use crate::incidents::downtime::DowntimeWindow;
-use crate::incidents::lifecycle::{IncidentNumber, IncidentRecord};
+use crate::incidents::lifecycle::{IncidentNumber, IncidentRecord, Phase};
 use crate::incidents::ports::{Claim, ClaimKey, Contact, Directory, DowntimeBook, IncidentLedger};
 use crate::mail::EmailAddress;
 use crate::rotation::handoff::ShiftLedger;
@@ -71,8 +71,16 @@ impl IncidentLedger for DynamoStore {
         record: &IncidentRecord,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError> {
-        let open = record.statuspage_id.is_some() && record.statuspage_closed_at.is_none();
-        let gsi = open.then(|| (keys::STATUSPAGE_OPEN.to_owned(), record.number.to_string()));
+        // One index entry per incident: the reminder sweep's list while its Statuspage incident is
+        // open, else the brief's list of incidents VictorOps has not resolved yet.
+        let on_statuspage = record.statuspage_id.is_some() && record.statuspage_closed_at.is_none();
+        let gsi = if on_statuspage {
+            Some((keys::STATUSPAGE_OPEN.to_owned(), record.number.to_string()))
+        } else if record.phase != Phase::Resolved {
+            Some((keys::VICTOROPS_OPEN.to_owned(), record.number.to_string()))
+        } else {
+            None
+        };
         let item = Self::item(
             record,
             keys::incident(record.number.as_str()),

@@ -1,0 +1,461 @@
+//! The brief: one page saying what is supposed to be happening now, for the people on duty and those
+//! not involved day to day. Built from the table alone through one port, in a bounded number of
+//! Queries on sparse index partitions (README, "The brief"), then rendered as text, HTML or JSON.
+
+pub mod duty_calendar;
+pub mod endpoint;
+pub mod render;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, ConfigError, HttpUrl};
+use crate::incidents::lifecycle::{IncidentRecord, Phase};
+use crate::maintenance::Status;
+use crate::maintenance::lifecycle::{MaintenanceRecord, ReviewItem, impact_name, status_name};
+use crate::rotation::calendar::IsoWeek;
+use crate::rotation::handoff::ShiftRecord;
+use crate::rotation::roster::IanaTimeZone;
+use crate::store::StoreError;
+use crate::triage::ports::{ListedTask, TaskIndex, TaskList};
+
+/// Vendor maintenance this many days ahead is in the brief.
+pub const MAINTENANCE_DAYS: u32 = 14;
+/// Rows shown per section; the others are counted.
+pub const LISTED: usize = 25;
+
+/// The incidents the table indexes while they need someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentList {
+    /// Their Statuspage incident is open (whatever VictorOps says).
+    OnStatuspage,
+    /// Not resolved in VictorOps, and nothing open on Statuspage.
+    InVictorOps,
+}
+
+/// A person as the brief names them (the roster's copy in the table).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonCard {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub team: String,
+    pub timezone: String,
+    #[serde(default)]
+    pub rotations: Vec<String>,
+}
+
+/// What the brief reads; every method is one Query (more only when a result passes 1 MB), except
+/// `maintenance_overlapping`, one Query per calendar month the range touches.
+#[async_trait]
+pub trait BriefSource: TaskIndex {
+    /// The people of the roster still on it.
+    async fn people(&self) -> Result<Vec<PersonCard>, StoreError>;
+    /// The committed shifts of `rotation` from week `first` to week `last`, inclusive.
+    async fn shifts_between(
+        &self,
+        rotation: &str,
+        first: IsoWeek,
+        last: IsoWeek,
+    ) -> Result<Vec<ShiftRecord>, StoreError>;
+    async fn open_incidents(&self, list: IncidentList) -> Result<Vec<IncidentRecord>, StoreError>;
+    /// Maintenances whose window overlaps `[from, to)`.
+    async fn maintenance_overlapping(
+        &self,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Vec<MaintenanceRecord>, StoreError>;
+    /// Mail kept for review.
+    async fn mail_for_review(&self) -> Result<Vec<ReviewItem>, StoreError>;
+}
+
+/// How the brief is built: what counts as stale, and where task links point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BriefSettings {
+    pub stale_after_days: u32,
+    pub phabricator_url: Option<HttpUrl>,
+}
+
+/// Why the brief's settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Rules(#[from] crate::triage::function::StartupError),
+}
+
+impl BriefSettings {
+    /// `stale.after_days` of the triage rules file when `CLINIC_TRIAGE_RULES` is set (the same
+    /// number the follow-up sweep uses), else its default; links to `PHABRICATOR_URL` when set.
+    pub fn from_config(config: &Config) -> Result<Self, SettingsError> {
+        let stale_after_days = match &config.triage_rules {
+            Some(path) => crate::triage::function::load_rules(path)?.stale.after_days,
+            None => crate::triage::rules::StaleRule::default().after_days,
+        };
+        Ok(Self {
+            stale_after_days,
+            phabricator_url: config.phabricator_url.clone(),
+        })
+    }
+}
+
+/// Up to [`LISTED`] rows of a section, and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section<T> {
+    pub total: usize,
+    pub items: Vec<T>,
+}
+
+impl<T> Section<T> {
+    fn of(mut items: Vec<T>) -> Self {
+        let total = items.len();
+        items.truncate(LISTED);
+        Self { total, items }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+/// One committed shift as the brief shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DutyWeek {
+    pub week: String,
+    pub start: jiff::Timestamp,
+    pub end: jiff::Timestamp,
+    pub on_duty: Option<PersonCard>,
+    pub backup: Option<PersonCard>,
+    /// The person's id when the roster in the table no longer names them.
+    pub on_duty_id: Option<String>,
+    pub unstaffed_reason: Option<String>,
+    pub override_reason: Option<String>,
+}
+
+/// Who is on duty in one rotation: the shift that started last, and the next committed one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RotationDuty {
+    pub rotation: String,
+    pub current: Option<DutyWeek>,
+    pub next: Option<DutyWeek>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskLine {
+    pub phid: String,
+    /// `T<id>`.
+    pub name: String,
+    pub title: String,
+    pub status: String,
+    pub last_activity: jiff::Timestamp,
+    pub idle_days: i64,
+    pub url: Option<String>,
+    pub pending_approvals: Vec<String>,
+    pub needs_triage: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentLine {
+    pub number: String,
+    pub name: String,
+    pub entity_id: String,
+    pub routing_key: String,
+    pub phase: Phase,
+    pub since: jiff::Timestamp,
+    pub acked_by: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<jiff::Timestamp>,
+    pub statuspage_id: Option<String>,
+    pub statuspage_status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MaintenanceLine {
+    pub provider: String,
+    pub maintenance_id: String,
+    pub status: &'static str,
+    pub start: jiff::Timestamp,
+    pub end: jiff::Timestamp,
+    /// `circuit (IMPACT)`.
+    pub circuits: Vec<String>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewLine {
+    pub received_at: jiff::Timestamp,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub reason: String,
+    /// `s3://bucket/key` of the raw mail.
+    pub object: String,
+}
+
+/// The brief at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Brief {
+    pub at: jiff::Timestamp,
+    pub duty: Vec<RotationDuty>,
+    pub needs_triage: Section<TaskLine>,
+    pub stale_after_days: u32,
+    pub stale: Section<TaskLine>,
+    pub access_requests: Section<TaskLine>,
+    pub open_incidents: Section<IncidentLine>,
+    pub statuspage_after_resolution: Section<IncidentLine>,
+    pub maintenance_days: u32,
+    pub maintenance: Section<MaintenanceLine>,
+    pub mail_review: Section<ReviewLine>,
+}
+
+/// Builds the brief for `now`. The reads run concurrently; none scans.
+pub async fn build(
+    source: &dyn BriefSource,
+    settings: &BriefSettings,
+    now: jiff::Timestamp,
+) -> Result<Brief, StoreError> {
+    let stale_cutoff = now - days(settings.stale_after_days);
+    let horizon = now + days(MAINTENANCE_DAYS);
+    let (duty, approval, triage, open_stale, on_statuspage, in_victorops, maintenance, review) = tokio::join!(
+        duty(source, now),
+        source.listed(TaskList::AwaitingApproval, None),
+        source.listed(TaskList::NeedsTriage, None),
+        source.listed(TaskList::Open, Some(stale_cutoff)),
+        source.open_incidents(IncidentList::OnStatuspage),
+        source.open_incidents(IncidentList::InVictorOps),
+        source.maintenance_overlapping(now, horizon),
+        source.mail_for_review(),
+    );
+    let (approval, triage, open_stale) = (approval?, triage?, open_stale?);
+    let line = |t: &ListedTask| task_line(t, settings, now);
+
+    let mut needs_triage: Vec<TaskLine> = triage
+        .iter()
+        .chain(approval.iter())
+        .filter(|t| t.summary.needs_triage)
+        .map(line)
+        .collect();
+    needs_triage.sort_by_key(|t| t.last_activity);
+    let mut stale: Vec<TaskLine> = approval
+        .iter()
+        .chain(triage.iter())
+        .filter(|t| t.summary.last_activity < stale_cutoff)
+        .chain(open_stale.iter())
+        .map(line)
+        .collect();
+    stale.sort_by_key(|t| t.last_activity);
+    let mut access_requests: Vec<TaskLine> = approval.iter().map(line).collect();
+    access_requests.sort_by_key(|t| t.last_activity);
+
+    let (on_statuspage, in_victorops) = (on_statuspage?, in_victorops?);
+    let mut open_incidents: Vec<IncidentLine> = on_statuspage
+        .iter()
+        .chain(in_victorops.iter())
+        .filter(|r| r.phase != Phase::Resolved)
+        .map(incident_line)
+        .collect();
+    open_incidents.sort_by_key(|i| i.since);
+    let mut after_resolution: Vec<IncidentLine> = on_statuspage
+        .iter()
+        .filter(|r| r.phase == Phase::Resolved)
+        .map(incident_line)
+        .collect();
+    after_resolution.sort_by_key(|i| i.resolved_at);
+
+    let maintenance: Vec<MaintenanceLine> = maintenance?
+        .iter()
+        .filter(|r| affects_service(r, now))
+        .map(maintenance_line)
+        .collect();
+    let mut review: Vec<ReviewLine> = review?.iter().map(review_line).collect();
+    review.sort_by_key(|r| std::cmp::Reverse(r.received_at));
+
+    Ok(Brief {
+        at: now,
+        duty: duty?,
+        needs_triage: Section::of(needs_triage),
+        stale_after_days: settings.stale_after_days,
+        stale: Section::of(stale),
+        access_requests: Section::of(access_requests),
+        open_incidents: Section::of(open_incidents),
+        statuspage_after_resolution: Section::of(after_resolution),
+        maintenance_days: MAINTENANCE_DAYS,
+        maintenance: Section::of(maintenance),
+        mail_review: Section::of(review),
+    })
+}
+
+/// A source and settings, to build the brief at any moment (the handoff job, the status endpoint).
+#[derive(Clone)]
+pub struct Briefing {
+    source: std::sync::Arc<dyn BriefSource>,
+    settings: BriefSettings,
+}
+
+impl Briefing {
+    pub fn new(source: std::sync::Arc<dyn BriefSource>, settings: BriefSettings) -> Self {
+        Self { source, settings }
+    }
+
+    pub async fn at(&self, now: jiff::Timestamp) -> Result<Brief, StoreError> {
+        build(self.source.as_ref(), &self.settings, now).await
+    }
+
+    pub fn source(&self) -> &dyn BriefSource {
+        self.source.as_ref()
+    }
+}
+
+fn days(n: u32) -> jiff::SignedDuration {
+    jiff::SignedDuration::from_hours(i64::from(n) * 24)
+}
+
+/// Each rotation's shifts around `now`: one Query for the people, one per rotation.
+async fn duty(
+    source: &dyn BriefSource,
+    now: jiff::Timestamp,
+) -> Result<Vec<RotationDuty>, StoreError> {
+    let people = source.people().await?;
+    // A shift may start up to a day before its ISO week in UTC (zones east of UTC) and the one that
+    // started last may be last week's (a weekend): last week to the week after next cover both.
+    let (first, last) = weeks_around(now, 1);
+    let mut duty = Vec::new();
+    for rotation in rotations_of(&people) {
+        let shifts = source.shifts_between(rotation, first, last).await?;
+        let current = shifts
+            .iter()
+            .filter(|s| s.start_utc <= now)
+            .max_by_key(|s| s.start_utc);
+        let next = shifts
+            .iter()
+            .filter(|s| s.start_utc > now)
+            .min_by_key(|s| s.start_utc);
+        duty.push(RotationDuty {
+            rotation: rotation.to_owned(),
+            current: current.map(|s| duty_week(s, &people)),
+            next: next.map(|s| duty_week(s, &people)),
+        });
+    }
+    Ok(duty)
+}
+
+/// The rotations people of the roster serve in, by name.
+pub(crate) fn rotations_of(people: &[PersonCard]) -> Vec<&str> {
+    let mut rotations: Vec<&str> = people
+        .iter()
+        .flat_map(|p| p.rotations.iter().map(String::as_str))
+        .collect();
+    rotations.sort_unstable();
+    rotations.dedup();
+    rotations
+}
+
+/// From `back` weeks before the ISO week (UTC) containing `now` to the week after next.
+pub(crate) fn weeks_around(now: jiff::Timestamp, back: usize) -> (IsoWeek, IsoWeek) {
+    let this_week = IsoWeek::containing(now.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let mut first = this_week;
+    for _ in 0..back {
+        first = first.previous().unwrap_or(first);
+    }
+    let last = this_week
+        .next()
+        .and_then(IsoWeek::next)
+        .unwrap_or(this_week);
+    (first, last)
+}
+
+fn duty_week(shift: &ShiftRecord, people: &[PersonCard]) -> DutyWeek {
+    let card = |id: Option<&String>| id.and_then(|id| people.iter().find(|p| p.id == *id).cloned());
+    let on_duty = card(shift.primary.as_ref());
+    DutyWeek {
+        week: shift.week.clone(),
+        start: shift.start_utc,
+        end: shift.end_utc,
+        on_duty_id: shift.primary.clone().filter(|_| on_duty.is_none()),
+        on_duty,
+        backup: card(shift.backup.as_ref()),
+        unstaffed_reason: shift.unstaffed_reason.clone(),
+        override_reason: shift.overridden.clone(),
+    }
+}
+
+fn task_line(task: &ListedTask, settings: &BriefSettings, now: jiff::Timestamp) -> TaskLine {
+    let s = &task.summary;
+    let name = format!("T{}", s.id);
+    TaskLine {
+        phid: task.task.clone(),
+        url: settings
+            .phabricator_url
+            .as_ref()
+            .map(|base| format!("{}/{name}", base.as_str())),
+        name,
+        title: s.title.clone(),
+        status: s.status.clone(),
+        last_activity: s.last_activity,
+        idle_days: now.duration_since(s.last_activity).as_hours() / 24,
+        pending_approvals: s.pending_approvals.clone(),
+        needs_triage: s.needs_triage,
+    }
+}
+
+fn incident_line(record: &IncidentRecord) -> IncidentLine {
+    IncidentLine {
+        number: record.number.to_string(),
+        name: record.display_name.clone(),
+        entity_id: record.entity_id.clone(),
+        routing_key: record.routing_key.clone(),
+        phase: record.phase,
+        since: record.first_seen_at,
+        acked_by: record.acked_by.clone(),
+        resolved_by: record.resolved_by.clone(),
+        resolved_at: record.resolved_at,
+        statuspage_id: record.statuspage_id.clone(),
+        statuspage_status: record.statuspage_status.clone(),
+    }
+}
+
+/// Service is affected: some circuit loses more than redundancy, the window is not over, and the
+/// vendor has not cancelled or completed it.
+fn affects_service(record: &MaintenanceRecord, now: jiff::Timestamp) -> bool {
+    !record.only_reduces_redundancy()
+        && record.end > now.as_second()
+        && record.completed_at.is_none()
+        && !matches!(record.status, Status::Cancelled | Status::Completed)
+}
+
+fn maintenance_line(record: &MaintenanceRecord) -> MaintenanceLine {
+    let instant = |s: i64| jiff::Timestamp::from_second(s).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    MaintenanceLine {
+        provider: record.provider.clone(),
+        maintenance_id: record.maintenance_id.clone(),
+        status: status_name(record.status),
+        start: instant(record.start),
+        end: instant(record.end.max(record.start)),
+        circuits: record
+            .circuits
+            .iter()
+            .map(|c| format!("{} ({})", c.circuit_id, impact_name(c.impact)))
+            .collect(),
+        summary: record.summary.clone(),
+    }
+}
+
+fn review_line(item: &ReviewItem) -> ReviewLine {
+    ReviewLine {
+        received_at: item.received_at,
+        from: item.from.clone(),
+        subject: item.subject.clone(),
+        reason: item.reason.clone(),
+        object: format!("s3://{}/{}", item.bucket, item.key),
+    }
+}
+
+/// The reader's zone for times in the brief, from an IANA name (none: UTC only).
+pub fn zone(
+    name: Option<&str>,
+) -> Result<Option<IanaTimeZone>, crate::rotation::roster::UnknownTimeZone> {
+    name.map(IanaTimeZone::parse).transpose()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

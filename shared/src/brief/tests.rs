@@ -1,0 +1,514 @@
+//! The brief built from an in-memory source: every section empty and full, and both renderings.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::*;
+use crate::maintenance::Circuit;
+use crate::maintenance::Impact;
+use crate::maintenance::lifecycle::NoticeSource;
+use crate::triage::ports::TaskSummary;
+
+/// The table's lists, in memory; counts the reads the way the DynamoDB adapter makes them.
+#[derive(Default)]
+pub(crate) struct MemorySource {
+    pub people: Vec<PersonCard>,
+    pub shifts: Vec<ShiftRecord>,
+    pub tasks: Vec<(TaskList, ListedTask)>,
+    pub incidents: Vec<(IncidentList, IncidentRecord)>,
+    pub maintenance: Vec<MaintenanceRecord>,
+    pub reviews: Vec<ReviewItem>,
+    pub reads: Mutex<usize>,
+}
+
+impl MemorySource {
+    fn read(&self) {
+        *self.reads.lock().unwrap() += 1;
+    }
+}
+
+#[async_trait]
+impl TaskIndex for MemorySource {
+    async fn listed(
+        &self,
+        list: TaskList,
+        idle_before: Option<jiff::Timestamp>,
+    ) -> Result<Vec<ListedTask>, StoreError> {
+        self.read();
+        let mut rows: Vec<ListedTask> = self
+            .tasks
+            .iter()
+            .filter(|(l, t)| *l == list && idle_before.is_none_or(|c| t.summary.last_activity < c))
+            .map(|(_, t)| t.clone())
+            .collect();
+        rows.sort_by_key(|t| t.summary.last_activity);
+        Ok(rows)
+    }
+}
+
+#[async_trait]
+impl BriefSource for MemorySource {
+    async fn people(&self) -> Result<Vec<PersonCard>, StoreError> {
+        self.read();
+        Ok(self.people.clone())
+    }
+    async fn shifts_between(
+        &self,
+        rotation: &str,
+        first: IsoWeek,
+        last: IsoWeek,
+    ) -> Result<Vec<ShiftRecord>, StoreError> {
+        self.read();
+        let (first, last) = (first.to_string(), last.to_string());
+        Ok(self
+            .shifts
+            .iter()
+            .filter(|s| s.rotation == rotation && s.week >= first && s.week <= last)
+            .cloned()
+            .collect())
+    }
+    async fn open_incidents(&self, list: IncidentList) -> Result<Vec<IncidentRecord>, StoreError> {
+        self.read();
+        Ok(self
+            .incidents
+            .iter()
+            .filter(|(l, _)| *l == list)
+            .map(|(_, r)| r.clone())
+            .collect())
+    }
+    async fn maintenance_overlapping(
+        &self,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Vec<MaintenanceRecord>, StoreError> {
+        self.read();
+        Ok(self
+            .maintenance
+            .iter()
+            .filter(|m| m.end > from.as_second() && m.start < to.as_second())
+            .cloned()
+            .collect())
+    }
+    async fn mail_for_review(&self) -> Result<Vec<ReviewItem>, StoreError> {
+        self.read();
+        Ok(self.reviews.clone())
+    }
+}
+
+/// Friday 2027-01-08 09:00 UTC, when the weekly job hands week 2 off.
+pub(crate) fn now() -> jiff::Timestamp {
+    "2027-01-08T09:00:00Z".parse().unwrap()
+}
+
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().unwrap()
+}
+
+fn settings() -> BriefSettings {
+    BriefSettings {
+        stale_after_days: 14,
+        phabricator_url: Some(HttpUrl::parse("https://phabricator.example.org").unwrap()),
+    }
+}
+
+pub(crate) fn person(id: &str, name: &str, zone: &str) -> PersonCard {
+    PersonCard {
+        id: id.into(),
+        name: name.into(),
+        email: format!("{id}@example.org"),
+        team: "sre-infra".into(),
+        timezone: zone.into(),
+        rotations: vec!["sre-clinic".into()],
+    }
+}
+
+pub(crate) fn shift(week: &str, primary: Option<&str>, start: &str, end: &str) -> ShiftRecord {
+    ShiftRecord {
+        rotation: "sre-clinic".into(),
+        week: week.into(),
+        primary: primary.map(str::to_owned),
+        backup: None,
+        team: None,
+        start_utc: at(start),
+        end_utc: at(end),
+        relaxed: vec![],
+        unstaffed_reason: primary.is_none().then(|| "everyone is away".to_owned()),
+        overridden: None,
+        committed_at: at(start),
+        cause: "test".into(),
+        victorops_overrides: Vec::new(),
+    }
+}
+
+pub(crate) fn task(id: u64, title: &str, last: &str) -> ListedTask {
+    ListedTask {
+        task: format!("PHID-TASK-{id:020}"),
+        summary: TaskSummary {
+            id,
+            title: title.into(),
+            status: "open".into(),
+            last_activity: at(last),
+            clinic_duty: true,
+            needs_triage: false,
+            pending_approvals: vec![],
+        },
+        follow_ups: vec![],
+    }
+}
+
+pub(crate) fn incident(number: &str, phase: Phase, statuspage: bool) -> IncidentRecord {
+    IncidentRecord {
+        number: crate::incidents::lifecycle::IncidentNumber::parse(number).unwrap(),
+        phase,
+        routing_key: "sre".into(),
+        entity_id: format!("disk-space/db{number}"),
+        display_name: format!("Disk space on db{number}"),
+        first_seen_at: at("2027-01-08T07:00:00Z"),
+        acked_by: (phase != Phase::Unacked).then(|| "jdoe".to_owned()),
+        acked_at: None,
+        resolved_by: (phase == Phase::Resolved).then(|| "jdoe".to_owned()),
+        resolved_at: (phase == Phase::Resolved).then(|| at("2027-01-08T08:00:00Z")),
+        publication: None,
+        statuspage_id: statuspage.then(|| format!("sp{number}")),
+        statuspage_status: statuspage.then(|| "identified".to_owned()),
+        statuspage_closed_at: None,
+        version: 3,
+    }
+}
+
+pub(crate) fn maintenance(
+    id: &str,
+    impact: Impact,
+    status: Status,
+    start: &str,
+) -> MaintenanceRecord {
+    let start = at(start).as_second();
+    MaintenanceRecord {
+        provider: "northwind".into(),
+        maintenance_id: id.into(),
+        account: "ACME".into(),
+        circuits: vec![Circuit::new("NW-1001", impact)],
+        status,
+        start,
+        end: start + 4 * 3600,
+        stamp: 1,
+        sequence: 1,
+        organizer: "noc@northwind.example".into(),
+        uid: id.into(),
+        summary: "Fibre splice".into(),
+        first_seen: now(),
+        updated_at: now(),
+        completed_at: None,
+        source: NoticeSource::default(),
+        notices: 1,
+    }
+}
+
+pub(crate) fn review(id: usize) -> ReviewItem {
+    ReviewItem {
+        id: format!("r{id}"),
+        received_at: now() - jiff::SignedDuration::from_hours(id as i64),
+        reason: "no maintenance could be read".into(),
+        bucket: "inbound".into(),
+        key: format!("mail/{id}"),
+        message_id: None,
+        from: Some("noc@unknown.example".into()),
+        subject: Some(format!("Notice {id}")),
+        size: 100,
+    }
+}
+
+fn utc() -> Option<IanaTimeZone> {
+    None
+}
+
+/// A source with something in every section.
+pub(crate) fn full() -> MemorySource {
+    let mut source = MemorySource {
+        people: vec![
+            person("akaur", "Asha Kaur", "Asia/Kolkata"),
+            person("bmeyer", "Ben Meyer", "Europe/Berlin"),
+        ],
+        shifts: vec![
+            shift(
+                "2027-W01",
+                Some("akaur"),
+                "2027-01-03T18:30:00Z",
+                "2027-01-08T18:30:00Z",
+            ),
+            shift(
+                "2027-W02",
+                Some("bmeyer"),
+                "2027-01-10T23:00:00Z",
+                "2027-01-15T23:00:00Z",
+            ),
+        ],
+        ..MemorySource::default()
+    };
+    source.shifts[0].backup = Some("bmeyer".into());
+    let mut triage = task(
+        101,
+        "Elevated 503s from the upload cluster",
+        "2027-01-07T10:00:00Z",
+    );
+    triage.summary.needs_triage = true;
+    let mut access = task(102, "Access to analytics for jdoe", "2026-12-01T10:00:00Z");
+    access.summary.pending_approvals = vec!["#sre-access-requests: an SRE director".into()];
+    let old = task(103, "Decommission db1001", "2026-11-20T10:00:00Z");
+    let recent = task(
+        104,
+        "Renew the wildcard certificate",
+        "2027-01-06T10:00:00Z",
+    );
+    source.tasks = vec![
+        (TaskList::NeedsTriage, triage),
+        (TaskList::AwaitingApproval, access),
+        (TaskList::Open, old),
+        (TaskList::Open, recent),
+    ];
+    source.incidents = vec![
+        (
+            IncidentList::InVictorOps,
+            incident("2041", Phase::Acked, false),
+        ),
+        (
+            IncidentList::OnStatuspage,
+            incident("2042", Phase::Unacked, true),
+        ),
+        (
+            IncidentList::OnStatuspage,
+            incident("2040", Phase::Resolved, true),
+        ),
+    ];
+    source.maintenance = vec![
+        maintenance(
+            "NW-1",
+            Impact::Outage,
+            Status::Confirmed,
+            "2027-01-12T02:00:00Z",
+        ),
+        maintenance(
+            "NW-2",
+            Impact::ReducedRedundancy,
+            Status::Confirmed,
+            "2027-01-13T02:00:00Z",
+        ),
+        maintenance(
+            "NW-3",
+            Impact::Outage,
+            Status::Cancelled,
+            "2027-01-14T02:00:00Z",
+        ),
+        maintenance(
+            "NW-4",
+            Impact::Degraded,
+            Status::Confirmed,
+            "2027-02-14T02:00:00Z",
+        ),
+    ];
+    source.reviews = vec![review(1)];
+    source
+}
+
+#[tokio::test]
+async fn an_empty_table_gives_a_brief_whose_every_section_says_nothing() {
+    let brief = build(&MemorySource::default(), &settings(), now())
+        .await
+        .unwrap();
+    let text = render::text(&brief, utc().as_ref());
+    assert_eq!(text.matches("  nothing\n").count(), 8, "{text}");
+    for heading in [
+        "Who is on duty",
+        "Phabricator tasks that need triage (0)",
+        "Phabricator tasks nobody touched for more than 14 days (0)",
+        "Access requests waiting for approvals (0)",
+        "VictorOps incidents open (0)",
+        "Statuspage incidents still open after VictorOps resolved them (0)",
+        "Vendor maintenance affecting service in the next 14 days (0)",
+        "Mail that needs review (0)",
+    ] {
+        assert!(text.contains(heading), "{heading} missing from\n{text}");
+    }
+    let html = render::html_fragment(&brief, utc().as_ref());
+    assert_eq!(html.matches("<em>nothing</em>").count(), 8, "{html}");
+}
+
+#[tokio::test]
+async fn a_full_table_fills_every_section_with_links_and_times_in_the_readers_zone() {
+    let source = full();
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    let berlin = zone(Some("Europe/Berlin")).unwrap();
+    let berlin = berlin.as_ref();
+    let text = render::text(&brief, berlin);
+    assert!(!text.contains("nothing"), "{text}");
+    assert!(
+        text.contains("sre-clinic: This week 2027-W01: Asha Kaur <akaur@example.org>"),
+        "{text}"
+    );
+    assert!(text.contains("backup: Ben Meyer"), "{text}");
+    assert!(
+        text.contains("sre-clinic: Next week 2027-W02: Ben Meyer"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "2027-01-10 23:00 to 2027-01-15 23:00 UTC (2027-01-11 00:00 to 2027-01-16 00:00 CET)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Phabricator tasks that need triage (1)\n  - T101 Elevated 503s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://phabricator.example.org/T101"),
+        "{text}"
+    );
+    // Stale: the access request and the old open task, oldest first; the recent one is not stale.
+    assert!(
+        text.contains("more than 14 days (2)\n  - T103 Decommission db1001"),
+        "{text}"
+    );
+    assert!(!text.contains("T104"), "{text}");
+    assert!(
+        text.contains("waiting for: #sre-access-requests: an SRE director"),
+        "{text}"
+    );
+    assert!(text.contains("VictorOps incidents open (2)"), "{text}");
+    assert!(
+        text.contains("#2042 Disk space on db2042 (sre) [UNACKED]"),
+        "{text}"
+    );
+    assert!(text.contains("resolved them (1)\n  - #2040"), "{text}");
+    assert!(
+        text.contains("Statuspage incident sp2040: identified"),
+        "{text}"
+    );
+    // Only the maintenance that affects service, is not cancelled and starts within 14 days.
+    assert!(
+        text.contains("next 14 days (1)\n  - northwind NW-1: NW-1001 (OUTAGE) [CONFIRMED]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "2027-01-12 02:00 to 2027-01-12 06:00 UTC (2027-01-12 03:00 to 2027-01-12 07:00 CET)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Mail that needs review (1)"), "{text}");
+    assert!(text.contains("s3://inbound/mail/1"), "{text}");
+
+    let html = render::html_fragment(&brief, berlin);
+    assert!(
+        html.contains("<a href=\"https://phabricator.example.org/T101\">T101 Elevated 503s"),
+        "{html}"
+    );
+    assert!(!html.contains("<em>nothing</em>"), "{html}");
+    let json = serde_json::to_value(&brief).unwrap();
+    assert_eq!(json["stale"]["total"], 2);
+    assert_eq!(json["open_incidents"]["items"][0]["number"], "2042");
+}
+
+#[tokio::test]
+async fn the_brief_takes_a_bounded_number_of_reads_whatever_the_table_holds() {
+    let source = full();
+    build(&source, &settings(), now()).await.unwrap();
+    // people, one rotation's shifts, three task lists, two incident lists, maintenance, review.
+    assert_eq!(*source.reads.lock().unwrap(), 9);
+}
+
+#[tokio::test]
+async fn on_a_weekend_the_shift_that_ended_is_the_last_one_and_the_coming_one_is_next() {
+    let source = full();
+    let saturday = at("2027-01-09T12:00:00Z");
+    let brief = build(&source, &settings(), saturday).await.unwrap();
+    let duty = &brief.duty[0];
+    assert_eq!(
+        duty.current.as_ref().map(|w| w.week.as_str()),
+        Some("2027-W01")
+    );
+    assert_eq!(
+        duty.next.as_ref().map(|w| w.week.as_str()),
+        Some("2027-W02")
+    );
+    let text = render::text(&brief, utc().as_ref());
+    assert!(text.contains("sre-clinic: Last shift 2027-W01"), "{text}");
+    let monday = at("2027-01-11T09:00:00Z");
+    let brief = build(&source, &settings(), monday).await.unwrap();
+    let text = render::text(&brief, utc().as_ref());
+    assert!(
+        text.contains("sre-clinic: This week 2027-W02: Ben Meyer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sre-clinic: Next week: not handed off yet"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_unstaffed_week_and_a_person_who_left_the_roster_are_named_as_such() {
+    let mut source = full();
+    source.shifts[1].primary = None;
+    source.shifts[1].unstaffed_reason = Some("everyone is away".into());
+    source.shifts[0].primary = Some("gone".into());
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    let text = render::text(&brief, utc().as_ref());
+    assert!(
+        text.contains("This week 2027-W01: gone (no longer on the roster)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Next week 2027-W02: UNSTAFFED: everyone is away"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_long_section_shows_the_first_rows_and_counts_the_rest() {
+    let source = MemorySource {
+        reviews: (0..LISTED + 5).map(review).collect(),
+        ..MemorySource::default()
+    };
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    assert_eq!(brief.mail_review.total, LISTED + 5);
+    assert_eq!(brief.mail_review.items.len(), LISTED);
+    // Newest first.
+    assert_eq!(
+        brief.mail_review.items[0].subject.as_deref(),
+        Some("Notice 0")
+    );
+    let text = render::text(&brief, utc().as_ref());
+    assert!(text.contains("  … and 5 more\n"), "{text}");
+}
+
+#[tokio::test]
+async fn outside_text_is_escaped_in_html() {
+    let mut source = MemorySource::default();
+    let mut hostile = task(
+        9,
+        "<script>alert(1)</script> & \"quotes\"",
+        "2027-01-07T00:00:00Z",
+    );
+    hostile.summary.needs_triage = true;
+    source.tasks.push((TaskList::NeedsTriage, hostile));
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    let html = render::html_page(&brief, utc().as_ref());
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"),
+        "{html}"
+    );
+}
+
+#[test]
+fn times_show_the_readers_zone_only_when_it_is_not_utc() {
+    let t = at("2027-07-01T12:00:00Z");
+    assert_eq!(render::when(t, utc().as_ref()), "2027-07-01 12:00 UTC");
+    assert_eq!(
+        render::when(t, zone(Some("America/New_York")).unwrap().as_ref()),
+        "2027-07-01 12:00 UTC (2027-07-01 08:00 EDT)"
+    );
+    assert!(zone(Some("Mars/Olympus")).is_err());
+}

@@ -1,0 +1,651 @@
+//! The brief end to end on the local stack: what the functions write (the roster mirror, committed
+//! shifts, triage deliveries through a Conduit fake, incidents, maintenances, review items) comes back
+//! in every section, each read a Query on a small index partition; the handoff mail carries it; the
+//! status endpoint serves it behind its token, over Lambda's HTTP event and over `clinic serve`.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use clinic::audit::AuditEntry;
+use clinic::brief::endpoint::StatusEndpoint;
+use clinic::brief::{BriefSettings, Briefing, build, render};
+use clinic::config::{HttpUrl, Secret};
+use clinic::incidents::lifecycle::{IncidentNumber, IncidentRecord, Phase};
+use clinic::incidents::ports::IncidentLedger;
+use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail};
+use clinic::maintenance::lifecycle::{
+    MaintenanceLedger, MaintenanceRecord, NoticeSource, ReviewItem,
+};
+use clinic::maintenance::{Circuit, Impact, Status};
+use clinic::rotation::handoff::{HandoffJob, RosterMirror, ShiftLedger, ShiftRecord};
+use clinic::rotation::roster::Roster;
+use clinic::store::DynamoStore;
+use clinic::triage::function::PhabricatorFunction;
+use clinic::trigger::Trigger;
+use clinic_tests::conduit_fake::{ConduitFake, webhook_body};
+use clinic_tests::triage_rig::{HMAC_KEY, seed, shipped_rules, signed_request, webhook_on};
+use clinic_tests::{fresh_counted_store, fresh_store, repo_root};
+use serde_json::{Value, json};
+
+/// Friday 2027-01-15 08:00 UTC: the weekly job hands 2027-W03 off.
+const NOW: i64 = 1_800_000_000;
+const DAY: i64 = 86_400;
+const STATUS_TOKEN: &str = "status-token-for-the-tests-0001";
+
+fn at(epoch: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(epoch).unwrap()
+}
+
+fn audit(what: &str) -> AuditEntry {
+    AuditEntry::new(at(NOW - 30 * DAY), "test", what, "setup", "setup", "test")
+}
+
+fn demo_roster() -> Roster {
+    let text = std::fs::read_to_string(repo_root().join("events/roster.toml")).unwrap();
+    Roster::parse(&text).unwrap()
+}
+
+fn settings(fake: &ConduitFake) -> BriefSettings {
+    BriefSettings {
+        stale_after_days: 14,
+        phabricator_url: Some(HttpUrl::parse(&fake.url()).unwrap()),
+    }
+}
+
+fn shift(rotation: &str, week: &str, primary: &str, start: i64) -> ShiftRecord {
+    ShiftRecord {
+        rotation: rotation.into(),
+        week: week.into(),
+        primary: Some(primary.into()),
+        backup: None,
+        team: None,
+        start_utc: at(start),
+        end_utc: at(start + 5 * DAY),
+        relaxed: vec![],
+        unstaffed_reason: None,
+        overridden: None,
+        committed_at: at(start - 3 * DAY),
+        cause: "test".into(),
+        victorops_overrides: Vec::new(),
+    }
+}
+
+fn incident(number: &str, phase: Phase, statuspage: Option<bool>) -> IncidentRecord {
+    IncidentRecord {
+        number: IncidentNumber::parse(number).unwrap(),
+        phase,
+        routing_key: "sre".into(),
+        entity_id: format!("disk-space/db{number}"),
+        display_name: format!("Disk space on db{number}"),
+        first_seen_at: at(NOW - 3600),
+        acked_by: (phase != Phase::Unacked).then(|| "jdoe".to_owned()),
+        acked_at: None,
+        resolved_by: (phase == Phase::Resolved).then(|| "jdoe".to_owned()),
+        resolved_at: (phase == Phase::Resolved).then(|| at(NOW - 1800)),
+        publication: None,
+        statuspage_id: statuspage.map(|_| format!("sp{number}")),
+        statuspage_status: statuspage.map(|_| "identified".to_owned()),
+        // Some(false): the Statuspage incident was closed by a person.
+        statuspage_closed_at: statuspage.filter(|open| !open).map(|_| at(NOW - 600)),
+        version: 1,
+    }
+}
+
+fn maintenance(id: &str, impact: Impact, status: Status, start: i64) -> MaintenanceRecord {
+    MaintenanceRecord {
+        provider: "northwind".into(),
+        maintenance_id: id.into(),
+        account: "ACME".into(),
+        circuits: vec![Circuit::new(format!("NW-{id}"), impact)],
+        status,
+        start,
+        end: start + 4 * 3600,
+        stamp: 1,
+        sequence: 1,
+        organizer: "noc@northwind.example".into(),
+        uid: id.into(),
+        summary: "Fibre splice".into(),
+        first_seen: at(NOW - DAY),
+        updated_at: at(NOW - DAY),
+        completed_at: None,
+        source: NoticeSource::default(),
+        notices: 1,
+    }
+}
+
+const LONG: &str = "Since 01:00 UTC about two percent of requests fail; the graphs show it clearly, details below.";
+
+/// Tasks as people create them in Phorge, triaged by the webhook when they were created.
+struct Tasks {
+    needs_triage: String,
+    access: String,
+    stale: String,
+    recent: String,
+    closed: String,
+    hands_off: String,
+    not_clinic_duty: String,
+}
+
+async fn triage_tasks(store: &DynamoStore, fake: &ConduitFake) -> Tasks {
+    let hook = webhook_on(fake, shipped_rules(), Arc::new(store.clone()));
+    let create = |when: i64, title: &str, description: &str, tags: &[&str], priority: i64| {
+        fake.set_now(when);
+        fake.create_task("alice", title, description, tags, priority)
+    };
+    let deliver = |task: String, xacts: Vec<String>, when: i64| {
+        let hook = &hook;
+        async move {
+            let body = webhook_body(&task, &xacts, when);
+            let response = hook
+                .handle_at(signed_request(&body, Some(HMAC_KEY)), at(when))
+                .await;
+            assert_eq!(response.status().as_u16(), 200, "{:?}", response.body());
+            task
+        }
+    };
+    let (t, x) = create(
+        NOW - DAY,
+        "Elevated 503s from the upload cluster",
+        LONG,
+        &["sre"],
+        90,
+    );
+    let needs_triage = deliver(t, x, NOW - DAY).await;
+    let access_text = format!("{LONG}\nNeeded by: 2027-02-01");
+    let (t, x) = create(
+        NOW - 20 * DAY,
+        "Access to analytics for alice",
+        &access_text,
+        &["sre-access-requests"],
+        50,
+    );
+    let access = deliver(t, x, NOW - 20 * DAY).await;
+    let (t, x) = create(NOW - 30 * DAY, "Decommission db1001", LONG, &["sre"], 50);
+    let stale = deliver(t, x, NOW - 30 * DAY).await;
+    let (t, x) = create(
+        NOW - 2 * DAY,
+        "Renew the wildcard certificate",
+        LONG,
+        &["sre"],
+        50,
+    );
+    let recent = deliver(t, x, NOW - 2 * DAY).await;
+    let (t, x) = create(
+        NOW - 40 * DAY,
+        "An old outage, since fixed",
+        LONG,
+        &["sre"],
+        50,
+    );
+    let closed = deliver(t.clone(), x, NOW - 40 * DAY).await;
+    fake.set_now(NOW - 3 * DAY);
+    let x = fake.set_status_as("alice", &closed, "resolved");
+    deliver(t, x, NOW - 3 * DAY).await;
+    let (t, x) = create(
+        NOW - 30 * DAY,
+        "Buy disks for the new cluster",
+        LONG,
+        &["sre", "procurement"],
+        90,
+    );
+    let hands_off = deliver(t, x, NOW - 30 * DAY).await;
+    let (t, x) = create(NOW - 30 * DAY, "A wiki page typo", LONG, &[], 90);
+    let not_clinic_duty = deliver(t, x, NOW - 30 * DAY).await;
+    Tasks {
+        needs_triage,
+        access,
+        stale,
+        recent,
+        closed,
+        hands_off,
+        not_clinic_duty,
+    }
+}
+
+/// A table with something for every section, written through the functions' own adapters.
+async fn seed_world(store: &DynamoStore, fake: &ConduitFake) -> Tasks {
+    store
+        .mirror_roster(&demo_roster(), &audit("roster.mirror"))
+        .await
+        .unwrap();
+    // This week (W02, Monday 2027-01-11) and the next one (W03), as committed by the weekly job.
+    let monday = NOW - 4 * DAY - 8 * 3600;
+    for record in [
+        shift("sre-clinic", "2027-W02", "akaur", monday),
+        shift("sre-clinic", "2027-W03", "bmoreau", monday + 7 * DAY),
+        shift("cloud-clinic", "2027-W02", "dfischer", monday),
+    ] {
+        store
+            .commit_shift(&record, &audit("shift.commit"))
+            .await
+            .unwrap();
+    }
+    let tasks = triage_tasks(store, fake).await;
+    for record in [
+        incident("2041", Phase::Acked, None),
+        incident("2042", Phase::Unacked, Some(true)),
+        incident("2040", Phase::Resolved, Some(true)),
+        incident("2039", Phase::Resolved, None),
+        incident("2038", Phase::Resolved, Some(false)),
+    ] {
+        assert!(
+            store
+                .save_incident(&record, &audit("incident"))
+                .await
+                .unwrap()
+        );
+    }
+    for record in [
+        maintenance("1", Impact::Outage, Status::Confirmed, NOW + 4 * DAY),
+        maintenance(
+            "2",
+            Impact::ReducedRedundancy,
+            Status::Confirmed,
+            NOW + 5 * DAY,
+        ),
+        maintenance("3", Impact::Outage, Status::Cancelled, NOW + 6 * DAY),
+        maintenance("4", Impact::Outage, Status::Confirmed, NOW + 30 * DAY),
+        maintenance("5", Impact::Degraded, Status::Confirmed, NOW - 2 * DAY),
+    ] {
+        store
+            .write_maintenance(&record, &audit("maintenance"))
+            .await
+            .unwrap();
+    }
+    let review = ReviewItem {
+        id: "r1".into(),
+        received_at: at(NOW - 3 * DAY),
+        reason: "no maintenance could be read from the mail".into(),
+        bucket: "inbound".into(),
+        key: "mail/r1".into(),
+        message_id: None,
+        from: Some("noc@unknown.example".into()),
+        subject: Some("Planned works".into()),
+        size: 1200,
+    };
+    store.add_review(&review, &audit("review")).await.unwrap();
+    tasks
+}
+
+fn phids(lines: &[clinic::brief::TaskLine]) -> Vec<String> {
+    lines.iter().map(|t| t.phid.clone()).collect()
+}
+
+#[tokio::test]
+async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine_queries() {
+    let (store, requests) = fresh_counted_store("brief-empty").await;
+    requests.take();
+    let settings = BriefSettings {
+        stale_after_days: 14,
+        phabricator_url: None,
+    };
+    let brief = build(&store, &settings, at(NOW)).await.unwrap();
+    assert!(brief.duty.is_empty());
+    for empty in [
+        brief.needs_triage.total,
+        brief.stale.total,
+        brief.access_requests.total,
+        brief.open_incidents.total,
+        brief.statuspage_after_resolution.total,
+        brief.maintenance.total,
+        brief.mail_review.total,
+    ] {
+        assert_eq!(empty, 0);
+    }
+    let text = render::text(&brief, None);
+    assert_eq!(text.matches("  nothing\n").count(), 8, "{text}");
+    // People, three task lists, two incident lists, two maintenance months, the review list.
+    assert_eq!(requests.take(), vec!["Query"; 9]);
+}
+
+#[tokio::test]
+async fn every_section_shows_what_the_functions_wrote_and_nothing_else() {
+    let (store, requests) = fresh_counted_store("brief-full").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    let tasks = seed_world(&store, &fake).await;
+    requests.take();
+
+    let brief = build(&store, &settings(&fake), at(NOW)).await.unwrap();
+    // One Query per read: the two rotations' shifts on top of the empty table's nine.
+    let sent = requests.take();
+    assert_eq!(sent, vec!["Query"; 11], "{sent:?}");
+
+    let sre = brief
+        .duty
+        .iter()
+        .find(|d| d.rotation == "sre-clinic")
+        .unwrap();
+    let on_duty = |w: &Option<clinic::brief::DutyWeek>| {
+        w.as_ref()
+            .and_then(|w| w.on_duty.as_ref())
+            .map(|p| p.id.clone())
+    };
+    assert_eq!(on_duty(&sre.current).as_deref(), Some("akaur"));
+    assert_eq!(on_duty(&sre.next).as_deref(), Some("bmoreau"));
+    let cloud = brief
+        .duty
+        .iter()
+        .find(|d| d.rotation == "cloud-clinic")
+        .unwrap();
+    assert_eq!(on_duty(&cloud.current).as_deref(), Some("dfischer"));
+    assert!(cloud.next.is_none());
+
+    assert_eq!(
+        phids(&brief.needs_triage.items),
+        vec![tasks.needs_triage.clone()]
+    );
+    assert_eq!(
+        phids(&brief.access_requests.items),
+        vec![tasks.access.clone()]
+    );
+    assert_eq!(
+        brief.access_requests.items[0].pending_approvals,
+        vec![
+            "#sre-access-requests: the requester's manager",
+            "#sre-access-requests: an SRE director"
+        ]
+    );
+    // Stale: untouched for more than 14 days, oldest first; closed, hands-off and other tasks never.
+    assert_eq!(
+        phids(&brief.stale.items),
+        vec![tasks.stale.clone(), tasks.access.clone()]
+    );
+    let listed: Vec<String> = [&brief.needs_triage, &brief.stale, &brief.access_requests]
+        .iter()
+        .flat_map(|s| phids(&s.items))
+        .collect();
+    for absent in [
+        &tasks.recent,
+        &tasks.closed,
+        &tasks.hands_off,
+        &tasks.not_clinic_duty,
+    ] {
+        assert!(!listed.contains(absent), "{absent} is listed");
+    }
+    let url = brief.needs_triage.items[0].url.clone().unwrap();
+    assert!(url.starts_with(&fake.url()) && url.contains("/T"), "{url}");
+
+    let numbers = |s: &clinic::brief::Section<clinic::brief::IncidentLine>| {
+        s.items.iter().map(|i| i.number.clone()).collect::<Vec<_>>()
+    };
+    let mut open = numbers(&brief.open_incidents);
+    open.sort();
+    assert_eq!(open, vec!["2041", "2042"]);
+    assert_eq!(numbers(&brief.statuspage_after_resolution), vec!["2040"]);
+
+    let ids: Vec<&str> = brief
+        .maintenance
+        .items
+        .iter()
+        .map(|m| m.maintenance_id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["1"]);
+    assert_eq!(brief.mail_review.total, 1);
+
+    let text = render::text(&brief, None);
+    assert!(!text.contains("nothing"), "{text}");
+    assert!(text.contains("Mail that needs review (1)"), "{text}");
+}
+
+#[tokio::test]
+async fn a_task_a_person_closes_or_approves_leaves_its_list() {
+    let store = fresh_store("brief-leaves").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    let tasks = seed_world(&store, &fake).await;
+    let hook = webhook_on(&fake, shipped_rules(), Arc::new(store.clone()));
+    fake.set_now(NOW - 600);
+    let mut xacts = fake.comment_as("mgr-ops", &tasks.access, "Approved");
+    xacts.extend(fake.comment_as("sre-director", &tasks.access, "approved, thanks"));
+    let closed = fake.set_status_as("alice", &tasks.needs_triage, "resolved");
+    for (task, xacts) in [(&tasks.access, xacts), (&tasks.needs_triage, closed)] {
+        let body = webhook_body(task, &xacts, NOW - 600);
+        let response = hook
+            .handle_at(signed_request(&body, Some(HMAC_KEY)), at(NOW - 600))
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let brief = build(&store, &settings(&fake), at(NOW)).await.unwrap();
+    assert!(
+        brief.access_requests.is_empty(),
+        "{:?}",
+        brief.access_requests
+    );
+    assert!(brief.needs_triage.is_empty(), "{:?}", brief.needs_triage);
+    // The approvals were a person's activity: the request is no longer stale either.
+    assert_eq!(phids(&brief.stale.items), vec![tasks.stale]);
+}
+
+/// Keeps every mail instead of sending it.
+#[derive(Default)]
+struct Outbox(Mutex<Vec<OutgoingMail>>);
+
+#[async_trait]
+impl Mailer for Outbox {
+    async fn send(&self, mail: &OutgoingMail, _raw: Vec<u8>) -> Result<SentMail, MailError> {
+        self.0.lock().unwrap().push(mail.clone());
+        Ok(SentMail {
+            provider_message_id: format!("outbox-{}", self.0.lock().unwrap().len()),
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_handoff_mail_carries_the_brief_in_both_parts_with_times_in_the_readers_zone() {
+    let store = fresh_store("brief-mail").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    seed_world(&store, &fake).await;
+    let outbox = Arc::new(Outbox::default());
+    let job = HandoffJob::new(
+        store.clone(),
+        outbox.clone(),
+        demo_roster(),
+        EmailAddress::parse("clinic@example.net").unwrap(),
+        60,
+    )
+    .with_briefing(Briefing::new(Arc::new(store.clone()), settings(&fake)));
+    let trigger = Trigger {
+        event_id: "brief-mail-1".into(),
+        time: at(NOW),
+        dry_run: false,
+    };
+    job.run(&trigger).await.unwrap();
+    let mails = outbox.0.lock().unwrap().clone();
+    let to = |address: &str| {
+        mails
+            .iter()
+            .find(|m| m.to[0].address.as_str() == address)
+            .cloned()
+            .unwrap_or_else(|| panic!("no mail to {address}"))
+    };
+    let incoming = to("bmoreau@example.net");
+    for part in [&incoming.text, &incoming.html] {
+        for heading in [
+            "Phabricator tasks that need triage (1)",
+            "Access requests waiting for approvals (1)",
+            "VictorOps incidents open (2)",
+            "Statuspage incidents still open after VictorOps resolved them (1)",
+            "Vendor maintenance affecting service in the next 14 days (1)",
+            "Mail that needs review (1)",
+        ] {
+            assert!(part.contains(heading), "{heading} missing from\n{part}");
+        }
+    }
+    assert!(
+        incoming.html.contains("<a href=\"http://"),
+        "{}",
+        incoming.html
+    );
+    // bmoreau lives in Europe/Paris: the maintenance window in CET too; the notify list reads UTC only.
+    assert!(incoming.text.contains(" CET)"), "{}", incoming.text);
+    let notify = to("sre-team@example.net");
+    assert!(notify.text.contains("Mail that needs review (1)"));
+    assert!(!notify.text.contains(" CET)"), "{}", notify.text);
+}
+
+fn api_gateway_get(path: &str, query: &str, headers: Value) -> Value {
+    json!({
+        "version": "2.0", "routeKey": format!("GET {path}"), "rawPath": path, "rawQueryString": query,
+        "headers": headers,
+        "requestContext": { "accountId": "123456789012", "apiId": "abc", "domainName": "abc.execute-api.eu-west-1.amazonaws.com",
+            "domainPrefix": "abc", "http": { "method": "GET", "path": path, "protocol": "HTTP/1.1",
+            "sourceIp": "192.0.2.1", "userAgent": "curl" }, "requestId": "r1", "routeKey": format!("GET {path}"), "stage": "$default",
+            "time": "15/Jan/2027:08:00:00 +0000", "timeEpoch": 1800000000000_i64 },
+        "isBase64Encoded": false
+    })
+}
+
+async fn status_function(store: &DynamoStore, fake: &ConduitFake) -> PhabricatorFunction {
+    let webhook = webhook_on(fake, shipped_rules(), Arc::new(store.clone()));
+    let status = StatusEndpoint::new(
+        Briefing::new(Arc::new(store.clone()), settings(fake)),
+        Secret::new(STATUS_TOKEN),
+    );
+    PhabricatorFunction::new(webhook, Arc::new(store.clone()), Some(status))
+}
+
+#[tokio::test]
+async fn get_status_on_lambda_answers_only_its_token_with_json_html_or_the_rotation_feed() {
+    let store = fresh_store("brief-status").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    seed_world(&store, &fake).await;
+    let function = status_function(&store, &fake).await;
+    let call = |path: &str, query: &str, headers: Value| {
+        let event = api_gateway_get(path, query, headers);
+        let function = &function;
+        async move { function.dispatch(event).await.unwrap() }
+    };
+
+    for refused in [
+        call("/status", "", json!({})).await,
+        call(
+            "/status",
+            "",
+            json!({ "authorization": "Bearer wrong-token-of-some-length" }),
+        )
+        .await,
+        call(
+            "/status",
+            "",
+            json!({ "authorization": format!("Basic {STATUS_TOKEN}") }),
+        )
+        .await,
+        // The token in the URL is for the calendar feed only.
+        call("/status", &format!("token={STATUS_TOKEN}"), json!({})).await,
+        call("/status/rotation.ics", "token=wrong", json!({})).await,
+    ] {
+        assert_eq!(refused["statusCode"], 401, "{refused}");
+        assert!(!refused["body"].as_str().unwrap().contains("akaur"));
+    }
+    let bearer = format!("Bearer {STATUS_TOKEN}");
+    let as_json = call(
+        "/status",
+        "",
+        json!({ "authorization": bearer, "accept": "application/json" }),
+    )
+    .await;
+    assert_eq!(as_json["statusCode"], 200, "{as_json}");
+    assert_eq!(as_json["headers"]["cache-control"], "no-store");
+    let brief: Value = serde_json::from_str(as_json["body"].as_str().unwrap()).unwrap();
+    assert_eq!(brief["needs_triage"]["total"], 1);
+    assert_eq!(brief["mail_review"]["total"], 1);
+
+    let page = call(
+        "/status",
+        "tz=Asia%2FTokyo",
+        json!({ "authorization": bearer }),
+    )
+    .await;
+    assert_eq!(page["statusCode"], 200);
+    assert!(
+        page["headers"]["content-type"]
+            .as_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page["body"].as_str().unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains(" JST)"),
+        "{html}"
+    );
+
+    let bad_zone = call(
+        "/status",
+        "tz=Mars%2FOlympus",
+        json!({ "authorization": bearer }),
+    )
+    .await;
+    assert_eq!(bad_zone["statusCode"], 400);
+
+    let feed = call(
+        "/status/rotation.ics",
+        &format!("token={STATUS_TOKEN}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(feed["statusCode"], 200, "{feed}");
+    assert!(
+        feed["headers"]["content-type"]
+            .as_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    assert!(
+        feed["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("BEGIN:VCALENDAR\r\n")
+    );
+    // The handler builds the feed for the clock; at the tests' moment it holds the committed weeks.
+    let ics = clinic::brief::duty_calendar::build(&store, at(NOW))
+        .await
+        .unwrap()
+        .replace("\r\n ", "");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
+    assert!(ics.contains("UID:sre-clinic-2027-W03@duty.clinic"), "{ics}");
+    assert!(
+        ics.contains("SUMMARY:sre-clinic: Bruno Moreau (traffic\\, Europe/Paris) on duty"),
+        "{ics}"
+    );
+}
+
+#[tokio::test]
+async fn clinic_serve_serves_get_status_beside_the_webhook() {
+    let store = fresh_store("brief-serve").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    seed_world(&store, &fake).await;
+    let function = status_function(&store, &fake).await;
+    let served = clinic_tests::Served::start(function.routes().clone()).await;
+    let client = reqwest::Client::new();
+    let url = format!("http://{}/status", served.address);
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status().as_u16(),
+        401
+    );
+    let answer = client
+        .get(&url)
+        .bearer_auth(STATUS_TOKEN)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let brief: Value = answer.json().await.unwrap();
+    // The brief is built for the clock, not the tests' NOW: the duty is there, whatever the week.
+    assert!(
+        brief["duty"].as_array().is_some_and(|d| d.len() == 2),
+        "{brief}"
+    );
+    let post = client
+        .post(&url)
+        .bearer_auth(STATUS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 405);
+    served.stop().await;
+}
