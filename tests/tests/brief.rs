@@ -485,6 +485,54 @@ async fn the_handoff_mail_carries_the_brief_in_both_parts_with_times_in_the_read
     assert!(!notify.text.contains(" CET)"), "{}", notify.text);
 }
 
+/// A run commits every rotation's week before the first mail goes out, so that the brief of the first
+/// rotation's mails already names the week the second rotation hands off.
+#[tokio::test]
+async fn every_handoff_mail_of_a_run_names_the_coming_week_of_every_rotation() {
+    let store = fresh_store("brief-order").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    let outbox = Arc::new(Outbox::default());
+    let job = HandoffJob::new(
+        store.clone(),
+        outbox.clone(),
+        demo_roster(),
+        EmailAddress::parse("clinic@example.net").unwrap(),
+        60,
+    )
+    .with_briefing(Briefing::new(Arc::new(store.clone()), settings(&fake)));
+    let trigger = Trigger {
+        event_id: "brief-order-1".into(),
+        time: at(NOW),
+        dry_run: false,
+    };
+    let report = job.run(&trigger).await.unwrap();
+    let rotations: Vec<&str> = report
+        .rotations
+        .iter()
+        .map(|r| r.rotation.as_str())
+        .collect();
+    assert_eq!(rotations.len(), 2, "{rotations:?}");
+    let mails = outbox.0.lock().unwrap().clone();
+    assert!(mails.len() >= 4, "{} mails", mails.len());
+    for mail in &mails {
+        for rotation in &rotations {
+            let line = format!("{rotation}: Next week 2027-W03: ");
+            assert!(
+                mail.text.contains(&line),
+                "the mail to {} lacks {line:?}:\n{}",
+                mail.to[0].address.as_str(),
+                mail.text
+            );
+        }
+        assert!(
+            !mail.text.contains("Next week: not handed off yet"),
+            "{}",
+            mail.text
+        );
+    }
+}
+
 fn api_gateway_get(path: &str, query: &str, headers: Value) -> Value {
     json!({
         "version": "2.0", "routeKey": format!("GET {path}"), "rawPath": path, "rawQueryString": query,

@@ -461,8 +461,15 @@ where
         let mut rotations = Vec::new();
         let mut failed = 0;
         let mut victorops_failed = 0;
+        let mut staged = Vec::new();
         for name in self.roster.rotation_names() {
-            let mut report = self.hand_off(name.as_str(), trigger).await?;
+            staged.push(self.commit_week(name.as_str(), trigger).await?);
+        }
+        // Read once every rotation's week is committed, so that each mail's brief names them all.
+        let brief = self.brief_at(trigger.time).await;
+        for week in staged {
+            let name = week.rotation.clone();
+            let mut report = self.announce(week, trigger, brief.as_ref()).await?;
             failed += report
                 .mails
                 .iter()
@@ -514,11 +521,8 @@ where
         Ok(report)
     }
 
-    async fn hand_off(
-        &self,
-        rotation: &str,
-        trigger: &Trigger,
-    ) -> Result<RotationReport, JobError> {
+    /// Commits `rotation`'s coming week, or finds it committed already.
+    async fn commit_week(&self, rotation: &str, trigger: &Trigger) -> Result<Staged, JobError> {
         let shifts = self.store.shifts(rotation).await?;
         let overrides = self
             .store
@@ -566,8 +570,28 @@ where
         };
 
         let outgoing = previous_primary(&shifts, &shift.week);
-        let brief = self.brief_at(trigger.time).await;
-        let mails = self.handoff_mails(&shift, outgoing.as_deref(), brief.as_ref());
+        Ok(Staged {
+            rotation: rotation.to_owned(),
+            shift,
+            state,
+            outgoing,
+        })
+    }
+
+    /// Mails the handoff of a committed week (each mail once), with the brief when there is one.
+    async fn announce(
+        &self,
+        staged: Staged,
+        trigger: &Trigger,
+        brief: Option<&Result<Brief, String>>,
+    ) -> Result<RotationReport, JobError> {
+        let Staged {
+            rotation,
+            shift,
+            state,
+            outgoing,
+        } = staged;
+        let mails = self.handoff_mails(&shift, outgoing.as_deref(), brief);
         let mut reports = Vec::new();
         for (key, mail) in mails {
             let outcome = if trigger.dry_run {
@@ -582,7 +606,7 @@ where
             });
         }
         Ok(RotationReport {
-            rotation: rotation.to_owned(),
+            rotation,
             week: shift.week.clone(),
             primary: shift.primary.clone(),
             backup: shift.backup.clone(),
@@ -793,6 +817,14 @@ where
         mails.sort_by(|a, b| (a.0.role, &a.0.address).cmp(&(b.0.role, &b.0.address)));
         mails
     }
+}
+
+/// A rotation's week committed in the first pass of a run, waiting for its mails.
+struct Staged {
+    rotation: String,
+    shift: ShiftRecord,
+    state: &'static str,
+    outgoing: Option<String>,
 }
 
 pub(crate) fn override_from_record(record: &OverrideRecord) -> Result<Override, StoreError> {
