@@ -4,12 +4,14 @@
 # ARCH=arm64 builds for Graviton where the aarch64 standard library is installed (rustup target add).
 # ROSTER=path puts the team's reviewed roster into the rotation zip as roster.toml; TRIAGE_RULES=path
 # puts the triage rules into the phabricator-webhook zip and, for the brief in the handoff mail, the
-# rotation zip as triage-rules.toml.
+# rotation zip as triage-rules.toml; INCIDENT_MAPPING=path puts the incident mapping into the
+# victorops-webhook zip as incident-mapping.toml (CLINIC_INCIDENT_MAPPING in infra/victorops-webhook.tf).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ARCH=${ARCH:-x86_64}
 ROSTER=${ROSTER:-events/roster.toml}
 TRIAGE_RULES=${TRIAGE_RULES:-shared/data/triage-rules.toml}
+INCIDENT_MAPPING=${INCIDENT_MAPPING:-events/incident-mapping.toml}
 FUNCTIONS=(rotation maintenance-mail)
 for f in functions/*/; do
   name=$(basename "$f")
@@ -22,6 +24,7 @@ case "$ARCH" in
 esac
 [ -f "$ROSTER" ] || { echo "roster $ROSTER not found (set ROSTER=path)" >&2; exit 2; }
 [ -f "$TRIAGE_RULES" ] || { echo "triage rules $TRIAGE_RULES not found (set TRIAGE_RULES=path)" >&2; exit 2; }
+[ -f "$INCIDENT_MAPPING" ] || { echo "incident mapping $INCIDENT_MAPPING not found (set INCIDENT_MAPPING=path)" >&2; exit 2; }
 cargo run --quiet -p clinic --bin clinic -- roster check --roster "$ROSTER"
 
 export PATH="$PWD/.venv-tools/bin:$PATH"
@@ -32,14 +35,16 @@ rm -rf dist && mkdir -p dist
 for name in "${FUNCTIONS[@]}"; do
   cp "target/lambda/$name/bootstrap.zip" "dist/$name.zip"
 done
-python3 - "$ROSTER" "$TRIAGE_RULES" <<'PY'
+python3 - "$ROSTER" "$TRIAGE_RULES" "$INCIDENT_MAPPING" <<'PY'
 import sys, zipfile
-roster, rules = sys.argv[1], sys.argv[2]
+roster, rules, mapping = sys.argv[1], sys.argv[2], sys.argv[3]
 with zipfile.ZipFile("dist/rotation.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(roster, "roster.toml")
     z.write(rules, "triage-rules.toml")
 with zipfile.ZipFile("dist/phabricator-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(rules, "triage-rules.toml")
+with zipfile.ZipFile("dist/victorops-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
+    z.write(mapping, "incident-mapping.toml")
 PY
 echo "function zips (goal: under 6 MB each):"
 for name in "${FUNCTIONS[@]}"; do
