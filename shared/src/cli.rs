@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::audit::{AuditLog, format_line};
+use crate::audit::{AuditEntry, AuditLog, format_line};
 use crate::config::{Component, Config};
 use crate::incidents::function::VictorOpsFunction;
 use crate::rotation::calendar::IsoWeek;
@@ -93,6 +93,15 @@ enum MaintenanceCommand {
     Review {
         #[arg(long)]
         json: bool,
+    },
+    /// Take a mail off the review list once it has been dealt with (needs CLINIC_TABLE); the raw
+    /// mail stays in S3 and the audit log says who and why.
+    Reviewed {
+        /// The review item's id, as `maintenance review` prints it.
+        id: String,
+        /// What was done about it (kept in the audit log).
+        #[arg(long)]
+        note: String,
     },
 }
 
@@ -1189,8 +1198,9 @@ async fn maintenance_command(command: MaintenanceCommand) -> Result<(), CliError
             } else {
                 for i in &items {
                     println!(
-                        "{}  s3://{}/{}  from {}  {:?}\n    {}",
+                        "{}  {}  s3://{}/{}  from {}  {:?}\n    {}",
                         i.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+                        i.id,
                         i.bucket,
                         i.key,
                         i.from.as_deref().unwrap_or("?"),
@@ -1200,6 +1210,34 @@ async fn maintenance_command(command: MaintenanceCommand) -> Result<(), CliError
                 }
             }
             Ok(())
+        }
+        MaintenanceCommand::Reviewed { id, note } => {
+            let (id, note) = (id.trim(), note.trim());
+            if id.is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
+                return Err(CliError::Usage(format!("not a review item id: {id:?}")));
+            }
+            if note.is_empty() {
+                return Err(CliError::Usage(
+                    "--note must say what was done about the mail".into(),
+                ));
+            }
+            let store = table_store().await?;
+            let audit = AuditEntry::new(
+                jiff::Timestamp::now(),
+                operator(),
+                "maintenance.reviewed",
+                format!("review/{id}"),
+                note,
+                format!("cli:{}", uuid::Uuid::new_v4().simple()),
+            );
+            if store.review_done(id, &audit).await? {
+                println!("review item {id} is off the list");
+                Ok(())
+            } else {
+                Err(CliError::Usage(format!(
+                    "no mail on the review list has id {id:?} (see `clinic maintenance review`)"
+                )))
+            }
         }
     }
 }

@@ -227,6 +227,25 @@ fn table_commands_name_the_missing_variable() {
 }
 
 #[test]
+fn marking_a_mail_reviewed_needs_an_id_and_a_note_before_the_table() {
+    let no_note = clinic(&["maintenance", "reviewed", "r1"]);
+    assert_eq!(no_note.status.code(), Some(2));
+    assert!(text(&no_note.stderr).contains("--note"));
+    let blank = clinic(&["maintenance", "reviewed", "r1", "--note", "  "]);
+    assert!(
+        text(&blank.stderr).contains("--note must say what was done"),
+        "{}",
+        text(&blank.stderr)
+    );
+    let bad_id = clinic(&["maintenance", "reviewed", "a\u{7}b", "--note", "done"]);
+    assert!(text(&bad_id.stderr).contains("not a review item id"));
+    // A well-formed request still needs the table.
+    let out = clinic(&["maintenance", "reviewed", "r1", "--note", "done"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("CLINIC_TABLE is not set"));
+}
+
+#[test]
 fn sync_without_the_victorops_api_names_the_three_variables() {
     let roster = demo_roster();
     let mut command = Command::new(env!("CARGO_BIN_EXE_clinic"));

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use clinic::audit::{AuditEntry, AuditLog};
 use clinic::maintenance::calendar_feed::FeedOptions;
 use clinic::maintenance::ingest::{CalendarTarget, MailIngest, ObjectOutcome};
 use clinic::maintenance::lifecycle::MaintenanceLedger;
@@ -355,6 +356,40 @@ async fn an_unreadable_mail_is_kept_for_review_with_its_reason() {
             .await
             .is_ok()
     );
+
+    // Once someone has dealt with it, it leaves the list (and the brief) with an audit entry; the
+    // item and the mail stay.
+    let now = jiff::Timestamp::now();
+    let done = AuditEntry::new(
+        now,
+        "cli:alice",
+        "maintenance.reviewed",
+        format!("review/{}", reviews[0].id),
+        "a newsletter, not a notice",
+        "test",
+    );
+    assert!(s.store.review_done(&reviews[0].id, &done).await.unwrap());
+    assert!(s.store.reviews().await.unwrap().is_empty());
+    assert!(!s.store.review_done(&reviews[0].id, &done).await.unwrap());
+    assert!(!s.store.review_done("no-such-item", &done).await.unwrap());
+    let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let reviewed: Vec<_> = s
+        .store
+        .list(day, day, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "maintenance.reviewed")
+        .collect();
+    assert_eq!(reviewed.len(), 1, "{reviewed:?}");
+    assert_eq!(reviewed[0].why, "a newsletter, not a notice");
+    let kept = s
+        .store
+        .get(&clinic::store::keys::review(&reviews[0].id), "META")
+        .await
+        .unwrap()
+        .expect("the item stays");
+    assert_eq!(kept["reviewed_by"].as_s().unwrap(), "cli:alice");
 }
 
 #[tokio::test]

@@ -261,6 +261,9 @@ pub trait MaintenanceLedger: Send + Sync {
     ) -> Result<Vec<MaintenanceRecord>, StoreError>;
     async fn add_review(&self, item: &ReviewItem, audit: &AuditEntry) -> Result<(), StoreError>;
     async fn reviews(&self) -> Result<Vec<ReviewItem>, StoreError>;
+    /// Takes review item `id` off the list once a person has dealt with the mail (the item and the
+    /// raw mail stay), with its audit entry. `Ok(false)` when no such item is on the list.
+    async fn review_done(&self, id: &str, audit: &AuditEntry) -> Result<bool, StoreError>;
 }
 
 #[cfg(test)]

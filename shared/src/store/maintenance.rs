@@ -2,7 +2,7 @@
 //! the calendar and the brief read a time range with a few Queries, and review items indexed by arrival.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 use super::{DynamoStore, StoreError, keys, table};
 use crate::audit::AuditEntry;
@@ -141,6 +141,27 @@ impl MaintenanceLedger for DynamoStore {
             .into_iter()
             .map(Self::from_item)
             .collect()
+    }
+
+    async fn review_done(&self, id: &str, audit: &AuditEntry) -> Result<bool, StoreError> {
+        let update = Update::builder()
+            .table_name(self.table().as_str())
+            .key(table::PK, AttributeValue::S(keys::review(id)))
+            .key(table::SK, AttributeValue::S(keys::META.to_owned()))
+            .condition_expression("#list = :reviews")
+            .update_expression("SET reviewed_at = :at, reviewed_by = :by REMOVE #list, #sort")
+            .expression_attribute_names("#list", table::GSI1_PK)
+            .expression_attribute_names("#sort", table::GSI1_SK)
+            .expression_attribute_values(":reviews", AttributeValue::S(keys::REVIEWS.to_owned()))
+            .expression_attribute_values(":at", AttributeValue::S(audit.at.to_string()))
+            .expression_attribute_values(":by", AttributeValue::S(audit.actor.clone()))
+            .build()
+            .map_err(|e| StoreError::dynamo("TransactWriteItems", e))?;
+        self.transact_items(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.audit_put(audit)?,
+        ])
+        .await
     }
 }
 
