@@ -36,6 +36,8 @@ lint:
 
 test: venv lint infra-check
 	cargo test --workspace
+	@echo "the brief's and the functions' table tests again, on the stack with partition-indexed Queries:"
+	CLINIC_STACK_INDEXED_QUERIES=1 cargo test -p clinic-tests --test brief --test follow_up --test rotation --test oncall --test phabricator
 	@$(MAKE) --no-print-directory conformance
 
 # The stack cannot be validated offline (no provider downloads): format, and checkov's policy checks,
@@ -73,6 +75,8 @@ deploy: package
 
 bench: venv $(VENV)-tools/.installed
 	cargo bench --workspace --benches -- --noplot
+	@echo "the brief again, on the stack with partition-indexed Queries (moto_stack.py --indexed-queries):"
+	CLINIC_STACK_INDEXED_QUERIES=1 cargo bench -p clinic-tests --bench brief -- --noplot
 	@bash tests/stack/bench_maintenance.sh
 	@bash tests/stack/bench_coldstart.sh
 

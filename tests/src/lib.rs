@@ -31,6 +31,13 @@ fn stack_python() -> PathBuf {
         .unwrap_or_else(|| repo_root().join(".venv/bin/python"))
 }
 
+/// With `CLINIC_STACK_INDEXED_QUERIES=1` the stack's Queries walk the partition they name instead of
+/// the whole table (`moto_stack.py --indexed-queries`): the same answers, at DynamoDB's cost shape.
+/// `make test` runs the brief's tests both ways; `make bench` measures the brief both ways.
+pub fn indexed_queries() -> bool {
+    std::env::var_os("CLINIC_STACK_INDEXED_QUERIES").is_some_and(|v| v == "1")
+}
+
 fn start_stack() -> Stack {
     let python = stack_python();
     assert!(
@@ -38,9 +45,14 @@ fn start_stack() -> Stack {
         "the local stack needs {} with moto installed: run `make test` (it creates the venv)",
         python.display()
     );
-    let mut child = Command::new(&python)
+    let mut command = Command::new(&python);
+    command
         .arg(repo_root().join("tests/stack/moto_stack.py"))
-        .arg("--exit-with-parent")
+        .arg("--exit-with-parent");
+    if indexed_queries() {
+        command.arg("--indexed-queries");
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
