@@ -31,6 +31,8 @@ data "aws_iam_policy_document" "phabricator_webhook" {
   statement {
     sid = "Table"
     actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
       "dynamodb:UpdateItem",

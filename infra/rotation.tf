@@ -27,6 +27,7 @@ data "aws_iam_policy_document" "rotation" {
   statement {
     sid = "Table"
     actions = [
+      "dynamodb:BatchGetItem",
       "dynamodb:BatchWriteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",

@@ -272,7 +272,7 @@ fn phids(lines: &[clinic::brief::TaskLine]) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine_queries() {
+async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine_reads() {
     let (store, requests) = fresh_counted_store("brief-empty").await;
     requests.take();
     let settings = BriefSettings {
@@ -294,8 +294,15 @@ async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine
     }
     let text = render::text(&brief, None);
     assert_eq!(text.matches("  nothing\n").count(), 8, "{text}");
-    // People, three task lists, two incident lists, two maintenance months, the review list.
-    assert_eq!(requests.take(), vec!["Query"; 9]);
+    // The roster's rotations (none: no roster mirrored), three task lists, two incident lists, two
+    // maintenance months, the review list.
+    let mut sent = requests.take();
+    sent.sort_unstable();
+    assert_eq!(
+        sent,
+        [vec!["GetItem"], vec!["Query"; 8]].concat(),
+        "{sent:?}"
+    );
 }
 
 #[tokio::test]
@@ -307,9 +314,15 @@ async fn every_section_shows_what_the_functions_wrote_and_nothing_else() {
     requests.take();
 
     let brief = build(&store, &settings(&fake), at(NOW)).await.unwrap();
-    // One Query per read: the two rotations' shifts on top of the empty table's nine.
-    let sent = requests.take();
-    assert_eq!(sent, vec!["Query"; 11], "{sent:?}");
+    // On top of the empty table's reads: the two rotations' shifts, and the people they name in
+    // one read by key.
+    let mut sent = requests.take();
+    sent.sort_unstable();
+    assert_eq!(
+        sent,
+        [vec!["BatchGetItem", "GetItem"], vec!["Query"; 10]].concat(),
+        "{sent:?}"
+    );
 
     let sre = brief
         .duty
@@ -417,6 +430,66 @@ async fn a_task_a_person_closes_or_approves_leaves_its_list() {
     assert_eq!(phids(&brief.stale.items), vec![tasks.stale]);
 }
 
+#[tokio::test]
+async fn a_roster_mirrored_before_the_rotations_names_were_kept_is_mirrored_again_with_them() {
+    use clinic::brief::BriefSource;
+    let store = fresh_store("brief-names").await;
+    assert_eq!(store.rotation_names().await.unwrap(), Some(vec![]));
+    assert!(
+        store
+            .mirror_roster(&demo_roster(), &audit("roster.mirror"))
+            .await
+            .unwrap()
+    );
+    let names = Some(vec!["cloud-clinic".to_owned(), "sre-clinic".to_owned()]);
+    assert_eq!(store.rotation_names().await.unwrap(), names);
+    // The same roster again writes nothing.
+    assert!(
+        !store
+            .mirror_roster(&demo_roster(), &audit("roster.mirror"))
+            .await
+            .unwrap()
+    );
+    // As an older version left it: the fingerprint, no names. The brief reads the people instead,
+    // and the next mirror writes the names although the roster did not change.
+    store
+        .client()
+        .update_item()
+        .table_name(store.table().as_str())
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S("ROSTER".into()),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S("META".into()),
+        )
+        .update_expression("REMOVE rotations")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(store.rotation_names().await.unwrap(), None);
+    let brief = build(
+        &store,
+        &BriefSettings {
+            stale_after_days: 14,
+            phabricator_url: None,
+        },
+        at(NOW),
+    )
+    .await
+    .unwrap();
+    let rotations: Vec<&str> = brief.duty.iter().map(|d| d.rotation.as_str()).collect();
+    assert_eq!(rotations, ["cloud-clinic", "sre-clinic"]);
+    assert!(
+        store
+            .mirror_roster(&demo_roster(), &audit("roster.mirror"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.rotation_names().await.unwrap(), names);
+}
+
 /// Keeps every mail instead of sending it.
 #[derive(Default)]
 struct Outbox(Mutex<Vec<OutgoingMail>>);
@@ -431,13 +504,13 @@ impl Mailer for Outbox {
     }
 }
 
-#[tokio::test]
-async fn the_handoff_mail_carries_the_brief_in_both_parts_with_times_in_the_readers_zone() {
-    let store = fresh_store("brief-mail").await;
-    let fake = ConduitFake::start().await;
-    seed(&fake, &shipped_rules());
-    seed_world(&store, &fake).await;
-    let outbox = Arc::new(Outbox::default());
+/// The weekly job with the brief in its mails, delivering into `outbox`, and its trigger at `NOW`.
+fn briefed_handoff(
+    store: &DynamoStore,
+    fake: &ConduitFake,
+    outbox: &Arc<Outbox>,
+    event: &str,
+) -> (HandoffJob<DynamoStore>, Trigger) {
     let job = HandoffJob::new(
         store.clone(),
         outbox.clone(),
@@ -445,12 +518,23 @@ async fn the_handoff_mail_carries_the_brief_in_both_parts_with_times_in_the_read
         EmailAddress::parse("clinic@example.net").unwrap(),
         60,
     )
-    .with_briefing(Briefing::new(Arc::new(store.clone()), settings(&fake)));
+    .with_briefing(Briefing::new(Arc::new(store.clone()), settings(fake)));
     let trigger = Trigger {
-        event_id: "brief-mail-1".into(),
+        event_id: event.into(),
         time: at(NOW),
         dry_run: false,
     };
+    (job, trigger)
+}
+
+#[tokio::test]
+async fn the_handoff_mail_carries_the_brief_in_both_parts_with_times_in_the_readers_zone() {
+    let store = fresh_store("brief-mail").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    seed_world(&store, &fake).await;
+    let outbox = Arc::new(Outbox::default());
+    let (job, trigger) = briefed_handoff(&store, &fake, &outbox, "brief-mail-1");
     job.run(&trigger).await.unwrap();
     let mails = outbox.0.lock().unwrap().clone();
     let to = |address: &str| {
@@ -493,19 +577,7 @@ async fn every_handoff_mail_of_a_run_names_the_coming_week_of_every_rotation() {
     let fake = ConduitFake::start().await;
     seed(&fake, &shipped_rules());
     let outbox = Arc::new(Outbox::default());
-    let job = HandoffJob::new(
-        store.clone(),
-        outbox.clone(),
-        demo_roster(),
-        EmailAddress::parse("clinic@example.net").unwrap(),
-        60,
-    )
-    .with_briefing(Briefing::new(Arc::new(store.clone()), settings(&fake)));
-    let trigger = Trigger {
-        event_id: "brief-order-1".into(),
-        time: at(NOW),
-        dry_run: false,
-    };
+    let (job, trigger) = briefed_handoff(&store, &fake, &outbox, "brief-order-1");
     let report = job.run(&trigger).await.unwrap();
     let rotations: Vec<&str> = report
         .rotations

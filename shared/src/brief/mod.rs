@@ -51,6 +51,11 @@ pub struct PersonCard {
 pub trait BriefSource: TaskIndex {
     /// The people of the roster still on it.
     async fn people(&self) -> Result<Vec<PersonCard>, StoreError>;
+    /// The roster's rotations, by name, as last mirrored into the table; `None` when the mirror
+    /// predates this list (the names are then read off the people).
+    async fn rotation_names(&self) -> Result<Option<Vec<String>>, StoreError>;
+    /// The people among `ids` still on the roster (one read by key, not a Query).
+    async fn people_named(&self, ids: &[String]) -> Result<Vec<PersonCard>, StoreError>;
     /// The committed shifts of `rotation` from week `first` to week `last`, inclusive.
     async fn shifts_between(
         &self,
@@ -310,33 +315,58 @@ fn days(n: u32) -> jiff::SignedDuration {
     jiff::SignedDuration::from_hours(i64::from(n) * 24)
 }
 
-/// Each rotation's shifts around `now`: one Query for the people, one per rotation.
+/// Each rotation's shifts around `now`: the rotations' names (one read by key), one Query per
+/// rotation, then the people those shifts name (one read by key).
 async fn duty(
     source: &dyn BriefSource,
     now: jiff::Timestamp,
 ) -> Result<Vec<RotationDuty>, StoreError> {
-    let people = source.people().await?;
+    let mut rotations = match source.rotation_names().await? {
+        Some(names) => names,
+        None => rotations_of(&source.people().await?)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    rotations.sort_unstable();
+    rotations.dedup();
     // A shift may start up to a day before its ISO week in UTC (zones east of UTC) and the one that
     // started last may be last week's (a weekend): last week to the week after next cover both.
     let (first, last) = weeks_around(now, 1);
-    let mut duty = Vec::new();
-    for rotation in rotations_of(&people) {
-        let shifts = source.shifts_between(rotation, first, last).await?;
+    let mut weeks = Vec::new();
+    for rotation in rotations {
+        let shifts = source.shifts_between(&rotation, first, last).await?;
         let current = shifts
             .iter()
             .filter(|s| s.start_utc <= now)
-            .max_by_key(|s| s.start_utc);
+            .max_by_key(|s| s.start_utc)
+            .cloned();
         let next = shifts
             .iter()
             .filter(|s| s.start_utc > now)
-            .min_by_key(|s| s.start_utc);
-        duty.push(RotationDuty {
-            rotation: rotation.to_owned(),
-            current: current.map(|s| duty_week(s, &people)),
-            next: next.map(|s| duty_week(s, &people)),
-        });
+            .min_by_key(|s| s.start_utc)
+            .cloned();
+        weeks.push((rotation, current, next));
     }
-    Ok(duty)
+    let mut named: Vec<String> = weeks
+        .iter()
+        .flat_map(|(_, current, next)| [current, next])
+        .flatten()
+        .flat_map(|s| [&s.primary, &s.backup])
+        .flatten()
+        .cloned()
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let people = source.people_named(&named).await?;
+    Ok(weeks
+        .into_iter()
+        .map(|(rotation, current, next)| RotationDuty {
+            rotation,
+            current: current.as_ref().map(|s| duty_week(s, &people)),
+            next: next.as_ref().map(|s| duty_week(s, &people)),
+        })
+        .collect())
 }
 
 /// The rotations people of the roster serve in, by name.

@@ -19,6 +19,8 @@ pub(crate) struct MemorySource {
     pub incidents: Vec<(IncidentList, IncidentRecord)>,
     pub maintenance: Vec<MaintenanceRecord>,
     pub reviews: Vec<ReviewItem>,
+    /// The roster was mirrored before the rotations' names were kept with it.
+    pub names_unlisted: bool,
     pub reads: Mutex<usize>,
 }
 
@@ -52,6 +54,24 @@ impl BriefSource for MemorySource {
     async fn people(&self) -> Result<Vec<PersonCard>, StoreError> {
         self.read();
         Ok(self.people.clone())
+    }
+    async fn rotation_names(&self) -> Result<Option<Vec<String>>, StoreError> {
+        self.read();
+        Ok((!self.names_unlisted).then(|| {
+            rotations_of(&self.people)
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        }))
+    }
+    async fn people_named(&self, ids: &[String]) -> Result<Vec<PersonCard>, StoreError> {
+        self.read();
+        Ok(self
+            .people
+            .iter()
+            .filter(|p| ids.contains(&p.id))
+            .cloned()
+            .collect())
     }
     async fn shifts_between(
         &self,
@@ -414,8 +434,27 @@ async fn a_full_table_fills_every_section_with_links_and_times_in_the_readers_zo
 async fn the_brief_takes_a_bounded_number_of_reads_whatever_the_table_holds() {
     let source = full();
     build(&source, &settings(), now()).await.unwrap();
-    // people, one rotation's shifts, three task lists, two incident lists, maintenance, review.
-    assert_eq!(*source.reads.lock().unwrap(), 9);
+    // The rotations' names, one rotation's shifts, the people on duty, three task lists, two
+    // incident lists, maintenance, review.
+    assert_eq!(*source.reads.lock().unwrap(), 10);
+}
+
+#[tokio::test]
+async fn a_roster_mirrored_without_the_rotations_names_is_read_off_the_people() {
+    let listed = full();
+    let unlisted = MemorySource {
+        names_unlisted: true,
+        ..full()
+    };
+    let (a, b) = (
+        build(&listed, &settings(), now()).await.unwrap(),
+        build(&unlisted, &settings(), now()).await.unwrap(),
+    );
+    assert_eq!(a.duty, b.duty);
+    assert_eq!(b.duty.len(), 1);
+    assert!(b.duty[0].current.as_ref().unwrap().on_duty.is_some());
+    // One read more: the people, for their rotations.
+    assert_eq!(*unlisted.reads.lock().unwrap(), 11);
 }
 
 #[tokio::test]

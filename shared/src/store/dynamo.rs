@@ -787,11 +787,14 @@ impl RosterMirror for DynamoStore {
     async fn mirror_roster(&self, roster: &Roster, audit: &AuditEntry) -> Result<bool, StoreError> {
         let fingerprint = crate::rotation::handoff::roster_fingerprint(roster);
         let current = self.get(keys::ROSTER, keys::META).await?;
-        let unchanged = current
-            .as_ref()
-            .and_then(|item| item.get("fingerprint"))
-            .and_then(|v| v.as_s().ok())
-            .is_some_and(|f| *f == fingerprint);
+        // A mirror from before the rotations' names were kept with it is written again once.
+        let unchanged = current.as_ref().is_some_and(|item| {
+            item.contains_key("rotations")
+                && item
+                    .get("fingerprint")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|f| *f == fingerprint)
+        });
         if unchanged {
             return Ok(false);
         }
@@ -838,6 +841,11 @@ impl RosterMirror for DynamoStore {
         meta.insert("fingerprint".into(), s(&fingerprint));
         meta.insert("loaded_at".into(), s(audit.at.to_string()));
         meta.insert("people".into(), n(roster.people().len()));
+        // The brief reads the rotations' names here, then only the people on duty, by key.
+        meta.insert(
+            "rotations".into(),
+            AttributeValue::L(roster.rotation_names().map(|r| s(r.as_str())).collect()),
+        );
         let audit = audit.clone().with_details(serde_json::json!({
             "fingerprint": fingerprint, "people": roster.people().len(),
         }));

@@ -34,9 +34,11 @@ pub const WEBHOOK_PATH: &str = "/hooks/phabricator";
 
 /// Every AWS action the phabricator-webhook function's code performs (Terraform grants exactly these,
 /// plus logging and its failure queue; `tests/tests/infra.rs` checks it): the task's lease and state
-/// (webhook and follow-up sweep), the person on duty and the brief's Queries, and its credentials
-/// from Parameter Store.
+/// (webhook and follow-up sweep), the person on duty and the brief's reads (the roster's rotations by
+/// key, its Queries, the people on duty by key), and its credentials from Parameter Store.
 pub const AWS_ACTIONS: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:UpdateItem",
