@@ -409,6 +409,11 @@ async fn each_read(store: &DynamoStore) -> String {
         let _ = store.listed(list, Some(at(NOW - 14 * DAY))).await;
         time(&format!("{list:?}"), t);
     }
+    let t = Instant::now();
+    let _ = store
+        .oldest_listed(TaskList::Open, Some(at(NOW - 14 * DAY)), 25)
+        .await;
+    time("Open as the brief reads it (25 oldest + a count)", t);
     for list in [IncidentList::OnStatuspage, IncidentList::InVictorOps] {
         let t = Instant::now();
         let _ = store.open_incidents(list).await;

@@ -294,13 +294,13 @@ async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine
     }
     let text = render::text(&brief, None);
     assert_eq!(text.matches("  nothing\n").count(), 8, "{text}");
-    // The roster's rotations (none: no roster mirrored), three task lists, two incident lists, two
-    // maintenance months, the review list.
+    // The roster's rotations (none: no roster mirrored), three task lists (the stale open tasks as
+    // their oldest rows and a count), two incident lists, two maintenance months, the review list.
     let mut sent = requests.take();
     sent.sort_unstable();
     assert_eq!(
         sent,
-        [vec!["GetItem"], vec!["Query"; 8]].concat(),
+        [vec!["GetItem"], vec!["Query"; 9]].concat(),
         "{sent:?}"
     );
 }
@@ -320,7 +320,7 @@ async fn every_section_shows_what_the_functions_wrote_and_nothing_else() {
     sent.sort_unstable();
     assert_eq!(
         sent,
-        [vec!["BatchGetItem", "GetItem"], vec!["Query"; 10]].concat(),
+        [vec!["BatchGetItem", "GetItem"], vec!["Query"; 11]].concat(),
         "{sent:?}"
     );
 
@@ -488,6 +488,62 @@ async fn a_roster_mirrored_before_the_rotations_names_were_kept_is_mirrored_agai
             .unwrap()
     );
     assert_eq!(store.rotation_names().await.unwrap(), names);
+}
+
+/// The brief reads the long open list as its oldest rows and a count (one limited Query, one Select
+/// COUNT): the same rows, in the same order, as reading it whole, and the same total.
+#[tokio::test]
+async fn the_oldest_rows_of_a_long_task_list_and_its_count_agree_with_reading_it_whole() {
+    use clinic::triage::model::TaskPhid;
+    use clinic::triage::ports::{TaskIndex, TaskList, TaskState, TaskSummary, TriageLedger};
+    let store = fresh_store("brief-oldest").await;
+    for n in 0..40_i64 {
+        let task = TaskPhid::parse(&format!("PHID-TASK-oldest{n:014}")).unwrap();
+        let mut state = TaskState::new(&task);
+        // 30 idle for 20 to 49 days, in shuffled order; 10 touched yesterday.
+        let idle = if n < 30 { 20 + (n * 7) % 30 } else { 1 };
+        let last = at(NOW - idle * DAY);
+        state.summary = Some(TaskSummary {
+            id: 500 + n as u64,
+            title: format!("Task {n}"),
+            status: "open".into(),
+            last_activity: last,
+            clinic_duty: true,
+            needs_triage: false,
+            pending_approvals: vec![],
+        });
+        let holder = format!("seed-{n}");
+        TriageLedger::claim(&store, &task, &holder, last, at(NOW + 60))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .save(&state, &[audit("triage")], &holder)
+                .await
+                .unwrap()
+        );
+    }
+    let cutoff = Some(at(NOW - 14 * DAY));
+    let whole = store.listed(TaskList::Open, cutoff).await.unwrap();
+    assert_eq!(whole.len(), 30);
+    let idle: Vec<i64> = whole
+        .iter()
+        .map(|t| (NOW - t.summary.last_activity.as_second()) / DAY)
+        .collect();
+    assert!(
+        idle.windows(2).all(|w| w[0] >= w[1]),
+        "oldest first: {idle:?}"
+    );
+    for limit in [0, 1, 25, 30, 100] {
+        let (rows, total) = store
+            .oldest_listed(TaskList::Open, cutoff, limit)
+            .await
+            .unwrap();
+        assert_eq!(total, 30, "limit {limit}");
+        assert_eq!(rows, whole[..limit.min(30)].to_vec(), "limit {limit}");
+    }
+    let (rows, total) = store.oldest_listed(TaskList::Open, None, 25).await.unwrap();
+    assert_eq!((rows.len(), total), (25, 40));
 }
 
 /// Keeps every mail instead of sending it.

@@ -113,8 +113,13 @@ pub struct Section<T> {
 }
 
 impl<T> Section<T> {
-    fn of(mut items: Vec<T>) -> Self {
+    fn of(items: Vec<T>) -> Self {
         let total = items.len();
+        Self::counted(items, total)
+    }
+
+    /// The first [`LISTED`] of `items`, of `total` in all (rows past them were counted, not read).
+    fn counted(mut items: Vec<T>, total: usize) -> Self {
         items.truncate(LISTED);
         Self { total, items }
     }
@@ -225,7 +230,7 @@ pub async fn build(
         duty(source, now),
         source.listed(TaskList::AwaitingApproval, None),
         source.listed(TaskList::NeedsTriage, None),
-        source.listed(TaskList::Open, Some(stale_cutoff)),
+        source.oldest_listed(TaskList::Open, Some(stale_cutoff), LISTED),
         source.open_incidents(IncidentList::OnStatuspage),
         source.open_incidents(IncidentList::InVictorOps),
         source.maintenance_overlapping(now, horizon),
@@ -241,13 +246,17 @@ pub async fn build(
         .map(line)
         .collect();
     needs_triage.sort_by_key(|t| t.last_activity);
+    // The open list gives its oldest rows and a count: the oldest stale rows of all three lists are
+    // among them and the other two lists.
+    let (open_oldest, open_stale) = open_stale;
     let mut stale: Vec<TaskLine> = approval
         .iter()
         .chain(triage.iter())
         .filter(|t| t.summary.last_activity < stale_cutoff)
-        .chain(open_stale.iter())
         .map(line)
         .collect();
+    let stale_total = stale.len() + open_stale;
+    stale.extend(open_oldest.iter().map(line));
     stale.sort_by_key(|t| t.last_activity);
     let mut access_requests: Vec<TaskLine> = approval.iter().map(line).collect();
     access_requests.sort_by_key(|t| t.last_activity);
@@ -280,7 +289,7 @@ pub async fn build(
         duty: duty?,
         needs_triage: Section::of(needs_triage),
         stale_after_days: settings.stale_after_days,
-        stale: Section::of(stale),
+        stale: Section::counted(stale, stale_total),
         access_requests: Section::of(access_requests),
         open_incidents: Section::of(open_incidents),
         statuspage_after_resolution: Section::of(after_resolution),

@@ -440,6 +440,42 @@ async fn the_brief_takes_a_bounded_number_of_reads_whatever_the_table_holds() {
 }
 
 #[tokio::test]
+async fn a_long_stale_list_shows_the_oldest_rows_of_all_lists_and_counts_every_one() {
+    let mut tasks: Vec<(TaskList, ListedTask)> = (0..30)
+        .map(|n| {
+            let day = 1 + (n * 7) % 28;
+            (
+                TaskList::Open,
+                task(
+                    100 + n,
+                    "open and idle",
+                    &format!("2026-11-{day:02}T10:00:00Z"),
+                ),
+            )
+        })
+        .collect();
+    let mut oldest = task(
+        7,
+        "waiting for triage since October",
+        "2026-10-01T10:00:00Z",
+    );
+    oldest.summary.needs_triage = true;
+    tasks.push((TaskList::NeedsTriage, oldest));
+    let source = MemorySource {
+        tasks,
+        ..MemorySource::default()
+    };
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    assert_eq!(brief.stale.total, 31);
+    assert_eq!(brief.stale.items.len(), LISTED);
+    assert_eq!(brief.stale.items[0].name, "T7");
+    let days: Vec<_> = brief.stale.items.iter().map(|t| t.last_activity).collect();
+    assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
+    let text = render::text(&brief, None);
+    assert!(text.contains("more than 14 days (31)"), "{text}");
+}
+
+#[tokio::test]
 async fn a_roster_mirrored_without_the_rotations_names_is_read_off_the_people() {
     let listed = full();
     let unlisted = MemorySource {

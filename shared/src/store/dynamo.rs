@@ -157,6 +157,75 @@ impl DynamoStore {
         below: Option<&str>,
         attributes: &[&str],
     ) -> Result<Vec<Item>, StoreError> {
+        self.pages(self.index_below(pk, below, attributes)).await
+    }
+
+    /// The first `limit` items of [`Self::query_index_below`] and how many there are in all: one
+    /// Query limited to them and one that only counts (Select COUNT), concurrently.
+    pub(crate) async fn query_index_first(
+        &self,
+        pk: &str,
+        below: Option<&str>,
+        attributes: &[&str],
+        limit: usize,
+    ) -> Result<(Vec<Item>, usize), StoreError> {
+        let request = self.index_below(pk, below, attributes);
+        // No projection on the count: DynamoDB refuses attribute names an expression does not use.
+        let counting = self
+            .index_below(pk, below, &[])
+            .select(aws_sdk_dynamodb::types::Select::Count);
+        let first = async {
+            let mut items = Vec::new();
+            let mut start = None;
+            for _ in 0..MAX_PAGES {
+                let wanted = i32::try_from(limit - items.len()).unwrap_or(i32::MAX);
+                let output = request
+                    .clone()
+                    .limit(wanted)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::dynamo("Query", e))?;
+                items.extend(output.items.unwrap_or_default());
+                start = output.last_evaluated_key;
+                if start.is_none() || items.len() >= limit {
+                    break;
+                }
+            }
+            items.truncate(limit);
+            Ok::<_, StoreError>(items)
+        };
+        let count = async {
+            let mut total = 0usize;
+            let mut start = None;
+            for _ in 0..MAX_PAGES {
+                let output = counting
+                    .clone()
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::dynamo("Query", e))?;
+                total += usize::try_from(output.count).unwrap_or_default();
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+            Ok::<_, StoreError>(total)
+        };
+        if limit == 0 {
+            return Ok((Vec::new(), count.await?));
+        }
+        let (first, count) = tokio::join!(first, count);
+        Ok((first?, count?))
+    }
+
+    fn index_below(
+        &self,
+        pk: &str,
+        below: Option<&str>,
+        attributes: &[&str],
+    ) -> QueryFluentBuilder {
         let mut request = self
             .client
             .query()
@@ -179,7 +248,7 @@ impl DynamoStore {
             }
             request = request.projection_expression(names.join(", "));
         }
-        self.pages(request).await
+        request
     }
 
     /// Items of partition `pk` whose sort key lies between `low` and `high` (inclusive), in order.

@@ -82,18 +82,46 @@ impl TaskIndex for DynamoStore {
         list: TaskList,
         idle_before: Option<jiff::Timestamp>,
     ) -> Result<Vec<ListedTask>, StoreError> {
-        // `#` sorts before every character of an instant, so "<cutoff>#" bounds the instants before it.
-        let below = idle_before.map(|at| format!("{}#", keys::instant(at)));
         self.query_index_below(
             keys::task_list(list),
-            below.as_deref(),
-            &["task", "summary", "follow_ups"],
+            below(idle_before).as_deref(),
+            &LISTED,
         )
         .await?
         .into_iter()
         .map(Self::record)
         .collect()
     }
+
+    async fn oldest_listed(
+        &self,
+        list: TaskList,
+        idle_before: Option<jiff::Timestamp>,
+        limit: usize,
+    ) -> Result<(Vec<ListedTask>, usize), StoreError> {
+        let (items, total) = self
+            .query_index_first(
+                keys::task_list(list),
+                below(idle_before).as_deref(),
+                &LISTED,
+                limit,
+            )
+            .await?;
+        let rows = items
+            .into_iter()
+            .map(Self::record)
+            .collect::<Result<_, _>>()?;
+        Ok((rows, total))
+    }
+}
+
+/// What a listed task's row needs of its state item.
+const LISTED: [&str; 3] = ["task", "summary", "follow_ups"];
+
+/// The index sort-key bound of the tasks idle before `at`: `#` sorts before every character of an
+/// instant, so "<cutoff>#" bounds the instants before it.
+fn below(idle_before: Option<jiff::Timestamp>) -> Option<String> {
+    idle_before.map(|at| format!("{}#", keys::instant(at)))
 }
 
 /// A task whose first delivery failed before anything was recorded has only its key (and perhaps a

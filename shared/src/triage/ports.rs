@@ -182,6 +182,20 @@ pub trait TaskIndex: Send + Sync {
         list: TaskList,
         idle_before: Option<jiff::Timestamp>,
     ) -> Result<Vec<ListedTask>, StoreError>;
+
+    /// The `limit` least recently touched tasks of [`Self::listed`], and how many it lists in all:
+    /// for a long list, cheaper than reading every row (the brief shows a few and counts the rest).
+    async fn oldest_listed(
+        &self,
+        list: TaskList,
+        idle_before: Option<jiff::Timestamp>,
+        limit: usize,
+    ) -> Result<(Vec<ListedTask>, usize), StoreError> {
+        let mut rows = self.listed(list, idle_before).await?;
+        let total = rows.len();
+        rows.truncate(limit);
+        Ok((rows, total))
+    }
 }
 
 /// How many transaction and delivery ids a task's state keeps; older ones are covered by
