@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
+use super::pages::{Batch, RetryPolicy, in_batches};
 use super::{DynamoStore, StoreError, keys, table};
 use crate::brief::{BriefSource, IncidentList, PersonCard};
 use crate::incidents::lifecycle::IncidentRecord;
@@ -27,8 +28,6 @@ const CARD: [&str; 7] = [
 ];
 /// BatchGetItem takes at most 100 keys; the brief asks for a handful.
 const BATCH_KEYS: usize = 100;
-/// Rounds of unprocessed keys retried before the read counts as failed.
-const BATCH_ROUNDS: u32 = 5;
 
 impl DynamoStore {
     /// The cards of the people still on the roster among `items`.
@@ -49,59 +48,60 @@ impl DynamoStore {
 
     /// The person items of `ids` (those that exist), projected to their cards.
     async fn person_items(&self, ids: &[String]) -> Result<Vec<super::dynamo::Item>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in ids.chunks(BATCH_KEYS) {
-            let mut keys_of = KeysAndAttributes::builder().projection_expression(
-                (0..CARD.len())
-                    .map(|i| format!("#a{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            for (i, attribute) in CARD.iter().enumerate() {
-                keys_of = keys_of.expression_attribute_names(format!("#a{i}"), *attribute);
-            }
-            for id in chunk {
-                keys_of = keys_of.keys(HashMap::from([
+        let keys_of: Vec<super::dynamo::Item> = ids
+            .iter()
+            .map(|id| {
+                HashMap::from([
                     (table::PK.to_owned(), AttributeValue::S(keys::person(id))),
                     (
                         table::SK.to_owned(),
                         AttributeValue::S(keys::PROFILE.to_owned()),
                     ),
-                ]));
-            }
-            let mut request = HashMap::from([(
-                self.table().as_str().to_owned(),
-                keys_of
+                ])
+            })
+            .collect();
+        let table = self.table().as_str();
+        in_batches(
+            "BatchGetItem",
+            keys_of,
+            BATCH_KEYS,
+            RetryPolicy::default(),
+            |chunk| {
+                let mut wanted = KeysAndAttributes::builder()
+                    .set_keys(Some(chunk))
+                    .projection_expression(
+                        (0..CARD.len())
+                            .map(|i| format!("#a{i}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    );
+                for (i, attribute) in CARD.iter().enumerate() {
+                    wanted = wanted.expression_attribute_names(format!("#a{i}"), *attribute);
+                }
+                let request = wanted
                     .build()
-                    .map_err(|e| StoreError::dynamo("BatchGetItem", e))?,
-            )]);
-            let mut round = 0;
-            while !request.is_empty() {
-                if round == BATCH_ROUNDS {
-                    return Err(StoreError::Unprocessed {
-                        operation: "BatchGetItem",
-                        attempts: BATCH_ROUNDS,
-                    });
+                    .map(|wanted| self.client().batch_get_item().request_items(table, wanted));
+                async move {
+                    let output = request
+                        .map_err(|e| StoreError::dynamo("BatchGetItem", e))?
+                        .send()
+                        .await
+                        .map_err(|e| StoreError::dynamo("BatchGetItem", e))?;
+                    Ok(Batch {
+                        done: output
+                            .responses
+                            .and_then(|mut r| r.remove(table))
+                            .unwrap_or_default(),
+                        unprocessed: output
+                            .unprocessed_keys
+                            .and_then(|mut u| u.remove(table))
+                            .map(|k| k.keys)
+                            .unwrap_or_default(),
+                    })
                 }
-                if round > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << round)).await;
-                }
-                round += 1;
-                let output = self
-                    .client()
-                    .batch_get_item()
-                    .set_request_items(Some(request))
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::dynamo("BatchGetItem", e))?;
-                if let Some(mut responses) = output.responses {
-                    found.extend(responses.remove(self.table().as_str()).unwrap_or_default());
-                }
-                request = output.unprocessed_keys.unwrap_or_default();
-                request.retain(|_, k| !k.keys().is_empty());
-            }
-        }
-        Ok(found)
+            },
+        )
+        .await
     }
 }
 

@@ -174,44 +174,31 @@ impl DynamoStore {
         let counting = self
             .index_below(pk, below, &[])
             .select(aws_sdk_dynamodb::types::Select::Count);
+        // One page: `limit` rows of a task list's projection are far below the 1 MB a page holds.
         let first = async {
-            let mut items = Vec::new();
-            let mut start = None;
-            for _ in 0..MAX_PAGES {
-                let wanted = i32::try_from(limit - items.len()).unwrap_or(i32::MAX);
-                let output = request
-                    .clone()
-                    .limit(wanted)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::dynamo("Query", e))?;
-                items.extend(output.items.unwrap_or_default());
-                start = output.last_evaluated_key;
-                if start.is_none() || items.len() >= limit {
-                    break;
-                }
-            }
-            items.truncate(limit);
-            Ok::<_, StoreError>(items)
+            let output = request
+                .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .map_err(|e| StoreError::dynamo("Query", e))?;
+            Ok::<_, StoreError>(output.items.unwrap_or_default())
         };
         let count = async {
-            let mut total = 0usize;
-            let mut start = None;
-            for _ in 0..MAX_PAGES {
-                let output = counting
-                    .clone()
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::dynamo("Query", e))?;
-                total += usize::try_from(output.count).unwrap_or_default();
-                start = output.last_evaluated_key;
-                if start.is_none() {
-                    break;
+            let counts = collect_pages(MAX_PAGES, |start| {
+                let request = counting.clone().set_exclusive_start_key(start);
+                async move {
+                    let output = request
+                        .send()
+                        .await
+                        .map_err(|e| StoreError::dynamo("Query", e))?;
+                    Ok(Page {
+                        items: vec![usize::try_from(output.count).unwrap_or_default()],
+                        next: output.last_evaluated_key,
+                    })
                 }
-            }
-            Ok::<_, StoreError>(total)
+            })
+            .await?;
+            Ok::<_, StoreError>(counts.iter().sum::<usize>())
         };
         if limit == 0 {
             return Ok((Vec::new(), count.await?));

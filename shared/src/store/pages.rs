@@ -71,13 +71,53 @@ where
     F: FnMut(Vec<W>) -> Fut,
     Fut: Future<Output = Result<Vec<W>, StoreError>>,
 {
+    in_batches(
+        "BatchWriteItem",
+        requests,
+        BATCH_LIMIT,
+        policy,
+        move |chunk| {
+            let sent = send(chunk);
+            async move {
+                Ok(Batch::<(), W> {
+                    done: Vec::new(),
+                    unprocessed: sent.await?,
+                })
+            }
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// What one batch call did: its results, and the requests the service left for a later call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch<O, W> {
+    pub done: Vec<O>,
+    pub unprocessed: Vec<W>,
+}
+
+/// Sends every request in batches of `limit`, re-sending what comes back unprocessed with
+/// exponential back-off, until nothing is left or the attempts run out; the results of every call.
+pub async fn in_batches<W, O, F, Fut>(
+    operation: &'static str,
+    requests: Vec<W>,
+    limit: usize,
+    policy: RetryPolicy,
+    mut send: F,
+) -> Result<Vec<O>, StoreError>
+where
+    F: FnMut(Vec<W>) -> Fut,
+    Fut: Future<Output = Result<Batch<O, W>, StoreError>>,
+{
+    let mut done = Vec::new();
     let mut pending: Vec<W> = requests;
     let mut attempt = 0;
     let mut delay = policy.first_delay;
     while !pending.is_empty() {
         if attempt == policy.attempts {
             return Err(StoreError::Unprocessed {
-                operation: "BatchWriteItem",
+                operation,
                 attempts: attempt,
             });
         }
@@ -85,9 +125,11 @@ where
         let mut unprocessed = Vec::new();
         let mut rest = pending;
         while !rest.is_empty() {
-            let tail = rest.split_off(rest.len().min(BATCH_LIMIT));
+            let tail = rest.split_off(rest.len().min(limit.max(1)));
             let chunk = std::mem::replace(&mut rest, tail);
-            unprocessed.extend(send(chunk).await?);
+            let batch = send(chunk).await?;
+            done.extend(batch.done);
+            unprocessed.extend(batch.unprocessed);
         }
         pending = unprocessed;
         if !pending.is_empty() && !delay.is_zero() {
@@ -95,7 +137,7 @@ where
             delay = (delay * 2).min(policy.max_delay);
         }
     }
-    Ok(())
+    Ok(done)
 }
 
 #[cfg(test)]
@@ -175,6 +217,34 @@ mod tests {
         all.sort();
         assert_eq!(all, (0..30).collect::<Vec<_>>());
         assert!(*rounds.lock().unwrap() > 2);
+    }
+
+    #[tokio::test]
+    async fn a_batched_read_keeps_the_results_of_every_call_and_asks_again_for_the_rest() {
+        let rounds = Arc::new(Mutex::new(Vec::new()));
+        let seen = rounds.clone();
+        let mut found = in_batches(
+            "BatchGetItem",
+            (0..150).collect::<Vec<u32>>(),
+            100,
+            NO_WAIT,
+            move |chunk| {
+                seen.lock().unwrap().push(chunk.len());
+                // The fake service answers at most 60 keys a call and leaves the rest.
+                let (answered, left) = chunk.split_at(chunk.len().min(60));
+                let batch = Batch {
+                    done: answered.iter().map(|n| n * 10).collect(),
+                    unprocessed: left.to_vec(),
+                };
+                async move { Ok(batch) }
+            },
+        )
+        .await
+        .unwrap();
+        found.sort_unstable();
+        assert_eq!(found, (0..150).map(|n| n * 10).collect::<Vec<_>>());
+        let rounds = rounds.lock().unwrap().clone();
+        assert_eq!(rounds, [100, 50, 40]);
     }
 
     #[tokio::test]
