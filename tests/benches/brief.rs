@@ -9,18 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::AuditEntry;
 use clinic::brief::{BriefSettings, build, render};
-use clinic::config::HttpUrl;
+use clinic::http_url::HttpUrl;
 use clinic::incidents::lifecycle::{IncidentNumber, IncidentRecord, Phase};
 use clinic::incidents::ports::IncidentLedger;
-use clinic::maintenance::lifecycle::{
-    MaintenanceLedger, MaintenanceRecord, NoticeSource, ReviewItem,
-};
+use clinic::maintenance::lifecycle::{MaintenanceRecord, NoticeSource, ReviewItem};
+use clinic::maintenance::ports::MaintenanceLedger;
 use clinic::maintenance::{Circuit, Impact, Status};
-use clinic::rotation::handoff::{RosterMirror, ShiftLedger, ShiftRecord};
+use clinic::rotation::ports::RosterMirror;
 use clinic::rotation::synthetic::{ROTATION, synthetic_roster};
-use clinic::store::DynamoStore;
+use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::triage::model::TaskPhid;
 use clinic::triage::ports::{TaskState, TaskSummary, TriageLedger};
 use clinic_tests::{RequestCounter, fresh_counted_store};

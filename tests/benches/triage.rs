@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clinic::config::{HttpUrl, Secret};
-use clinic::triage::conduit::ConduitClient;
-use clinic::triage::function::PhabricatorWebhook;
+use clinic::adapters::conduit::ConduitClient;
+use clinic::functions::phabricator_webhook::PhabricatorWebhook;
+use clinic::http_url::HttpUrl;
+use clinic::secret::Secret;
 use clinic_tests::conduit_fake::{TOKEN, webhook_body};
 use clinic_tests::triage_rig::{
     Counted, HMAC_KEY, MemoryLedger, Timed, seeded_fake, shipped_rules, signed_request,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use clinic::store::{DynamoStore, TableName};
+use clinic::adapters::dynamo::{DynamoStore, TableName};
 
 pub mod call_log;
 pub mod statuspage_fake;
@@ -99,7 +99,7 @@ fn uuid_like() -> String {
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let credentials =
         aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "clinic-tests");
-    clinic::aws::loader()
+    clinic::adapters::sdk::loader()
         .endpoint_url(endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(credentials)
@@ -112,7 +112,7 @@ pub async fn fresh_store(prefix: &str) -> DynamoStore {
     let sdk = sdk_config().await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let table = unique_table(prefix);
-    clinic::store::table::create(&client, &table)
+    clinic::adapters::dynamo::table::create(&client, &table)
         .await
         .expect("create table");
     DynamoStore::new(client, table)
@@ -245,12 +245,13 @@ pub struct Served {
 }
 
 impl Served {
-    pub async fn start(routes: clinic::serve::Routes) -> Self {
-        let (listener, address) = clinic::serve::bind("127.0.0.1:0".parse().expect("an address"))
-            .await
-            .expect("bind a loopback port");
+    pub async fn start(routes: clinic::functions::http::Routes) -> Self {
+        let (listener, address) =
+            clinic::cli::serve::bind("127.0.0.1:0".parse().expect("an address"))
+                .await
+                .expect("bind a loopback port");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(clinic::serve::serve(
+        let server = tokio::spawn(clinic::cli::serve::serve(
             listener,
             std::sync::Arc::new(routes),
             async {

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use clinic::adapters::conduit::ConduitClient;
 use clinic::audit::AuditEntry;
-use clinic::config::{HttpUrl, Secret};
+use clinic::functions::phabricator_webhook::PhabricatorWebhook;
+use clinic::http_url::HttpUrl;
+use clinic::secret::Secret;
 use clinic::store::StoreError;
-use clinic::triage::conduit::ConduitClient;
-use clinic::triage::function::PhabricatorWebhook;
 use clinic::triage::model::{ProjectPhid, Task, TaskPhid, Transaction, TransactionPhid, UserPhid};
 use clinic::triage::ports::{
     Conduit, ConduitError, DutyRoster, Edit, TaskState, TriageLedger, User,

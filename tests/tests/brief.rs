@@ -6,21 +6,23 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::AuditEntry;
-use clinic::brief::endpoint::StatusEndpoint;
 use clinic::brief::{BriefSettings, Briefing, build, render};
-use clinic::config::{HttpUrl, Secret};
+use clinic::functions::phabricator_webhook::PhabricatorFunction;
+use clinic::functions::phabricator_webhook::status::StatusEndpoint;
+use clinic::handoff::job::HandoffJob;
+use clinic::http_url::HttpUrl;
 use clinic::incidents::lifecycle::{IncidentNumber, IncidentRecord, Phase};
 use clinic::incidents::ports::IncidentLedger;
 use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail};
-use clinic::maintenance::lifecycle::{
-    MaintenanceLedger, MaintenanceRecord, NoticeSource, ReviewItem,
-};
+use clinic::maintenance::lifecycle::{MaintenanceRecord, NoticeSource, ReviewItem};
+use clinic::maintenance::ports::MaintenanceLedger;
 use clinic::maintenance::{Circuit, Impact, Status};
-use clinic::rotation::handoff::{HandoffJob, RosterMirror, ShiftLedger, ShiftRecord};
+use clinic::rotation::ports::RosterMirror;
 use clinic::rotation::roster::Roster;
-use clinic::store::DynamoStore;
-use clinic::triage::function::PhabricatorFunction;
+use clinic::secret::Secret;
+use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::trigger::Trigger;
 use clinic_tests::conduit_fake::{ConduitFake, webhook_body};
 use clinic_tests::triage_rig::{HMAC_KEY, seed, shipped_rules, signed_request, webhook_on};

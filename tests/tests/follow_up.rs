@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::{AuditEntry, AuditLog};
-use clinic::store::DynamoStore;
+use clinic::functions::phabricator_webhook::PhabricatorFunction;
 use clinic::triage::follow_up::{FOLLOW_UP_JOB, FollowUpLine};
-use clinic::triage::function::PhabricatorFunction;
 use clinic::triage::model::{TaskPhid, rule_mark};
 use clinic::triage::ports::TriageLedger;
 use clinic::triage::rules::Rules;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use clinic::store::table::definition;
+use clinic::adapters::dynamo::table::definition;
 
 fn table_resource() -> hcl::Block {
     let path = clinic_tests::repo_root().join("infra/dynamodb.tf");
@@ -163,22 +163,22 @@ fn functions() -> Vec<(
         (
             "rotation",
             Component::Rotation,
-            clinic::rotation::function::AWS_ACTIONS,
+            clinic::functions::rotation::AWS_ACTIONS,
         ),
         (
             "maintenance_mail",
             Component::MaintenanceMail,
-            clinic::maintenance::function::AWS_ACTIONS,
+            clinic::functions::maintenance_mail::AWS_ACTIONS,
         ),
         (
             "phabricator_webhook",
             Component::PhabricatorWebhook,
-            clinic::triage::function::AWS_ACTIONS,
+            clinic::functions::phabricator_webhook::AWS_ACTIONS,
         ),
         (
             "victorops_webhook",
             Component::VictorOpsWebhook,
-            clinic::incidents::function::AWS_ACTIONS,
+            clinic::functions::victorops_webhook::AWS_ACTIONS,
         ),
     ]
 }
@@ -233,7 +233,7 @@ fn every_variable_a_function_needs_is_set_and_none_it_does_not_read() {
             other => panic!("variables of {name} is not an object: {other:?}"),
         };
         for required in clinic::config::Config::required(component) {
-            let by_parameter = clinic::secrets::parameter_variable(required);
+            let by_parameter = clinic::config::secrets::parameter_variable(required);
             assert!(
                 set.contains(required) || set.contains(&by_parameter),
                 "{name} does not set {required} (nor {by_parameter})"
@@ -241,14 +241,14 @@ fn every_variable_a_function_needs_is_set_and_none_it_does_not_read() {
         }
         for variable in &set {
             let credential = variable
-                .strip_suffix(clinic::secrets::PARAMETER_SUFFIX)
-                .filter(|c| clinic::secrets::CREDENTIALS.contains(c));
+                .strip_suffix(clinic::config::secrets::PARAMETER_SUFFIX)
+                .filter(|c| clinic::config::secrets::CREDENTIALS.contains(c));
             assert!(
                 clinic::config::vars::ALL.contains(&variable.as_str()) || credential.is_some(),
                 "{name} sets {variable}, which Clinic does not read"
             );
             assert!(
-                !clinic::secrets::CREDENTIALS.contains(&variable.as_str()),
+                !clinic::config::secrets::CREDENTIALS.contains(&variable.as_str()),
                 "{name} sets the credential {variable} in plain text; name its SSM parameter instead"
             );
         }

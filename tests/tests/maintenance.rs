@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use clinic::adapters::dynamo::DynamoStore;
+use clinic::adapters::s3::S3Objects;
 use clinic::audit::{AuditEntry, AuditLog};
 use clinic::maintenance::calendar_feed::FeedOptions;
 use clinic::maintenance::ingest::{CalendarTarget, MailIngest, ObjectOutcome};
-use clinic::maintenance::lifecycle::MaintenanceLedger;
+use clinic::maintenance::ports::MaintenanceLedger;
 use clinic::maintenance::{Impact, Status};
-use clinic::store::DynamoStore;
-use clinic::store::objects::S3Objects;
 use clinic_tests::{fresh_store, sdk_config, unique_table};
 
 const CALENDAR_KEY: &str = "calendar/4f9c2e7a1b8d6035/maintenance.ics";
@@ -385,7 +385,10 @@ async fn an_unreadable_mail_is_kept_for_review_with_its_reason() {
     assert_eq!(reviewed[0].why, "a newsletter, not a notice");
     let kept = s
         .store
-        .get(&clinic::store::keys::review(&reviews[0].id), "META")
+        .get(
+            &clinic::adapters::dynamo::keys::review(&reviews[0].id),
+            "META",
+        )
         .await
         .unwrap()
         .expect("the item stays");
@@ -430,7 +433,7 @@ async fn the_ses_setup_notification_and_keys_with_spaces_are_handled() {
 #[tokio::test]
 async fn an_event_that_is_not_from_s3_is_refused() {
     let s = setup("maint-refuse", 10 << 20).await;
-    let function = clinic::maintenance::function::MaintenanceFunction::from_job(s.job);
+    let function = clinic::functions::maintenance_mail::MaintenanceFunction::from_job(s.job);
     let refused = function
         .handle(serde_json::json!({"detail-type": "Scheduled Event"}))
         .await

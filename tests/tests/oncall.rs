@@ -5,17 +5,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use clinic::adapters::dynamo::DynamoStore;
+use clinic::adapters::pacing::Pacing;
+use clinic::adapters::ses::SesMailer;
+use clinic::adapters::victorops::VictorOpsApiSettings;
+use clinic::adapters::victorops::VictorOpsClient;
 use clinic::audit::AuditLog;
-use clinic::config::{HttpUrl, Secret, VictorOpsApiSettings};
-use clinic::mail::{EmailAddress, SesMailer};
+use clinic::handoff::job::{HandoffJob, JobError, MailOutcome};
+use clinic::http_url::HttpUrl;
+use clinic::mail::EmailAddress;
 use clinic::oncall::ports::{OnCallLedger, SyncStatus};
-use clinic::oncall::victorops_api::VictorOpsClient;
 use clinic::oncall::{SyncOutcome, VictorOpsSync};
-use clinic::pacing::Pacing;
-use clinic::rotation::handoff::{HandoffJob, JobError, MailOutcome, ShiftLedger, ShiftRecord};
-use clinic::rotation::overrides::{Operator, set_override, swap_weeks};
 use clinic::rotation::roster::{PersonId, Roster};
-use clinic::store::DynamoStore;
+use clinic::secret::Secret;
+use clinic::shifts::overrides::{Operator, set_override, swap_weeks};
+use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::trigger::Trigger;
 use clinic_tests::victorops_api_fake::{FakePolicy, FakeSetup, VictorOpsApiFake};
 use clinic_tests::{fresh_store, received_mail, verified_sender};

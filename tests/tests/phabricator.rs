@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use clinic::adapters::conduit::ConduitClient;
+use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::{AuditEntry, AuditLog};
-use clinic::config::{HttpUrl, Secret};
-use clinic::rotation::handoff::{ShiftLedger, ShiftRecord};
-use clinic::store::DynamoStore;
-use clinic::triage::conduit::ConduitClient;
-use clinic::triage::function::PhabricatorWebhook;
+use clinic::functions::phabricator_webhook::PhabricatorWebhook;
+use clinic::http_url::HttpUrl;
+use clinic::secret::Secret;
+use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::triage::model::TaskPhid;
 use clinic::triage::ports::TriageLedger;
 use clinic::triage::rules::Rules;
@@ -626,7 +627,7 @@ async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
         .fake
         .create_task("alice", "Something odd", LONG, &["sre"], 50);
     let Rig { fake, hook, .. } = rig;
-    let served = clinic_tests::Served::start(clinic::serve::Routes::new().route(
+    let served = clinic_tests::Served::start(clinic::functions::http::Routes::new().route(
         lambda_http::http::Method::POST,
         "/hooks/phabricator",
         Arc::new(hook),

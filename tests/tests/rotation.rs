@@ -5,12 +5,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use clinic::adapters::dynamo::DynamoStore;
+use clinic::adapters::ses::SesMailer;
 use clinic::audit::AuditLog;
+use clinic::handoff::job::{HandoffJob, JobError, MailOutcome};
 use clinic::idempotency::IdempotencyStore;
-use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail, SesMailer};
-use clinic::rotation::handoff::{HandoffJob, JobError, MailOutcome, OverrideRecord, ShiftLedger};
+use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail};
 use clinic::rotation::roster::Roster;
-use clinic::store::DynamoStore;
+use clinic::shifts::{OverrideRecord, ShiftLedger};
 use clinic::trigger::Trigger;
 use clinic_tests::{fresh_store, received_mail, verified_sender};
 
@@ -377,7 +379,7 @@ async fn the_next_handoff_mails_the_outgoing_person() {
         .collect();
     assert!(
         roles.contains(&(
-            clinic::rotation::handoff::MailRole::Outgoing,
+            clinic::handoff::ports::MailRole::Outgoing,
             format!("{outgoing}@{domain}")
         )),
         "{roles:?}"
@@ -438,7 +440,7 @@ async fn the_idempotency_record_keeps_the_outcome_of_a_completed_event() {
 async fn the_handler_accepts_the_sample_event_and_refuses_anything_else() {
     let domain = "handler.example.org";
     let store = fresh_store("rotation-handler").await;
-    let function = clinic::rotation::function::RotationFunction::from_job(
+    let function = clinic::functions::rotation::RotationFunction::from_job(
         job(store.clone(), roster(domain)).await,
     );
     let sample = std::fs::read_to_string(
@@ -480,7 +482,7 @@ async fn a_run_early_on_the_first_day_of_a_shift_hands_off_the_shift_that_is_sta
 
 #[tokio::test]
 async fn the_roster_is_mirrored_once_and_people_who_leave_are_marked_inactive() {
-    use clinic::rotation::handoff::RosterMirror;
+    use clinic::rotation::ports::RosterMirror;
     let store = fresh_store("rotation-mirror").await;
     let now = jiff::Timestamp::now();
     let audit = clinic::audit::AuditEntry::new(
@@ -524,7 +526,7 @@ async fn the_roster_is_mirrored_once_and_people_who_leave_are_marked_inactive() 
 
 #[tokio::test]
 async fn overriding_a_committed_week_rewrites_its_shift_and_is_audited() {
-    use clinic::rotation::overrides::{Operator, set_override};
+    use clinic::shifts::overrides::{Operator, set_override};
     let domain = "late-override.example.org";
     let store = fresh_store("rotation-late-override").await;
     let roster = roster(domain);
@@ -586,7 +588,7 @@ async fn overriding_a_committed_week_rewrites_its_shift_and_is_audited() {
 
 #[tokio::test]
 async fn a_swap_exchanges_the_people_of_two_planned_weeks() {
-    use clinic::rotation::overrides::{Operator, swap_weeks};
+    use clinic::shifts::overrides::{Operator, swap_weeks};
     let domain = "swap.example.org";
     let store = fresh_store("rotation-swap").await;
     let roster = roster(domain);
@@ -617,7 +619,7 @@ async fn a_swap_exchanges_the_people_of_two_planned_weeks() {
 async fn a_dry_run_from_the_scheduler_sample_plans_and_writes_nothing() {
     let domain = "dryrun.example.org";
     let store = fresh_store("rotation-dryrun").await;
-    let function = clinic::rotation::function::RotationFunction::from_job(
+    let function = clinic::functions::rotation::RotationFunction::from_job(
         job(store.clone(), roster(domain)).await,
     );
     let sample = std::fs::read_to_string(
@@ -664,9 +666,9 @@ async fn pings(monitor: &wiremock::MockServer) -> Vec<(String, String, String)> 
 
 #[tokio::test]
 async fn each_run_pings_the_dead_mans_switch_when_it_starts_and_with_how_it_ended() {
-    use clinic::config::HttpUrl;
-    use clinic::heartbeat::Heartbeat;
-    use clinic::rotation::function::RotationFunction;
+    use clinic::adapters::healthchecks::Heartbeat;
+    use clinic::functions::rotation::RotationFunction;
+    use clinic::http_url::HttpUrl;
 
     let monitor = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
@@ -699,9 +701,9 @@ async fn each_run_pings_the_dead_mans_switch_when_it_starts_and_with_how_it_ende
         .respond_with(wiremock::ResponseTemplate::new(200))
         .mount(&monitor)
         .await;
-    let missing = clinic::store::TableName::parse("no-such-table").unwrap();
+    let missing = clinic::adapters::dynamo::TableName::parse("no-such-table").unwrap();
     let broken = DynamoStore::new(
-        clinic::aws::dynamodb(&clinic_tests::sdk_config().await),
+        clinic::adapters::sdk::dynamodb(&clinic_tests::sdk_config().await),
         missing,
     );
     let function = RotationFunction::from_job(job(broken, roster(domain)).await)

@@ -1,8 +1,8 @@
 //! Credentials named by SSM parameter are read from Parameter Store (moto) when a function starts.
 
 use aws_sdk_ssm::types::ParameterType;
+use clinic::adapters::ssm::SsmParameters;
 use clinic::config::{Component, Config};
-use clinic::secrets::SsmParameters;
 use clinic_tests::sdk_config;
 
 async fn put_secure(client: &aws_sdk_ssm::Client, name: &str, value: &str) {
@@ -28,7 +28,7 @@ fn lookup(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String>
 
 #[tokio::test]
 async fn the_phabricator_webhook_starts_with_its_credentials_from_parameter_store() {
-    let client = clinic::aws::ssm(&sdk_config().await);
+    let client = clinic::adapters::sdk::ssm(&sdk_config().await);
     let prefix = format!("/clinic-test/{}", uuid::Uuid::new_v4());
     put_secure(&client, &format!("{prefix}/conduit"), "api-token-from-ssm").await;
     put_secure(&client, &format!("{prefix}/hmac"), "hmac-from-ssm").await;
@@ -61,7 +61,7 @@ async fn the_phabricator_webhook_starts_with_its_credentials_from_parameter_stor
 
 #[tokio::test]
 async fn a_parameter_that_does_not_exist_stops_the_start_naming_its_variable() {
-    let client = clinic::aws::ssm(&sdk_config().await);
+    let client = clinic::adapters::sdk::ssm(&sdk_config().await);
     let env = lookup(vec![
         ("CLINIC_TABLE", "clinic-test".into()),
         ("PHABRICATOR_URL", "https://phabricator.example.org".into()),

@@ -6,18 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use clinic::adapters::dynamo::DynamoStore;
+use clinic::adapters::ses::SesMailer;
+use clinic::adapters::statuspage::{Pacing, StatuspageClient};
 use clinic::audit::{AuditEntry, AuditLog};
-use clinic::config::Secret;
+use clinic::claim::{Claim, ClaimKey, Claims};
+use clinic::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
 use clinic::incidents::desk::IncidentDesk;
 use clinic::incidents::downtime::{DowntimeLine, DowntimeRequest, plan_window};
-use clinic::incidents::http::{VictorOpsWebhook, WebhookAuth};
 use clinic::incidents::lifecycle::{IncidentNumber, Phase};
 use clinic::incidents::mapping::Mapping;
-use clinic::incidents::ports::{Claim, ClaimKey, IncidentLedger};
-use clinic::incidents::statuspage::{Pacing, StatuspageClient};
-use clinic::mail::{EmailAddress, SesMailer};
-use clinic::rotation::handoff::{ShiftLedger, ShiftRecord};
-use clinic::store::DynamoStore;
+use clinic::incidents::ports::IncidentLedger;
+use clinic::mail::EmailAddress;
+use clinic::secret::Secret;
+use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic_tests::statuspage_fake::StatuspageFake;
 use clinic_tests::{fresh_store, received_mail, repo_root, verified_sender};
 use lambda_http::{Body, Request};
@@ -99,7 +101,7 @@ async fn setup(domain: &str, auto_resolve: bool) -> Setup {
     store.commit_shift(&shift, &audit).await.expect("shift");
 
     let statuspage = StatuspageClient::new(
-        clinic::config::HttpUrl::parse(&fake.base_url()).unwrap(),
+        clinic::http_url::HttpUrl::parse(&fake.base_url()).unwrap(),
         PAGE.into(),
         Secret::new(KEY),
         Pacing {
@@ -483,7 +485,7 @@ async fn a_creation_whose_answer_was_lost_is_found_again_instead_of_duplicated()
     let s = setup("lost.example.org", false).await;
     // An earlier invocation claimed the creation, Statuspage created the incident, and the
     // invocation died before recording it: the claim's lease runs out with no outcome.
-    let key = ClaimKey::new(&number(), "statuspage-create");
+    let key = ClaimKey::incident(number().as_str(), "statuspage-create");
     let claimed = s
         .store
         .claim(&key, t("2027-01-05T09:50:05Z"), t("2027-01-05T09:52:05Z"))
@@ -748,7 +750,7 @@ async fn short_notice_downtime_needs_urgent_and_the_announcement_says_so() {
 async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
     let s = setup("serve.example.org", false).await;
     let Setup { webhook, fake, .. } = s;
-    let served = clinic_tests::Served::start(clinic::serve::Routes::new().route(
+    let served = clinic_tests::Served::start(clinic::functions::http::Routes::new().route(
         lambda_http::http::Method::POST,
         "/hooks/victorops",
         std::sync::Arc::new(webhook),

@@ -2,12 +2,12 @@
 //! (EventBridge schedule) in one function, dispatched on the event's shape.
 
 use clinic::config::{Component, Config};
-use clinic::incidents::function::VictorOpsFunction;
+use clinic::functions::victorops_webhook::VictorOpsFunction;
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    clinic::lambda::init_tracing();
+    clinic::functions::lambda::init_tracing();
     let config = Config::load(Component::VictorOpsWebhook).await?;
     let function = VictorOpsFunction::from_config(&config).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {

@@ -6,7 +6,7 @@ use clap::Parser as _;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    clinic::lambda::init_tracing();
+    clinic::functions::lambda::init_tracing();
     let cli = clinic::cli::Cli::parse();
     match clinic::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@
 
 use super::{BriefSource, PersonCard};
 use crate::maintenance::calendar_feed::{instant, line, text};
-use crate::rotation::handoff::ShiftRecord;
+use crate::shifts::ShiftRecord;
 use crate::store::StoreError;
 
 /// Committed shifts this many weeks back are in the feed (the next week is the last one committed).

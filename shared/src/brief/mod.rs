@@ -1,108 +1,35 @@
 //! The brief: one page saying what is supposed to be happening now, for the people on duty and those
 //! not involved day to day. Built from the table alone through one port, in a bounded number of
-//! Queries on sparse index partitions (README, "The brief"), then rendered as text, HTML or JSON.
+//! Queries on sparse index partitions (docs/brief.md), then rendered as text, HTML or JSON.
 
 pub mod duty_calendar;
-pub mod endpoint;
+pub mod ports;
 pub mod render;
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+pub use ports::{BriefSource, IncidentList, PersonCard};
 
-use crate::config::{Config, ConfigError, HttpUrl};
+use serde::Serialize;
+
+use crate::http_url::HttpUrl;
 use crate::incidents::lifecycle::{IncidentRecord, Phase};
 use crate::maintenance::Status;
 use crate::maintenance::lifecycle::{MaintenanceRecord, ReviewItem, impact_name, status_name};
 use crate::rotation::calendar::IsoWeek;
-use crate::rotation::handoff::ShiftRecord;
 use crate::rotation::roster::IanaTimeZone;
+use crate::shifts::ShiftRecord;
 use crate::store::StoreError;
-use crate::triage::ports::{ListedTask, TaskIndex, TaskList};
+use crate::triage::ports::{ListedTask, TaskList};
 
 /// Vendor maintenance this many days ahead is in the brief.
 pub const MAINTENANCE_DAYS: u32 = 14;
 /// Rows shown per section; the others are counted.
 pub const LISTED: usize = 25;
 
-/// The incidents the table indexes while they need someone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncidentList {
-    /// Their Statuspage incident is open (whatever VictorOps says).
-    OnStatuspage,
-    /// Not resolved in VictorOps, and nothing open on Statuspage.
-    InVictorOps,
-}
-
-/// A person as the brief names them (the roster's copy in the table).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonCard {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    pub team: String,
-    pub timezone: String,
-    #[serde(default)]
-    pub rotations: Vec<String>,
-}
-
-/// What the brief reads; every method is one Query (more only when a result passes 1 MB), except
-/// `maintenance_overlapping`, one Query per calendar month the range touches.
-#[async_trait]
-pub trait BriefSource: TaskIndex {
-    /// The people of the roster still on it.
-    async fn people(&self) -> Result<Vec<PersonCard>, StoreError>;
-    /// The roster's rotations, by name, as last mirrored into the table; `None` when the mirror
-    /// predates this list (the names are then read off the people).
-    async fn rotation_names(&self) -> Result<Option<Vec<String>>, StoreError>;
-    /// The people among `ids` still on the roster (one read by key, not a Query).
-    async fn people_named(&self, ids: &[String]) -> Result<Vec<PersonCard>, StoreError>;
-    /// The committed shifts of `rotation` from week `first` to week `last`, inclusive.
-    async fn shifts_between(
-        &self,
-        rotation: &str,
-        first: IsoWeek,
-        last: IsoWeek,
-    ) -> Result<Vec<ShiftRecord>, StoreError>;
-    async fn open_incidents(&self, list: IncidentList) -> Result<Vec<IncidentRecord>, StoreError>;
-    /// Maintenances whose window overlaps `[from, to)`.
-    async fn maintenance_overlapping(
-        &self,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Vec<MaintenanceRecord>, StoreError>;
-    /// Mail kept for review.
-    async fn mail_for_review(&self) -> Result<Vec<ReviewItem>, StoreError>;
-}
-
 /// How the brief is built: what counts as stale, and where task links point.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BriefSettings {
     pub stale_after_days: u32,
     pub phabricator_url: Option<HttpUrl>,
-}
-
-/// Why the brief's settings could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Rules(#[from] crate::triage::function::StartupError),
-}
-
-impl BriefSettings {
-    /// `stale.after_days` of the triage rules file when `CLINIC_TRIAGE_RULES` is set (the same
-    /// number the follow-up sweep uses), else its default; links to `PHABRICATOR_URL` when set.
-    pub fn from_config(config: &Config) -> Result<Self, SettingsError> {
-        let stale_after_days = match &config.triage_rules {
-            Some(path) => crate::triage::function::load_rules(path)?.stale.after_days,
-            None => crate::triage::rules::StaleRule::default().after_days,
-        };
-        Ok(Self {
-            stale_after_days,
-            phabricator_url: config.phabricator_url.clone(),
-        })
-    }
 }
 
 /// Up to [`LISTED`] rows of a section, and how many there are in all.

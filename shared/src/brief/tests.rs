@@ -8,7 +8,7 @@ use super::*;
 use crate::maintenance::Circuit;
 use crate::maintenance::Impact;
 use crate::maintenance::lifecycle::NoticeSource;
-use crate::triage::ports::TaskSummary;
+use crate::triage::ports::{TaskIndex, TaskSummary};
 
 /// The table's lists, in memory; counts the reads the way the DynamoDB adapter makes them.
 #[derive(Default)]

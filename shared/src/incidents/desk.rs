@@ -9,9 +9,11 @@ use tracing::{info, warn};
 
 use super::lifecycle::{Delivery, IncidentRecord, Phase, Transition, apply};
 use super::mapping::{ComponentStatus, Mapping};
-use super::ports::{Claim, ClaimKey, Contact, Directory, IncidentLedger};
-use super::statuspage::{IncidentUpdate, NewIncident, StatusPage, StatuspageError};
+use super::ports::{
+    Contact, Directory, IncidentLedger, IncidentUpdate, NewIncident, StatusPage, StatuspageError,
+};
 use crate::audit::AuditEntry;
+use crate::claim::{Claim, ClaimKey};
 use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
 use crate::store::StoreError;
 
@@ -323,7 +325,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         let Some(publication) = &record.publication else {
             return Ok(None);
         };
-        let key = ClaimKey::new(&record.number, "statuspage-create");
+        let key = ClaimKey::incident(record.number.as_str(), "statuspage-create");
         let status = self.desired_status(record.phase);
         let id = match self.store.claim(&key, now, now + LEASE).await? {
             Claim::HeldElsewhere => {
@@ -428,7 +430,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         );
         let sent = self
             .send_once(
-                ClaimKey::new(&record.number, "mail-opened"),
+                ClaimKey::incident(record.number.as_str(), "mail-opened"),
                 &[duty],
                 subject,
                 text,

@@ -2,100 +2,20 @@
 //! maintenance, and announced by mail 7 days ahead (or at once with `--urgent`), 1 minute before it
 //! starts, and optionally after it ends. The timed mails go out from the reminder sweep, once each.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::desk::{ACTOR, DeskError, IncidentDesk};
 use super::mapping::Mapping;
-use super::ports::{Claim, ClaimKey, Contact, Directory, DowntimeBook, IncidentLedger};
-use super::statuspage::NewMaintenance;
+use super::ports::{
+    ANNOUNCE_AHEAD, Contact, Directory, DowntimeBook, DowntimeKind, DowntimeWindow, IncidentLedger,
+    NewMaintenance, START_AHEAD,
+};
 use crate::audit::AuditEntry;
+use crate::claim::{Claim, ClaimKey};
 use crate::mail::EmailAddress;
 
-const ANNOUNCE_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
-const START_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
 const LONGEST: jiff::SignedDuration = jiff::SignedDuration::from_hours(14 * 24);
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
-
-/// What users should expect during the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DowntimeKind {
-    NoImpact,
-    Degraded,
-    PartialOutage,
-    FullOutage,
-}
-
-impl DowntimeKind {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text.trim() {
-            "no-impact" => Ok(Self::NoImpact),
-            "degraded" => Ok(Self::Degraded),
-            "partial-outage" => Ok(Self::PartialOutage),
-            "full-outage" => Ok(Self::FullOutage),
-            other => Err(format!(
-                "--impact must be no-impact, degraded, partial-outage or full-outage (got {other:?})"
-            )),
-        }
-    }
-
-    pub fn expectation(self) -> &'static str {
-        match self {
-            Self::NoImpact => "no interruption is expected",
-            Self::Degraded => "the services stay up but may be slow or show errors now and then",
-            Self::PartialOutage => "parts of the services will be unavailable",
-            Self::FullOutage => "the services will be unavailable for the whole window",
-        }
-    }
-}
-
-/// A recorded window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DowntimeWindow {
-    pub id: String,
-    pub services: Vec<String>,
-    pub component_ids: Vec<String>,
-    pub start: jiff::Timestamp,
-    pub end: jiff::Timestamp,
-    pub kind: DowntimeKind,
-    pub urgent: bool,
-    pub mail_after: bool,
-    pub announce: Vec<EmailAddress>,
-    pub statuspage_id: Option<String>,
-    /// Mail slots handled (`announce`, `start`, `after`), sent or skipped.
-    pub mails_done: Vec<String>,
-    pub created_at: jiff::Timestamp,
-    pub created_by: String,
-    pub version: u64,
-}
-
-impl DowntimeWindow {
-    pub fn subject(&self) -> String {
-        format!("downtime/{}", self.id)
-    }
-
-    /// The mail slots and when each is due.
-    pub fn slots(&self) -> Vec<(&'static str, jiff::Timestamp)> {
-        let mut slots = vec![
-            (
-                "announce",
-                (self.start - ANNOUNCE_AHEAD).max(self.created_at),
-            ),
-            ("start", self.start - START_AHEAD),
-        ];
-        if self.mail_after {
-            slots.push(("after", self.end));
-        }
-        slots
-    }
-
-    /// True while some mail is still to be sent or skipped.
-    pub fn pending(&self) -> bool {
-        self.slots()
-            .iter()
-            .any(|(slot, _)| !self.mails_done.iter().any(|d| d == slot))
-    }
-}
 
 /// What the operator asked for, as typed.
 #[derive(Debug, Clone)]

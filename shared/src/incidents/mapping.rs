@@ -278,6 +278,15 @@ fn glob(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
+impl crate::reviewed_file::ReviewedFile for Mapping {
+    const WHAT: &'static str = "mapping file";
+    type Invalid = MappingError;
+
+    fn parse_text(text: &str) -> Result<Self, MappingError> {
+        Mapping::parse(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,48 +1,17 @@
-//! What the incident desk needs from the table: the incidents themselves, once-only claims for the
-//! actions that must not be repeated (a Statuspage creation, a mail), and who to tell.
+//! What the incident desk needs from the world: the table (the incidents themselves, once-only
+//! claims for the actions that must not be repeated, who to tell, planned downtime) and Statuspage.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use std::collections::BTreeMap;
 
 use super::lifecycle::{IncidentNumber, IncidentRecord};
+use super::mapping::{ComponentStatus, Impact};
 use crate::audit::AuditEntry;
+use crate::claim::Claims;
 use crate::mail::EmailAddress;
 use crate::store::StoreError;
-
-/// An action done at most once: per incident `what` is `statuspage-create`, `mail-opened`,
-/// `reminder-<slot>`; per downtime window `statuspage-create`, `mail-<announce|start|after>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimKey {
-    /// The partition of the thing claimed on (`INCIDENT#<number>`, `DOWNTIME#<id>`).
-    pub pk: String,
-    pub what: String,
-}
-
-impl ClaimKey {
-    pub fn new(number: &IncidentNumber, what: impl Into<String>) -> Self {
-        Self {
-            pk: crate::store::keys::incident(number.as_str()),
-            what: what.into(),
-        }
-    }
-
-    pub fn downtime(id: &str, what: impl Into<String>) -> Self {
-        Self {
-            pk: crate::store::keys::downtime(id),
-            what: what.into(),
-        }
-    }
-}
-
-/// The answer to a claim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// This invocation may act; `attempt` > 1 means an earlier one claimed it and failed or vanished.
-    Claimed { attempt: u32 },
-    /// Already done; the outcome recorded then (a Statuspage id, a mail's message id).
-    Done(String),
-    /// Another invocation holds it right now.
-    HeldElsewhere,
-}
 
 /// A person Clinic writes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +22,8 @@ pub struct Contact {
 }
 
 #[async_trait]
-pub trait IncidentLedger: Send + Sync {
+/// The incidents, and (as a [`Claims`] store) the once-only actions taken on them.
+pub trait IncidentLedger: Claims + Send + Sync {
     async fn incident(&self, number: &IncidentNumber)
     -> Result<Option<IncidentRecord>, StoreError>;
     /// Writes `record` with its audit entry if the stored version is `record.version - 1` (absent for
@@ -65,26 +35,6 @@ pub trait IncidentLedger: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Incidents with a Statuspage incident Clinic has not seen closed.
     async fn open_on_statuspage(&self) -> Result<Vec<IncidentRecord>, StoreError>;
-    async fn claim(
-        &self,
-        key: &ClaimKey,
-        now: jiff::Timestamp,
-        lease_until: jiff::Timestamp,
-    ) -> Result<Claim, StoreError>;
-    /// Marks the claim done with its outcome, in one transaction with the audit entry.
-    async fn claim_done(
-        &self,
-        key: &ClaimKey,
-        outcome: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError>;
-    /// Releases the claim so a later delivery or sweep tries again.
-    async fn claim_failed(
-        &self,
-        key: &ClaimKey,
-        error: &str,
-        now: jiff::Timestamp,
-    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -100,14 +50,176 @@ pub trait Directory: Send + Sync {
 }
 
 /// Where planned downtime windows are kept.
+/// How long before a window its announcement goes out, and its last call.
+pub(crate) const ANNOUNCE_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+pub(crate) const START_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
+/// What users should expect during the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DowntimeKind {
+    NoImpact,
+    Degraded,
+    PartialOutage,
+    FullOutage,
+}
+
+impl DowntimeKind {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "no-impact" => Ok(Self::NoImpact),
+            "degraded" => Ok(Self::Degraded),
+            "partial-outage" => Ok(Self::PartialOutage),
+            "full-outage" => Ok(Self::FullOutage),
+            other => Err(format!(
+                "--impact must be no-impact, degraded, partial-outage or full-outage (got {other:?})"
+            )),
+        }
+    }
+
+    pub fn expectation(self) -> &'static str {
+        match self {
+            Self::NoImpact => "no interruption is expected",
+            Self::Degraded => "the services stay up but may be slow or show errors now and then",
+            Self::PartialOutage => "parts of the services will be unavailable",
+            Self::FullOutage => "the services will be unavailable for the whole window",
+        }
+    }
+}
+
+/// A recorded window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DowntimeWindow {
+    pub id: String,
+    pub services: Vec<String>,
+    pub component_ids: Vec<String>,
+    pub start: jiff::Timestamp,
+    pub end: jiff::Timestamp,
+    pub kind: DowntimeKind,
+    pub urgent: bool,
+    pub mail_after: bool,
+    pub announce: Vec<EmailAddress>,
+    pub statuspage_id: Option<String>,
+    /// Mail slots handled (`announce`, `start`, `after`), sent or skipped.
+    pub mails_done: Vec<String>,
+    pub created_at: jiff::Timestamp,
+    pub created_by: String,
+    pub version: u64,
+}
+
+impl DowntimeWindow {
+    pub fn subject(&self) -> String {
+        format!("downtime/{}", self.id)
+    }
+
+    /// The mail slots and when each is due.
+    pub fn slots(&self) -> Vec<(&'static str, jiff::Timestamp)> {
+        let mut slots = vec![
+            (
+                "announce",
+                (self.start - ANNOUNCE_AHEAD).max(self.created_at),
+            ),
+            ("start", self.start - START_AHEAD),
+        ];
+        if self.mail_after {
+            slots.push(("after", self.end));
+        }
+        slots
+    }
+
+    /// True while some mail is still to be sent or skipped.
+    pub fn pending(&self) -> bool {
+        self.slots()
+            .iter()
+            .any(|(slot, _)| !self.mails_done.iter().any(|d| d == slot))
+    }
+}
+
 #[async_trait]
 pub trait DowntimeBook: Send + Sync {
     /// Writes the window with its audit entry; `Ok(false)` if the stored version moved (as incidents).
     async fn save_window(
         &self,
-        window: &super::downtime::DowntimeWindow,
+        window: &DowntimeWindow,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
     /// Windows with a mail still to send.
-    async fn pending_windows(&self) -> Result<Vec<super::downtime::DowntimeWindow>, StoreError>;
+    async fn pending_windows(&self) -> Result<Vec<DowntimeWindow>, StoreError>;
+}
+
+/// A realtime incident to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIncident {
+    pub name: String,
+    pub status: &'static str,
+    pub impact: Impact,
+    pub body: String,
+    pub components: BTreeMap<String, ComponentStatus>,
+    pub deliver_notifications: bool,
+    pub victorops_number: IncidentNumber,
+    pub entity_id: String,
+}
+
+/// A change of an existing incident's status (and its components').
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentUpdate {
+    pub status: &'static str,
+    pub body: String,
+    pub components: BTreeMap<String, ComponentStatus>,
+    pub deliver_notifications: bool,
+}
+
+/// A scheduled maintenance to post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMaintenance {
+    pub name: String,
+    pub body: String,
+    pub scheduled_for: jiff::Timestamp,
+    pub scheduled_until: jiff::Timestamp,
+    pub component_ids: Vec<String>,
+    pub deliver_notifications: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatuspageError {
+    /// Statuspage refused the request itself: retrying it unchanged fails again.
+    #[error("Statuspage refused {what} with HTTP {status}: {message}")]
+    Rejected {
+        what: &'static str,
+        status: u16,
+        message: String,
+    },
+    /// Unreachable, failing, or still rate-limiting after every retry: may pass later.
+    #[error("Statuspage could not {what}: {reason}")]
+    Unavailable {
+        what: &'static str,
+        reason: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+/// The port the incident desk publishes through.
+#[async_trait]
+pub trait StatusPage: Send + Sync {
+    /// Creates a realtime incident; returns its id.
+    async fn create_incident(&self, incident: &NewIncident) -> Result<String, StatuspageError>;
+    async fn update_incident(
+        &self,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<(), StatuspageError>;
+    /// The incident's current status (`resolved` once a person closed it).
+    async fn incident_status(&self, id: &str) -> Result<String, StatuspageError>;
+    /// An unresolved incident Clinic created for this VictorOps incident, found by its metadata:
+    /// how a retried creation whose first answer was lost avoids a duplicate.
+    async fn find_unresolved(
+        &self,
+        number: &IncidentNumber,
+    ) -> Result<Option<String>, StatuspageError>;
+    /// Posts a scheduled maintenance; returns its id.
+    async fn schedule_maintenance(
+        &self,
+        maintenance: &NewMaintenance,
+    ) -> Result<String, StatuspageError>;
 }

@@ -7,9 +7,9 @@ use tracing::info;
 
 use super::desk::{ACTOR, DeskError, IncidentDesk};
 use super::lifecycle::{IncidentRecord, Phase};
-use super::ports::{ClaimKey, Contact, Directory, IncidentLedger};
-use super::statuspage::StatuspageError;
+use super::ports::{Contact, Directory, IncidentLedger, StatuspageError};
 use crate::audit::AuditEntry;
+use crate::claim::ClaimKey;
 
 /// One incident's fate in a sweep.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -163,7 +163,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         );
         let sent = self
             .send_once(
-                ClaimKey::new(&record.number, format!("reminder-{slot}")),
+                ClaimKey::incident(record.number.as_str(), format!("reminder-{slot}")),
                 &recipients,
                 subject,
                 text,

@@ -10,7 +10,7 @@ use sha2::Digest as _;
 use subtle::ConstantTimeEq;
 
 use super::lifecycle::{Delivery, IncidentNumber, Phase, shorten};
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Why a request was refused before anything happened. All are the caller's fault (4xx).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::detect::ProviderId;
+use super::provider_id::ProviderId;
 
 /// A field of a maintenance that a recognised template failed to yield.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

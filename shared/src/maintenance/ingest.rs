@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use aws_lambda_events::s3::S3Event;
 use serde::Serialize;
 use tracing::{info, warn};
 
 use super::calendar_feed::{FeedOptions, render};
-use super::lifecycle::{Applied, MaintenanceLedger, NoticeSource, ReviewItem, Verdict, judge};
+use super::lifecycle::{NoticeSource, ReviewItem, Verdict, judge};
+use super::ports::{Applied, MailObjects, MaintenanceLedger, ObjectError};
 use crate::audit::{AuditEntry, AuditLog};
 use crate::idempotency::{Begin, IdempotencyStore};
 use crate::store::StoreError;
@@ -20,36 +20,6 @@ pub const ACTOR: &str = "maintenance-mail";
 
 /// SES writes this object when a receipt rule is created; it is not a mail.
 pub const SES_SETUP_OBJECT: &str = "AMAZON_SES_SETUP_NOTIFICATION";
-
-/// An object store failure (reading a mail, writing the calendar): always worth a retry.
-#[derive(Debug, thiserror::Error)]
-#[error("S3 {operation} s3://{bucket}/{key} failed: {message}")]
-pub struct ObjectError {
-    pub operation: &'static str,
-    pub bucket: String,
-    pub key: String,
-    pub message: String,
-}
-
-/// A mail object as read.
-pub struct RawMail {
-    pub bytes: Vec<u8>,
-    pub size: u64,
-}
-
-/// Where raw mail is read and the calendar written.
-#[async_trait]
-pub trait MailObjects: Send + Sync {
-    /// Reads the object; an object larger than `limit` is not downloaded (`bytes` is empty, `size` set).
-    async fn fetch(&self, bucket: &str, key: &str, limit: u64) -> Result<RawMail, ObjectError>;
-    async fn publish(
-        &self,
-        bucket: &str,
-        key: &str,
-        body: Vec<u8>,
-        content_type: &str,
-    ) -> Result<(), ObjectError>;
-}
 
 /// Where the calendar goes and what it shows.
 #[derive(Debug, Clone)]

@@ -2,12 +2,9 @@
 //! notice newer than the one it holds (later `stamp`, or the same stamp and a higher `sequence`), so a
 //! late or repeated notice never undoes a newer one. Mail that cannot be read becomes a review item.
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::{Circuit, Impact, Maintenance, Status};
-use crate::audit::AuditEntry;
-use crate::store::StoreError;
 
 /// Where a notice came from, kept with the record it changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -229,41 +226,6 @@ pub struct ReviewItem {
     pub from: Option<String>,
     pub subject: Option<String>,
     pub size: u64,
-}
-
-/// What writing a verdict found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Applied {
-    Written,
-    /// The record moved on since it was read (a concurrent notice): judge again.
-    Conflict,
-}
-
-/// The maintenances and review items in the table.
-#[async_trait]
-pub trait MaintenanceLedger: Send + Sync {
-    async fn maintenance(
-        &self,
-        provider: &str,
-        id: &str,
-    ) -> Result<Option<MaintenanceRecord>, StoreError>;
-    /// Writes `record` if the stored one is still older than it (or absent), with its audit entry.
-    async fn write_maintenance(
-        &self,
-        record: &MaintenanceRecord,
-        audit: &AuditEntry,
-    ) -> Result<Applied, StoreError>;
-    /// Maintenances whose window overlaps `[from, to)`, by start time.
-    async fn maintenances_between(
-        &self,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Vec<MaintenanceRecord>, StoreError>;
-    async fn add_review(&self, item: &ReviewItem, audit: &AuditEntry) -> Result<(), StoreError>;
-    async fn reviews(&self) -> Result<Vec<ReviewItem>, StoreError>;
-    /// Takes review item `id` off the list once a person has dealt with the mail (the item and the
-    /// raw mail stay), with its audit entry. `Ok(false)` when no such item is on the list.
-    async fn review_done(&self, id: &str, audit: &AuditEntry) -> Result<bool, StoreError>;
 }
 
 #[cfg(test)]

@@ -6,11 +6,9 @@
 //! `clinic maintenance parse` command.
 
 pub mod calendar_feed;
-mod cli;
 mod datetime;
 mod detect;
 mod error;
-pub mod function;
 mod html;
 mod ical;
 pub mod ingest;
@@ -18,16 +16,17 @@ pub mod lifecycle;
 mod model;
 mod notice;
 mod page;
+pub mod ports;
+mod provider_id;
 mod providers;
 mod zones;
 
 #[cfg(test)]
 mod tests;
 
-pub use cli::parse_files_cli;
-pub use detect::ProviderId;
 pub use error::{Field, NoticeError};
 pub use model::{Circuit, Impact, Maintenance, Status};
+pub use provider_id::ProviderId;
 
 use detect::{by_sender, by_wording};
 use model::{Defaults, Draft};

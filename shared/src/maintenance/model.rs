@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::detect::ProviderId;
 use super::error::{Field, NoticeError};
+use super::provider_id::ProviderId;
 
 /// How an affected circuit is impacted during the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

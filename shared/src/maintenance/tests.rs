@@ -311,15 +311,15 @@ fn the_cli_prints_one_list_for_one_file_and_a_map_for_several() {
     std::fs::write(&good, crlf(BCOP_FROM_UNKNOWN_SENDER)).expect("write");
     std::fs::write(&bad, b"not a mail at all").expect("write");
 
-    let (out, code) = parse_files_cli(std::slice::from_ref(&good));
+    let (out, code) = crate::cli::maintenance_parse::parse_files_cli(std::slice::from_ref(&good));
     assert_eq!(code, 0);
     let list: Vec<Maintenance> = serde_json::from_str(&out).expect("a JSON list");
     assert_eq!(list[0].maintenance_id, "PW-778");
 
-    let (out, code) = parse_files_cli(std::slice::from_ref(&bad));
+    let (out, code) = crate::cli::maintenance_parse::parse_files_cli(std::slice::from_ref(&bad));
     assert_eq!((out.as_str(), code), ("", 1));
 
-    let (out, code) = parse_files_cli(&[good.clone(), bad.clone()]);
+    let (out, code) = crate::cli::maintenance_parse::parse_files_cli(&[good.clone(), bad.clone()]);
     assert_eq!(
         code, 0,
         "a notice that does not parse is data, not a failure"
@@ -332,7 +332,7 @@ fn the_cli_prints_one_list_for_one_file_and_a_map_for_several() {
             .is_some_and(|e| e.contains("not an e-mail"))
     );
 
-    let (out, code) = parse_files_cli(&[good, missing.clone()]);
+    let (out, code) = crate::cli::maintenance_parse::parse_files_cli(&[good, missing.clone()]);
     assert_eq!(code, 1, "an unreadable file fails the run");
     let map: serde_json::Value = serde_json::from_str(&out).expect("a JSON object");
     assert!(

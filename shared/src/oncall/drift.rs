@@ -10,9 +10,9 @@ use super::ports::TeamSchedule;
 use super::timeline::paged;
 use crate::mail::{EmailAddress, Mailbox, OutgoingMail, escape_html};
 use crate::rotation::calendar::IsoWeek;
-use crate::rotation::handoff::ShiftRecord;
 use crate::rotation::plan::{self, Override};
 use crate::rotation::roster::{PersonId, Roster};
+use crate::shifts::ShiftRecord;
 use crate::store::StoreError;
 
 /// One week as Clinic has it.

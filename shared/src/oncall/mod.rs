@@ -1,13 +1,12 @@
 //! VictorOps kept in step with the rotation. VictorOps pages whoever its own rotation says; Clinic
 //! never edits that rotation, it puts the person of each committed shift on call with scheduled
 //! overrides (`sync`), and compares what VictorOps will page with Clinic's plan (`drift`).
-//! VictorOps is reached through a port (`ports::VictorOpsApi`, adapter `victorops_api`), the table
-//! through `ports::OnCallLedger`.
+//! VictorOps is reached through a port (`ports::VictorOpsApi`, adapter `crate::adapters::victorops`),
+//! the table through `ports::OnCallLedger`.
 
 pub mod drift;
 pub mod ports;
 pub mod sync;
 pub mod timeline;
-pub mod victorops_api;
 
 pub use sync::{SyncOutcome, VictorOpsReport, VictorOpsSync, WeekSync};

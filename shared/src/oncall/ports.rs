@@ -1,13 +1,16 @@
 //! What keeping VictorOps in step needs from the world: VictorOps' public API (schedules and
 //! scheduled overrides) and the table (what Clinic did in VictorOps for each committed week, under a
-//! lease, and the once-a-week drift notices). Adapters: `super::victorops_api::VictorOpsClient` and
-//! `crate::store::DynamoStore`; tests use fakes.
+//! lease, and the once-a-week drift notices). Adapters: `crate::adapters::victorops::VictorOpsClient` and
+//! `crate::adapters::dynamo::DynamoStore`; tests use fakes.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditEntry;
 use crate::store::StoreError;
+
+/// VictorOps' own limit on how far ahead a schedule reaches.
+pub const MAX_DAYS_FORWARD: u32 = 30;
 
 /// Who VictorOps' rotation has on call for a stretch of time in one escalation policy.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,17 +11,17 @@ use serde::Serialize;
 use tracing::{info, warn};
 
 use super::drift::{DriftReport, WeeksError, clinic_weeks, compare};
+use super::ports::MAX_DAYS_FORWARD;
 use super::ports::{
     ClinicOverride, Lease, NewOverride, NoticeClaim, NoticeKey, OnCallLedger, OverrideSyncRecord,
     PendingOverride, SyncStatus, SyncTarget, VictorOpsApi, VictorOpsError,
 };
 use super::timeline::{NeededOverride, needed_overrides};
-use super::victorops_api::MAX_DAYS_FORWARD;
 use crate::audit::AuditEntry;
 use crate::mail::{EmailAddress, Mailbox, Mailer, stable_message_id};
-use crate::rotation::handoff::{OverrideRecord, ShiftRecord, override_from_record};
-use crate::rotation::overrides::Operator;
 use crate::rotation::roster::{PersonId, Roster, VictorOpsLink};
+use crate::shifts::overrides::Operator;
+use crate::shifts::{OverrideRecord, ShiftRecord, override_from_record};
 use crate::store::StoreError;
 
 /// How far ahead the weekly drift check looks.

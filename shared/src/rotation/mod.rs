@@ -1,15 +1,11 @@
 //! Clinic-duty rotations: the roster that defines them, the calendar they run on, the
 //! planner that staffs them week by week, and the explainer that says why.
-//! Pure domain code, but for the weekly handoff job (`handoff`, `handoff_mail`, `function`), which
-//! reaches the table and the mail service through ports.
+//! Pure domain code: the weekly job that acts on the plan is `crate::handoff`.
 
 pub mod calendar;
 pub mod explain;
-pub mod function;
-pub mod handoff;
-pub mod handoff_mail;
-pub mod overrides;
 pub mod plan;
+pub mod ports;
 pub mod roster;
 #[doc(hidden)]
 pub mod synthetic;
@@ -26,3 +22,12 @@ pub use roster::{
     RosterError, RosterIssue, RosterProblem, RotationName, RotationRules, Style, TeamName,
     VictorOpsLink,
 };
+
+impl crate::reviewed_file::ReviewedFile for Roster {
+    const WHAT: &'static str = "roster";
+    type Invalid = RosterError;
+
+    fn parse_text(text: &str) -> Result<Self, RosterError> {
+        Roster::parse(text)
+    }
+}

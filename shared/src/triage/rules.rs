@@ -428,6 +428,16 @@ impl Rules {
     }
 }
 
+impl crate::reviewed_file::ReviewedFile for Rules {
+    const WHAT: &'static str = "triage rules";
+    const VERB: &'static str = "are";
+    type Invalid = RulesError;
+
+    fn parse_text(text: &str) -> Result<Self, RulesError> {
+        Rules::parse(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,10 +2,10 @@
 //! required fields a template did not yield are reported by `Draft::finish`, so a reader fills in what
 //! it finds and never fails by itself. An empty list means "recognised, but announces no maintenance".
 
-use super::detect::ProviderId;
 use super::model::{Draft, Status};
 use super::notice::Notice;
 use super::page::Page;
+use super::provider_id::ProviderId;
 
 mod apple;
 mod aquacomms;

@@ -1,0 +1,126 @@
+//! How each entity is keyed in the single table. README's "DynamoDB design" documents the same layout.
+//!
+//! | entity | PK | SK | GSI1PK / GSI1SK |
+//! |---|---|---|---|
+//! | roster | `ROSTER` | `META` | |
+//! | rotation | `ROTATION#<name>` | `META` | |
+//! | person | `PERSON#<id>` | `PROFILE` | `PEOPLE` / `<id>` |
+//! | shift | `ROTATION#<name>` | `SHIFT#<iso week>` | `PERSON#<primary>` / `SHIFT#<start utc>` |
+//! | override | `ROTATION#<name>` | `OVERRIDE#<iso week>` | |
+//! | handoff mail | `ROTATION#<name>` | `HANDOFF#<iso week>#<role>#<address>` | |
+//! | VictorOps sync of a committed week (its overrides, the lease of the run working on it) | `ROTATION#<name>` | `VICTOROPS#<iso week>` | |
+//! | VictorOps drift notice | `ROTATION#<name>` | `CLAIM#victorops-drift#<iso week>#<address>` | |
+//! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
+//! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
+//! | maintenance | `MAINT#<provider>#<id>` | `META` | `MAINTCAL#<yyyy-mm of start>` / `<start utc>#<provider>#<id>` |
+//! | review item | `REVIEW#<id>` | `META` | `REVIEWS` / `<received utc>#<id>` |
+//! | VictorOps incident | `INCIDENT#<number>` | `STATE` | `STATUSPAGE#OPEN` / `<number>` while its Statuspage incident is open |
+//! | incident claim (Statuspage creation, mail, reminder slot) | `INCIDENT#<number>` | `CLAIM#<what>` | |
+//! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
+//! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
+//! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | `TASKS#APPROVAL`, `TASKS#TRIAGE` or `TASKS#OPEN` / `<last activity utc>#<phid>` while an open clinic-duty task |
+//! | VictorOps incident still open in VictorOps (no open Statuspage incident) | `INCIDENT#<number>` | `STATE` | `VICTOROPS#OPEN` / `<number>` |
+
+pub const ROSTER: &str = "ROSTER";
+pub const META: &str = "META";
+pub const PROFILE: &str = "PROFILE";
+pub const PEOPLE: &str = "PEOPLE";
+pub const SHIFT_PREFIX: &str = "SHIFT#";
+pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
+pub const HANDOFF_PREFIX: &str = "HANDOFF#";
+pub const VICTOROPS_PREFIX: &str = "VICTOROPS#";
+pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
+pub const TASK_STATE: &str = "STATE";
+
+pub fn rotation(name: &str) -> String {
+    format!("ROTATION#{name}")
+}
+
+pub fn person(id: &str) -> String {
+    format!("PERSON#{id}")
+}
+
+pub fn shift(week: &str) -> String {
+    format!("{SHIFT_PREFIX}{week}")
+}
+
+pub fn override_of(week: &str) -> String {
+    format!("{OVERRIDE_PREFIX}{week}")
+}
+
+pub fn victorops_sync(week: &str) -> String {
+    format!("{VICTOROPS_PREFIX}{week}")
+}
+
+pub fn handoff_week(week: &str) -> String {
+    format!("{HANDOFF_PREFIX}{week}#")
+}
+
+pub fn handoff_mail(week: &str, role: &str, address: &str) -> String {
+    format!("{HANDOFF_PREFIX}{week}#{role}#{address}")
+}
+
+pub fn audit_day(day: jiff::civil::Date) -> String {
+    format!("AUDIT#{day}")
+}
+
+pub fn audit_subject(subject: &str) -> String {
+    format!("AUDITOF#{subject}")
+}
+
+pub fn idempotency(scope: &str, key: &str) -> String {
+    format!("IDEMPOTENCY#{scope}#{key}")
+}
+
+pub const REVIEWS: &str = "REVIEWS";
+
+pub fn maintenance(provider: &str, id: &str) -> String {
+    format!("MAINT#{provider}#{id}")
+}
+
+pub fn maintenance_month(month: &str) -> String {
+    format!("MAINTCAL#{month}")
+}
+
+pub fn review(id: &str) -> String {
+    format!("REVIEW#{id}")
+}
+
+pub const INCIDENT_STATE: &str = "STATE";
+pub const STATUSPAGE_OPEN: &str = "STATUSPAGE#OPEN";
+
+pub fn incident(number: &str) -> String {
+    format!("INCIDENT#{number}")
+}
+
+pub fn claim(what: &str) -> String {
+    format!("CLAIM#{what}")
+}
+
+pub const DOWNTIME_WINDOW: &str = "WINDOW";
+pub const DOWNTIME_PENDING: &str = "DOWNTIME#PENDING";
+
+pub fn downtime(id: &str) -> String {
+    format!("DOWNTIME#{id}")
+}
+
+pub fn task(phid: &str) -> String {
+    format!("TASK#{phid}")
+}
+
+pub const VICTOROPS_OPEN: &str = "VICTOROPS#OPEN";
+
+/// The index partition of a list of open clinic-duty tasks.
+pub fn task_list(list: crate::triage::ports::TaskList) -> &'static str {
+    use crate::triage::ports::TaskList;
+    match list {
+        TaskList::AwaitingApproval => "TASKS#APPROVAL",
+        TaskList::NeedsTriage => "TASKS#TRIAGE",
+        TaskList::Open => "TASKS#OPEN",
+    }
+}
+
+/// A UTC instant as fixed-width text (whole seconds), so index sort keys order as the instants do.
+pub fn instant(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

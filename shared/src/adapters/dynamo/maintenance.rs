@@ -1,0 +1,183 @@
+//! The maintenance ledger on the table: one item per maintenance, indexed by the month it starts in so
+//! the calendar and the brief read a time range with a few Queries, and review items indexed by arrival.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+
+use super::{DynamoStore, failure, keys, table};
+use crate::audit::AuditEntry;
+use crate::maintenance::lifecycle::{MaintenanceRecord, ReviewItem};
+use crate::maintenance::ports::{Applied, MaintenanceLedger};
+use crate::store::StoreError;
+
+fn month_of(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.strftime("%Y-%m").to_string())
+        .unwrap_or_else(|_| "0000-00".to_owned())
+}
+
+fn months_between(from: jiff::Timestamp, to: jiff::Timestamp) -> Vec<String> {
+    let utc = jiff::tz::TimeZone::UTC;
+    let mut month = from.to_zoned(utc.clone()).date().first_of_month();
+    let last = to.to_zoned(utc).date().first_of_month();
+    let mut months = Vec::new();
+    while month <= last && months.len() < 240 {
+        months.push(month.strftime("%Y-%m").to_string());
+        month = match month.checked_add(jiff::Span::new().months(1)) {
+            Ok(next) => next,
+            Err(_) => break,
+        };
+    }
+    months
+}
+
+impl DynamoStore {
+    fn maintenance_item(record: &MaintenanceRecord) -> Result<super::Item, StoreError> {
+        let start = jiff::Timestamp::from_second(record.start)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| record.start.to_string());
+        Self::item_with_keys(
+            record,
+            keys::maintenance(&record.provider, &record.maintenance_id),
+            keys::META.to_owned(),
+            Some((
+                keys::maintenance_month(&month_of(record.start)),
+                format!("{start}#{}#{}", record.provider, record.maintenance_id),
+            )),
+        )
+    }
+}
+
+#[async_trait]
+impl MaintenanceLedger for DynamoStore {
+    async fn maintenance(
+        &self,
+        provider: &str,
+        id: &str,
+    ) -> Result<Option<MaintenanceRecord>, StoreError> {
+        match self
+            .get(&keys::maintenance(provider, id), keys::META)
+            .await?
+        {
+            Some(item) => Ok(Some(Self::from_item(item)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn write_maintenance(
+        &self,
+        record: &MaintenanceRecord,
+        audit: &AuditEntry,
+    ) -> Result<Applied, StoreError> {
+        let put = Put::builder()
+            .table_name(self.table().as_str())
+            .set_item(Some(Self::maintenance_item(record)?))
+            // Only a newer notice may replace what is stored: this re-checks `judge` against a racing write.
+            .condition_expression(
+                "attribute_not_exists(#pk) OR #stamp < :stamp OR (#stamp = :stamp AND #seq < :seq)",
+            )
+            .expression_attribute_names("#pk", table::PK)
+            .expression_attribute_names("#stamp", "stamp")
+            .expression_attribute_names("#seq", "sequence")
+            .expression_attribute_values(":stamp", AttributeValue::N(record.stamp.to_string()))
+            .expression_attribute_values(":seq", AttributeValue::N(record.sequence.to_string()))
+            .build()
+            .map_err(|e| failure("TransactWriteItems", e))?;
+        let written = self
+            .transact_items(vec![
+                TransactWriteItem::builder().put(put).build(),
+                self.audit_put(audit)?,
+            ])
+            .await?;
+        Ok(if written {
+            Applied::Written
+        } else {
+            Applied::Conflict
+        })
+    }
+
+    async fn maintenances_between(
+        &self,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Vec<MaintenanceRecord>, StoreError> {
+        // A maintenance that started in the month before `from` may still be running.
+        let earliest = from - jiff::SignedDuration::from_hours(24 * 31);
+        let mut records = Vec::new();
+        for month in months_between(earliest, to) {
+            for item in self.query_index(&keys::maintenance_month(&month)).await? {
+                let record: MaintenanceRecord = Self::from_item(item)?;
+                if record.end > from.as_second() && record.start < to.as_second() {
+                    records.push(record);
+                }
+            }
+        }
+        records.sort_by(|a, b| {
+            (a.start, &a.provider, &a.maintenance_id).cmp(&(
+                b.start,
+                &b.provider,
+                &b.maintenance_id,
+            ))
+        });
+        Ok(records)
+    }
+
+    async fn add_review(&self, item: &ReviewItem, audit: &AuditEntry) -> Result<(), StoreError> {
+        let stored = Self::item_with_keys(
+            item,
+            keys::review(&item.id),
+            keys::META.to_owned(),
+            Some((
+                keys::REVIEWS.to_owned(),
+                format!("{}#{}", item.received_at, item.id),
+            )),
+        )?;
+        self.transact_items(vec![self.plain_put(stored)?, self.audit_put(audit)?])
+            .await?;
+        Ok(())
+    }
+
+    async fn reviews(&self) -> Result<Vec<ReviewItem>, StoreError> {
+        self.query_index(keys::REVIEWS)
+            .await?
+            .into_iter()
+            .map(Self::from_item)
+            .collect()
+    }
+
+    async fn review_done(&self, id: &str, audit: &AuditEntry) -> Result<bool, StoreError> {
+        let update = Update::builder()
+            .table_name(self.table().as_str())
+            .key(table::PK, AttributeValue::S(keys::review(id)))
+            .key(table::SK, AttributeValue::S(keys::META.to_owned()))
+            .condition_expression("#list = :reviews")
+            .update_expression("SET reviewed_at = :at, reviewed_by = :by REMOVE #list, #sort")
+            .expression_attribute_names("#list", table::GSI1_PK)
+            .expression_attribute_names("#sort", table::GSI1_SK)
+            .expression_attribute_values(":reviews", AttributeValue::S(keys::REVIEWS.to_owned()))
+            .expression_attribute_values(":at", AttributeValue::S(audit.at.to_string()))
+            .expression_attribute_values(":by", AttributeValue::S(audit.actor.clone()))
+            .build()
+            .map_err(|e| failure("TransactWriteItems", e))?;
+        self.transact_items(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.audit_put(audit)?,
+        ])
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_is_read_month_by_month() {
+        let from: jiff::Timestamp = "2027-11-20T00:00:00Z".parse().unwrap();
+        let to: jiff::Timestamp = "2028-02-01T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            months_between(from, to),
+            vec!["2027-11", "2027-12", "2028-01", "2028-02"]
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! The triage ports on the table: a task's state at `TASK#<phid>` / `STATE` with the lease of the
+//! delivery working on it, written in one transaction with the audit entries of the delivery, and the
+//! person on duty read from the rotation's shifts. An open clinic-duty task's state carries sparse
+//! GSI1 keys (`TASKS#<list>` / `<last activity>#<phid>`), the index the brief and the follow-up read.
+
+use async_trait::async_trait;
+
+use super::{DynamoStore, keys};
+use crate::audit::AuditEntry;
+use crate::shifts::ShiftLedger;
+use crate::store::StoreError;
+use crate::triage::model::TaskPhid;
+use crate::triage::ports::{DutyRoster, ListedTask, TaskIndex, TaskList, TaskState, TriageLedger};
+
+// A task's lease lives on its state item (`LEASE_HOLDER`, `LEASE_UNTIL`); a `save` (a whole-item
+// put) removes it.
+
+#[async_trait]
+impl TriageLedger for DynamoStore {
+    async fn load(&self, task: &TaskPhid) -> Result<TaskState, StoreError> {
+        match self
+            .get(&keys::task(task.as_str()), keys::TASK_STATE)
+            .await?
+        {
+            Some(item) => state_of(item, task),
+            None => Ok(TaskState::new(task)),
+        }
+    }
+
+    async fn claim(
+        &self,
+        task: &TaskPhid,
+        holder: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<Option<TaskState>, StoreError> {
+        let pk = keys::task(task.as_str());
+        match self
+            .take_lease(&pk, keys::TASK_STATE, holder, now, until)
+            .await?
+        {
+            Some(item) => state_of(item, task).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn save(
+        &self,
+        state: &TaskState,
+        audit: &[AuditEntry],
+        holder: &str,
+    ) -> Result<bool, StoreError> {
+        let item = Self::item(
+            state,
+            keys::task(&state.task),
+            keys::TASK_STATE.into(),
+            index_keys(state),
+        )?;
+        self.transact_with_audit(vec![self.put_if_held(item, holder)?], audit)
+            .await
+    }
+
+    async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError> {
+        self.give_lease_back(&keys::task(task.as_str()), keys::TASK_STATE, holder)
+            .await
+    }
+}
+
+/// Where an open clinic-duty task is listed (sparse: others carry no index keys).
+fn index_keys(state: &TaskState) -> Option<(String, String)> {
+    let list = state.list()?;
+    let summary = state.summary.as_ref()?;
+    Some((
+        keys::task_list(list).to_owned(),
+        format!("{}#{}", keys::instant(summary.last_activity), state.task),
+    ))
+}
+
+#[async_trait]
+impl TaskIndex for DynamoStore {
+    async fn listed(
+        &self,
+        list: TaskList,
+        idle_before: Option<jiff::Timestamp>,
+    ) -> Result<Vec<ListedTask>, StoreError> {
+        self.query_index_below(
+            keys::task_list(list),
+            below(idle_before).as_deref(),
+            &LISTED,
+        )
+        .await?
+        .into_iter()
+        .map(Self::record)
+        .collect()
+    }
+
+    async fn oldest_listed(
+        &self,
+        list: TaskList,
+        idle_before: Option<jiff::Timestamp>,
+        limit: usize,
+    ) -> Result<(Vec<ListedTask>, usize), StoreError> {
+        let (items, total) = self
+            .query_index_first(
+                keys::task_list(list),
+                below(idle_before).as_deref(),
+                &LISTED,
+                limit,
+            )
+            .await?;
+        let rows = items
+            .into_iter()
+            .map(Self::record)
+            .collect::<Result<_, _>>()?;
+        Ok((rows, total))
+    }
+}
+
+/// What a listed task's row needs of its state item.
+const LISTED: [&str; 3] = ["task", "summary", "follow_ups"];
+
+/// The index sort-key bound of the tasks idle before `at`: `#` sorts before every character of an
+/// instant, so "<cutoff>#" bounds the instants before it.
+fn below(idle_before: Option<jiff::Timestamp>) -> Option<String> {
+    idle_before.map(|at| format!("{}#", keys::instant(at)))
+}
+
+/// A task whose first delivery failed before anything was recorded has only its key (and perhaps a
+/// lease) in the table: it has no state yet.
+fn state_of(item: super::Item, task: &TaskPhid) -> Result<TaskState, StoreError> {
+    if item.contains_key("task") {
+        DynamoStore::record(item)
+    } else {
+        Ok(TaskState::new(task))
+    }
+}
+
+#[async_trait]
+impl DutyRoster for DynamoStore {
+    async fn on_duty(
+        &self,
+        rotation: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .shifts(rotation)
+            .await?
+            .into_iter()
+            .find(|s| s.start_utc <= now && now < s.end_utc)
+            .and_then(|s| s.primary))
+    }
+}

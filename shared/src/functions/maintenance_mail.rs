@@ -1,0 +1,72 @@
+//! The maintenance-mail Lambda's handler, here so tests and `clinic invoke` call what Lambda calls.
+
+use std::sync::Arc;
+
+use aws_lambda_events::s3::S3Event;
+use tracing::error;
+
+use crate::adapters::dynamo::DynamoStore;
+use crate::adapters::s3::S3Objects;
+use crate::config::{Config, ConfigError};
+use crate::functions::lambda::HandlerFailure;
+use crate::maintenance::calendar_feed::FeedOptions;
+use crate::maintenance::ingest::{CalendarTarget, IngestReport, MailIngest};
+
+/// Every AWS action the maintenance-mail function's code performs (HeadObject is authorised by
+/// s3:GetObject); Terraform grants exactly these plus logging and its failure queue.
+pub const AWS_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "s3:GetObject",
+    "s3:PutObject",
+];
+
+pub struct MaintenanceFunction {
+    job: MailIngest<DynamoStore>,
+}
+
+impl MaintenanceFunction {
+    pub async fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
+        let store = DynamoStore::new(
+            crate::adapters::sdk::dynamodb(&sdk),
+            config.table()?.clone(),
+        );
+        let objects = Arc::new(S3Objects::new(crate::adapters::sdk::s3(
+            &sdk,
+            &config.aws(),
+        )));
+        let calendar = CalendarTarget {
+            bucket: config.calendar_bucket()?.to_owned(),
+            key: config.calendar_key()?.to_owned(),
+            options: FeedOptions {
+                include_redundancy_only: config.calendar_include_redundancy,
+            },
+        };
+        Ok(Self {
+            job: MailIngest::new(store, objects, calendar, config.mail_max_bytes),
+        })
+    }
+
+    pub fn from_job(job: MailIngest<DynamoStore>) -> Self {
+        Self { job }
+    }
+
+    pub fn job(&self) -> &MailIngest<DynamoStore> {
+        &self.job
+    }
+
+    /// Handles one S3 ObjectCreated event.
+    pub async fn handle(&self, event: serde_json::Value) -> Result<IngestReport, HandlerFailure> {
+        let event: S3Event = serde_json::from_value(event).map_err(|e| {
+            let failure = crate::maintenance::ingest::IngestError::NotAnS3Event(e.to_string());
+            error!(error = %failure, "refused event");
+            HandlerFailure::new(&failure, false)
+        })?;
+        self.job.run(event).await.map_err(|e| {
+            error!(error = %e, retryable = e.is_retryable(), "maintenance mail failed");
+            HandlerFailure::new(&e, e.is_retryable())
+        })
+    }
+}

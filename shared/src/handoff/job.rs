@@ -1,0 +1,643 @@
+//! The weekly handoff: commit the coming week's shift exactly once, and e-mail the incoming, outgoing
+//! and backup people and the rotation's `notify` list exactly once each, however many invocations run.
+//!
+//! Exactly-once rests on conditional writes: the shift is created only if absent (every invocation then
+//! mails from the stored shift, never from its own plan), and each e-mail is claimed with a lease
+//! before it is sent. SES has no idempotency key, so a crash between "sent" and "recorded" can repeat
+//! that one mail after the lease expires; every other failure is retried without repeating a sent mail.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tracing::{info, warn};
+
+use super::ports::{Claim, HandoffOutbox, MailKey, MailRole};
+use crate::audit::{AuditEntry, AuditLog};
+use crate::brief::{Brief, Briefing};
+use crate::idempotency::{Begin, IdempotencyStore};
+use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
+use crate::rotation::calendar::IsoWeek;
+use crate::rotation::plan::{self, History, Override, PlannedWeek};
+use crate::rotation::ports::RosterMirror;
+use crate::rotation::roster::{Person, PersonId, Roster};
+use crate::shifts::{Commit, ShiftLedger, ShiftRecord, override_from_record};
+use crate::store::StoreError;
+use crate::trigger::Trigger;
+
+/// The actor name this job writes into the audit log.
+pub const ACTOR: &str = "rotation";
+/// The Scheduler job name this function answers to.
+pub const JOB: &str = "weekly-rotation";
+
+/// Why the job failed; [`JobError::is_retryable`] tells Lambda whether trying again can help.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Trigger(#[from] crate::trigger::TriggerError),
+    #[error("cannot plan rotation {rotation}: {source}")]
+    Plan {
+        rotation: String,
+        #[source]
+        source: plan::PlanError,
+    },
+    #[error("rotation {rotation}: the coming week is outside the calendar Clinic can plan")]
+    OutOfCalendar { rotation: String },
+    #[error("the table failed")]
+    Store(#[from] StoreError),
+    #[error(
+        "{failed} handoff e-mail(s) could not be sent; they will be retried on the next invocation"
+    )]
+    MailsPending { failed: usize },
+    #[error(
+        "{failed} VictorOps step(s) failed (overrides, the drift check or its notice); they will be retried on \
+         the next invocation"
+    )]
+    VictorOpsPending { failed: usize },
+}
+
+impl JobError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Store(_) | Self::MailsPending { .. } | Self::VictorOpsPending { .. }
+        )
+    }
+}
+
+/// What happened to one mail in this invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum MailOutcome {
+    Sent { message_id: String },
+    AlreadySent,
+    HeldElsewhere,
+    Failed { reason: String },
+    DryRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MailReport {
+    pub role: MailRole,
+    pub to: String,
+    #[serde(flatten)]
+    pub outcome: MailOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RotationReport {
+    pub rotation: String,
+    pub week: String,
+    pub primary: Option<String>,
+    pub backup: Option<String>,
+    /// `created`, `existing` or `dry-run`.
+    pub shift: &'static str,
+    pub unstaffed_reason: Option<String>,
+    pub mails: Vec<MailReport>,
+    /// What the run did in VictorOps, for a rotation Clinic keeps in step with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub victorops: Option<crate::oncall::VictorOpsReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobReport {
+    pub event: String,
+    pub rotations: Vec<RotationReport>,
+    /// True when this event had already been handled completely and nothing was done.
+    pub repeated_event: bool,
+    /// For a repeated event, the report of the run that handled it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_outcome: Option<serde_json::Value>,
+}
+
+/// The rotation function's work, with its dependencies as ports.
+pub struct HandoffJob<S> {
+    store: S,
+    mailer: Arc<dyn Mailer>,
+    roster: Roster,
+    sender: EmailAddress,
+    lease: jiff::SignedDuration,
+    victorops: Option<Arc<crate::oncall::VictorOpsSync>>,
+    /// Builds the brief each handoff mail carries; without it the mails carry none.
+    briefing: Option<Briefing>,
+}
+
+impl JobReport {
+    /// A few readable lines saying what the run did.
+    pub fn summary(&self) -> String {
+        if self.repeated_event {
+            return format!(
+                "event {} was already handled completely: nothing to do\n",
+                self.event
+            );
+        }
+        let mut out = String::new();
+        for r in &self.rotations {
+            out.push_str(&format!(
+                "{} {}: shift {}; on duty {}, backup {}{}\n",
+                r.rotation,
+                r.week,
+                r.shift,
+                r.primary.as_deref().unwrap_or("NOBODY"),
+                r.backup.as_deref().unwrap_or("none"),
+                r.unstaffed_reason
+                    .as_deref()
+                    .map(|u| format!(" (unstaffed: {u})"))
+                    .unwrap_or_default()
+            ));
+            for m in &r.mails {
+                let outcome = match &m.outcome {
+                    MailOutcome::Sent { message_id } => format!("sent <{message_id}>"),
+                    MailOutcome::AlreadySent => "already sent before".to_owned(),
+                    MailOutcome::HeldElsewhere => "being sent by another invocation".to_owned(),
+                    MailOutcome::Failed { reason } => format!("FAILED: {reason}"),
+                    MailOutcome::DryRun => "not sent (dry run)".to_owned(),
+                };
+                out.push_str(&format!(
+                    "  mail to {:<9} {:<32} {outcome}\n",
+                    m.role.as_str(),
+                    m.to
+                ));
+            }
+            if let Some(victorops) = &r.victorops {
+                out.push_str(&victorops.summary());
+            }
+        }
+        out
+    }
+}
+
+impl<S> HandoffJob<S>
+where
+    S: ShiftLedger + HandoffOutbox + RosterMirror + AuditLog + IdempotencyStore,
+{
+    pub fn new(
+        store: S,
+        mailer: Arc<dyn Mailer>,
+        roster: Roster,
+        sender: EmailAddress,
+        lease_seconds: u32,
+    ) -> Self {
+        Self {
+            store,
+            mailer,
+            roster,
+            sender,
+            lease: jiff::SignedDuration::from_secs(i64::from(lease_seconds)),
+            victorops: None,
+            briefing: None,
+        }
+    }
+
+    /// The handoff mails carry the brief at the trigger's time.
+    pub fn with_briefing(mut self, briefing: Briefing) -> Self {
+        self.briefing = Some(briefing);
+        self
+    }
+
+    /// The brief for the mails, or why it could not be built: a mail without it still goes out.
+    async fn brief_at(&self, at: jiff::Timestamp) -> Option<Result<Brief, String>> {
+        let briefing = self.briefing.as_ref()?;
+        Some(briefing.at(at).await.map_err(|error| {
+            warn!(error = %error, "the brief could not be built; the handoff mails go out without it");
+            error.to_string()
+        }))
+    }
+
+    /// Keeps VictorOps in step for the rotations the roster links to it.
+    pub fn with_victorops(mut self, sync: Arc<crate::oncall::VictorOpsSync>) -> Self {
+        self.victorops = Some(sync);
+        self
+    }
+
+    pub fn roster(&self) -> &Roster {
+        &self.roster
+    }
+
+    /// Runs the handoff of every rotation in the roster for the week coming after `trigger.time`.
+    pub async fn run(&self, trigger: &Trigger) -> Result<JobReport, JobError> {
+        let scope = "rotation-event";
+        if !trigger.dry_run {
+            if let Begin::Done(previous) = self
+                .store
+                .begin(scope, &trigger.event_id, jiff::Timestamp::now())
+                .await?
+            {
+                info!(event = %trigger.event_id, "event already handled; nothing to do");
+                return Ok(JobReport {
+                    event: trigger.event_id.clone(),
+                    rotations: Vec::new(),
+                    repeated_event: true,
+                    previous_outcome: serde_json::from_str(&previous).ok(),
+                });
+            }
+            let audit = AuditEntry::new(
+                jiff::Timestamp::now(),
+                ACTOR,
+                "roster.mirror",
+                "roster",
+                "the reviewed roster file differs from the table's copy",
+                &trigger.event_id,
+            );
+            self.store.mirror_roster(&self.roster, &audit).await?;
+        }
+
+        let mut rotations = Vec::new();
+        let mut failed = 0;
+        let mut victorops_failed = 0;
+        let mut staged = Vec::new();
+        for name in self.roster.rotation_names() {
+            staged.push(self.commit_week(name.as_str(), trigger).await?);
+        }
+        // Read once every rotation's week is committed, so that each mail's brief names them all.
+        let brief = self.brief_at(trigger.time).await;
+        for week in staged {
+            let name = week.rotation.clone();
+            let mut report = self.announce(week, trigger, brief.as_ref()).await?;
+            failed += report
+                .mails
+                .iter()
+                .filter(|m| matches!(m.outcome, MailOutcome::Failed { .. }))
+                .count();
+            if let Some(sync) = self.victorops.as_ref().filter(|_| !trigger.dry_run) {
+                let shifts = self.store.shifts(name.as_str()).await?;
+                let overrides = self.store.overrides(name.as_str()).await?;
+                let who = crate::shifts::overrides::Operator {
+                    actor: ACTOR,
+                    cause: &trigger.event_id,
+                };
+                report.victorops = sync
+                    .weekly(
+                        &self.roster,
+                        name.as_str(),
+                        &shifts,
+                        &overrides,
+                        trigger.time,
+                        &report.week,
+                        (self.mailer.as_ref(), &self.sender),
+                        who,
+                    )
+                    .await?;
+                victorops_failed += report.victorops.as_ref().map_or(0, |v| v.failures());
+            }
+            rotations.push(report);
+        }
+        let report = JobReport {
+            event: trigger.event_id.clone(),
+            rotations,
+            repeated_event: false,
+            previous_outcome: None,
+        };
+        if failed > 0 {
+            return Err(JobError::MailsPending { failed });
+        }
+        if victorops_failed > 0 {
+            return Err(JobError::VictorOpsPending {
+                failed: victorops_failed,
+            });
+        }
+        if !trigger.dry_run {
+            let text = serde_json::to_string(&report).unwrap_or_default();
+            self.store
+                .complete(scope, &trigger.event_id, &text, jiff::Timestamp::now())
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Commits `rotation`'s coming week, or finds it committed already.
+    async fn commit_week(&self, rotation: &str, trigger: &Trigger) -> Result<Staged, JobError> {
+        let shifts = self.store.shifts(rotation).await?;
+        let overrides = self
+            .store
+            .overrides(rotation)
+            .await?
+            .iter()
+            .map(override_from_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        let week = self.coming_week(rotation, trigger.time, &shifts, &overrides)?;
+        let existing = shifts.iter().find(|s| s.week == week.to_string()).cloned();
+
+        let (shift, state) = match existing {
+            Some(shift) => (shift, "existing"),
+            None => {
+                let planned = self.plan_week(rotation, week, &shifts, &overrides)?;
+                let record = ShiftRecord::from_plan(
+                    rotation,
+                    &planned,
+                    jiff::Timestamp::now(),
+                    &trigger.event_id,
+                );
+                if trigger.dry_run {
+                    (record, "dry-run")
+                } else {
+                    let audit = AuditEntry::new(
+                        record.committed_at,
+                        ACTOR,
+                        "shift.commit",
+                        format!("rotation/{rotation}/{}", record.week),
+                        commit_reason(&record),
+                        &trigger.event_id,
+                    )
+                    .with_details(serde_json::json!({
+                        "primary": record.primary, "backup": record.backup, "relaxed": record.relaxed,
+                    }));
+                    match self.store.commit_shift(&record, &audit).await? {
+                        Commit::Created => {
+                            info!(rotation, week = %record.week, primary = ?record.primary, "shift committed");
+                            (record, "created")
+                        }
+                        Commit::Existing(stored) => (*stored, "existing"),
+                    }
+                }
+            }
+        };
+
+        let outgoing = previous_primary(&shifts, &shift.week);
+        Ok(Staged {
+            rotation: rotation.to_owned(),
+            shift,
+            state,
+            outgoing,
+        })
+    }
+
+    /// Mails the handoff of a committed week (each mail once), with the brief when there is one.
+    async fn announce(
+        &self,
+        staged: Staged,
+        trigger: &Trigger,
+        brief: Option<&Result<Brief, String>>,
+    ) -> Result<RotationReport, JobError> {
+        let Staged {
+            rotation,
+            shift,
+            state,
+            outgoing,
+        } = staged;
+        let mails = self.handoff_mails(&shift, outgoing.as_deref(), brief);
+        let mut reports = Vec::new();
+        for (key, mail) in mails {
+            let outcome = if trigger.dry_run {
+                MailOutcome::DryRun
+            } else {
+                self.deliver(&key, &mail, &trigger.event_id).await?
+            };
+            reports.push(MailReport {
+                role: key.role,
+                to: key.address.to_string(),
+                outcome,
+            });
+        }
+        Ok(RotationReport {
+            rotation,
+            week: shift.week.clone(),
+            primary: shift.primary.clone(),
+            backup: shift.backup.clone(),
+            shift: state,
+            unstaffed_reason: shift.unstaffed_reason.clone(),
+            mails: reports,
+            victorops: None,
+        })
+    }
+
+    /// The first shift that starts later than a day before the trigger: a Friday run hands off the next
+    /// week, a run early on the first day of a shift hands off the shift that is starting.
+    fn coming_week(
+        &self,
+        rotation: &str,
+        at: jiff::Timestamp,
+        shifts: &[ShiftRecord],
+        overrides: &[Override],
+    ) -> Result<IsoWeek, JobError> {
+        let today = at.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let current = IsoWeek::containing(today);
+        let threshold = at - jiff::SignedDuration::from_hours(24);
+        let candidates = [current.previous(), Some(current), current.next()];
+        for candidate in candidates.into_iter().flatten() {
+            let start = match shifts.iter().find(|s| s.week == candidate.to_string()) {
+                Some(stored) => stored.start_utc,
+                None => {
+                    self.plan_week(rotation, candidate, shifts, overrides)?
+                        .start_utc
+                }
+            };
+            if start > threshold {
+                return Ok(candidate);
+            }
+        }
+        current
+            .next()
+            .and_then(IsoWeek::next)
+            .ok_or_else(|| JobError::OutOfCalendar {
+                rotation: rotation.to_owned(),
+            })
+    }
+
+    fn plan_week(
+        &self,
+        rotation: &str,
+        week: IsoWeek,
+        shifts: &[ShiftRecord],
+        overrides: &[Override],
+    ) -> Result<PlannedWeek, JobError> {
+        let history = History {
+            served: shifts
+                .iter()
+                .filter(|s| s.week.parse::<IsoWeek>().is_ok_and(|w| w < week))
+                .map(ShiftRecord::served)
+                .collect::<Result<_, _>>()?,
+        };
+        // The planner takes only the overrides from the planned week on.
+        let overrides: Vec<Override> = overrides
+            .iter()
+            .filter(|o| o.week >= week)
+            .cloned()
+            .collect();
+        let plan_error = |source| JobError::Plan {
+            rotation: rotation.to_owned(),
+            source,
+        };
+        let planned = plan::plan(
+            &self.roster,
+            rotation,
+            &history,
+            &overrides,
+            week.monday(),
+            1,
+        )
+        .map_err(plan_error)?;
+        planned
+            .weeks
+            .into_iter()
+            .next()
+            .ok_or_else(|| JobError::OutOfCalendar {
+                rotation: rotation.to_owned(),
+            })
+    }
+
+    async fn deliver(
+        &self,
+        key: &MailKey,
+        mail: &OutgoingMail,
+        cause: &str,
+    ) -> Result<MailOutcome, JobError> {
+        let now = jiff::Timestamp::now();
+        let attempt = match self.store.claim_mail(key, now, now + self.lease).await? {
+            Claim::Claimed { attempt } => attempt,
+            Claim::AlreadySent => return Ok(MailOutcome::AlreadySent),
+            Claim::HeldElsewhere => return Ok(MailOutcome::HeldElsewhere),
+        };
+        let message_id = key.message_id(attempt);
+        let raw = mail.to_mime(&message_id, now);
+        match self.mailer.send(mail, raw).await {
+            Ok(sent) => {
+                let audit = AuditEntry::new(
+                    jiff::Timestamp::now(),
+                    ACTOR,
+                    "mail.send",
+                    key.subject(),
+                    format!(
+                        "handoff of {} {}: {}",
+                        key.rotation,
+                        key.week,
+                        key.role.reason()
+                    ),
+                    cause,
+                )
+                .with_details(serde_json::json!({
+                    "message_id": message_id, "provider_message_id": sent.provider_message_id,
+                    "subject": mail.subject, "attempt": attempt,
+                }));
+                self.store
+                    .mail_sent(key, &message_id, jiff::Timestamp::now(), &audit)
+                    .await?;
+                info!(to = %key.address, role = key.role.as_str(), week = %key.week, "handoff mail sent");
+                Ok(MailOutcome::Sent { message_id })
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                warn!(to = %key.address, role = key.role.as_str(), error = %reason, "handoff mail failed");
+                self.store
+                    .mail_failed(key, &reason, jiff::Timestamp::now())
+                    .await?;
+                if let MailError::Rejected { .. } = error {
+                    warn!(
+                        "the mail service rejected the message; check the sender identity and recipients"
+                    );
+                }
+                Ok(MailOutcome::Failed { reason })
+            }
+        }
+    }
+
+    /// The mails of a committed shift, one per address (an address in several roles gets the first).
+    fn handoff_mails(
+        &self,
+        shift: &ShiftRecord,
+        outgoing: Option<&str>,
+        status: Option<&Result<Brief, String>>,
+    ) -> Vec<(MailKey, OutgoingMail)> {
+        let person = |id: Option<&str>| {
+            id.and_then(|id| PersonId::parse(id).ok())
+                .and_then(|id| self.roster.person(&id))
+        };
+        let incoming = person(shift.primary.as_deref());
+        let backup = person(shift.backup.as_deref());
+        let outgoing = person(outgoing).filter(|p| Some(p.id.as_str()) != shift.primary.as_deref());
+        let notify = self
+            .roster
+            .rotation(&shift.rotation)
+            .map(|r| r.notify.clone())
+            .unwrap_or_default();
+
+        let mut recipients: BTreeMap<EmailAddress, (MailRole, Option<&Person>)> = BTreeMap::new();
+        let mut add = |role, address: &EmailAddress, who| {
+            recipients.entry(address.clone()).or_insert((role, who));
+        };
+        if shift.primary.is_none() {
+            for address in &notify {
+                add(MailRole::Alert, address, None);
+            }
+        } else {
+            if let Some(p) = incoming {
+                add(MailRole::Incoming, &p.email, Some(p));
+            }
+            if let Some(p) = backup {
+                add(MailRole::Backup, &p.email, Some(p));
+            }
+            if let Some(p) = outgoing {
+                add(MailRole::Outgoing, &p.email, Some(p));
+            }
+            for address in &notify {
+                add(MailRole::Notify, address, None);
+            }
+        }
+        let brief = crate::handoff::mail::HandoffBrief {
+            shift,
+            incoming,
+            backup,
+            outgoing,
+            status: status.map(|b| b.as_ref().map_err(String::as_str)),
+        };
+        let mut mails: Vec<_> = recipients
+            .into_iter()
+            .map(|(address, (role, who))| {
+                let key = MailKey {
+                    rotation: shift.rotation.clone(),
+                    week: shift.week.clone(),
+                    role,
+                    address: address.clone(),
+                };
+                let to = match who {
+                    Some(p) => Mailbox::new(p.name.clone(), address),
+                    None => Mailbox::bare(address),
+                };
+                let mail =
+                    brief.compose(Mailbox::new("Clinic", self.sender.clone()), to, role, who);
+                (key, mail)
+            })
+            .collect();
+        mails.sort_by(|a, b| (a.0.role, &a.0.address).cmp(&(b.0.role, &b.0.address)));
+        mails
+    }
+}
+
+/// A rotation's week committed in the first pass of a run, waiting for its mails.
+struct Staged {
+    rotation: String,
+    shift: ShiftRecord,
+    state: &'static str,
+    outgoing: Option<String>,
+}
+
+/// The primary of the shift just before `week`, if that shift is the immediately preceding week.
+fn previous_primary(shifts: &[ShiftRecord], week: &str) -> Option<String> {
+    let week: IsoWeek = week.parse().ok()?;
+    let previous = week.previous()?.to_string();
+    shifts
+        .iter()
+        .find(|s| s.week == previous)
+        .and_then(|s| s.primary.clone())
+}
+
+fn commit_reason(record: &ShiftRecord) -> String {
+    match (
+        &record.primary,
+        &record.unstaffed_reason,
+        &record.overridden,
+    ) {
+        (_, _, Some(reason)) => format!("override: {reason}"),
+        (Some(primary), _, _) if record.relaxed.is_empty() => {
+            format!("{primary} planned under the rotation's rules")
+        }
+        (Some(primary), _, _) => {
+            format!(
+                "{primary} planned; relaxed: {} (nobody else could serve)",
+                record.relaxed.join(", ")
+            )
+        }
+        (None, Some(reason), _) => format!("unstaffed: {reason}"),
+        (None, None, _) => "unstaffed".to_owned(),
+    }
+}

@@ -1,0 +1,31 @@
+//! What the rotation needs from the table: a mirror of the reviewed roster file (people and
+//! rotations), kept equal to it so the brief and the web read names without the file.
+
+use async_trait::async_trait;
+
+use super::roster::Roster;
+use crate::audit::AuditEntry;
+use crate::store::StoreError;
+
+/// Keeps the table's copy of the roster (people, rotations) equal to the reviewed file.
+#[async_trait]
+pub trait RosterMirror: Send + Sync {
+    /// Returns true when something changed (and was audited).
+    async fn mirror_roster(&self, roster: &Roster, audit: &AuditEntry) -> Result<bool, StoreError>;
+}
+
+/// A digest of everything the roster says, to tell whether the table's copy is current.
+pub fn roster_fingerprint(roster: &Roster) -> String {
+    use sha2::Digest as _;
+    let rules: Vec<_> = roster
+        .rotation_names()
+        .filter_map(|n| roster.rotation(n.as_str()))
+        .collect();
+    let text = serde_json::json!({
+        "rotations": rules,
+        "people": roster.people(),
+        "company_holidays": roster.company_holidays(),
+    })
+    .to_string();
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
