@@ -2,8 +2,15 @@
 //! which members could not serve and why. Pure: the roster, the committed history and
 //! the overrides go in, a `Plan` comes out; the same input always gives the same plan.
 
+mod backup;
+mod choice;
+mod eligibility;
+mod history;
+mod members;
 mod model;
 mod planner;
+mod shifts;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
