@@ -1,0 +1,28 @@
+//! The roster: who serves which rotation under which rules, read from TOML.
+//! Raw serde structs catch typos and wrong types; `Roster::parse` then turns them into
+//! validated domain types and reports every semantic problem at once.
+
+mod check_people;
+mod check_rotations;
+mod ids;
+mod model;
+mod parse;
+mod problems;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use ids::{
+    IanaTimeZone, IdentifierError, PersonId, RotationName, TeamName, TeamNameError, UnknownTimeZone,
+};
+pub use model::{
+    Absence, AbsenceEndsBeforeStart, CompanyHoliday, DEFAULT_BACKUP_MAX_OFFSET_HOURS, Handoff,
+    Person, Role, Roster, RotationRules, Style, VictorOpsLink,
+};
+pub use problems::{RosterError, RosterIssue, RosterProblem};
+
+pub use crate::mail::{EmailAddress, EmailAddressError};
+
+// The roster's only other way out of `rotation`, named once here for the files below.
+use crate::holidays::{self, CountryCode, CountryCodeError};
