@@ -15,7 +15,7 @@ export CLINIC_STACK_PYTHON := $(abspath $(PYTHON))
 help:
 	@echo "make demo   - run the weekly rotation on the local stack and show what it did"
 	@echo "make test   - fmt, clippy, unit and integration tests (against moto server)"
-	@echo "make bench  - benchmarks (figures in README.md)"
+	@echo "make bench  - benchmarks (figures in docs/benchmarks.md)"
 	@echo "make package - release zips of every function into dist/ (ARCH=x86_64|arm64, ROSTER=file)"
 	@echo "make deploy - terraform init + apply of infra/ with those zips (needs an AWS account)"
 	@echo "make stack-up / stack-down - start or stop the local stack by hand"
@@ -69,7 +69,7 @@ $(VENV)-tools/.installed:
 package: $(VENV)-tools/.installed
 	@bash tests/stack/package.sh
 
-# Needs AWS credentials and the internet; see README "Deploy" for the variables to set first.
+# Needs AWS credentials and the internet; see docs/deploy.md for the variables to set first.
 deploy: package
 	cd infra && terraform init && terraform apply
 

@@ -30,7 +30,7 @@ locals {
 }
 
 # Credentials live in SSM Parameter Store as SecureString, under one prefix, one folder per function;
-# the operator writes them (README, "Deploy") so their values never pass through Terraform's state.
+# the operator writes them (docs/deploy.md) so their values never pass through Terraform's state.
 locals {
   parameter_arn_prefix = "arn:aws:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${var.ssm_prefix}"
 }

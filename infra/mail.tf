@@ -1,7 +1,7 @@
 # Mail: the domain Clinic sends from (DKIM-signed), and inbound vendor notices. SES stores each inbound
 # mail whole in S3 (its Lambda action carries no body); the object's creation runs maintenance-mail.
 # One-time steps outside Terraform: publish the DKIM CNAMEs and an MX record pointing at
-# inbound-smtp.<region>.amazonaws.com (README, "Deploy").
+# inbound-smtp.<region>.amazonaws.com (docs/deploy.md).
 
 resource "aws_sesv2_email_identity" "domain" {
   email_identity = var.mail_domain

@@ -105,7 +105,7 @@ resource "aws_lambda_function" "rotation" {
       # Empty (no dead man's switch) unless the team keeps a ping URL for the weekly run.
       CLINIC_HEALTHCHECK_URL_SSM_PARAMETER = var.healthchecks ? "${var.ssm_prefix}/rotation/healthcheck-url" : ""
       # VictorOps kept in step with the rotation (scheduled overrides, drift notices); off while
-      # victorops_api_id is empty. The API key is a SecureString the operator writes (README, "Deploy").
+      # victorops_api_id is empty. The API key is a SecureString the operator writes (docs/deploy.md).
       VICTOROPS_API_URL               = var.victorops_api_id == "" ? "" : var.victorops_api_url
       VICTOROPS_API_ID                = var.victorops_api_id
       VICTOROPS_API_KEY_SSM_PARAMETER = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
