@@ -5,11 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Where the key layout lives, in the order looked for: today's place, then the adapter's.
-const KEY_LAYOUT_FILES: [&str; 2] = [
-    "shared/src/store/keys.rs",
-    "shared/src/adapters/dynamo/keys.rs",
-];
+/// Where the key layout lives: the DynamoDB adapter's key module.
+const KEY_LAYOUT_FILES: [&str; 1] = ["shared/src/adapters/dynamo/keys.rs"];
 const KEY_TABLE_HEADER: [&str; 4] = ["entity", "PK", "SK", "GSI1PK / GSI1SK"];
 const README_MAX_LINES: usize = 200;
 

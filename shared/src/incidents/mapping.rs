@@ -1,5 +1,5 @@
 //! The mapping file: which VictorOps incidents are published on Statuspage, on which components,
-//! with which impact, and the reminder and auto-resolve options. README "The incident mapping file".
+//! with which impact, and the reminder and auto-resolve options. docs/victorops-webhook.md, "The incident mapping file".
 
 use std::collections::BTreeMap;
 

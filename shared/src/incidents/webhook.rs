@@ -70,7 +70,7 @@ pub fn verify_escalation_signature(
         .map_err(|_| Refusal::Unauthorized("X-VictorOps-Signature does not match"))
 }
 
-/// The body the README's outgoing-webhook template produces. Every key is required except
+/// The body the outgoing-webhook template (docs/victorops-webhook.md) produces. Every key is required except
 /// `entity_display_name` (free text, which VictorOps does not escape); unknown keys are refused so a
 /// mistyped template is noticed on its first delivery.
 #[derive(Debug, Deserialize)]
@@ -129,7 +129,7 @@ fn required(field: &str, value: &str) -> Result<String, Refusal> {
     Ok(v.to_owned())
 }
 
-/// Parses a custom outgoing webhook body (JSON from the README template).
+/// Parses a custom outgoing webhook body (JSON from the template in docs/victorops-webhook.md).
 pub fn parse_outgoing(body: &[u8]) -> Result<Delivery, Refusal> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Refusal::BadRequest("the body is not UTF-8".into()))?;
@@ -138,7 +138,7 @@ pub fn parse_outgoing(body: &[u8]) -> Result<Delivery, Refusal> {
     }
     let raw: OutgoingBody = serde_json::from_str(text).map_err(|e| {
         Refusal::BadRequest(format!(
-            "the body does not follow the payload template in README (\"VictorOps outgoing webhook\"): {e}"
+            "the body does not follow the payload template in docs/victorops-webhook.md: {e}"
         ))
     })?;
     let fields = [

@@ -290,7 +290,7 @@ fn verdict(planner: &Planner<'_>, decision: &Decision<'_>, member: usize) -> Ver
                 first_duty: planner.is_first_timer(member),
             },
             (None, false) => Verdict::ChosenFairly {
-                load: planner.load[member],
+                load: planner.record.load[member],
                 first_duty: planner.is_first_timer(member),
             },
         };
@@ -308,7 +308,7 @@ fn verdict(planner: &Planner<'_>, decision: &Decision<'_>, member: usize) -> Ver
             .map_or(0, |primary| (offset(member) - offset(primary)).abs());
         return Verdict::Backup {
             offset_gap_minutes: gap / 60,
-            backups_served: planner.backups_served[member],
+            backups_served: planner.record.backups_served[member],
         };
     }
     if let Some(Standing::Ineligible(reason)) = decision.standings.get(member) {
@@ -321,7 +321,11 @@ fn verdict(planner: &Planner<'_>, decision: &Decision<'_>, member: usize) -> Ver
         return Verdict::Unstaffed;
     };
     if sequential {
-        let position = planner.queue.iter().position(|queued| *queued == member);
+        let position = planner
+            .record
+            .queue
+            .iter()
+            .position(|queued| *queued == member);
         return Verdict::LaterInQueue {
             position: position.map_or(0, |position| position + 1),
         };

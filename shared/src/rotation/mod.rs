@@ -22,12 +22,3 @@ pub use roster::{
     RosterError, RosterIssue, RosterProblem, RotationName, RotationRules, Style, TeamName,
     VictorOpsLink,
 };
-
-impl crate::reviewed_file::ReviewedFile for Roster {
-    const WHAT: &'static str = "roster";
-    type Invalid = RosterError;
-
-    fn parse_text(text: &str) -> Result<Self, RosterError> {
-        Roster::parse(text)
-    }
-}

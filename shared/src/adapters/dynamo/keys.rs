@@ -1,4 +1,4 @@
-//! How each entity is keyed in the single table. README's "DynamoDB design" documents the same layout.
+//! How each entity is keyed in the single table. docs/table-design.md documents the same layout (a test keeps them equal).
 //!
 //! | entity | PK | SK | GSI1PK / GSI1SK |
 //! |---|---|---|---|

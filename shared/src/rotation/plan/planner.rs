@@ -3,7 +3,6 @@
 //! the two in turn and `explain` replays them up to the week it is asked about.
 
 use std::collections::BTreeMap;
-use std::ops::Deref;
 
 use jiff::civil::Date;
 
@@ -127,19 +126,9 @@ pub(crate) struct Planner<'r> {
     pub(crate) members: Members<'r>,
     eligibility: Eligibility<'r>,
     overrides: BTreeMap<IsoWeek, &'r Override>,
-    pub(super) record: Record,
+    pub(crate) record: Record,
     weeks: Weeks,
     warnings: Warnings,
-}
-
-/// `explain` reads what has been served straight off the planner (`planner.load`,
-/// `planner.backups_served`, `planner.queue`), as when these were the planner's own fields.
-impl Deref for Planner<'_> {
-    type Target = Record;
-
-    fn deref(&self) -> &Record {
-        &self.record
-    }
 }
 
 impl<'r> Planner<'r> {

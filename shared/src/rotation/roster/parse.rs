@@ -141,3 +141,12 @@ pub(super) fn parse_hour_minute(text: &str) -> Option<Time> {
     }
     Time::new(hour.parse().ok()?, minute.parse().ok()?, 0, 0).ok()
 }
+
+impl crate::reviewed_file::ReviewedFile for Roster {
+    const WHAT: &'static str = "roster";
+    type Invalid = RosterError;
+
+    fn parse_text(text: &str) -> Result<Self, RosterError> {
+        Roster::parse(text)
+    }
+}
