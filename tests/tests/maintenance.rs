@@ -165,7 +165,7 @@ async fn a_notice_is_stored_and_the_calendar_is_published() {
         )
         .await;
     assert!(
-        matches!(&outcome, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict == "created"),
+        matches!(&outcome, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict.as_str() == "created"),
         "{outcome:?}"
     );
     let record = s
@@ -206,7 +206,7 @@ async fn a_newer_notice_moves_the_window_and_an_older_one_arriving_late_changes_
         )
         .await;
     assert!(
-        matches!(&moved, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict == "updated"),
+        matches!(&moved, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict.as_str() == "updated"),
         "{moved:?}"
     );
     let after = s
@@ -226,7 +226,7 @@ async fn a_newer_notice_moves_the_window_and_an_older_one_arriving_late_changes_
         )
         .await;
     assert!(
-        matches!(&late, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict == "stale"),
+        matches!(&late, ObjectOutcome::Parsed { maintenances } if maintenances[0].verdict.as_str() == "stale"),
         "{late:?}"
     );
     assert_eq!(

@@ -108,7 +108,7 @@ async fn the_weekly_job_commits_the_coming_week_and_mails_each_person_once() {
         .unwrap();
     let ops = &report.rotations[0];
     assert_eq!(ops.week, "2027-W01");
-    assert_eq!(ops.shift, "created");
+    assert_eq!(ops.shift.as_str(), "created");
     let primary = ops.primary.clone().expect("someone is on duty");
 
     let shifts = store.shifts("ops").await.unwrap();
@@ -214,7 +214,7 @@ async fn the_same_event_delivered_again_changes_nothing() {
         .run(&trigger("evt-r2", "2027-01-01T10:00:00Z"))
         .await
         .unwrap();
-    assert_eq!(other.rotations[0].shift, "existing");
+    assert_eq!(other.rotations[0].shift.as_str(), "existing");
     assert!(
         other.rotations[0]
             .mails
@@ -245,7 +245,7 @@ async fn ten_concurrent_invocations_write_one_shift_and_one_set_of_mails() {
         created += report
             .rotations
             .iter()
-            .filter(|r| r.shift == "created")
+            .filter(|r| r.shift.as_str() == "created")
             .count();
     }
     assert_eq!(created, 1, "exactly one invocation creates the shift");
@@ -630,7 +630,7 @@ async fn a_dry_run_from_the_scheduler_sample_plans_and_writes_nothing() {
         .handle(serde_json::from_str(&sample).unwrap())
         .await
         .unwrap();
-    assert_eq!(report.rotations[0].shift, "dry-run");
+    assert_eq!(report.rotations[0].shift.as_str(), "dry-run");
     assert!(
         report.rotations[0]
             .mails

@@ -15,6 +15,7 @@ use tracing::{info, warn};
 use super::ports::{Claim, HandoffOutbox, MailKey, MailRole};
 use crate::audit::{AuditEntry, AuditLog};
 use crate::brief::{Brief, Briefing};
+use crate::clock::Clock;
 use crate::idempotency::{Begin, IdempotencyStore};
 use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
 use crate::rotation::calendar::IsoWeek;
@@ -84,14 +85,41 @@ pub struct MailReport {
     pub outcome: MailOutcome,
 }
 
+/// What the run found or did with the coming week's shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShiftState {
+    /// This run committed it.
+    Created,
+    /// Committed before (by an earlier run, or by another invocation racing this one).
+    Existing,
+    /// Planned but not written: a rehearsal.
+    DryRun,
+}
+
+impl ShiftState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Existing => "existing",
+            Self::DryRun => "dry-run",
+        }
+    }
+}
+
+impl std::fmt::Display for ShiftState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RotationReport {
     pub rotation: String,
     pub week: String,
     pub primary: Option<String>,
     pub backup: Option<String>,
-    /// `created`, `existing` or `dry-run`.
-    pub shift: &'static str,
+    pub shift: ShiftState,
     pub unstaffed_reason: Option<String>,
     pub mails: Vec<MailReport>,
     /// What the run did in VictorOps, for a rotation Clinic keeps in step with it.
@@ -120,6 +148,8 @@ pub struct HandoffJob<S> {
     victorops: Option<Arc<crate::oncall::VictorOpsSync>>,
     /// Builds the brief each handoff mail carries; without it the mails carry none.
     briefing: Option<Briefing>,
+    /// When the job's records say it acted; the week it acts on comes from the trigger.
+    clock: Arc<dyn Clock>,
 }
 
 impl JobReport {
@@ -184,6 +214,7 @@ where
             roster,
             sender,
             lease: jiff::SignedDuration::from_secs(i64::from(lease_seconds)),
+            clock: crate::clock::system(),
             victorops: None,
             briefing: None,
         }
@@ -205,6 +236,12 @@ where
     }
 
     /// Keeps VictorOps in step for the rotations the roster links to it.
+    /// Reads "now" from `clock` instead of the system's.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     pub fn with_victorops(mut self, sync: Arc<crate::oncall::VictorOpsSync>) -> Self {
         self.victorops = Some(sync);
         self
@@ -220,7 +257,7 @@ where
         if !trigger.dry_run {
             if let Begin::Done(previous) = self
                 .store
-                .begin(scope, &trigger.event_id, jiff::Timestamp::now())
+                .begin(scope, &trigger.event_id, self.clock.now())
                 .await?
             {
                 info!(event = %trigger.event_id, "event already handled; nothing to do");
@@ -232,7 +269,7 @@ where
                 });
             }
             let audit = AuditEntry::new(
-                jiff::Timestamp::now(),
+                self.clock.now(),
                 ACTOR,
                 "roster.mirror",
                 "roster",
@@ -299,7 +336,7 @@ where
         if !trigger.dry_run {
             let text = serde_json::to_string(&report).unwrap_or_default();
             self.store
-                .complete(scope, &trigger.event_id, &text, jiff::Timestamp::now())
+                .complete(scope, &trigger.event_id, &text, self.clock.now())
                 .await?;
         }
         Ok(report)
@@ -319,17 +356,13 @@ where
         let existing = shifts.iter().find(|s| s.week == week.to_string()).cloned();
 
         let (shift, state) = match existing {
-            Some(shift) => (shift, "existing"),
+            Some(shift) => (shift, ShiftState::Existing),
             None => {
                 let planned = self.plan_week(rotation, week, &shifts, &overrides)?;
-                let record = ShiftRecord::from_plan(
-                    rotation,
-                    &planned,
-                    jiff::Timestamp::now(),
-                    &trigger.event_id,
-                );
+                let record =
+                    ShiftRecord::from_plan(rotation, &planned, self.clock.now(), &trigger.event_id);
                 if trigger.dry_run {
-                    (record, "dry-run")
+                    (record, ShiftState::DryRun)
                 } else {
                     let audit = AuditEntry::new(
                         record.committed_at,
@@ -345,9 +378,9 @@ where
                     match self.store.commit_shift(&record, &audit).await? {
                         Commit::Created => {
                             info!(rotation, week = %record.week, primary = ?record.primary, "shift committed");
-                            (record, "created")
+                            (record, ShiftState::Created)
                         }
-                        Commit::Existing(stored) => (*stored, "existing"),
+                        Commit::Existing(stored) => (*stored, ShiftState::Existing),
                     }
                 }
             }
@@ -482,7 +515,7 @@ where
         mail: &OutgoingMail,
         cause: &str,
     ) -> Result<MailOutcome, JobError> {
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let attempt = match self.store.claim_mail(key, now, now + self.lease).await? {
             Claim::Claimed { attempt } => attempt,
             Claim::AlreadySent => return Ok(MailOutcome::AlreadySent),
@@ -493,7 +526,7 @@ where
         match self.mailer.send(mail, raw).await {
             Ok(sent) => {
                 let audit = AuditEntry::new(
-                    jiff::Timestamp::now(),
+                    self.clock.now(),
                     ACTOR,
                     "mail.send",
                     key.subject(),
@@ -510,7 +543,7 @@ where
                     "subject": mail.subject, "attempt": attempt,
                 }));
                 self.store
-                    .mail_sent(key, &message_id, jiff::Timestamp::now(), &audit)
+                    .mail_sent(key, &message_id, self.clock.now(), &audit)
                     .await?;
                 info!(to = %key.address, role = key.role.as_str(), week = %key.week, "handoff mail sent");
                 Ok(MailOutcome::Sent { message_id })
@@ -519,7 +552,7 @@ where
                 let reason = error.to_string();
                 warn!(to = %key.address, role = key.role.as_str(), error = %reason, "handoff mail failed");
                 self.store
-                    .mail_failed(key, &reason, jiff::Timestamp::now())
+                    .mail_failed(key, &reason, self.clock.now())
                     .await?;
                 if let MailError::Rejected { .. } = error {
                     warn!(
@@ -607,7 +640,7 @@ where
 struct Staged {
     rotation: String,
     shift: ShiftRecord,
-    state: &'static str,
+    state: ShiftState,
     outgoing: Option<String>,
 }
 

@@ -13,6 +13,7 @@ use super::calendar_feed::{FeedOptions, render};
 use super::lifecycle::{NoticeSource, ReviewItem, Verdict, judge};
 use super::ports::{Applied, MailObjects, MaintenanceLedger, ObjectError};
 use crate::audit::{AuditEntry, AuditLog};
+use crate::clock::Clock;
 use crate::idempotency::{Begin, IdempotencyStore};
 use crate::store::StoreError;
 
@@ -59,12 +60,47 @@ pub enum ObjectOutcome {
     },
 }
 
+/// What a notice did to its maintenance's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MaintenanceVerdict {
+    /// The first notice of this maintenance.
+    Created,
+    /// A newer notice changed it.
+    Updated,
+    /// The same notice again: nothing changed.
+    Duplicate,
+    /// Older than the notice the record holds: ignored.
+    Stale,
+}
+
+impl MaintenanceVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Duplicate => "duplicate",
+            Self::Stale => "stale",
+        }
+    }
+
+    /// Whether the record changed (and the calendar must be written again).
+    pub fn changed(self) -> bool {
+        matches!(self, Self::Created | Self::Updated)
+    }
+}
+
+impl std::fmt::Display for MaintenanceVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MaintenanceOutcome {
     pub provider: String,
     pub maintenance_id: String,
-    /// created, updated, duplicate, stale.
-    pub verdict: &'static str,
+    pub verdict: MaintenanceVerdict,
     pub changes: Vec<String>,
 }
 
@@ -120,7 +156,7 @@ impl IngestReport {
     }
 }
 
-fn unchanged(notice: &super::Maintenance, verdict: &'static str) -> MaintenanceOutcome {
+fn unchanged(notice: &super::Maintenance, verdict: MaintenanceVerdict) -> MaintenanceOutcome {
     MaintenanceOutcome {
         provider: notice.provider.clone(),
         maintenance_id: notice.maintenance_id.clone(),
@@ -135,6 +171,7 @@ pub struct MailIngest<S> {
     objects: Arc<dyn MailObjects>,
     calendar: CalendarTarget,
     max_bytes: u64,
+    clock: Arc<dyn Clock>,
 }
 
 /// How far back and ahead the calendar reaches.
@@ -213,7 +250,14 @@ where
             objects,
             calendar,
             max_bytes,
+            clock: crate::clock::system(),
         }
+    }
+
+    /// Reads "now" from `clock` instead of the system's.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Handles an S3 event (one or more ObjectCreated records).
@@ -245,9 +289,7 @@ where
                 .unwrap_or_else(|| format!("s3://{bucket}/{key}"));
             let outcome = self.ingest_object(&bucket, &key, size, &cause).await?;
             if let ObjectOutcome::Parsed { maintenances } = &outcome {
-                changed |= maintenances
-                    .iter()
-                    .any(|m| matches!(m.verdict, "created" | "updated"));
+                changed |= maintenances.iter().any(|m| m.verdict.changed());
             }
             objects.push(ObjectReport {
                 bucket,
@@ -274,7 +316,7 @@ where
         if key.rsplit('/').next() == Some(SES_SETUP_OBJECT) {
             return Ok(ObjectOutcome::SkippedSetupNotification);
         }
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let object_key = format!("s3://{bucket}/{key}");
         if let Begin::Done(_) = self.store.begin("mail-object", &object_key, now).await? {
             return Ok(ObjectOutcome::AlreadyHandled);
@@ -344,11 +386,11 @@ where
         let done = serde_json::to_string(&outcomes).unwrap_or_default();
         if let Some(id) = &head.message_id {
             self.store
-                .complete("mail-message", id, &done, jiff::Timestamp::now())
+                .complete("mail-message", id, &done, self.clock.now())
                 .await?;
         }
         self.store
-            .complete("mail-object", &object_key, &done, jiff::Timestamp::now())
+            .complete("mail-object", &object_key, &done, self.clock.now())
             .await?;
         Ok(ObjectOutcome::Parsed {
             maintenances: outcomes,
@@ -367,11 +409,17 @@ where
                 .store
                 .maintenance(&notice.provider, &notice.maintenance_id)
                 .await?;
-            let now = jiff::Timestamp::now();
+            let now = self.clock.now();
             let (record, verdict, changes) = match judge(existing.as_ref(), notice, source, now) {
-                Verdict::Create(record) => (record, "created", vec!["first notice".to_owned()]),
-                Verdict::Update { record, changes } => (record, "updated", changes),
-                Verdict::Duplicate => return Ok(unchanged(notice, "duplicate")),
+                Verdict::Create(record) => (
+                    record,
+                    MaintenanceVerdict::Created,
+                    vec!["first notice".to_owned()],
+                ),
+                Verdict::Update { record, changes } => {
+                    (record, MaintenanceVerdict::Updated, changes)
+                }
+                Verdict::Duplicate => return Ok(unchanged(notice, MaintenanceVerdict::Duplicate)),
                 Verdict::Stale => {
                     let audit = AuditEntry::new(
                         now,
@@ -385,10 +433,10 @@ where
                         cause,
                     );
                     self.store.record(&audit).await?;
-                    return Ok(unchanged(notice, "stale"));
+                    return Ok(unchanged(notice, MaintenanceVerdict::Stale));
                 }
             };
-            let action = if verdict == "created" {
+            let action = if verdict == MaintenanceVerdict::Created {
                 "maintenance.create"
             } else {
                 "maintenance.update"
@@ -397,7 +445,7 @@ where
                 .with_details(serde_json::json!({"status": super::lifecycle::status_name(record.status), "start": record.start, "end": record.end, "object": format!("s3://{}/{}", source.bucket, source.key)}));
             match self.store.write_maintenance(&record, &audit).await? {
                 Applied::Written => {
-                    info!(provider = %record.provider, id = %record.maintenance_id, verdict, "maintenance recorded");
+                    info!(provider = %record.provider, id = %record.maintenance_id, verdict = %verdict, "maintenance recorded");
                     return Ok(MaintenanceOutcome {
                         provider: record.provider,
                         maintenance_id: record.maintenance_id,
@@ -423,7 +471,7 @@ where
         cause: &str,
         object_key: &str,
     ) -> Result<ObjectOutcome, IngestError> {
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let id = {
             use sha2::Digest as _;
             hex::encode(&sha2::Sha256::digest(object_key.as_bytes())[..12])
@@ -462,7 +510,7 @@ where
 
     /// Regenerates the calendar from the table and writes it where clients subscribe.
     pub async fn publish_calendar(&self) -> Result<(), IngestError> {
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let from = now - jiff::SignedDuration::from_hours(24 * CALENDAR_PAST_DAYS);
         let to = now + jiff::SignedDuration::from_hours(24 * CALENDAR_FUTURE_DAYS);
         let records = self.store.maintenances_between(from, to).await?;

@@ -1,0 +1,128 @@
+//! What keeping VictorOps in step came to, per week and per run, for the job's report and the audit.
+
+use serde::Serialize;
+
+/// What keeping one week in step came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum SyncOutcome {
+    /// VictorOps now has the overrides the week needs (perhaps none: its rotation already agrees).
+    InStep,
+    /// Done before for the same person and window: no VictorOps call.
+    AlreadyInStep,
+    /// Nobody serves the week: nothing to put on call (Clinic's earlier overrides are removed).
+    Unstaffed,
+    /// Another invocation is working on this week right now.
+    HeldElsewhere,
+    /// Cannot be done until the roster changes.
+    Skipped { reason: String },
+    /// VictorOps failed or disagrees; recorded, and tried again on the next run.
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekSync {
+    pub rotation: String,
+    pub week: String,
+    #[serde(flatten)]
+    pub outcome: SyncOutcome,
+    /// The overrides Clinic has in VictorOps for the week afterwards.
+    pub overrides: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub created: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deleted: Vec<String>,
+}
+
+impl WeekSync {
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, SyncOutcome::Failed { .. })
+    }
+
+    pub fn summary(&self) -> String {
+        let what = match &self.outcome {
+            SyncOutcome::InStep => "in step".to_owned(),
+            SyncOutcome::AlreadyInStep => "already in step".to_owned(),
+            SyncOutcome::Unstaffed => "unstaffed: nobody to put on call".to_owned(),
+            SyncOutcome::HeldElsewhere => "being synced by another invocation".to_owned(),
+            SyncOutcome::Skipped { reason } => format!("skipped: {reason}"),
+            SyncOutcome::Failed { reason } => format!("FAILED (retried next run): {reason}"),
+        };
+        let mut out = format!("VictorOps {} {}: {what}", self.rotation, self.week);
+        if !self.deleted.is_empty() {
+            out.push_str(&format!("; deleted {}", self.deleted.join(", ")));
+        }
+        if !self.created.is_empty() {
+            out.push_str(&format!("; created {}", self.created.join(", ")));
+        }
+        if !self.overrides.is_empty() {
+            out.push_str(&format!("; overrides {}", self.overrides.join(", ")));
+        }
+        out
+    }
+}
+
+/// What happened to one drift notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum NoticeOutcome {
+    Sent { message_id: String },
+    AlreadySent,
+    HeldElsewhere,
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeReport {
+    pub to: String,
+    #[serde(flatten)]
+    pub outcome: NoticeOutcome,
+}
+
+/// The VictorOps part of one weekly run for one rotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VictorOpsReport {
+    pub weeks: Vec<WeekSync>,
+    /// Differences the drift check found (`None`: the check failed, see `check_error`).
+    pub differences: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_error: Option<String>,
+    pub notices: Vec<NoticeReport>,
+}
+
+impl VictorOpsReport {
+    /// Steps that failed and are retried: weeks, the check, notices.
+    pub fn failures(&self) -> usize {
+        self.weeks.iter().filter(|w| w.failed()).count()
+            + usize::from(self.check_error.is_some())
+            + self
+                .notices
+                .iter()
+                .filter(|n| matches!(n.outcome, NoticeOutcome::Failed { .. }))
+                .count()
+    }
+
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for week in &self.weeks {
+            out.push_str(&format!("  {}\n", week.summary()));
+        }
+        match (&self.differences, &self.check_error) {
+            (_, Some(error)) => out.push_str(&format!("  VictorOps drift check FAILED: {error}\n")),
+            (Some(n), None) => {
+                out.push_str(&format!("  VictorOps drift check: {n} difference(s)\n"))
+            }
+            (None, None) => {}
+        }
+        for notice in &self.notices {
+            let outcome = match &notice.outcome {
+                NoticeOutcome::Sent { message_id } => format!("sent <{message_id}>"),
+                NoticeOutcome::AlreadySent => "already sent this week".to_owned(),
+                NoticeOutcome::HeldElsewhere => "being sent by another invocation".to_owned(),
+                NoticeOutcome::Failed { reason } => format!("FAILED: {reason}"),
+            };
+            out.push_str(&format!("  drift notice to {} {outcome}\n", notice.to));
+        }
+        out
+    }
+}
