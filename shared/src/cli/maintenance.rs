@@ -1,0 +1,172 @@
+//! `clinic maintenance`: vendor notices parsed offline (by `maintenance_parse.rs`), the stored
+//! maintenances of a date range, and the review list of mails that could not be parsed.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::audit::AuditEntry;
+
+use super::error::CliError;
+use super::maintenance_parse;
+use super::operator::operator;
+use super::table::table_store;
+
+#[derive(Subcommand, Debug)]
+pub(super) enum MaintenanceCommand {
+    /// Parse e-mails (no AWS): one file prints its JSON list; several print {path: list or {"error"}}.
+    Parse {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the maintenances stored for a time range (needs CLINIC_TABLE).
+    List {
+        /// First day, UTC (default: today).
+        #[arg(long)]
+        from: Option<jiff::civil::Date>,
+        /// Last day, UTC, inclusive (default: 30 days after --from).
+        #[arg(long)]
+        to: Option<jiff::civil::Date>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the mails kept for review (needs CLINIC_TABLE).
+    Review {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a mail off the review list once it has been dealt with (needs CLINIC_TABLE); the raw
+    /// mail stays in S3 and the audit log says who and why.
+    Reviewed {
+        /// The review item's id, as `maintenance review` prints it.
+        id: String,
+        /// What was done about it (kept in the audit log).
+        #[arg(long)]
+        note: String,
+    },
+}
+
+pub(super) async fn run(command: MaintenanceCommand) -> Result<(), CliError> {
+    use crate::maintenance::lifecycle::{impact_name, status_name};
+    use crate::maintenance::ports::MaintenanceLedger;
+    match command {
+        MaintenanceCommand::Parse { files } => {
+            let (text, code) = maintenance_parse::parse_files_cli(&files);
+            if !text.is_empty() {
+                println!("{text}");
+            }
+            if code == 0 {
+                Ok(())
+            } else {
+                Err(CliError::Reported(code))
+            }
+        }
+        MaintenanceCommand::List { from, to, json } => {
+            let store = table_store().await?;
+            let today = jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            let from = from.unwrap_or(today);
+            let to = to.unwrap_or_else(|| from.saturating_add(jiff::Span::new().days(30)));
+            if from > to {
+                return Err(CliError::Usage(format!("--from {from} is after --to {to}")));
+            }
+            let start = from
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp());
+            let end = to
+                .tomorrow()
+                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+                .map(|z| z.timestamp());
+            let (Ok(start), Ok(end)) = (start, end) else {
+                return Err(CliError::Usage("dates out of range".into()));
+            };
+            let records = store.maintenances_between(start, end).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&records).unwrap_or_default()
+                );
+            } else if records.is_empty() {
+                println!("no maintenance from {from} to {to}");
+            } else {
+                for r in &records {
+                    let when = |s: i64| {
+                        jiff::Timestamp::from_second(s)
+                            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+                            .unwrap_or_default()
+                    };
+                    let circuits: Vec<String> = r
+                        .circuits
+                        .iter()
+                        .map(|c| format!("{} {}", c.circuit_id, impact_name(c.impact)))
+                        .collect();
+                    println!(
+                        "{} to {} UTC  {:<12} {:<14} {:<20} {}",
+                        when(r.start),
+                        when(r.end),
+                        status_name(r.status),
+                        r.provider,
+                        r.maintenance_id,
+                        circuits.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+        MaintenanceCommand::Review { json } => {
+            let store = table_store().await?;
+            let items = store.reviews().await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&items).unwrap_or_default()
+                );
+            } else if items.is_empty() {
+                println!("no mail needs review");
+            } else {
+                for i in &items {
+                    println!(
+                        "{}  {}  s3://{}/{}  from {}  {:?}\n    {}",
+                        i.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+                        i.id,
+                        i.bucket,
+                        i.key,
+                        i.from.as_deref().unwrap_or("?"),
+                        i.subject.as_deref().unwrap_or(""),
+                        i.reason
+                    );
+                }
+            }
+            Ok(())
+        }
+        MaintenanceCommand::Reviewed { id, note } => {
+            let (id, note) = (id.trim(), note.trim());
+            if id.is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
+                return Err(CliError::Usage(format!("not a review item id: {id:?}")));
+            }
+            if note.is_empty() {
+                return Err(CliError::Usage(
+                    "--note must say what was done about the mail".into(),
+                ));
+            }
+            let store = table_store().await?;
+            let audit = AuditEntry::new(
+                jiff::Timestamp::now(),
+                operator(),
+                "maintenance.reviewed",
+                format!("review/{id}"),
+                note,
+                format!("cli:{}", uuid::Uuid::new_v4().simple()),
+            );
+            if store.review_done(id, &audit).await? {
+                println!("review item {id} is off the list");
+                Ok(())
+            } else {
+                Err(CliError::Usage(format!(
+                    "no mail on the review list has id {id:?} (see `clinic maintenance review`)"
+                )))
+            }
+        }
+    }
+}

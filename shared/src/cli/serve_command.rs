@@ -1,0 +1,115 @@
+//! `clinic serve`'s wiring: which webhooks and status routes the configuration allows, then the
+//! server of `serve.rs` on the given address until Ctrl-C or SIGTERM.
+
+use clap::Args;
+
+use crate::adapters::dynamo::DynamoStore;
+use crate::config::{Component, Config};
+
+use super::error::CliError;
+
+#[derive(Args, Debug)]
+pub(super) struct ServeArgs {
+    /// The address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port, printed at start).
+    #[arg(long)]
+    listen: std::net::SocketAddr,
+    /// Handle every request as if at this moment (default: the clock), RFC 3339: rehearsals of
+    /// recorded deliveries on the local stack.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
+}
+
+pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
+    use std::sync::Arc;
+
+    use lambda_http::http::Method;
+
+    // Each webhook is served when its configuration is complete; with neither, every problem is named.
+    let phabricator_config = Config::load(Component::PhabricatorWebhook).await;
+    let victorops_config = Config::load(Component::VictorOpsWebhook).await;
+    let mut routes = crate::functions::http::Routes::new();
+    let mut dry_run = false;
+    if let Ok(config) = &phabricator_config {
+        // The webhook, and GET /status when CLINIC_STATUS_TOKEN is set, as the Lambda routes them.
+        let function =
+            crate::functions::phabricator_webhook::PhabricatorFunction::from_config(config).await?;
+        routes = routes.extend(function.routes());
+        dry_run = config.dry_run;
+    } else if let Ok(config) = Config::load(Component::TableOnly).await
+        && let Some(token) = config.status_token.clone()
+    {
+        let settings = config.brief_settings()?;
+        let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
+        let store = Arc::new(DynamoStore::new(
+            crate::adapters::sdk::dynamodb(&sdk),
+            config.table()?.clone(),
+        ));
+        let status = Arc::new(
+            crate::functions::phabricator_webhook::status::StatusEndpoint::new(
+                crate::brief::Briefing::new(store, settings),
+                token,
+            ),
+        );
+        routes = routes
+            .route(
+                Method::GET,
+                crate::functions::phabricator_webhook::status::STATUS_PATH,
+                status.clone(),
+            )
+            .route(
+                Method::GET,
+                crate::functions::phabricator_webhook::status::CALENDAR_PATH,
+                status,
+            );
+    }
+    if let Ok(config) = &victorops_config {
+        let hook = crate::functions::victorops_webhook::VictorOpsFunction::from_config(config)
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        routes = routes.route(Method::POST, "/hooks/victorops", Arc::new(hook));
+    }
+    if routes.paths().next().is_none() {
+        let mut problems = Vec::new();
+        for error in [phabricator_config.err(), victorops_config.err()]
+            .into_iter()
+            .flatten()
+        {
+            problems.extend(error.problems);
+        }
+        problems.dedup_by(|a, b| a.variable == b.variable);
+        return Err(CliError::Config(crate::config::ConfigError { problems }));
+    }
+    let routes = Arc::new(routes.at(args.at));
+    let failed = |source| CliError::Serve {
+        address: args.listen,
+        source,
+    };
+    let (listener, bound) = crate::cli::serve::bind(args.listen).await.map_err(failed)?;
+    for (method, path) in routes.paths() {
+        println!("clinic serve: {method} http://{bound}{path}");
+    }
+    println!(
+        "clinic serve: listening on {bound}{}",
+        if dry_run { " (dry run)" } else { "" }
+    );
+    crate::cli::serve::serve(listener, routes, stop_signal())
+        .await
+        .map_err(failed)?;
+    println!("clinic serve: stopped");
+    Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
