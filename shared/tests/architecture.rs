@@ -406,6 +406,34 @@ fn no_modules_depend_on_each_other_in_a_cycle() {
     );
 }
 
+#[test]
+fn no_file_outside_tests_is_longer_than_800_lines() {
+    let long: Vec<String> = sources(&crate_root())
+        .iter()
+        .filter(|s| s.code.lines().count() > 800)
+        .map(|s| format!("{} ({} lines)", s.module.join("::"), s.code.lines().count()))
+        .collect();
+    assert!(long.is_empty(), "too long: {long:?}");
+}
+
+#[test]
+fn domain_code_reads_the_time_from_a_clock_it_is_handed() {
+    let reading: Vec<String> = sources(&crate_root())
+        .iter()
+        .filter(|s| {
+            s.module
+                .first()
+                .is_some_and(|top| layer_of(top) == Layer::Domain)
+        })
+        .filter(|s| s.module != ["clock"] && s.code.contains("Timestamp::now()"))
+        .map(|s| s.module.join("::"))
+        .collect();
+    assert!(
+        reading.is_empty(),
+        "domain modules reading the system clock: {reading:?}"
+    );
+}
+
 fn source(module: &str, code: &str) -> Source {
     Source {
         module: module.split("::").map(str::to_owned).collect(),

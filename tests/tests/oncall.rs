@@ -229,6 +229,7 @@ fn who<'a>(cause: &'a str) -> Operator<'a> {
     Operator {
         actor: "cli:test",
         cause,
+        at: jiff::Timestamp::now(),
     }
 }
 

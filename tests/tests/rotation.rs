@@ -545,6 +545,7 @@ async fn overriding_a_committed_week_rewrites_its_shift_and_is_audited() {
     let who = Operator {
         actor: "cli:test",
         cause: "cli:lo",
+        at: jiff::Timestamp::now(),
     };
     let outcome = set_override(&store, &roster, "ops", week, &person, "sick leave", who)
         .await
@@ -604,6 +605,7 @@ async fn a_swap_exchanges_the_people_of_two_planned_weeks() {
     let who = Operator {
         actor: "cli:test",
         cause: "cli:swap",
+        at: jiff::Timestamp::now(),
     };
     let (one, two) = swap_weeks(&store, &roster, "ops", first, second, "holiday plans", who)
         .await

@@ -116,6 +116,7 @@ pub(super) async fn sync_command(args: SyncArgs) -> Result<(), CliError> {
     let who = Operator {
         actor: &actor,
         cause: &cause,
+        at: jiff::Timestamp::now(),
     };
     let mut failed = 0;
     let mut weeks = Vec::new();

@@ -228,6 +228,7 @@ async fn override_command(args: OverrideArgs) -> Result<(), CliError> {
     let who = Operator {
         actor: &actor,
         cause: &cause,
+        at: jiff::Timestamp::now(),
     };
     let outcome = set_override(
         &store,
@@ -272,6 +273,7 @@ async fn swap_command(args: SwapArgs) -> Result<(), CliError> {
     let who = Operator {
         actor: &actor,
         cause: &cause,
+        at: jiff::Timestamp::now(),
     };
     let (one, two) = swap_weeks(
         &store,

@@ -302,6 +302,7 @@ where
                 let who = crate::shifts::overrides::Operator {
                     actor: ACTOR,
                     cause: &trigger.event_id,
+                    at: self.clock.now(),
                 };
                 report.victorops = sync
                     .weekly(

@@ -26,11 +26,13 @@ pub enum OverrideError {
     Store(#[from] StoreError),
 }
 
-/// Who is acting, and the invocation that caused it, for the audit log.
+/// Who is acting, when, and the invocation that caused it, for the audit log.
 #[derive(Debug, Clone, Copy)]
 pub struct Operator<'a> {
     pub actor: &'a str,
     pub cause: &'a str,
+    /// When the operator acts: the clock of whoever calls (the CLI's, a job's).
+    pub at: jiff::Timestamp,
 }
 
 /// What an override did.
@@ -67,12 +69,12 @@ pub async fn set_override(
     reason: &str,
     operator: Operator<'_>,
 ) -> Result<OverrideOutcome, OverrideError> {
-    let Operator { actor, cause } = operator;
+    let Operator { actor, cause, at } = operator;
     check_member(roster, rotation, person)?;
     if reason.trim().is_empty() {
         return Err(OverrideError::NoReason);
     }
-    let now = jiff::Timestamp::now();
+    let now = at;
     let record = OverrideRecord {
         rotation: rotation.to_owned(),
         week: week.to_string(),
@@ -110,7 +112,7 @@ pub async fn set_override(
                 ..shift
             };
             let audit = AuditEntry::new(
-                jiff::Timestamp::now(),
+                now,
                 actor,
                 "shift.override",
                 &subject,
