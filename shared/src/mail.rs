@@ -324,6 +324,53 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &OutgoingMail, raw: Vec<u8>) -> Result<SentMail, MailError>;
 }
 
+/// One mail sent once under a claim (`crate::claim`): the claim's outcome is the Message-ID it
+/// went out with. SES keeps nothing Clinic can look up, so a mail whose send may have happened
+/// (its answer never came) is sent again by the next holder, as attempt n + 1.
+pub struct OnceMail<'a> {
+    pub mailer: &'a dyn Mailer,
+    pub mail: &'a OutgoingMail,
+    /// The Message-ID of attempt n.
+    pub message_id: Box<dyn Fn(u32) -> String + Send + Sync + 'a>,
+    /// The audit entry recorded with the outcome, given the Message-ID it went out with.
+    pub audit: AuditOf<'a>,
+}
+
+/// Builds the audit entry of a sent mail from its Message-ID and the time.
+pub type AuditOf<'a> =
+    Box<dyn Fn(&str, jiff::Timestamp) -> crate::audit::AuditEntry + Send + Sync + 'a>;
+
+#[async_trait]
+impl crate::claim::Effect for OnceMail<'_> {
+    type Error = MailError;
+
+    async fn look_up(&self) -> Result<crate::claim::Lookup, MailError> {
+        Ok(crate::claim::Lookup::Unsupported)
+    }
+
+    async fn act(
+        &self,
+        attempt: u32,
+        now: jiff::Timestamp,
+    ) -> Result<String, crate::claim::Failure<MailError>> {
+        let message_id = (self.message_id)(attempt);
+        match self
+            .mailer
+            .send(self.mail, self.mail.to_mime(&message_id, now))
+            .await
+        {
+            Ok(_) => Ok(message_id),
+            Err(e @ MailError::Rejected { .. }) => Err(crate::claim::Failure::Refused(e)),
+            // Throttled, failing or unreachable: whether SES took it is not known.
+            Err(e @ MailError::Unavailable { .. }) => Err(crate::claim::Failure::Unknown(e)),
+        }
+    }
+
+    fn audit(&self, outcome: &str, _found: bool, now: jiff::Timestamp) -> crate::audit::AuditEntry {
+        (self.audit)(outcome, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

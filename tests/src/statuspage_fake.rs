@@ -88,6 +88,17 @@ impl Api {
                         .collect(),
                 ),
             ),
+            ("GET", "/scheduled") => (
+                200,
+                Value::Array(
+                    state
+                        .incidents
+                        .values()
+                        .filter(|i| i.get("status").and_then(Value::as_str) == Some("scheduled"))
+                        .cloned()
+                        .collect(),
+                ),
+            ),
             ("GET", id) => match state.incidents.get(id.trim_start_matches('/')) {
                 Some(incident) => (200, incident.clone()),
                 None => error(404, "incident not found"),

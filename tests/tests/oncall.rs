@@ -321,18 +321,28 @@ async fn ten_concurrent_runs_create_each_override_once() {
     let mut tasks = Vec::new();
     for n in 0..10 {
         let job = job.clone();
+        // A run that finds the week held by another is not done: it fails retryable, and Lambda
+        // runs it again, as here, until it succeeds.
         tasks.push(tokio::spawn(async move {
-            job.run(&trigger(&format!("evt-c{n}"), FRIDAY)).await
+            let trigger = trigger(&format!("evt-c{n}"), FRIDAY);
+            let mut pending = 0;
+            loop {
+                match job.run(&trigger).await {
+                    Ok(report) => return (report, pending),
+                    Err(e) if e.is_retryable() && pending < 20 => {
+                        pending += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    }
+                    Err(e) => panic!("run failed for good: {e}"),
+                }
+            }
         }));
     }
     for task in tasks {
-        let report = task.await.unwrap().unwrap();
+        let (report, _) = task.await.unwrap();
         let outcome = &report.rotations[0].victorops.as_ref().unwrap().weeks[0].outcome;
         assert!(
-            matches!(
-                outcome,
-                SyncOutcome::InStep | SyncOutcome::AlreadyInStep | SyncOutcome::HeldElsewhere
-            ),
+            matches!(outcome, SyncOutcome::InStep | SyncOutcome::AlreadyInStep),
             "{outcome:?}"
         );
     }

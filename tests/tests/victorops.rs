@@ -10,7 +10,7 @@ use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::ses::SesMailer;
 use clinic::adapters::statuspage::{Pacing, StatuspageClient};
 use clinic::audit::{AuditEntry, AuditLog};
-use clinic::claim::{Claim, ClaimKey, Claims};
+use clinic::claim::{ClaimKey, Claims, Holder, Taken};
 use clinic::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
 use clinic::incidents::desk::IncidentDesk;
 use clinic::incidents::downtime::{DowntimeLine, DowntimeRequest, plan_window};
@@ -486,12 +486,30 @@ async fn a_creation_whose_answer_was_lost_is_found_again_instead_of_duplicated()
     // An earlier invocation claimed the creation, Statuspage created the incident, and the
     // invocation died before recording it: the claim's lease runs out with no outcome.
     let key = ClaimKey::incident(number().as_str(), "statuspage-create");
+    let holder = Holder::new();
     let claimed = s
         .store
-        .claim(&key, t("2027-01-05T09:50:05Z"), t("2027-01-05T09:52:05Z"))
+        .take(
+            &key,
+            &holder,
+            t("2027-01-05T09:50:05Z"),
+            t("2027-01-05T09:52:05Z"),
+        )
         .await
         .unwrap();
-    assert_eq!(claimed, Claim::Claimed { attempt: 1 });
+    assert_eq!(
+        claimed,
+        Taken::Mine {
+            attempt: 1,
+            unsettled_since: None
+        }
+    );
+    assert!(
+        s.store
+            .begin(&key, &holder, t("2027-01-05T09:50:06Z"))
+            .await
+            .unwrap()
+    );
     let created: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/pages/{PAGE}/incidents", s.fake.base_url()))
         .header("Authorization", format!("OAuth {KEY}"))

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::json;
 
-use crate::adapters::pacing::{JsonRequest, Pacer};
+use crate::adapters::pacing::{JsonRequest, PacedError, Pacer};
 use crate::http_url::HttpUrl;
 use crate::incidents::lifecycle::IncidentNumber;
 use crate::incidents::mapping::ComponentStatus;
@@ -53,12 +53,14 @@ impl StatuspageClient {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Result<serde_json::Value, StatuspageError> {
-        let unavailable =
-            |reason: String, source: Option<reqwest::Error>| StatuspageError::Unavailable {
+        let unavailable = |reason: String, source: Option<reqwest::Error>, maybe_applied: bool| {
+            StatuspageError::Unavailable {
                 what,
                 reason,
+                maybe_applied,
                 source: source.map(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>),
-            };
+            }
+        };
         let url = self.url(path);
         let authorization = format!("OAuth {}", self.key.expose());
         let request = JsonRequest {
@@ -71,14 +73,22 @@ impl StatuspageClient {
             .pacer
             .exchange_json(&self.http, what, &[420, 429], request)
             .await
-            .map_err(|e| unavailable(e.to_string(), e.into_source()))?;
+            .map_err(|e| {
+                // Refused for its rate, or no connection made: Statuspage never saw it.
+                let applied = match &e {
+                    PacedError::StillLimited { .. } => false,
+                    PacedError::Transport(e) => !e.is_connect(),
+                    PacedError::Read(_) => true,
+                };
+                unavailable(e.to_string(), e.into_source(), applied)
+            })?;
         if answer.is_success() {
             return serde_json::from_str(&answer.text)
-                .map_err(|e| unavailable(format!("the answer is not JSON: {e}"), None));
+                .map_err(|e| unavailable(format!("the answer is not JSON: {e}"), None, true));
         }
         let (status, message) = (answer.status, answer.message(&["error"]));
         if status >= 500 {
-            return Err(unavailable(format!("HTTP {status}: {message}"), None));
+            return Err(unavailable(format!("HTTP {status}: {message}"), None, true));
         }
         Err(StatuspageError::Rejected {
             what,
@@ -105,6 +115,7 @@ fn id_of(what: &'static str, answer: &serde_json::Value) -> Result<String, Statu
         .ok_or_else(|| StatuspageError::Unavailable {
             what,
             reason: "the answer has no incident id".into(),
+            maybe_applied: true,
             source: None,
         })
 }
@@ -174,6 +185,7 @@ impl StatusPage for StatuspageClient {
             .ok_or_else(|| StatuspageError::Unavailable {
                 what: "read an incident",
                 reason: "the answer has no status".into(),
+                maybe_applied: false,
                 source: None,
             })
     }
@@ -200,6 +212,25 @@ impl StatusPage for StatuspageClient {
         Ok(found.and_then(|i| i.get("id")?.as_str().map(str::to_owned)))
     }
 
+    async fn find_maintenance(&self, downtime_id: &str) -> Result<Option<String>, StatuspageError> {
+        let answer = self
+            .call(
+                "list scheduled maintenances",
+                reqwest::Method::GET,
+                "incidents/scheduled",
+                None,
+            )
+            .await?;
+        let found = answer.as_array().and_then(|incidents| {
+            incidents.iter().find(|i| {
+                i.pointer("/metadata/clinic/downtime_id")
+                    .and_then(|v| v.as_str())
+                    == Some(downtime_id)
+            })
+        });
+        Ok(found.and_then(|i| i.get("id")?.as_str().map(str::to_owned)))
+    }
+
     async fn schedule_maintenance(
         &self,
         maintenance: &NewMaintenance,
@@ -215,6 +246,7 @@ impl StatusPage for StatuspageClient {
             "body": maintenance.body,
             "component_ids": maintenance.component_ids,
             "deliver_notifications": maintenance.deliver_notifications,
+            "metadata": {"clinic": {"downtime_id": maintenance.downtime_id}},
         }});
         let answer = self
             .call(

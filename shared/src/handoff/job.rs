@@ -12,9 +12,10 @@ use std::sync::Arc;
 use serde::Serialize;
 use tracing::{info, warn};
 
-use super::ports::{Claim, HandoffOutbox, MailKey, MailRole};
+use super::ports::{MailKey, MailRole};
 use crate::audit::{AuditEntry, AuditLog};
 use crate::brief::{Brief, Briefing};
+use crate::claim::{Claims, JOB_PATIENCE, Once, OnceError, Outcome};
 use crate::clock::Clock;
 use crate::idempotency::{Begin, IdempotencyStore};
 use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
@@ -47,7 +48,8 @@ pub enum JobError {
     #[error("the table failed")]
     Store(#[from] StoreError),
     #[error(
-        "{failed} handoff e-mail(s) could not be sent; they will be retried on the next invocation"
+        "{failed} handoff e-mail(s) are not sent yet (they failed, or another invocation is sending them); \
+         they will be retried on the next invocation"
     )]
     MailsPending { failed: usize },
     #[error(
@@ -199,7 +201,7 @@ impl JobReport {
 
 impl<S> HandoffJob<S>
 where
-    S: ShiftLedger + HandoffOutbox + RosterMirror + AuditLog + IdempotencyStore,
+    S: ShiftLedger + Claims + RosterMirror + AuditLog + IdempotencyStore,
 {
     pub fn new(
         store: S,
@@ -255,10 +257,9 @@ where
     pub async fn run(&self, trigger: &Trigger) -> Result<JobReport, JobError> {
         let scope = "rotation-event";
         if !trigger.dry_run {
-            if let Begin::Done(previous) = self
-                .store
-                .begin(scope, &trigger.event_id, self.clock.now())
-                .await?
+            if let Begin::Done(previous) =
+                IdempotencyStore::begin(&self.store, scope, &trigger.event_id, self.clock.now())
+                    .await?
             {
                 info!(event = %trigger.event_id, "event already handled; nothing to do");
                 return Ok(JobReport {
@@ -294,7 +295,12 @@ where
             failed += report
                 .mails
                 .iter()
-                .filter(|m| matches!(m.outcome, MailOutcome::Failed { .. }))
+                .filter(|m| {
+                    matches!(
+                        m.outcome,
+                        MailOutcome::Failed { .. } | MailOutcome::HeldElsewhere
+                    )
+                })
                 .count();
             if let Some(sync) = self.victorops.as_ref().filter(|_| !trigger.dry_run) {
                 let shifts = self.store.shifts(name.as_str()).await?;
@@ -516,18 +522,13 @@ where
         mail: &OutgoingMail,
         cause: &str,
     ) -> Result<MailOutcome, JobError> {
-        let now = self.clock.now();
-        let attempt = match self.store.claim_mail(key, now, now + self.lease).await? {
-            Claim::Claimed { attempt } => attempt,
-            Claim::AlreadySent => return Ok(MailOutcome::AlreadySent),
-            Claim::HeldElsewhere => return Ok(MailOutcome::HeldElsewhere),
-        };
-        let message_id = key.message_id(attempt);
-        let raw = mail.to_mime(&message_id, now);
-        match self.mailer.send(mail, raw).await {
-            Ok(sent) => {
-                let audit = AuditEntry::new(
-                    self.clock.now(),
+        let once = crate::mail::OnceMail {
+            mailer: self.mailer.as_ref(),
+            mail,
+            message_id: Box::new(|attempt| key.message_id(attempt)),
+            audit: Box::new(|message_id, at| {
+                AuditEntry::new(
+                    at,
                     ACTOR,
                     "mail.send",
                     key.subject(),
@@ -540,21 +541,31 @@ where
                     cause,
                 )
                 .with_details(serde_json::json!({
-                    "message_id": message_id, "provider_message_id": sent.provider_message_id,
-                    "subject": mail.subject, "attempt": attempt,
-                }));
-                self.store
-                    .mail_sent(key, &message_id, self.clock.now(), &audit)
-                    .await?;
+                    "message_id": message_id, "subject": mail.subject,
+                }))
+            }),
+        };
+        let result = Once::new(&self.store, self.lease)
+            .patient(JOB_PATIENCE)
+            .run(&key.claim(), &once, self.clock.now())
+            .await;
+        match result {
+            Ok(Outcome::Done {
+                outcome,
+                acted: true,
+            }) => {
                 info!(to = %key.address, role = key.role.as_str(), week = %key.week, "handoff mail sent");
-                Ok(MailOutcome::Sent { message_id })
+                Ok(MailOutcome::Sent {
+                    message_id: outcome,
+                })
             }
-            Err(error) => {
+            Ok(Outcome::Done { acted: false, .. }) => Ok(MailOutcome::AlreadySent),
+            // Another invocation is sending it: not done, so the run is retried until it is.
+            Ok(Outcome::Busy { .. }) => Ok(MailOutcome::HeldElsewhere),
+            Err(OnceError::Store(e)) => Err(e.into()),
+            Err(OnceError::Effect(error)) => {
                 let reason = error.to_string();
                 warn!(to = %key.address, role = key.role.as_str(), error = %reason, "handoff mail failed");
-                self.store
-                    .mail_failed(key, &reason, self.clock.now())
-                    .await?;
                 if let MailError::Rejected { .. } = error {
                     warn!(
                         "the mail service rejected the message; check the sender identity and recipients"

@@ -1,12 +1,10 @@
-//! What the handoff job needs from the table beyond the shifts: the outbox of handoff mails, each
-//! claimed before it is sent and recorded after.
+//! What the handoff job's mails are: who each is for, and the claim each is sent once under (the
+//! job's other ports are the shifts', the roster mirror's, the audit log's and the claims').
 
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::audit::AuditEntry;
+use crate::claim::ClaimKey;
 use crate::mail::EmailAddress;
-use crate::store::StoreError;
 
 /// Who a handoff mail is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -66,40 +64,17 @@ impl MailKey {
     pub fn message_id(&self, attempt: u32) -> String {
         crate::mail::stable_message_id(&self.subject(), &self.week, attempt)
     }
-}
 
-/// What a claim on a mail found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// This invocation may send; `attempt` counts from 1.
-    Claimed {
-        attempt: u32,
-    },
-    AlreadySent,
-    /// Another invocation holds an unexpired lease on it.
-    HeldElsewhere,
-}
-
-/// The record of which handoff mails went out.
-#[async_trait]
-pub trait HandoffOutbox: Send + Sync {
-    async fn claim_mail(
-        &self,
-        key: &MailKey,
-        now: jiff::Timestamp,
-        lease_until: jiff::Timestamp,
-    ) -> Result<Claim, StoreError>;
-    async fn mail_sent(
-        &self,
-        key: &MailKey,
-        message_id: &str,
-        now: jiff::Timestamp,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError>;
-    async fn mail_failed(
-        &self,
-        key: &MailKey,
-        error: &str,
-        now: jiff::Timestamp,
-    ) -> Result<(), StoreError>;
+    /// The claim the mail is sent under, in its rotation's partition.
+    pub fn claim(&self) -> ClaimKey {
+        ClaimKey::rotation(
+            &self.rotation,
+            format!(
+                "handoff#{}#{}#{}",
+                self.week,
+                self.role.as_str(),
+                self.address
+            ),
+        )
+    }
 }

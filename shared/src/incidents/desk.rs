@@ -12,21 +12,30 @@ use super::mapping::{ComponentStatus, Mapping};
 use super::ports::{
     Contact, Directory, IncidentLedger, IncidentUpdate, NewIncident, StatusPage, StatuspageError,
 };
+use super::publish::{CreateIncident, UpdateStatus, rank};
 use crate::audit::AuditEntry;
-use crate::claim::{Claim, ClaimKey};
-use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
+use crate::claim::{ClaimKey, Claims, Effect, Once, OnceError, Outcome, WEBHOOK_PATIENCE};
+use crate::mail::{
+    EmailAddress, MailError, Mailbox, Mailer, OnceMail, OutgoingMail, stable_message_id,
+};
 use crate::store::StoreError;
 
-/// The audit actor of everything the desk does.
-pub const ACTOR: &str = "victorops-webhook";
+pub use super::ACTOR;
 /// A claimed action not finished within this is free for another invocation.
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 /// Attempts at an optimistic write before giving up (each re-reads what another writer stored).
 const WRITE_ATTEMPTS: u32 = 8;
 
-/// A dependency failed: the delivery or sweep should be retried (HTTP 503, Retryable).
+/// A dependency failed, or another invocation is doing the work right now: the delivery or sweep
+/// should be retried (HTTP 503, Retryable).
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
+    #[error("another invocation is handling {what} of {subject} until {until}")]
+    Busy {
+        subject: String,
+        what: String,
+        until: jiff::Timestamp,
+    },
     #[error("the table failed")]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -57,16 +66,6 @@ pub struct IncidentDesk<S> {
     mapping: Mapping,
     sender: EmailAddress,
     duty_rotation: String,
-}
-
-/// Statuspage realtime statuses in the order an incident moves through them.
-fn rank(status: &str) -> u8 {
-    match status {
-        "investigating" => 0,
-        "identified" => 1,
-        "monitoring" => 2,
-        _ => 3,
-    }
 }
 
 impl<S: IncidentLedger + Directory> IncidentDesk<S> {
@@ -126,10 +125,17 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             info!(incident = %record.number, change, "incident recorded; no mapping rule publishes it");
             return Ok(report);
         }
-        if record.phase < Phase::Resolved {
-            report.duty_mail = self.mail_duty_on_open(&record, cause, now).await?;
-        }
-        let record = self.sync_statuspage(record, cause, now).await?;
+        // Publish first, so a mail outage never delays the public incident; mail even when
+        // publishing failed, so a Statuspage outage never keeps the person on duty uninformed.
+        let phase = record.phase;
+        let published = self.sync_statuspage(record.clone(), cause, now).await;
+        let mailed = if phase < Phase::Resolved {
+            self.mail_duty_on_open(&record, cause, now).await
+        } else {
+            Ok(None)
+        };
+        let record = published?;
+        report.duty_mail = mailed?;
         report.statuspage_id = record.statuspage_id.clone();
         report.statuspage_status = record.statuspage_status.clone();
         Ok(report)
@@ -276,26 +282,27 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             "identified" => "The issue has been identified and a fix is being worked on.",
             _ => "This incident has been resolved.",
         };
-        self.statuspage
-            .update_incident(
-                id,
-                &IncidentUpdate {
-                    status: desired,
-                    body: body.into(),
-                    components,
-                    deliver_notifications: self.mapping.options.deliver_notifications,
-                },
-            )
-            .await?;
+        let update = UpdateStatus {
+            page: self.statuspage.as_ref(),
+            id,
+            update: IncidentUpdate {
+                status: desired,
+                body: body.into(),
+                components,
+                deliver_notifications: self.mapping.options.deliver_notifications,
+            },
+            record: &record,
+            cause,
+        };
+        // One update per status, however many deliveries of the phase race for it.
+        let key = ClaimKey::incident(record.number.as_str(), format!("statuspage-{desired}"));
+        self.once(&record.subject(), &key, &update, now).await?;
         let audit = AuditEntry::new(
             now,
             ACTOR,
-            "statuspage.update",
+            "incident.status",
             record.subject(),
-            format!(
-                "Statuspage incident {id} set to {desired} (VictorOps phase {})",
-                record.phase
-            ),
+            format!("Statuspage incident {id} is {desired}"),
             cause,
         );
         let desired_owned = desired.to_owned();
@@ -314,8 +321,37 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         .await
     }
 
+    /// Runs `effect` once for `key`; another invocation holding it is [`DeskError::Busy`].
+    pub(super) async fn once<E>(
+        &self,
+        subject: &str,
+        key: &ClaimKey,
+        effect: &E,
+        now: jiff::Timestamp,
+    ) -> Result<String, DeskError>
+    where
+        E: Effect,
+        DeskError: From<E::Error>,
+    {
+        let claims: &dyn Claims = &self.store;
+        match Once::new(claims, LEASE)
+            .patient(WEBHOOK_PATIENCE)
+            .run(key, effect, now)
+            .await
+        {
+            Ok(Outcome::Done { outcome, .. }) => Ok(outcome),
+            Ok(Outcome::Busy { until }) => Err(DeskError::Busy {
+                subject: subject.to_owned(),
+                what: key.what.clone(),
+                until,
+            }),
+            Err(OnceError::Store(e)) => Err(e.into()),
+            Err(OnceError::Effect(e)) => Err(e.into()),
+        }
+    }
+
     /// Creates the Statuspage incident under a claim, so two deliveries racing (or a retry after a
-    /// lost answer) never create two. `None` when another invocation is creating it right now.
+    /// lost answer) never create two, then links it to the incident.
     async fn create_once(
         &self,
         record: &IncidentRecord,
@@ -325,64 +361,28 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         let Some(publication) = &record.publication else {
             return Ok(None);
         };
-        let key = ClaimKey::incident(record.number.as_str(), "statuspage-create");
         let status = self.desired_status(record.phase);
-        let id = match self.store.claim(&key, now, now + LEASE).await? {
-            Claim::HeldElsewhere => {
-                info!(incident = %record.number, "Statuspage creation is in progress elsewhere");
-                return Ok(None);
-            }
-            Claim::Done(id) => id,
-            Claim::Claimed { attempt } => {
-                let earlier = if attempt > 1 {
-                    self.statuspage.find_unresolved(&record.number).await
-                } else {
-                    Ok(None)
-                };
-                let created = match earlier {
-                    Ok(Some(id)) => Ok(id),
-                    Ok(None) => {
-                        self.statuspage
-                            .create_incident(&NewIncident {
-                                name: publication.title.clone(),
-                                status,
-                                impact: publication.impact,
-                                body: format!(
-                                    "We are investigating an issue affecting this service. (VictorOps #{})",
-                                    record.number
-                                ),
-                                components: publication.components.clone(),
-                                deliver_notifications: self.mapping.options.deliver_notifications,
-                                victorops_number: record.number.clone(),
-                                entity_id: record.entity_id.clone(),
-                            })
-                            .await
-                    }
-                    Err(e) => Err(e),
-                };
-                let id = match created {
-                    Ok(id) => id,
-                    Err(e) => {
-                        warn!(incident = %record.number, error = %e, "Statuspage creation failed");
-                        self.store.claim_failed(&key, &e.to_string(), now).await?;
-                        return Err(e.into());
-                    }
-                };
-                let audit = AuditEntry::new(
-                    now,
-                    ACTOR,
-                    "statuspage.create",
-                    record.subject(),
-                    format!(
-                        "Statuspage incident {id} created as {status} (mapping rule {:?})",
-                        publication.rule
-                    ),
-                    cause,
-                );
-                self.store.claim_done(&key, &id, &audit).await?;
-                id
-            }
+        let create = CreateIncident {
+            page: self.statuspage.as_ref(),
+            incident: NewIncident {
+                name: publication.title.clone(),
+                status,
+                impact: publication.impact,
+                body: format!(
+                    "We are investigating an issue affecting this service. (VictorOps #{})",
+                    record.number
+                ),
+                components: publication.components.clone(),
+                deliver_notifications: self.mapping.options.deliver_notifications,
+                victorops_number: record.number.clone(),
+                entity_id: record.entity_id.clone(),
+            },
+            record,
+            rule: &publication.rule,
+            cause,
         };
+        let key = ClaimKey::incident(record.number.as_str(), "statuspage-create");
+        let id = self.once(&record.subject(), &key, &create, now).await?;
         let audit = AuditEntry::new(
             now,
             ACTOR,
@@ -443,7 +443,9 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         Ok(sent)
     }
 
-    /// Sends one mail under a claim: exactly once per key, however often it is attempted.
+    /// Sends one mail under a claim: once per key, however often it is attempted. `Some(what)`
+    /// when this call sent it, `None` when it went out before; another invocation sending it right
+    /// now is [`DeskError::Busy`].
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn send_once(
         &self,
@@ -456,10 +458,6 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         cause: &str,
         now: jiff::Timestamp,
     ) -> Result<Option<String>, DeskError> {
-        match self.store.claim(&key, now, now + LEASE).await? {
-            Claim::Done(_) | Claim::HeldElsewhere => return Ok(None),
-            Claim::Claimed { .. } => {}
-        }
         let html = format!("<pre>{}</pre>", crate::mail::escape_html(&text));
         let mail = OutgoingMail {
             from: Mailbox::new("Clinic", self.sender.clone()),
@@ -476,35 +474,38 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             text,
             html,
         };
-        let message_id = format!(
-            "{}.{}@clinic.invalid",
-            uuid::Uuid::new_v4().simple(),
-            key.what
-        );
-        match self
-            .mailer
-            .send(&mail, mail.to_mime(&message_id, now))
-            .await
-        {
-            Ok(sent) => {
-                let names: Vec<&str> = to.iter().map(|c| c.id.as_str()).collect();
-                let audit = AuditEntry::new(
-                    now,
+        let names: Vec<&str> = to.iter().map(|c| c.id.as_str()).collect();
+        let tag = key.to_string();
+        let once = OnceMail {
+            mailer: self.mailer.as_ref(),
+            mail: &mail,
+            message_id: Box::new(|attempt| stable_message_id(&tag, &key.what, attempt)),
+            audit: Box::new(|_message_id, at| {
+                AuditEntry::new(
+                    at,
                     ACTOR,
                     action,
                     subject_path,
                     format!("{} mailed to {}", key.what, names.join(", ")),
                     cause,
-                );
-                self.store
-                    .claim_done(&key, &sent.provider_message_id, &audit)
-                    .await?;
-                Ok(Some(key.what))
-            }
-            Err(e) => {
-                self.store.claim_failed(&key, &e.to_string(), now).await?;
-                Err(e.into())
-            }
+                )
+            }),
+        };
+        let claims: &dyn Claims = &self.store;
+        match Once::new(claims, LEASE)
+            .patient(WEBHOOK_PATIENCE)
+            .run(&key, &once, now)
+            .await
+        {
+            Ok(Outcome::Done { acted: true, .. }) => Ok(Some(key.what.clone())),
+            Ok(Outcome::Done { acted: false, .. }) => Ok(None),
+            Ok(Outcome::Busy { until }) => Err(DeskError::Busy {
+                subject: subject_path.to_owned(),
+                what: key.what.clone(),
+                until,
+            }),
+            Err(OnceError::Store(e)) => Err(e.into()),
+            Err(OnceError::Effect(e)) => Err(e.into()),
         }
     }
 }

@@ -10,12 +10,12 @@ use super::ports::{
     ANNOUNCE_AHEAD, Contact, Directory, DowntimeBook, DowntimeKind, DowntimeWindow, IncidentLedger,
     NewMaintenance, START_AHEAD,
 };
+use super::publish::ScheduleMaintenance;
 use crate::audit::AuditEntry;
-use crate::claim::{Claim, ClaimKey};
+use crate::claim::ClaimKey;
 use crate::mail::EmailAddress;
 
 const LONGEST: jiff::SignedDuration = jiff::SignedDuration::from_hours(14 * 24);
-const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
 
 /// What the operator asked for, as typed.
 #[derive(Debug, Clone)]
@@ -210,44 +210,25 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
             return Err(DeskError::Contended(window.id.clone()));
         }
         let key = ClaimKey::downtime(&window.id, "statuspage-create");
-        let id = match self.store().claim(&key, now, now + LEASE).await? {
-            Claim::Done(id) => id,
-            Claim::HeldElsewhere => return Err(DeskError::Contended(window.id.clone())),
-            Claim::Claimed { .. } => {
-                let posted = self
-                    .statuspage()
-                    .schedule_maintenance(&NewMaintenance {
-                        name: format!("Planned maintenance: {}", window.services.join(", ")),
-                        body: format!(
-                            "Planned maintenance of {}. What to expect: {}.",
-                            window.services.join(", "),
-                            window.kind.expectation()
-                        ),
-                        scheduled_for: window.start,
-                        scheduled_until: window.end,
-                        component_ids: window.component_ids.clone(),
-                        deliver_notifications: self.mapping().options.deliver_notifications,
-                    })
-                    .await;
-                let id = match posted {
-                    Ok(id) => id,
-                    Err(e) => {
-                        self.store().claim_failed(&key, &e.to_string(), now).await?;
-                        return Err(e.into());
-                    }
-                };
-                let audit = AuditEntry::new(
-                    now,
-                    ACTOR,
-                    "statuspage.maintenance",
-                    window.subject(),
-                    format!("Statuspage scheduled maintenance {id} posted"),
-                    cause,
-                );
-                self.store().claim_done(&key, &id, &audit).await?;
-                id
-            }
+        let post = ScheduleMaintenance {
+            page: self.statuspage(),
+            maintenance: NewMaintenance {
+                downtime_id: window.id.clone(),
+                name: format!("Planned maintenance: {}", window.services.join(", ")),
+                body: format!(
+                    "Planned maintenance of {}. What to expect: {}.",
+                    window.services.join(", "),
+                    window.kind.expectation()
+                ),
+                scheduled_for: window.start,
+                scheduled_until: window.end,
+                component_ids: window.component_ids.clone(),
+                deliver_notifications: self.mapping().options.deliver_notifications,
+            },
+            subject: window.subject(),
+            cause,
         };
+        let id = self.once(&window.subject(), &key, &post, now).await?;
         window.statuspage_id = Some(id);
         let audit = AuditEntry::new(
             now,

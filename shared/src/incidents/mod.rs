@@ -7,5 +7,9 @@ pub mod downtime;
 pub mod lifecycle;
 pub mod mapping;
 pub mod ports;
+mod publish;
 pub mod reminders;
 pub mod webhook;
+
+/// The audit actor of everything the incident desk does.
+pub const ACTOR: &str = "victorops-webhook";

@@ -169,9 +169,10 @@ pub struct IncidentUpdate {
     pub deliver_notifications: bool,
 }
 
-/// A scheduled maintenance to post.
+/// A scheduled maintenance to post, for one planned downtime window (its id in the metadata).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMaintenance {
+    pub downtime_id: String,
     pub name: String,
     pub body: String,
     pub scheduled_for: jiff::Timestamp,
@@ -194,6 +195,9 @@ pub enum StatuspageError {
     Unavailable {
         what: &'static str,
         reason: String,
+        /// Whether Statuspage may have applied the request all the same (a timeout, a dropped or
+        /// failed answer); not when it was refused for its rate or never reached it.
+        maybe_applied: bool,
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
@@ -217,6 +221,8 @@ pub trait StatusPage: Send + Sync {
         &self,
         number: &IncidentNumber,
     ) -> Result<Option<String>, StatuspageError>;
+    /// A scheduled maintenance Clinic posted for this downtime window, found by its metadata.
+    async fn find_maintenance(&self, downtime_id: &str) -> Result<Option<String>, StatuspageError>;
     /// Posts a scheduled maintenance; returns its id.
     async fn schedule_maintenance(
         &self,

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditEntry;
+use crate::claim::{ClaimKey, Claims};
 use crate::store::StoreError;
 
 /// VictorOps' own limit on how far ahead a schedule reaches.
@@ -258,16 +259,19 @@ pub struct NoticeKey {
     pub address: String,
 }
 
-/// The answer to a notice claim.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoticeClaim {
-    Claimed { attempt: u32 },
-    AlreadySent,
-    HeldElsewhere,
+impl NoticeKey {
+    /// The claim the notice is sent once under, in the rotation's partition.
+    pub fn claim(&self) -> ClaimKey {
+        ClaimKey::rotation(
+            &self.rotation,
+            format!("victorops-drift#{}#{}", self.week, self.address),
+        )
+    }
 }
 
 #[async_trait]
-pub trait OnCallLedger: Send + Sync {
+/// The weeks' sync records, and (as a [`Claims`] store) the once-a-week drift notices.
+pub trait OnCallLedger: Claims + Send + Sync {
     /// Takes the lease on the week's record and reads it in one call (a new record when there is
     /// none); `None` when another invocation holds an unexpired lease.
     async fn take_sync(
@@ -289,22 +293,4 @@ pub trait OnCallLedger: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Every week's record of a rotation.
     async fn syncs(&self, rotation: &str) -> Result<Vec<OverrideSyncRecord>, StoreError>;
-    async fn claim_notice(
-        &self,
-        key: &NoticeKey,
-        now: jiff::Timestamp,
-        until: jiff::Timestamp,
-    ) -> Result<NoticeClaim, StoreError>;
-    async fn notice_sent(
-        &self,
-        key: &NoticeKey,
-        message_id: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError>;
-    async fn notice_failed(
-        &self,
-        key: &NoticeKey,
-        error: &str,
-        now: jiff::Timestamp,
-    ) -> Result<(), StoreError>;
 }

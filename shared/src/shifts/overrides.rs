@@ -111,8 +111,9 @@ pub async fn set_override(
                 overridden: Some(record.reason.clone()),
                 ..shift
             };
+            // Just after the override it follows from, so the log reads in the order it happened.
             let audit = AuditEntry::new(
-                now,
+                now + jiff::SignedDuration::from_nanos(1),
                 actor,
                 "shift.override",
                 &subject,

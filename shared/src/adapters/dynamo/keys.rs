@@ -7,9 +7,9 @@
 //! | person | `PERSON#<id>` | `PROFILE` | `PEOPLE` / `<id>` |
 //! | shift | `ROTATION#<name>` | `SHIFT#<iso week>` | `PERSON#<primary>` / `SHIFT#<start utc>` |
 //! | override | `ROTATION#<name>` | `OVERRIDE#<iso week>` | |
-//! | handoff mail | `ROTATION#<name>` | `HANDOFF#<iso week>#<role>#<address>` | |
+//! | handoff mail claim | `ROTATION#<name>` | `CLAIM#handoff#<iso week>#<role>#<address>` | |
 //! | VictorOps sync of a committed week (its overrides, the lease of the run working on it) | `ROTATION#<name>` | `VICTOROPS#<iso week>` | |
-//! | VictorOps drift notice | `ROTATION#<name>` | `CLAIM#victorops-drift#<iso week>#<address>` | |
+//! | VictorOps drift notice claim | `ROTATION#<name>` | `CLAIM#victorops-drift#<iso week>#<address>` | |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
 //! | maintenance | `MAINT#<provider>#<id>` | `META` | `MAINTCAL#<yyyy-mm of start>` / `<start utc>#<provider>#<id>` |
@@ -27,7 +27,6 @@ pub const PROFILE: &str = "PROFILE";
 pub const PEOPLE: &str = "PEOPLE";
 pub const SHIFT_PREFIX: &str = "SHIFT#";
 pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
-pub const HANDOFF_PREFIX: &str = "HANDOFF#";
 pub const VICTOROPS_PREFIX: &str = "VICTOROPS#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
 pub const TASK_STATE: &str = "STATE";
@@ -50,14 +49,6 @@ pub fn override_of(week: &str) -> String {
 
 pub fn victorops_sync(week: &str) -> String {
     format!("{VICTOROPS_PREFIX}{week}")
-}
-
-pub fn handoff_week(week: &str) -> String {
-    format!("{HANDOFF_PREFIX}{week}#")
-}
-
-pub fn handoff_mail(week: &str, role: &str, address: &str) -> String {
-    format!("{HANDOFF_PREFIX}{week}#{role}#{address}")
 }
 
 pub fn audit_day(day: jiff::civil::Date) -> String {
@@ -118,6 +109,16 @@ pub fn task_list(list: crate::triage::ports::TaskList) -> &'static str {
         TaskList::NeedsTriage => "TASKS#TRIAGE",
         TaskList::Open => "TASKS#OPEN",
     }
+}
+
+/// A UTC instant as fixed-width RFC 3339 text to the nanosecond, so audit entries of one second
+/// order as they were written (variable-width fractions would not: `…00Z` sorts after `…00.5Z`).
+pub fn precise_instant(at: jiff::Timestamp) -> String {
+    format!(
+        "{}.{:09}Z",
+        at.strftime("%Y-%m-%dT%H:%M:%S"),
+        at.subsec_nanosecond()
+    )
 }
 
 /// A UTC instant as fixed-width text (whole seconds), so index sort keys order as the instants do.

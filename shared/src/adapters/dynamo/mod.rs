@@ -17,7 +17,6 @@ use crate::store::StoreError;
 mod audit;
 mod brief;
 mod claims;
-mod handoff;
 mod idempotency;
 // The incident desk's ports.
 mod incidents;
@@ -263,7 +262,7 @@ impl DynamoStore {
     }
 
     pub(super) fn audit_item(entry: &AuditEntry) -> Result<Item, StoreError> {
-        let at = entry.at.to_string();
+        let at = keys::precise_instant(entry.at);
         Self::item(
             entry,
             keys::audit_day(entry.day()),
@@ -372,38 +371,6 @@ impl DynamoStore {
     }
 }
 
-impl DynamoStore {
-    /// Marks a leased claim failed so the next invocation may take it again. Only the holder's own
-    /// claim is touched: if the lease ran out and another invocation claimed the item (it is no
-    /// longer in `working_state` as this one left it), recording it is theirs, and this is no error.
-    pub(super) async fn release_claim_as_failed(
-        &self,
-        key: Item,
-        working_state: &str,
-        error: &str,
-        now: jiff::Timestamp,
-    ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(self.table.as_str())
-            .set_key(Some(key))
-            .update_expression(
-                "SET #state = :failed, last_error = :error, failed_at = :at REMOVE lease_until",
-            )
-            .condition_expression("#state = :working")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":failed", s("failed"))
-            .expression_attribute_values(":working", s(working_state))
-            .expression_attribute_values(":error", s(error))
-            .expression_attribute_values(":at", s(now.to_string()))
-            .send()
-            .await;
-        unless_refused(result)?;
-        Ok(())
-    }
-}
-
 /// A conditional UpdateItem's answer: `None` when its condition refused it.
 fn unless_refused(
     result: Result<
@@ -479,7 +446,10 @@ impl DynamoStore {
             .table_name(self.table.as_str())
             .set_key(Some(Self::key(pk, sk)))
             .update_expression("SET #holder = :holder, #until = :until")
-            .condition_expression("attribute_not_exists(#until) OR #until < :now")
+            // Its own holder may take it again: the SDK's retry of a take whose answer was lost.
+            .condition_expression(
+                "attribute_not_exists(#until) OR #until < :now OR #holder = :holder",
+            )
             .expression_attribute_names("#holder", LEASE_HOLDER)
             .expression_attribute_names("#until", LEASE_UNTIL)
             .expression_attribute_values(":holder", s(holder))

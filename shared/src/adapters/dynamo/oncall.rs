@@ -9,16 +9,8 @@ use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use super::{DynamoStore, LEASE_HOLDER, LEASE_UNTIL, n, s};
 use super::{failure, keys, table};
 use crate::audit::AuditEntry;
-use crate::claim::{Claim, ClaimKey, Claims};
-use crate::oncall::ports::{Lease, NoticeClaim, NoticeKey, OnCallLedger, OverrideSyncRecord};
+use crate::oncall::ports::{Lease, OnCallLedger, OverrideSyncRecord};
 use crate::store::StoreError;
-
-fn notice_claim(key: &NoticeKey) -> ClaimKey {
-    ClaimKey::rotation(
-        &key.rotation,
-        format!("victorops-drift#{}#{}", key.week, key.address),
-    )
-}
 
 #[async_trait]
 impl OnCallLedger for DynamoStore {
@@ -92,36 +84,5 @@ impl OnCallLedger for DynamoStore {
             .filter(|item| item.contains_key("status"))
             .map(Self::record)
             .collect()
-    }
-
-    async fn claim_notice(
-        &self,
-        key: &NoticeKey,
-        now: jiff::Timestamp,
-        until: jiff::Timestamp,
-    ) -> Result<NoticeClaim, StoreError> {
-        Ok(match self.claim(&notice_claim(key), now, until).await? {
-            Claim::Claimed { attempt } => NoticeClaim::Claimed { attempt },
-            Claim::Done(_) => NoticeClaim::AlreadySent,
-            Claim::HeldElsewhere => NoticeClaim::HeldElsewhere,
-        })
-    }
-
-    async fn notice_sent(
-        &self,
-        key: &NoticeKey,
-        message_id: &str,
-        audit: &AuditEntry,
-    ) -> Result<(), StoreError> {
-        self.claim_done(&notice_claim(key), message_id, audit).await
-    }
-
-    async fn notice_failed(
-        &self,
-        key: &NoticeKey,
-        error: &str,
-        now: jiff::Timestamp,
-    ) -> Result<(), StoreError> {
-        self.claim_failed(&notice_claim(key), error, now).await
     }
 }

@@ -4,10 +4,12 @@
 use tracing::warn;
 
 use crate::audit::AuditEntry;
+use crate::claim::{Claims, JOB_PATIENCE, Once, OnceError, Outcome};
+use crate::mail::OnceMail;
 use crate::mail::{EmailAddress, Mailbox, Mailer, stable_message_id};
 use crate::oncall::drift::{DriftReport, WeeksError, clinic_weeks, compare};
 use crate::oncall::ports::MAX_DAYS_FORWARD;
-use crate::oncall::ports::{NoticeClaim, NoticeKey, VictorOpsError};
+use crate::oncall::ports::{NoticeKey, VictorOpsError};
 use crate::rotation::roster::Roster;
 use crate::shifts::overrides::Operator;
 use crate::shifts::{OverrideRecord, ShiftRecord, override_from_record};
@@ -142,25 +144,21 @@ impl VictorOpsSync {
         (mailer, sender): (&dyn Mailer, &EmailAddress),
         who: Operator<'_>,
     ) -> Result<NoticeOutcome, StoreError> {
-        let now = self.clock.now();
-        let attempt = match self.ledger.claim_notice(key, now, now + self.lease).await? {
-            NoticeClaim::Claimed { attempt } => attempt,
-            NoticeClaim::AlreadySent => return Ok(NoticeOutcome::AlreadySent),
-            NoticeClaim::HeldElsewhere => return Ok(NoticeOutcome::HeldElsewhere),
-        };
         let mail = drift.notice(Mailbox::new("Clinic", sender.clone()), address);
         let subject = format!(
             "rotation/{}/{}/victorops-drift/{}",
             key.rotation, key.week, key.address
         );
-        let message_id = stable_message_id(&subject, &key.week, attempt);
-        match mailer.send(&mail, mail.to_mime(&message_id, now)).await {
-            Ok(_) => {
-                let audit = AuditEntry::new(
-                    self.clock.now(),
+        let once = OnceMail {
+            mailer,
+            mail: &mail,
+            message_id: Box::new(|attempt| stable_message_id(&subject, &key.week, attempt)),
+            audit: Box::new(|message_id, at| {
+                AuditEntry::new(
+                    at,
                     who.actor,
                     "mail.send",
-                    subject,
+                    subject.clone(),
                     format!(
                         "{} difference(s) between VictorOps and the rotation, for the notify list",
                         drift.count()
@@ -169,16 +167,27 @@ impl VictorOpsSync {
                 )
                 .with_details(
                     serde_json::json!({"message_id": message_id, "subject": mail.subject}),
-                );
-                self.ledger.notice_sent(key, &message_id, &audit).await?;
-                Ok(NoticeOutcome::Sent { message_id })
-            }
-            Err(e) => {
+                )
+            }),
+        };
+        let ledger: &dyn Claims = self.ledger.as_ref();
+        match Once::new(ledger, self.lease)
+            .patient(JOB_PATIENCE)
+            .run(&key.claim(), &once, self.clock.now())
+            .await
+        {
+            Ok(Outcome::Done {
+                outcome,
+                acted: true,
+            }) => Ok(NoticeOutcome::Sent {
+                message_id: outcome,
+            }),
+            Ok(Outcome::Done { acted: false, .. }) => Ok(NoticeOutcome::AlreadySent),
+            Ok(Outcome::Busy { .. }) => Ok(NoticeOutcome::HeldElsewhere),
+            Err(OnceError::Store(e)) => Err(e),
+            Err(OnceError::Effect(e)) => {
                 let reason = e.to_string();
                 warn!(to = %key.address, error = %reason, "drift notice failed");
-                self.ledger
-                    .notice_failed(key, &reason, self.clock.now())
-                    .await?;
                 Ok(NoticeOutcome::Failed { reason })
             }
         }

@@ -35,8 +35,12 @@ pub struct WeekSync {
 }
 
 impl WeekSync {
+    /// Not in step yet: failed, or another invocation is working on it (never counted as done).
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, SyncOutcome::Failed { .. })
+        matches!(
+            self.outcome,
+            SyncOutcome::Failed { .. } | SyncOutcome::HeldElsewhere
+        )
     }
 
     pub fn summary(&self) -> String {
@@ -98,7 +102,12 @@ impl VictorOpsReport {
             + self
                 .notices
                 .iter()
-                .filter(|n| matches!(n.outcome, NoticeOutcome::Failed { .. }))
+                .filter(|n| {
+                    matches!(
+                        n.outcome,
+                        NoticeOutcome::Failed { .. } | NoticeOutcome::HeldElsewhere
+                    )
+                })
                 .count()
     }
 
