@@ -35,6 +35,9 @@ pub enum Component {
 }
 
 pub mod secrets;
+mod variables;
+
+pub use variables::Variables;
 
 /// Names of the variables Clinic reads, in one place so docs, Terraform and tests agree.
 pub mod vars {
