@@ -153,31 +153,30 @@ fn string_list(body: &hcl::Body, key: &str) -> Vec<String> {
 }
 
 /// The functions the stack deploys, with the configuration each needs and the AWS actions its code uses.
-fn functions() -> Vec<(
-    &'static str,
-    clinic::config::Component,
-    &'static [&'static str],
-)> {
-    use clinic::config::Component;
+fn functions() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> {
+    use clinic::config::{
+        FromVariables as _, MaintenanceMailConfig, PhabricatorWebhookConfig, RotationConfig,
+        VictorOpsWebhookConfig,
+    };
     vec![
         (
             "rotation",
-            Component::Rotation,
+            RotationConfig::required(),
             clinic::functions::rotation::AWS_ACTIONS,
         ),
         (
             "maintenance_mail",
-            Component::MaintenanceMail,
+            MaintenanceMailConfig::required(),
             clinic::functions::maintenance_mail::AWS_ACTIONS,
         ),
         (
             "phabricator_webhook",
-            Component::PhabricatorWebhook,
+            PhabricatorWebhookConfig::required(),
             clinic::functions::phabricator_webhook::AWS_ACTIONS,
         ),
         (
             "victorops_webhook",
-            Component::VictorOpsWebhook,
+            VictorOpsWebhookConfig::required(),
             clinic::functions::victorops_webhook::AWS_ACTIONS,
         ),
     ]
@@ -210,7 +209,7 @@ fn every_function_has_a_trigger_scoped_to_its_source() {
 fn every_variable_a_function_needs_is_set_and_none_it_does_not_read() {
     let blocks = stack();
     let lambdas = labelled(&blocks, "resource", "aws_lambda_function");
-    for (name, component, _) in functions() {
+    for (name, required_variables, _) in functions() {
         let lambda = lambdas
             .iter()
             .find(|b| name_of(b) == name)
@@ -232,7 +231,7 @@ fn every_variable_a_function_needs_is_set_and_none_it_does_not_read() {
                 .collect(),
             other => panic!("variables of {name} is not an object: {other:?}"),
         };
-        for required in clinic::config::Config::required(component) {
+        for required in required_variables {
             let by_parameter = clinic::config::secrets::parameter_variable(required);
             assert!(
                 set.contains(required) || set.contains(&by_parameter),

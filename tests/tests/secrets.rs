@@ -2,7 +2,7 @@
 
 use aws_sdk_ssm::types::ParameterType;
 use clinic::adapters::ssm::SsmParameters;
-use clinic::config::{Component, Config};
+use clinic::config::{FromVariables as _, PhabricatorWebhookConfig};
 use clinic_tests::sdk_config;
 
 async fn put_secure(client: &aws_sdk_ssm::Client, name: &str, value: &str) {
@@ -46,15 +46,12 @@ async fn the_phabricator_webhook_starts_with_its_credentials_from_parameter_stor
         ),
     ]);
     let store = SsmParameters::new(client);
-    let config = Config::from_lookup_and_parameters(Component::PhabricatorWebhook, env, &store)
+    let config = PhabricatorWebhookConfig::from_lookup_and_parameters(env, &store)
         .await
         .unwrap();
+    assert_eq!(config.phabricator_api_token.expose(), "api-token-from-ssm");
     assert_eq!(
-        config.phabricator_api_token.unwrap().expose(),
-        "api-token-from-ssm"
-    );
-    assert_eq!(
-        config.phabricator_webhook_hmac_key.unwrap().expose(),
+        config.phabricator_webhook_hmac_key.expose(),
         "hmac-from-ssm"
     );
 }
@@ -73,7 +70,7 @@ async fn a_parameter_that_does_not_exist_stops_the_start_naming_its_variable() {
         ),
     ]);
     let store = SsmParameters::new(client);
-    let error = Config::from_lookup_and_parameters(Component::PhabricatorWebhook, env, &store)
+    let error = PhabricatorWebhookConfig::from_lookup_and_parameters(env, &store)
         .await
         .unwrap_err();
     assert_eq!(error.problems.len(), 1, "{error}");

@@ -1,13 +1,13 @@
 //! The `rotation` Lambda: on its weekly schedule, commits the coming week and e-mails the handoff.
 
-use clinic::config::{Component, Config};
+use clinic::config::{FromVariables as _, RotationConfig};
 use clinic::functions::rotation::RotationFunction;
 use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     clinic::functions::lambda::init_tracing();
-    let config = Config::load(Component::Rotation).await?;
+    let config = RotationConfig::load().await?;
     let function = RotationFunction::from_config(&config).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         function.handle(event.payload)

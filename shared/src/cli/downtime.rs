@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::config::{Component, Config};
+use crate::config::{FromVariables as _, VictorOpsWebhookConfig};
 use crate::functions::victorops_webhook::VictorOpsFunction;
 
 use super::error::CliError;
@@ -70,7 +70,7 @@ async fn schedule(args: DowntimeArgs) -> Result<(), CliError> {
         mail_after: args.mail_after,
         announce,
     };
-    let config = Config::from_env(Component::VictorOpsWebhook)?;
+    let config = VictorOpsWebhookConfig::from_env()?;
     let function = VictorOpsFunction::from_config(&config)
         .await
         .map_err(|e| CliError::Usage(e.to_string()))?;

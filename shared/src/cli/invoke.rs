@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::{Component, Config};
+use crate::config::{
+    FromVariables as _, MaintenanceMailConfig, PhabricatorWebhookConfig, RotationConfig,
+    VictorOpsWebhookConfig,
+};
 use crate::functions::rotation::RotationFunction;
 use crate::functions::victorops_webhook::VictorOpsFunction;
 
@@ -37,23 +40,22 @@ pub(super) async fn run(args: InvokeArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(format!("{} is not JSON: {e}", args.event.display())))?;
     match args.function.as_str() {
         "rotation" => {
-            let config = Config::from_env(Component::Rotation)?;
+            let config = RotationConfig::from_env()?;
             let function = RotationFunction::from_config(&config).await?;
             let report = function.handle(event).await.map_err(CliError::from)?;
             print_report(&report, report.summary(), args.json);
             Ok(())
         }
         "maintenance-mail" => {
-            let config = Config::from_env(Component::MaintenanceMail)?;
+            let config = MaintenanceMailConfig::from_env()?;
             let function =
-                crate::functions::maintenance_mail::MaintenanceFunction::from_config(&config)
-                    .await?;
+                crate::functions::maintenance_mail::MaintenanceFunction::from_config(&config).await;
             let report = function.handle(event).await.map_err(CliError::from)?;
             print_report(&report, report.summary(), args.json);
             Ok(())
         }
         "phabricator-webhook" => {
-            let config = Config::from_env(Component::PhabricatorWebhook)?;
+            let config = PhabricatorWebhookConfig::from_env()?;
             let function =
                 crate::functions::phabricator_webhook::PhabricatorFunction::from_config(&config)
                     .await?;
@@ -68,7 +70,7 @@ pub(super) async fn run(args: InvokeArgs) -> Result<(), CliError> {
             Ok(())
         }
         "victorops-webhook" => {
-            let config = Config::from_env(Component::VictorOpsWebhook)?;
+            let config = VictorOpsWebhookConfig::from_env()?;
             let function = VictorOpsFunction::from_config(&config)
                 .await
                 .map_err(|e| CliError::Usage(e.to_string()))?;

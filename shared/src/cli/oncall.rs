@@ -4,7 +4,7 @@
 use clap::Args;
 
 use crate::adapters::dynamo::DynamoStore;
-use crate::config::{Component, Config};
+use crate::config::{FromVariables as _, SyncConfig};
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::roster::Roster;
 use crate::shifts::ShiftLedger;
@@ -39,15 +39,11 @@ pub(super) async fn table_store_and_victorops(
     required: bool,
 ) -> Result<(DynamoStore, Option<crate::oncall::VictorOpsSync>), CliError> {
     use std::sync::Arc;
-    let config = Config::load(Component::TableOnly).await?;
+    let config = SyncConfig::load().await?;
     if required {
         config.victorops_api()?;
     }
-    let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-    let store = DynamoStore::new(
-        crate::adapters::sdk::dynamodb(&sdk),
-        config.table()?.clone(),
-    );
+    let store = super::table::open_table(&config.table).await;
     let sync = config.victorops_api.as_ref().map(|api| {
         let client = crate::adapters::victorops::VictorOpsClient::new(
             api,

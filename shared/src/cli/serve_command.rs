@@ -3,8 +3,9 @@
 
 use clap::Args;
 
-use crate::adapters::dynamo::DynamoStore;
-use crate::config::{Component, Config};
+use crate::config::{
+    FromVariables as _, PhabricatorWebhookConfig, StatusConfig, VictorOpsWebhookConfig,
+};
 
 use super::error::CliError;
 
@@ -25,8 +26,8 @@ pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
     use lambda_http::http::Method;
 
     // Each webhook is served when its configuration is complete; with neither, every problem is named.
-    let phabricator_config = Config::load(Component::PhabricatorWebhook).await;
-    let victorops_config = Config::load(Component::VictorOpsWebhook).await;
+    let phabricator_config = PhabricatorWebhookConfig::load().await;
+    let victorops_config = VictorOpsWebhookConfig::load().await;
     let mut routes = crate::functions::http::Routes::new();
     let mut dry_run = false;
     if let Ok(config) = &phabricator_config {
@@ -35,19 +36,13 @@ pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
             crate::functions::phabricator_webhook::PhabricatorFunction::from_config(config).await?;
         routes = routes.extend(function.routes());
         dry_run = config.dry_run;
-    } else if let Ok(config) = Config::load(Component::TableOnly).await
-        && let Some(token) = config.status_token.clone()
-    {
-        let settings = config.brief_settings()?;
-        let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-        let store = Arc::new(DynamoStore::new(
-            crate::adapters::sdk::dynamodb(&sdk),
-            config.table()?.clone(),
-        ));
+    } else if let Ok(config) = StatusConfig::load().await {
+        let settings = config.brief.settings()?;
+        let store = Arc::new(super::table::open_table(&config.table).await);
         let status = Arc::new(
             crate::functions::phabricator_webhook::status::StatusEndpoint::new(
                 crate::brief::Briefing::new(store, settings),
-                token,
+                config.status_token,
             ),
         );
         routes = routes

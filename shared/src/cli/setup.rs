@@ -3,7 +3,8 @@
 
 use clap::Subcommand;
 
-use crate::config::{Component, Config};
+use crate::adapters::sdk::AwsSettings;
+use crate::config::FromVariables as _;
 
 use super::error::CliError;
 use super::table::table_store;
@@ -37,9 +38,9 @@ pub(super) async fn run(command: SetupCommand) -> Result<(), CliError> {
             );
         }
         SetupCommand::Bucket { name } => {
-            let config = Config::from_env(Component::Offline)?;
-            let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-            let result = crate::adapters::sdk::s3(&sdk, &config.aws())
+            let aws = AwsSettings::from_env()?;
+            let sdk = crate::adapters::sdk::sdk_config(&aws).await;
+            let result = crate::adapters::sdk::s3(&sdk, &aws)
                 .create_bucket()
                 .bucket(&name)
                 .send()
@@ -64,8 +65,8 @@ pub(super) async fn run(command: SetupCommand) -> Result<(), CliError> {
         SetupCommand::Identity { address } => {
             let address = crate::mail::EmailAddress::parse(&address)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
-            let config = Config::from_env(Component::Offline)?;
-            let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
+            let aws = AwsSettings::from_env()?;
+            let sdk = crate::adapters::sdk::sdk_config(&aws).await;
             let result = crate::adapters::sdk::sesv2(&sdk)
                 .create_email_identity()
                 .email_identity(address.as_str())

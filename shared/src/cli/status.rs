@@ -3,8 +3,7 @@
 
 use clap::Args;
 
-use crate::adapters::dynamo::DynamoStore;
-use crate::config::{Component, Config};
+use crate::config::{BriefConfig, FromVariables as _};
 
 use super::error::CliError;
 
@@ -24,13 +23,9 @@ pub(super) struct StatusArgs {
 pub(super) async fn run(args: StatusArgs) -> Result<(), CliError> {
     let zone =
         crate::brief::zone(args.zone.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
-    let config = Config::from_env(Component::TableOnly)?;
-    let settings = config.brief_settings()?;
-    let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-    let store = DynamoStore::new(
-        crate::adapters::sdk::dynamodb(&sdk),
-        config.table()?.clone(),
-    );
+    let config = BriefConfig::from_env()?;
+    let settings = config.brief.settings()?;
+    let store = super::table::open_table(&config.table).await;
     let now = args.at.unwrap_or_else(jiff::Timestamp::now);
     let brief = crate::brief::build(&store, &settings, now).await?;
     if args.json {

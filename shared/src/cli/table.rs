@@ -2,15 +2,16 @@
 //! else (CLINIC_TABLE, and AWS_ENDPOINT_URL for a local stack).
 
 use crate::adapters::dynamo::DynamoStore;
-use crate::config::{Component, Config};
+use crate::config::{FromVariables as _, TableConfig};
 
 use super::error::CliError;
 
 pub(super) async fn table_store() -> Result<DynamoStore, CliError> {
-    let config = Config::from_env(Component::TableOnly)?;
-    let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-    Ok(DynamoStore::new(
-        crate::adapters::sdk::dynamodb(&sdk),
-        config.table()?.clone(),
-    ))
+    Ok(open_table(&TableConfig::from_env()?).await)
+}
+
+/// The table `config` names, through the SDK clients it points at.
+pub(super) async fn open_table(config: &TableConfig) -> DynamoStore {
+    let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
+    DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone())
 }

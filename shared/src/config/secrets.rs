@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{VariableProblem, vars};
+use super::{ConfigError, FromVariables, VariableProblem, vars};
+use crate::adapters::sdk::AwsSettings;
 use crate::adapters::ssm::ParameterStore;
 
 /// Appended to a credential variable's name to name its parameter instead.
@@ -96,6 +97,37 @@ pub async fn read(
     } else {
         Err(problems)
     }
+}
+
+/// [`FromVariables::load`]: the environment, and the parameters it names read with the SDK set up
+/// from the environment alone.
+pub async fn load<T: FromVariables>() -> Result<T, ConfigError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let named = named_parameters(&env).map_err(|problems| ConfigError { problems })?;
+    if named.is_empty() {
+        return T::from_lookup(env);
+    }
+    let aws = AwsSettings::from_lookup(env)?;
+    let sdk = crate::adapters::sdk::sdk_config(&aws).await;
+    let store = crate::adapters::ssm::SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
+    from_lookup_and_parameters(env, &store).await
+}
+
+/// [`FromVariables::from_lookup_and_parameters`]: a variable set through `lookup` wins; the
+/// credentials it names by parameter are read from `store` once, in one call.
+pub async fn from_lookup_and_parameters<T: FromVariables>(
+    lookup: impl Fn(&str) -> Option<String> + Send,
+    store: &dyn ParameterStore,
+) -> Result<T, ConfigError> {
+    let named = named_parameters(&lookup).map_err(|problems| ConfigError { problems })?;
+    let values = if named.is_empty() {
+        BTreeMap::new()
+    } else {
+        read(&named, store)
+            .await
+            .map_err(|problems| ConfigError { problems })?
+    };
+    T::from_lookup(|name| lookup(name).or_else(|| values.get(name).cloned()))
 }
 
 #[cfg(test)]

@@ -7,10 +7,9 @@ use tracing::error;
 
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::s3::S3Objects;
-use crate::config::{Config, ConfigError};
+use crate::config::MaintenanceMailConfig;
 use crate::functions::lambda::HandlerFailure;
-use crate::maintenance::calendar_feed::FeedOptions;
-use crate::maintenance::ingest::{CalendarTarget, IngestReport, MailIngest};
+use crate::maintenance::ingest::{IngestReport, MailIngest};
 
 /// Every AWS action the maintenance-mail function's code performs (HeadObject is authorised by
 /// s3:GetObject); Terraform grants exactly these plus logging and its failure queue.
@@ -27,26 +26,18 @@ pub struct MaintenanceFunction {
 }
 
 impl MaintenanceFunction {
-    pub async fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-        let store = DynamoStore::new(
-            crate::adapters::sdk::dynamodb(&sdk),
-            config.table()?.clone(),
-        );
-        let objects = Arc::new(S3Objects::new(crate::adapters::sdk::s3(
-            &sdk,
-            &config.aws(),
-        )));
-        let calendar = CalendarTarget {
-            bucket: config.calendar_bucket()?.to_owned(),
-            key: config.calendar_key()?.to_owned(),
-            options: FeedOptions {
-                include_redundancy_only: config.calendar_include_redundancy,
-            },
-        };
-        Ok(Self {
-            job: MailIngest::new(store, objects, calendar, config.mail_max_bytes),
-        })
+    pub async fn from_config(config: &MaintenanceMailConfig) -> Self {
+        let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
+        let store = DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone());
+        let objects = Arc::new(S3Objects::new(crate::adapters::sdk::s3(&sdk, &config.aws)));
+        Self {
+            job: MailIngest::new(
+                store,
+                objects,
+                config.calendar.clone(),
+                config.mail_max_bytes,
+            ),
+        }
     }
 
     pub fn from_job(job: MailIngest<DynamoStore>) -> Self {

@@ -8,7 +8,7 @@ use tracing::{error, info};
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::healthchecks::Heartbeat;
 use crate::adapters::ses::SesMailer;
-use crate::config::{Config, ConfigError};
+use crate::config::RotationConfig;
 use crate::functions::lambda::HandlerFailure;
 use crate::handoff::job::{HandoffJob, JOB, JobReport};
 use crate::reviewed_file::{FileError, ReviewedFile as _};
@@ -35,8 +35,6 @@ pub const AWS_ACTIONS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
     Roster(#[from] FileError<Roster>),
     #[error("the brief's settings: {0}")]
     Brief(#[from] crate::config::BriefSettingsError),
@@ -49,25 +47,22 @@ pub struct RotationFunction {
 
 impl RotationFunction {
     /// Builds the SDK clients once and loads the roster; called once per cold start.
-    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
-        let roster = Roster::load(config.roster()?)?;
-        let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-        let store = DynamoStore::new(
-            crate::adapters::sdk::dynamodb(&sdk),
-            config.table()?.clone(),
-        );
+    pub async fn from_config(config: &RotationConfig) -> Result<Self, StartupError> {
+        let roster = Roster::load(&config.roster)?;
+        let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
+        let store = DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone());
         let mailer = Arc::new(SesMailer::new(crate::adapters::sdk::sesv2(&sdk)));
         let linked = roster
             .rotation_names()
             .any(|name| crate::oncall::VictorOpsSync::link(&roster, name.as_str()).is_some());
         // The mails carry the brief: its stale threshold from the triage rules when shipped.
         let briefing =
-            crate::brief::Briefing::new(Arc::new(store.clone()), config.brief_settings()?);
+            crate::brief::Briefing::new(Arc::new(store.clone()), config.brief.settings()?);
         let mut job = HandoffJob::new(
             store.clone(),
             mailer,
             roster,
-            config.sender()?.clone(),
+            config.sender.clone(),
             config.mail_lease_seconds,
         )
         .with_briefing(briefing);

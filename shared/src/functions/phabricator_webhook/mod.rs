@@ -19,7 +19,7 @@ use crate::adapters::conduit::ConduitClient;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::healthchecks::Heartbeat;
 use crate::brief::{BriefSettings, Briefing};
-use crate::config::{Config, ConfigError};
+use crate::config::PhabricatorWebhookConfig;
 use crate::functions::http::{Hook, Routes};
 use crate::functions::lambda::HandlerFailure;
 use crate::functions::phabricator_webhook::status::{CALENDAR_PATH, STATUS_PATH, StatusEndpoint};
@@ -53,8 +53,6 @@ pub const AWS_ACTIONS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
     Rules(#[from] FileError<Rules>),
     #[error("cannot build the Conduit client: {0}")]
     Conduit(#[from] crate::triage::ports::ConduitError),
@@ -76,26 +74,26 @@ pub struct PhabricatorFunction {
 
 impl PhabricatorFunction {
     /// Builds the clients once and loads the rules; called once per cold start.
-    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
-        let rules = Rules::load(config.triage_rules()?)?;
-        let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
+    pub async fn from_config(config: &PhabricatorWebhookConfig) -> Result<Self, StartupError> {
+        let rules = Rules::load(&config.triage_rules)?;
+        let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
         let store = Arc::new(DynamoStore::new(
             crate::adapters::sdk::dynamodb(&sdk),
-            config.table()?.clone(),
+            config.table.clone(),
         ));
         let conduit = Arc::new(ConduitClient::new(
-            config.phabricator_url()?.clone(),
-            config.phabricator_api_token()?.clone(),
+            config.phabricator_url.clone(),
+            config.phabricator_api_token.clone(),
         )?);
         let status = config.status_token.clone().map(|token| {
             let settings = BriefSettings {
                 stale_after_days: rules.stale.after_days,
-                phabricator_url: config.phabricator_url.clone(),
+                phabricator_url: Some(config.phabricator_url.clone()),
             };
             StatusEndpoint::new(Briefing::new(store.clone(), settings), token)
         });
         let webhook = PhabricatorWebhook::new(
-            config.phabricator_webhook_hmac_key()?.clone(),
+            config.phabricator_webhook_hmac_key.clone(),
             Triage::new(rules, conduit, store.clone(), store.clone(), config.dry_run),
         );
         Ok(Self::new(webhook, store, status)

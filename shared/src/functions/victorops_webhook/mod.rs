@@ -10,7 +10,7 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::healthchecks::Heartbeat;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::statuspage::{Pacing, StatuspageClient};
-use crate::config::{Config, ConfigError};
+use crate::config::VictorOpsWebhookConfig;
 use crate::functions::lambda::HandlerFailure;
 use crate::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
 use crate::incidents::desk::IncidentDesk;
@@ -35,8 +35,6 @@ pub const REMINDER_JOB: &str = "victorops-reminders";
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
     Mapping(#[from] FileError<Mapping>),
 }
 
@@ -48,18 +46,14 @@ pub struct VictorOpsFunction {
 
 impl VictorOpsFunction {
     /// Builds the clients once per cold start.
-    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
-        let settings = config.victorops()?;
-        let mapping = Mapping::load(&settings.mapping)?;
-        let sdk = crate::adapters::sdk::sdk_config(&config.aws()).await;
-        let store = DynamoStore::new(
-            crate::adapters::sdk::dynamodb(&sdk),
-            config.table()?.clone(),
-        );
+    pub async fn from_config(config: &VictorOpsWebhookConfig) -> Result<Self, StartupError> {
+        let mapping = Mapping::load(&config.mapping)?;
+        let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
+        let store = DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone());
         let statuspage = StatuspageClient::new(
-            settings.statuspage_api_url.clone(),
-            settings.statuspage_page_id.clone(),
-            settings.statuspage_api_key.clone(),
+            config.statuspage_api_url.clone(),
+            config.statuspage_page_id.clone(),
+            config.statuspage_api_key.clone(),
             Pacing::default(),
         );
         let desk = IncidentDesk::new(
@@ -67,12 +61,12 @@ impl VictorOpsFunction {
             Arc::new(statuspage),
             Arc::new(SesMailer::new(crate::adapters::sdk::sesv2(&sdk))),
             mapping,
-            config.sender()?.clone(),
-            settings.duty_rotation.clone(),
+            config.sender.clone(),
+            config.duty_rotation.clone(),
         );
         let auth = WebhookAuth {
-            secret: settings.webhook_secret.clone(),
-            escalation: settings.escalation.clone(),
+            secret: config.webhook_secret.clone(),
+            escalation: config.escalation.clone(),
         };
         Ok(Self {
             webhook: VictorOpsWebhook::new(desk, auth),

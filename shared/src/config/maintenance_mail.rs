@@ -1,0 +1,111 @@
+//! What the maintenance-mail function reads: the table, where the calendar feed goes and what it
+//! shows, and the largest mail it parses.
+
+use super::sections;
+use super::variables::Variables;
+use super::{FromVariables, vars};
+use crate::adapters::dynamo::TableName;
+use crate::adapters::sdk::AwsSettings;
+use crate::maintenance::calendar_feed::FeedOptions;
+use crate::maintenance::ingest::CalendarTarget;
+
+#[derive(Debug, Clone)]
+pub struct MaintenanceMailConfig {
+    pub aws: AwsSettings,
+    pub table: TableName,
+    /// Bucket and key of the maintenance calendar feed (the key is the unguessable part of its
+    /// URL), and whether it shows maintenances that only reduce redundancy.
+    pub calendar: CalendarTarget,
+    /// Inbound mail larger than this is kept for review instead of parsed.
+    pub mail_max_bytes: u64,
+}
+
+impl FromVariables for MaintenanceMailConfig {
+    fn read(variables: &mut Variables<'_>) -> Option<Self> {
+        let table = sections::table(variables);
+        let aws = sections::aws(variables);
+        let bucket = variables.required(vars::CALENDAR_BUCKET);
+        let key = variables.required_parsed(vars::CALENDAR_KEY, calendar_key);
+        let include_redundancy_only = variables.flag(
+            vars::CALENDAR_INCLUDE_REDUNDANCY,
+            &["true", "1", "yes"],
+            &["false", "0", "no"],
+            "true or false",
+        );
+        let mail_max_bytes = variables.number_in(
+            vars::MAIL_MAX_BYTES,
+            1024..=40 * 1024 * 1024,
+            10 * 1024 * 1024,
+            "a number of bytes",
+        );
+        Some(Self {
+            aws,
+            table: table?,
+            calendar: CalendarTarget {
+                bucket: bucket?,
+                key: key?,
+                options: FeedOptions {
+                    include_redundancy_only,
+                },
+            },
+            mail_max_bytes,
+        })
+    }
+}
+
+/// The key is the secret part of the feed's URL: a short one could be guessed.
+fn calendar_key(key: &str) -> Result<String, &'static str> {
+    if key.len() < 24 || key.starts_with('/') {
+        Err(
+            "must be an object key of at least 24 characters (include a random token) without a \
+             leading '/'",
+        )
+    } else {
+        Ok(key.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::lookup;
+
+    #[test]
+    fn the_calendar_is_required_and_its_key_must_be_hard_to_guess() {
+        let err = MaintenanceMailConfig::from_lookup(lookup(&[])).unwrap_err();
+        let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            vec![vars::TABLE, vars::CALENDAR_BUCKET, vars::CALENDAR_KEY]
+        );
+        let err = MaintenanceMailConfig::from_lookup(lookup(&[
+            ("CLINIC_TABLE", "clinic-test"),
+            ("CLINIC_CALENDAR_BUCKET", "feeds"),
+            ("CLINIC_CALENDAR_KEY", "/short.ics"),
+            ("CLINIC_CALENDAR_INCLUDE_REDUNDANCY", "sometimes"),
+            ("CLINIC_MAIL_MAX_BYTES", "12"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration is invalid: CLINIC_CALENDAR_KEY must be an object key of at least 24 \
+             characters (include a random token) without a leading '/'; \
+             CLINIC_CALENDAR_INCLUDE_REDUNDANCY must be true or false (got \"sometimes\"); \
+             CLINIC_MAIL_MAX_BYTES must be a number of bytes from 1024 to 41943040 (got \"12\")"
+        );
+    }
+
+    #[test]
+    fn a_complete_maintenance_environment_is_accepted_with_its_defaults() {
+        let config = MaintenanceMailConfig::from_lookup(lookup(&[
+            ("CLINIC_TABLE", "clinic-test"),
+            ("CLINIC_CALENDAR_BUCKET", "feeds"),
+            ("CLINIC_CALENDAR_KEY", "maintenance-3f9c1a7e5b2d4c6e.ics"),
+            ("CLINIC_CALENDAR_INCLUDE_REDUNDANCY", " yes "),
+        ]))
+        .unwrap();
+        assert_eq!(config.calendar.bucket, "feeds");
+        assert!(config.calendar.options.include_redundancy_only);
+        assert_eq!(config.mail_max_bytes, 10 * 1024 * 1024);
+    }
+}
