@@ -669,6 +669,8 @@ impl Config {
         AwsSettings {
             endpoint_url: self.aws_endpoint_url.clone(),
             region: self.aws_region.clone(),
+            // A webhook's budget; a job opts into `CallBudget::JOB` where it builds its clients.
+            ..AwsSettings::default()
         }
     }
 }
