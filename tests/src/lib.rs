@@ -9,6 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use clinic::adapters::dynamo::{DynamoStore, TableName};
 
 pub mod call_log;
+pub mod fault_proxy;
 pub mod statuspage_fake;
 pub mod victorops_api_fake;
 
@@ -105,6 +106,23 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .credentials_provider(credentials)
         .load()
         .await
+}
+
+/// SDK configuration built as the functions build theirs (`settings`: the endpoint, the region, the
+/// call budget), with test credentials; without an endpoint, the local stack's.
+pub async fn sdk_config_for(
+    settings: &clinic::adapters::sdk::AwsSettings,
+) -> aws_config::SdkConfig {
+    let credentials =
+        aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "clinic-tests");
+    let mut loader = clinic::adapters::sdk::loader_for(settings).credentials_provider(credentials);
+    if settings.endpoint_url.is_none() {
+        loader = loader.endpoint_url(endpoint());
+    }
+    if settings.region.is_none() {
+        loader = loader.region(aws_config::Region::new("us-east-1"));
+    }
+    loader.load().await
 }
 
 /// A fresh table created from Clinic's own definition.

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::adapters::sdk::CallBudget;
 use crate::http_url::HttpUrl;
 use crate::secret::Secret;
 use crate::triage::model::{
@@ -14,8 +15,11 @@ use crate::triage::model::{
 };
 use crate::triage::ports::{Conduit, ConduitError, Edit, User};
 
-/// Phorge gives up on a delivery after 15 s; a Conduit call must leave room for the others.
-const TIMEOUT: Duration = Duration::from_secs(4);
+/// Phorge gives up on a delivery after 15 s; a Conduit call must leave room for the others: it gets
+/// what a table call of the webhook gets.
+const TIMEOUT: Duration = CallBudget::WEBHOOK.total();
+/// Opening a connection: room for one lost SYN (resent after 1 s).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// A task's history longer than this many pages (of 100) is read no further.
 const MAX_PAGES: usize = 20;
 
@@ -36,6 +40,7 @@ impl ConduitClient {
     pub fn new(base: HttpUrl, token: Secret) -> Result<Self, ConduitError> {
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
             .user_agent("clinic-triage")
             .build()
             .map_err(|e| ConduitError::Transport {

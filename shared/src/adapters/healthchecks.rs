@@ -15,7 +15,10 @@ use crate::http_url::HttpUrl;
 
 /// The monitor stores the first part of a body; a summary needs no more.
 const MAX_BODY_BYTES: usize = 10_000;
+/// A ping is sent at a job's start and end, never inside a webhook's delivery.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// Room for one lost SYN (resent after 1 s).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub struct Heartbeat {
     target: Option<(HttpUrl, reqwest::Client)>,
@@ -26,6 +29,7 @@ impl Heartbeat {
     pub fn new(url: Option<HttpUrl>) -> Self {
         let client = reqwest::Client::builder()
             .timeout(PING_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("clinic/", env!("CARGO_PKG_VERSION")))
             .build();
         match (url, client) {

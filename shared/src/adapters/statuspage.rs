@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use serde_json::json;
 
 use crate::adapters::pacing::{JsonRequest, PacedError, Pacer};
+use crate::adapters::sdk::CallBudget;
 use crate::http_url::HttpUrl;
 use crate::incidents::lifecycle::IncidentNumber;
 use crate::incidents::mapping::ComponentStatus;
@@ -29,8 +30,11 @@ pub struct StatuspageClient {
 
 impl StatuspageClient {
     pub fn new(base: HttpUrl, page: String, key: Secret, pacing: Pacing) -> Self {
+        // Called by the VictorOps webhook: a request gets what one of its table calls gets, and
+        // a connection room for one lost SYN (resent after 1 s).
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(CallBudget::WEBHOOK.total())
+            .connect_timeout(Duration::from_secs(2))
             .build()
             .unwrap_or_default();
         Self {

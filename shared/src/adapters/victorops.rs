@@ -46,8 +46,11 @@ pub fn default_pacing() -> Pacing {
 
 impl VictorOpsClient {
     pub fn new(settings: &VictorOpsApiSettings, pacing: Pacing) -> Self {
+        // Called by the weekly rotation and the CLI: well inside a job's call budget; a connection
+        // gets room for one lost SYN (resent after 1 s).
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(2))
             .build()
             .unwrap_or_default();
         Self {

@@ -6,6 +6,7 @@ use super::variables::Variables;
 use super::{FromVariables, vars};
 use crate::adapters::dynamo::TableName;
 use crate::adapters::sdk::AwsSettings;
+use crate::adapters::sdk::CallBudget;
 use crate::maintenance::calendar_feed::FeedOptions;
 use crate::maintenance::ingest::CalendarTarget;
 
@@ -23,7 +24,7 @@ pub struct MaintenanceMailConfig {
 impl FromVariables for MaintenanceMailConfig {
     fn read(variables: &mut Variables<'_>) -> Option<Self> {
         let table = sections::table(variables);
-        let aws = sections::aws(variables);
+        let aws = sections::aws(variables).with_budget(CallBudget::JOB);
         let bucket = variables.required(vars::CALENDAR_BUCKET);
         let key = variables.required_parsed(vars::CALENDAR_KEY, calendar_key);
         let include_redundancy_only = variables.flag(

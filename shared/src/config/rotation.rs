@@ -8,6 +8,7 @@ use super::variables::Variables;
 use super::{FromVariables, vars};
 use crate::adapters::dynamo::TableName;
 use crate::adapters::sdk::AwsSettings;
+use crate::adapters::sdk::CallBudget;
 use crate::adapters::victorops::VictorOpsApiSettings;
 use crate::http_url::HttpUrl;
 use crate::mail::EmailAddress;
@@ -36,7 +37,7 @@ impl FromVariables for RotationConfig {
         let sender = sections::sender(variables);
         let roster = variables.required(vars::ROSTER).map(PathBuf::from);
         let healthcheck_url = sections::healthcheck_url(variables);
-        let aws = sections::aws(variables);
+        let aws = sections::aws(variables).with_budget(CallBudget::JOB);
         let mail_lease_seconds = sections::mail_lease_seconds(variables);
         let brief = BriefInputs::read(variables);
         let victorops_api = sections::victorops_api(variables);

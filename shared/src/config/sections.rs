@@ -21,6 +21,8 @@ pub fn aws(variables: &mut Variables<'_>) -> AwsSettings {
     AwsSettings {
         endpoint_url: variables.optional_parsed(vars::AWS_ENDPOINT_URL, HttpUrl::parse),
         region: variables.optional(vars::AWS_REGION),
+        // A webhook's budget; a job opts into `CallBudget::JOB` in its own configuration.
+        ..AwsSettings::default()
     }
 }
 
