@@ -10,6 +10,7 @@ use clinic::adapters::dynamo::{DynamoStore, TableName};
 
 pub mod call_log;
 pub mod fault_proxy;
+pub mod incident_rig;
 pub mod statuspage_fake;
 pub mod victorops_api_fake;
 
@@ -134,6 +135,19 @@ pub async fn fresh_store(prefix: &str) -> DynamoStore {
         .await
         .expect("create table");
     DynamoStore::new(client, table)
+}
+
+/// The same table as `direct`, reached through a fault proxy in front of the local stack, with a
+/// webhook's call budget as deployed.
+pub async fn behind_proxy(direct: &DynamoStore) -> (DynamoStore, fault_proxy::FaultProxy) {
+    let proxy = fault_proxy::FaultProxy::start(endpoint()).await;
+    let settings = clinic::adapters::sdk::AwsSettings {
+        endpoint_url: Some(clinic::http_url::HttpUrl::parse(&proxy.url()).expect("a URL")),
+        region: Some("us-east-1".into()),
+        ..clinic::adapters::sdk::AwsSettings::default()
+    };
+    let client = clinic::adapters::sdk::dynamodb(&sdk_config_for(&settings).await);
+    (DynamoStore::new(client, direct.table().clone()), proxy)
 }
 
 /// Registers a sender with SES v2 on the local stack.

@@ -23,7 +23,8 @@ def s3(endpoint):
 
 
 def sent_mail(endpoint):
-    data = json.load(urllib.request.urlopen(endpoint + "/moto-api/data.json", timeout=10))
+    # moto dumps every service's state here: seconds on a loaded 2-core machine, not milliseconds.
+    data = json.load(urllib.request.urlopen(endpoint + "/moto-api/data.json", timeout=120))
     return data.get("ses", {}).get("RawMessage", [])
 
 

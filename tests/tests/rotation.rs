@@ -14,7 +14,8 @@ use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail};
 use clinic::rotation::roster::Roster;
 use clinic::shifts::{OverrideRecord, ShiftLedger};
 use clinic::trigger::Trigger;
-use clinic_tests::{fresh_store, received_mail, verified_sender};
+use clinic_tests::fault_proxy::{Fault, Matcher, Times};
+use clinic_tests::{behind_proxy, fresh_store, received_mail, verified_sender};
 
 const SENDER: &str = "clinic@rotation-tests.example.org";
 
@@ -224,6 +225,40 @@ async fn the_same_event_delivered_again_changes_nothing() {
 
     assert_eq!(mails_to(domain).await, before);
     assert_eq!(store.shifts("ops").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_handoff_mail_whose_claim_answer_was_lost_goes_out_once_in_the_same_run() {
+    let domain = "lost-handoff.example.org";
+    let direct = fresh_store("rotation-lost").await;
+    let (store, proxy) = behind_proxy(&direct).await;
+    // The first handoff mail's take is applied and its answer lost; the SDK's retry finds its own.
+    proxy.inject(
+        Matcher::aws_target("UpdateItem").body_contains("CLAIM#handoff#"),
+        Fault::LoseAnswer,
+        Times::Next(1),
+    );
+    let job = job(store, roster(domain)).await;
+    let report = job
+        .run(&trigger("evt-lost", "2027-01-01T09:00:00Z"))
+        .await
+        .unwrap();
+    let outcomes: Vec<&MailOutcome> = report.rotations[0]
+        .mails
+        .iter()
+        .map(|m| &m.outcome)
+        .collect();
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, MailOutcome::Sent { .. })),
+        "{outcomes:?}"
+    );
+    let lost = proxy.log().iter().filter(|e| e.fault.is_some()).count();
+    assert_eq!(lost, 1, "one take's answer was lost");
+    let mails = mails_to(domain).await;
+    assert_eq!(mails.len(), outcomes.len());
+    assert!(mails.values().all(|&n| n == 1), "{mails:?}");
 }
 
 #[tokio::test]
