@@ -230,7 +230,7 @@ where
     async fn brief_at(&self, at: jiff::Timestamp) -> Option<Result<Brief, String>> {
         let briefing = self.briefing.as_ref()?;
         Some(briefing.at(at).await.map_err(|error| {
-            warn!(error = %error, "the brief could not be built; the handoff mails go out without it");
+            warn!(error = %crate::log_text::escape(&error.to_string()), "the brief could not be built; the handoff mails go out without it");
             error.to_string()
         }))
     }
@@ -551,7 +551,7 @@ where
             }
             Err(error) => {
                 let reason = error.to_string();
-                warn!(to = %key.address, role = key.role.as_str(), error = %reason, "handoff mail failed");
+                warn!(to = %key.address, role = key.role.as_str(), error = %crate::log_text::escape(&reason), "handoff mail failed");
                 self.store
                     .mail_failed(key, &reason, self.clock.now())
                     .await?;
