@@ -12,6 +12,7 @@ pub mod holidays;
 pub mod http_url;
 pub mod idempotency;
 pub mod incidents;
+pub mod log_text;
 pub mod mail;
 pub mod maintenance;
 pub mod oncall;

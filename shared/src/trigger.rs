@@ -4,6 +4,8 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
 
+use crate::log_text::escape;
+
 /// A validated trigger of a scheduled job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
@@ -43,7 +45,12 @@ impl Trigger {
         };
         if event.get("detail-type").is_some() {
             let parsed: EventBridgeEvent<serde_json::Value> = serde_json::from_value(event.clone())
-                .map_err(|e| unrecognised(format!("malformed EventBridge event: {e}")))?;
+                .map_err(|e| {
+                    unrecognised(format!(
+                        "malformed EventBridge event: {}",
+                        escape(&e.to_string())
+                    ))
+                })?;
             if parsed.detail_type != "Scheduled Event" {
                 return Err(unrecognised(format!(
                     "detail-type is {:?}",
@@ -63,8 +70,12 @@ impl Trigger {
                 dry_run: false,
             });
         }
-        let input: SchedulerInput = serde_json::from_value(event.clone())
-            .map_err(|e| unrecognised(format!("malformed Scheduler input: {e}")))?;
+        let input: SchedulerInput = serde_json::from_value(event.clone()).map_err(|e| {
+            unrecognised(format!(
+                "malformed Scheduler input: {}",
+                escape(&e.to_string())
+            ))
+        })?;
         if input.job != job {
             return Err(unrecognised(format!("it names job {:?}", input.job)));
         }

@@ -87,9 +87,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
         "clinic serve: listening on {bound}{}",
         if dry_run { " (dry run)" } else { "" }
     );
-    crate::cli::serve::serve(listener, routes, stop_signal())
-        .await
-        .map_err(failed)?;
+    crate::cli::serve::serve(listener, routes, stop_signal()).await;
     println!("clinic serve: stopped");
     Ok(())
 }

@@ -3,6 +3,8 @@
 
 use lambda_runtime::Diagnostic;
 
+use crate::log_text::escape;
+
 /// Structured logs: JSON on Lambda (where `AWS_LAMBDA_FUNCTION_NAME` is set), readable text elsewhere.
 /// `RUST_LOG` filters as usual; the default is `info`.
 pub fn init_tracing() {
@@ -20,7 +22,9 @@ pub fn init_tracing() {
     let _ = result;
 }
 
-/// A handler failure as the runtime reports it: `error_type` is `Retryable` or `NonRetryable`.
+/// A handler failure as the runtime reports it: `error_type` is `Retryable` or `NonRetryable`. The
+/// message is the error's chain, each link escaped (a link may quote an event, a mail or a SaaS
+/// answer), so it is safe in a log line and in the runtime's answer.
 #[derive(Debug)]
 pub struct HandlerFailure {
     pub retryable: bool,
@@ -29,11 +33,11 @@ pub struct HandlerFailure {
 
 impl HandlerFailure {
     pub fn new(error: &(dyn std::error::Error + 'static), retryable: bool) -> Self {
-        let mut message = error.to_string();
+        let mut message = escape(&error.to_string());
         let mut source = error.source();
         while let Some(cause) = source {
             message.push_str(": ");
-            message.push_str(&cause.to_string());
+            message.push_str(&escape(&cause.to_string()));
             source = cause.source();
         }
         Self { retryable, message }
@@ -69,7 +73,7 @@ where
     Fut: std::future::Future<Output = Result<serde_json::Value, E>>,
 {
     let trigger = crate::trigger::Trigger::parse(event, job).map_err(|e| {
-        tracing::error!(error = %e, "refused event");
+        tracing::error!(error = %escape(&e.to_string()), "refused event");
         HandlerFailure::new(&e, false)
     })?;
     tracing::info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, job, "scheduled sweep");
@@ -78,7 +82,7 @@ where
         .watch(&run, |report| report.to_string(), sweep(trigger))
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, job, "scheduled sweep failed");
+            tracing::error!(error = %escape(&e.to_string()), job, "scheduled sweep failed");
             HandlerFailure::new(&e, true)
         })
 }
@@ -92,7 +96,8 @@ pub fn request_from_event(
     match serde_json::from_value::<lambda_http::request::LambdaRequest>(event) {
         Ok(request) => Ok(lambda_http::Request::from(request)),
         Err(e) => {
-            tracing::error!(error = %e, "malformed HTTP event");
+            // serde's message quotes the event.
+            tracing::error!(error = %escape(&e.to_string()), "malformed HTTP event");
             let mut r = lambda_http::Response::new(lambda_http::Body::from(
                 serde_json::json!({"error": "malformed HTTP event"}).to_string(),
             ));
@@ -130,4 +135,46 @@ pub fn proxy_response(response: lambda_http::Response<lambda_http::Body>) -> ser
         "body": body,
         "isBase64Encoded": encoded,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the event is refused: {0}")]
+    struct Outer(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Inner(String);
+
+    #[test]
+    fn a_failure_message_escapes_and_bounds_every_link_of_the_chain() {
+        let failure = HandlerFailure::new(
+            &Outer(Inner(format!(
+                "x\n{{\"level\":\"ERROR\"}}{}",
+                "y".repeat(500)
+            ))),
+            false,
+        );
+        assert!(
+            !failure.message.chars().any(char::is_control),
+            "{}",
+            failure.message
+        );
+        assert!(failure.message.starts_with("the event is refused: x\\n{"));
+        let (_, last) = failure.message.split_once(": ").unwrap();
+        let (_, cause) = last.split_once(": ").unwrap();
+        assert!(cause.chars().count() <= crate::log_text::MAX_CHARS);
+        assert!(cause.ends_with('…'));
+    }
+
+    #[test]
+    fn a_malformed_http_event_is_answered_400() {
+        let Err(response) = request_from_event(serde_json::json!({"x\n": 1})) else {
+            panic!("not an HTTP event");
+        };
+        assert_eq!(response.status().as_u16(), 400);
+    }
 }

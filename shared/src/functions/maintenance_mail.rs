@@ -9,6 +9,7 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::s3::S3Objects;
 use crate::config::MaintenanceMailConfig;
 use crate::functions::lambda::HandlerFailure;
+use crate::log_text::escape;
 use crate::maintenance::ingest::{IngestReport, MailIngest};
 
 /// Every AWS action the maintenance-mail function's code performs (HeadObject is authorised by
@@ -51,12 +52,14 @@ impl MaintenanceFunction {
     /// Handles one S3 ObjectCreated event.
     pub async fn handle(&self, event: serde_json::Value) -> Result<IngestReport, HandlerFailure> {
         let event: S3Event = serde_json::from_value(event).map_err(|e| {
-            let failure = crate::maintenance::ingest::IngestError::NotAnS3Event(e.to_string());
+            // serde's message quotes the event.
+            let failure =
+                crate::maintenance::ingest::IngestError::NotAnS3Event(escape(&e.to_string()));
             error!(error = %failure, "refused event");
             HandlerFailure::new(&failure, false)
         })?;
         self.job.run(event).await.map_err(|e| {
-            error!(error = %e, retryable = e.is_retryable(), "maintenance mail failed");
+            error!(error = %escape(&e.to_string()), retryable = e.is_retryable(), "maintenance mail failed");
             HandlerFailure::new(&e, e.is_retryable())
         })
     }

@@ -11,6 +11,7 @@ use crate::adapters::ses::SesMailer;
 use crate::config::RotationConfig;
 use crate::functions::lambda::HandlerFailure;
 use crate::handoff::job::{HandoffJob, JOB, JobReport};
+use crate::log_text::escape;
 use crate::reviewed_file::{FileError, ReviewedFile as _};
 use crate::rotation::roster::Roster;
 use crate::trigger::Trigger;
@@ -110,7 +111,7 @@ impl RotationFunction {
     /// Handles one scheduled event.
     pub async fn handle(&self, event: serde_json::Value) -> Result<JobReport, HandlerFailure> {
         let trigger = Trigger::parse(&event, JOB).map_err(|e| {
-            error!(error = %e, "refused event");
+            error!(error = %escape(&e.to_string()), "refused event");
             HandlerFailure::new(&e, false)
         })?;
         info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "weekly rotation");
@@ -119,7 +120,7 @@ impl RotationFunction {
             .watch(&trigger.event_id, summary, self.job.run(&trigger))
             .await
             .map_err(|e| {
-                error!(error = %e, retryable = e.is_retryable(), "weekly rotation failed");
+                error!(error = %escape(&e.to_string()), retryable = e.is_retryable(), "weekly rotation failed");
                 HandlerFailure::new(&e, e.is_retryable())
             })
     }

@@ -232,7 +232,7 @@ where
     async fn brief_at(&self, at: jiff::Timestamp) -> Option<Result<Brief, String>> {
         let briefing = self.briefing.as_ref()?;
         Some(briefing.at(at).await.map_err(|error| {
-            warn!(error = %error, "the brief could not be built; the handoff mails go out without it");
+            warn!(error = %crate::log_text::escape(&error.to_string()), "the brief could not be built; the handoff mails go out without it");
             error.to_string()
         }))
     }
@@ -565,7 +565,7 @@ where
             Err(OnceError::Store(e)) => Err(e.into()),
             Err(OnceError::Effect(error)) => {
                 let reason = error.to_string();
-                warn!(to = %key.address, role = key.role.as_str(), error = %reason, "handoff mail failed");
+                warn!(to = %key.address, role = key.role.as_str(), error = %crate::log_text::escape(&reason), "handoff mail failed");
                 if let MailError::Rejected { .. } = error {
                     warn!(
                         "the mail service rejected the message; check the sender identity and recipients"

@@ -41,21 +41,32 @@ impl fmt::Display for Phase {
     }
 }
 
-/// A VictorOps incident number (digits only, as VictorOps numbers them).
+/// A VictorOps incident number in its one canonical form: ASCII digits, no leading zero, nothing
+/// around them. VictorOps numbers incidents from 1 and writes them that way; accepting `"07200"` or
+/// `" 7200 "` as well would make each a different incident (its own item, Statuspage incident and
+/// duty mail), so every other spelling is refused rather than normalised.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct IncidentNumber(String);
 
+/// More digits than any `u64` has: no VictorOps number is that long.
+const MAX_DIGITS: usize = 20;
+
 impl IncidentNumber {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let t = text.trim();
-        if t.is_empty() || t.len() > 20 || !t.chars().all(|c| c.is_ascii_digit()) {
+        if text.is_empty() || text.len() > MAX_DIGITS || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!(
-                "incident number must be 1 to 20 digits (got {:?})",
-                shorten(t)
+                "incident number must be 1 to {MAX_DIGITS} ASCII digits with nothing around them (got {:?})",
+                shorten(text)
             ));
         }
-        Ok(Self(t.to_owned()))
+        if text.starts_with('0') {
+            return Err(format!(
+                "incident number must not start with 0: VictorOps numbers from 1, without leading zeros (got {:?})",
+                shorten(text)
+            ));
+        }
+        Ok(Self(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -299,6 +310,78 @@ mod tests {
         assert!(IncidentNumber::parse("1873").is_ok());
         for bad in ["", "18a", "${{INCIDENT.INCIDENT_ID}}", &"9".repeat(21)] {
             assert!(IncidentNumber::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_incident_number_in_any_other_spelling_than_its_canonical_one_is_refused() {
+        assert_eq!(IncidentNumber::parse("7200").unwrap().as_str(), "7200");
+        for other in [
+            "07200",
+            " 7200 ",
+            " 7200",
+            "7200 ",
+            "72 00",
+            "7200\n",
+            "\t7200",
+            "+7200",
+            "-7200",
+            "7200.0",
+            "0",
+            "00",
+            "\u{0667}",
+            "７２００",
+        ] {
+            assert!(IncidentNumber::parse(other).is_err(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_stored_number_off_its_canonical_form_does_not_deserialise() {
+        assert!(serde_json::from_str::<IncidentNumber>("\"7200\"").is_ok());
+        assert!(serde_json::from_str::<IncidentNumber>("\"07200\"").is_err());
+    }
+
+    /// Strings near the canonical form: digits with zeros, spaces and signs around or inside.
+    fn near_numbers() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::prop_oneof![
+            "[0-9]{1,22}",
+            "[ 0+-]{0,2}[0-9]{1,6}[ .]{0,2}",
+            "[0-9 \t\n]{0,8}",
+            ".{0,8}",
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_accepted_number_is_its_own_canonical_spelling(text in near_numbers()) {
+            if let Ok(number) = IncidentNumber::parse(&text) {
+                proptest::prop_assert_eq!(number.as_str(), text.as_str());
+                proptest::prop_assert_eq!(number.to_string(), text.clone());
+                let value: u128 = text.parse().expect("accepted numbers are decimal");
+                proptest::prop_assert!(value >= 1);
+                proptest::prop_assert_eq!(value.to_string(), text.clone());
+                let json = serde_json::to_string(&number).expect("a number serialises");
+                proptest::prop_assert_eq!(serde_json::from_str::<IncidentNumber>(&json).ok(), Some(number));
+            }
+        }
+
+        #[test]
+        fn no_two_distinct_accepted_inputs_name_the_same_incident(a in near_numbers(), b in near_numbers()) {
+            if let (Ok(x), Ok(y)) = (IncidentNumber::parse(&a), IncidentNumber::parse(&b)) {
+                proptest::prop_assert_eq!(x == y, a == b);
+                proptest::prop_assert_eq!(x.as_str() == y.as_str(), a == b);
+            }
+        }
+
+        #[test]
+        fn two_spellings_of_one_value_are_never_both_accepted(value in 0u64..100_000, zeros in 1usize..3, pad in " {0,2}") {
+            let canonical = value.to_string();
+            for other in [format!("{}{canonical}", "0".repeat(zeros)), format!("{pad}{canonical}{pad}")] {
+                if other != canonical {
+                    proptest::prop_assert!(IncidentNumber::parse(&other).is_err(), "{:?}", other);
+                }
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 //! VictorOps incidents mirrored to Statuspage: the lifecycle (UNACKED → ACKED → RESOLVED, never
-//! backwards), the mapping file, the webhook's edge, the desk that acts on deliveries, planned
-//! downtime, and the reminder sweep. Statuspage and the table are reached through `ports`.
+//! backwards), the mapping file, the webhook's edge (`webhook`: the outgoing webhook's body;
+//! `escalation`: the legacy signed form), the desk that acts on deliveries, planned downtime, and
+//! the reminder sweep. Statuspage and the table are reached through `ports`.
 
 pub mod desk;
 pub mod downtime;
+pub mod escalation;
 pub mod lifecycle;
 pub mod mapping;
 pub mod ports;

@@ -57,7 +57,9 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             match self.remind(record, now, cause, dry_run).await {
                 Ok(line) => lines.push(line),
                 Err(e) => {
-                    tracing::error!(incident = %number, error = %e, "reminder failed");
+                    // Statuspage's answer may be quoted in it.
+                    let reason = crate::log_text::escape(&e.to_string());
+                    tracing::error!(incident = %number, error = %reason, "reminder failed");
                     lines.push(ReminderLine {
                         incident: number,
                         statuspage_id: id,

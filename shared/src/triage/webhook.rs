@@ -6,6 +6,7 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use super::model::{TaskPhid, TransactionPhid};
+use crate::log_text::escape;
 
 /// The header Phorge signs deliveries with (HTTP header names are case-insensitive).
 pub const SIGNATURE_HEADER: &str = "x-phabricator-webhook-signature";
@@ -102,21 +103,23 @@ pub fn parse_delivery(body: &[u8]) -> Result<Delivery, DeliveryError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(DeliveryError::TooLarge { size: body.len() });
     }
-    let wire: WireDelivery =
-        serde_json::from_slice(body).map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+    // The errors quote the body (serde's unknown field, a PHID that is not one): escaped, as they
+    // end up in the log and in the answer.
+    let malformed = |e: &dyn std::fmt::Display| DeliveryError::Malformed(escape(&e.to_string()));
+    let wire: WireDelivery = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
     if wire.object.kind != "TASK" {
+        let kind: String = wire.object.kind.chars().take(32).collect();
         return Ok(Delivery::Other {
-            object_type: wire.object.kind.chars().take(32).collect(),
+            object_type: escape(&kind),
         });
     }
-    let task =
-        TaskPhid::parse(&wire.object.phid).map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+    let task = TaskPhid::parse(&wire.object.phid).map_err(|e| malformed(&e))?;
     let transactions = wire
         .transactions
         .iter()
         .map(|t| TransactionPhid::parse(&t.phid))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+        .map_err(|e| malformed(&e))?;
     Ok(Delivery::Task(TaskDelivery {
         task,
         transactions,
@@ -212,7 +215,35 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn an_object_type_or_a_parse_error_quoting_the_body_comes_back_escaped() {
+        let hostile = "X\n{\"level\":\"ERROR\"}\u{1b}[2K";
+        let body = format!(
+            "{{\"object\": {{\"type\": {}, \"phid\": \"PHID-X-1\"}}}}",
+            serde_json::to_string(hostile).unwrap()
+        );
+        let Ok(Delivery::Other { object_type }) = parse_delivery(body.as_bytes()) else {
+            panic!("an object of another type");
+        };
+        assert_eq!(object_type, "X\\n{\"level\":\"ERROR\"}\\u{1b}[2K");
+        let phid = format!(
+            "{{\"object\": {{\"type\": \"TASK\", \"phid\": {}}}}}",
+            serde_json::to_string(hostile).unwrap()
+        );
+        let Err(DeliveryError::Malformed(reason)) = parse_delivery(phid.as_bytes()) else {
+            panic!("a bad PHID is refused");
+        };
+        assert!(!reason.chars().any(char::is_control), "{reason:?}");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn an_error_never_carries_a_control_character(text in "\\PC{0,40}|[\\x00-\\x20\\u{80}-\\u{9f}a-z\"{}:,]{0,60}") {
+            if let Err(DeliveryError::Malformed(reason)) = parse_delivery(text.as_bytes()) {
+                proptest::prop_assert!(!reason.chars().any(char::is_control), "{:?}", reason);
+            }
+        }
+
         #[test]
         fn no_body_makes_the_parser_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
             let _ = parse_delivery(&bytes);

@@ -23,6 +23,7 @@ use crate::config::PhabricatorWebhookConfig;
 use crate::functions::http::{Hook, Routes};
 use crate::functions::lambda::HandlerFailure;
 use crate::functions::phabricator_webhook::status::{CALENDAR_PATH, STATUS_PATH, StatusEndpoint};
+use crate::log_text::escape;
 use crate::reviewed_file::{FileError, ReviewedFile as _};
 use crate::secret::Secret;
 use crate::triage::follow_up::FOLLOW_UP_JOB;
@@ -240,14 +241,16 @@ impl PhabricatorWebhook {
                 serde_json::to_value(&report).unwrap_or_default(),
             ),
             Err(failure) => {
-                error!(task = %delivery.task, delivery = %delivery.key, error = %failure, "triage failed; Phorge will retry");
+                // Conduit's own error text is quoted in it.
+                let reason = escape(&failure.to_string());
+                error!(task = %delivery.task, delivery = %delivery.key, error = %reason, "triage failed; Phorge will retry");
                 let status = match failure {
                     TriageError::Conduit(_) => StatusCode::BAD_GATEWAY,
                     TriageError::Store(_)
                     | TriageError::Busy { .. }
                     | TriageError::LeaseLost { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 };
-                answer(status, json!({ "error": failure.to_string() }))
+                answer(status, json!({ "error": reason }))
             }
         }
     }

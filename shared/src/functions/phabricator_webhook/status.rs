@@ -12,6 +12,7 @@ use tracing::{error, warn};
 
 use crate::brief::{Briefing, duty_calendar, render, zone};
 use crate::functions::http::Hook;
+use crate::log_text::escape;
 use crate::secret::Secret;
 
 /// The brief's path.
@@ -99,7 +100,7 @@ impl StatusEndpoint {
             return match duty_calendar::build(self.briefing.source(), now).await {
                 Ok(feed) => answer(StatusCode::OK, "text/calendar; charset=utf-8", feed),
                 Err(e) => {
-                    error!(error = %e, "the rotation feed could not be built");
+                    error!(error = %escape(&e.to_string()), "the rotation feed could not be built");
                     problem(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "the table could not be read; try again",
@@ -109,12 +110,13 @@ impl StatusEndpoint {
         }
         let zone = match zone(query(&request, "tz").as_deref()) {
             Ok(zone) => zone,
-            Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
+            // The error quotes the query's `tz`.
+            Err(e) => return problem(StatusCode::BAD_REQUEST, &escape(&e.to_string())),
         };
         let brief = match self.briefing.at(now).await {
             Ok(brief) => brief,
             Err(e) => {
-                error!(error = %e, "the brief could not be built");
+                error!(error = %escape(&e.to_string()), "the brief could not be built");
                 return problem(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "the table could not be read; try again",

@@ -7,12 +7,10 @@ use serde_json::json;
 use tracing::{error, warn};
 
 use crate::incidents::desk::{DeskError, IncidentDesk};
+use crate::incidents::escalation::{EscalationForm, parse_escalation};
 use crate::incidents::lifecycle::Delivery;
 use crate::incidents::ports::{Directory, IncidentLedger};
-use crate::incidents::webhook::{
-    Refusal, form_fields, parse_escalation, parse_outgoing, secret_matches,
-    verify_escalation_signature,
-};
+use crate::incidents::webhook::{Refusal, parse_outgoing, secret_matches};
 use crate::secret::Secret;
 
 pub const TOKEN_HEADER: &str = "x-clinic-webhook-token";
@@ -131,12 +129,11 @@ impl<S: IncidentLedger + Directory> VictorOpsWebhook<S> {
                     "signed escalation webhooks are not configured here",
                 ));
             };
-            // The signature is checked before the fields are trusted; a form that does not even
-            // decode cannot carry a valid one.
-            let fields = form_fields(body)
-                .map_err(|_| Refusal::Unauthorized("X-VictorOps-Signature does not match"))?;
-            verify_escalation_signature(url, &fields, key, &signature)?;
-            return parse_escalation(&fields, now);
+            // The form's key set first (400, naming the field): a signature vouches for nothing
+            // else. Then the signature (401), and only then the values.
+            let form = EscalationForm::parse(body)?;
+            form.verify(url, key, &signature)?;
+            return parse_escalation(&form, now);
         }
         let token = header(TOKEN_HEADER)
             .or_else(|| query_token(request))

@@ -109,7 +109,7 @@ impl VictorOpsSync {
             Ok(drift) => drift,
             Err(CheckError::Weeks(WeeksError::Store(e))) => return Err(e),
             Err(e) => {
-                warn!(rotation, error = %e, "VictorOps drift check failed");
+                warn!(rotation, error = %crate::log_text::escape(&e.to_string()), "VictorOps drift check failed");
                 report.check_error = Some(e.to_string());
                 return Ok(Some(report));
             }
@@ -187,7 +187,7 @@ impl VictorOpsSync {
             Err(OnceError::Store(e)) => Err(e),
             Err(OnceError::Effect(e)) => {
                 let reason = e.to_string();
-                warn!(to = %key.address, error = %reason, "drift notice failed");
+                warn!(to = %key.address, error = %crate::log_text::escape(&reason), "drift notice failed");
                 Ok(NoticeOutcome::Failed { reason })
             }
         }

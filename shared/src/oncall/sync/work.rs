@@ -154,7 +154,7 @@ pub(super) async fn stopped(work: &mut Work<'_>, stop: Stop) -> Result<SyncOutco
         Stop::VictorOps(e) => e.to_string(),
         Stop::Mismatch(reason) => reason,
     };
-    warn!(rotation = %work.record.rotation, week = %work.record.week, error = %reason, "VictorOps sync failed");
+    warn!(rotation = %work.record.rotation, week = %work.record.week, error = %crate::log_text::escape(&reason), "VictorOps sync failed");
     work.record.status = SyncStatus::Failed;
     work.record.last_error = Some(reason.clone());
     match work.save(Lease::Release, &[]).await {

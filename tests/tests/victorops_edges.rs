@@ -1,0 +1,316 @@
+//! What the VictorOps webhook refuses before anything is written, end to end (the table on moto,
+//! Statuspage as a local fake): incident numbers off their canonical form, escalation forms off
+//! VictorOps' fields or whose signed text reads more than one way, and hostile text in a body,
+//! which reaches the log and the answer escaped.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use clinic::adapters::dynamo::DynamoStore;
+use clinic::adapters::ses::SesMailer;
+use clinic::adapters::statuspage::{Pacing, StatuspageClient};
+use clinic::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
+use clinic::incidents::desk::IncidentDesk;
+use clinic::incidents::escalation::escalation_signature;
+use clinic::incidents::mapping::Mapping;
+use clinic::mail::EmailAddress;
+use clinic::secret::Secret;
+use clinic_tests::statuspage_fake::StatuspageFake;
+use clinic_tests::{fresh_store, repo_root, sdk_config, verified_sender};
+use lambda_http::{Body, Request};
+
+const SENDER: &str = "clinic@victorops-edges.example.org";
+const SECRET: &str = "demo-clinic-webhook-token-01";
+const PAGE: &str = "kctbh9vrtdwd";
+const KEY: &str = "statuspage-test-key";
+const ESCALATION_URL: &str =
+    "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/victorops/escalation";
+const ESCALATION_KEY: &str = "V1ct0rOpsWebhookAuthKeyExample==";
+/// The body and signature of events/victorops-escalation-function-url.json, as captured.
+const CAPTURED_FORM: &str = "incident=2041&summary=Disk+almost+full+on+db02&message=Only+3%25+left+on+%2Fvar&entity_id=disk-space%2Fdb02.example.net&message_type=CRITICAL&routing_key=sre&monitoring_tool=prometheus";
+const CAPTURED_SIGNATURE: &str = "WwbOOOEbUU6NqD659DP0kKGkWf8=";
+const NOW: &str = "2027-01-05T09:50:05Z";
+
+struct Setup {
+    webhook: VictorOpsWebhook<DynamoStore>,
+    fake: StatuspageFake,
+    store: DynamoStore,
+}
+
+async fn setup() -> Setup {
+    let store = fresh_store("vo-edges").await;
+    let fake = StatuspageFake::start(PAGE, KEY).await;
+    let mapping = Mapping::parse(
+        "[options]\nauto_resolve = false\ndeliver_notifications = false\n\n[[rule]]\nname = \"database\"\n\
+         routing_keys = [\"sre\"]\nentities = [\"disk-space/*\"]\nimpact = \"major\"\n\
+         components = { ftgks51sfs2d = \"partial_outage\" }\n",
+    )
+    .expect("test mapping is valid");
+    let statuspage = StatuspageClient::new(
+        clinic::http_url::HttpUrl::parse(&fake.base_url()).unwrap(),
+        PAGE.into(),
+        Secret::new(KEY),
+        Pacing {
+            min_interval: Duration::from_millis(50),
+            first_backoff: Duration::from_millis(20),
+            max_attempts: 4,
+        },
+    );
+    let desk = IncidentDesk::new(
+        store.clone(),
+        Arc::new(statuspage),
+        Arc::new(SesMailer::new(verified_sender(SENDER).await)),
+        mapping,
+        EmailAddress::parse(SENDER).unwrap(),
+        "sre-clinic".into(),
+    );
+    let auth = WebhookAuth {
+        secret: Secret::new(SECRET),
+        escalation: Some((Secret::new(ESCALATION_KEY), ESCALATION_URL.into())),
+    };
+    Setup {
+        webhook: VictorOpsWebhook::new(desk, auth),
+        fake,
+        store,
+    }
+}
+
+impl Setup {
+    /// Every item in the table: a refused delivery must leave it as it was.
+    async fn items(&self) -> i32 {
+        aws_sdk_dynamodb::Client::new(&sdk_config().await)
+            .scan()
+            .table_name(self.store.table().as_str())
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .send()
+            .await
+            .expect("scan the table")
+            .count
+    }
+
+    async fn answer(&self, request: Request) -> (u16, serde_json::Value, Vec<u8>) {
+        let response = self.webhook.handle_at(request, NOW.parse().unwrap()).await;
+        let raw = response.body().as_ref().to_vec();
+        let json = serde_json::from_slice(&raw).unwrap_or_default();
+        (response.status().as_u16(), json, raw)
+    }
+
+    /// Sends `request` and checks it is refused with `status`, the table and Statuspage untouched.
+    async fn refused(&self, request: Request, status: u16, what: &str) -> String {
+        let before = self.items().await;
+        let (got, answer, _) = self.answer(request).await;
+        assert_eq!(got, status, "{what}: {answer}");
+        assert_eq!(self.items().await, before, "{what}: nothing is written");
+        assert!(
+            self.fake.calls().is_empty(),
+            "{what}: Statuspage is not called"
+        );
+        answer["error"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+fn outgoing(number: &str) -> String {
+    let sample =
+        std::fs::read_to_string(repo_root().join("events/victorops-outgoing-triggered.json"))
+            .expect("sample event");
+    sample.replace("\"2041\"", &serde_json::to_string(number).unwrap())
+}
+
+fn json_request(body: &str) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/hooks/victorops")
+        .header("content-type", "application/json")
+        .header("x-clinic-webhook-token", SECRET)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+fn form_request(body: &str, signature: &str) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/victorops/escalation")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-victorops-signature", signature)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+fn pairs(body: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// `body` with `field` set to `value`, encoded as VictorOps would.
+fn with_field(body: &str, field: &str, value: &str) -> String {
+    let changed = pairs(body).into_iter().map(|(k, v)| {
+        if k == field {
+            (k, value.to_owned())
+        } else {
+            (k, v)
+        }
+    });
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(changed)
+        .finish()
+}
+
+/// The signature VictorOps would send for `body`.
+fn signed(body: &str) -> String {
+    escalation_signature(ESCALATION_URL, &pairs(body), &Secret::new(ESCALATION_KEY))
+}
+
+#[tokio::test]
+async fn an_incident_number_off_its_canonical_form_is_refused_with_400_and_nothing_is_written() {
+    let s = setup().await;
+    for number in ["02041", " 2041 ", "2041 ", "20 41", "0", "+2041"] {
+        let error = s
+            .refused(json_request(&outgoing(number)), 400, number)
+            .await;
+        assert!(error.contains("incident number"), "{number:?}: {error}");
+        let form = with_field(CAPTURED_FORM, "incident", number);
+        let error = s
+            .refused(form_request(&form, &signed(&form)), 400, &form)
+            .await;
+        assert!(error.contains("incident number"), "{form}: {error}");
+    }
+    // The canonical spelling is one incident, published once, whichever way it came.
+    let (status, answer, _) = s.answer(json_request(&outgoing("2041"))).await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer, _) = s
+        .answer(form_request(CAPTURED_FORM, CAPTURED_SIGNATURE))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(s.fake.incidents().len(), 1);
+}
+
+#[tokio::test]
+async fn an_escalation_form_off_victorops_fields_is_refused_with_400_and_nothing_is_written() {
+    let s = setup().await;
+    let shifted = [
+        CAPTURED_FORM.replace("summary=", "summar=y"),
+        CAPTURED_FORM.replace("routing_key=sre", "routing_ke=ysre"),
+        CAPTURED_FORM
+            .replace("&message_type=CRITICAL", "")
+            .replace("%2Fvar", "%2Fvarmessage_typeCRITICAL"),
+    ];
+    for body in &shifted {
+        assert_eq!(
+            signed(body),
+            CAPTURED_SIGNATURE,
+            "the captured signature covers the shifted form {body}"
+        );
+        s.refused(form_request(body, CAPTURED_SIGNATURE), 400, body)
+            .await;
+    }
+    let cases = [
+        (format!("{CAPTURED_FORM}&incident=2041"), "repeated"),
+        (format!("{CAPTURED_FORM}&message_type=RECOVERY"), "repeated"),
+        (format!("{CAPTURED_FORM}&state=RESOLVED"), "not one"),
+        (CAPTURED_FORM.replace("&routing_key=sre", ""), "missing"),
+    ];
+    for (body, expected) in cases {
+        for signature in [CAPTURED_SIGNATURE.to_owned(), signed(&body)] {
+            let error = s.refused(form_request(&body, &signature), 400, &body).await;
+            assert!(error.contains(expected), "{body}: {error}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_escalation_form_whose_signed_text_reads_as_another_form_is_refused_with_401() {
+    let s = setup().await;
+    // A genuine delivery whose message carries the later keys' names, and the form that the same
+    // signature covers, acknowledging the incident.
+    let genuine = CAPTURED_FORM.replace(
+        "Only+3%25+left+on+%2Fvar",
+        "fullmessage_typeACKNOWLEDGEMENTmonitoring_toolx",
+    );
+    let forged = CAPTURED_FORM
+        .replace("Only+3%25+left+on+%2Fvar", "full")
+        .replace("message_type=CRITICAL", "message_type=ACKNOWLEDGEMENT")
+        .replace(
+            "monitoring_tool=prometheus",
+            "monitoring_tool=xmessage_typeCRITICALmonitoring_toolprometheus",
+        );
+    let signature = signed(&genuine);
+    assert_eq!(signed(&forged), signature);
+    for body in [&genuine, &forged] {
+        let error = s.refused(form_request(body, &signature), 401, body).await;
+        assert!(error.contains("cannot vouch"), "{error}");
+    }
+}
+
+/// A `tracing` writer into memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn hostile_text_in_a_body_reaches_the_log_as_one_line_and_the_answer_without_control_characters()
+ {
+    let s = setup().await;
+    let forged_line =
+        "x\n{\"level\":\"ERROR\",\"fields\":{\"message\":\"forged\"}}\r\u{1b}[2K\u{7f}\u{9b}";
+    let body = outgoing("2041").replacen(
+        '{',
+        &format!("{{{}: 1,", serde_json::to_string(forged_line).unwrap()),
+        1,
+    );
+    // `clinic serve` logs as text, where a raw newline would start a line of its own.
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .without_time()
+        .finish();
+    let (status, answer, raw) = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        s.answer(json_request(&body)).await
+    };
+    assert_eq!(status, 400, "{answer}");
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(error.contains("unknown field"), "{error}");
+    assert!(
+        error.contains("x\\n{\"level\""),
+        "escaped, not dropped: {error}"
+    );
+    assert!(!error.chars().any(char::is_control), "{error:?}");
+    assert!(!raw.iter().any(u8::is_ascii_control), "{raw:?}");
+
+    let text = log.text();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("webhook refused"), "{text}");
+    assert!(
+        !text.trim_end_matches('\n').chars().any(char::is_control),
+        "{text:?}"
+    );
+    assert!(s.fake.calls().is_empty());
+}
