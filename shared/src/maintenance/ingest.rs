@@ -212,7 +212,12 @@ struct Headers {
 }
 
 fn headers(raw: &[u8]) -> Headers {
-    let parsed = mail_parser::MessageParser::default().parse_headers(raw);
+    // Header sections over the limit are not read (the parse then says which limit they passed).
+    let within =
+        super::structure::header_section_len(raw) as u64 <= super::limits::HEADER_BYTES.max;
+    let parsed = within
+        .then(|| mail_parser::MessageParser::default().parse_headers(raw))
+        .flatten();
     let Some(message) = parsed else {
         return Headers {
             message_id: None,
