@@ -75,8 +75,16 @@ fn start_stack() -> Stack {
     }
 }
 
-/// The local stack's endpoint URL, starting it on first use.
+/// A child process of a test names the stack its parent started (see [`endpoint`]).
+pub const STACK_URL_VARIABLE: &str = "CLINIC_TEST_STACK_URL";
+
+/// The local stack's endpoint URL, starting it on first use; a test's child process given
+/// [`STACK_URL_VARIABLE`] uses its parent's stack instead.
 pub fn endpoint() -> &'static str {
+    static GIVEN: OnceLock<Option<String>> = OnceLock::new();
+    if let Some(url) = GIVEN.get_or_init(|| std::env::var(STACK_URL_VARIABLE).ok()) {
+        return url;
+    }
     &STACK.get_or_init(start_stack).url
 }
 

@@ -7,7 +7,7 @@ use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::s3::S3Objects;
 use clinic::audit::{AuditEntry, AuditLog};
 use clinic::maintenance::calendar_feed::FeedOptions;
-use clinic::maintenance::ingest::{CalendarTarget, MailIngest, ObjectOutcome};
+use clinic::maintenance::ingest::{CalendarTarget, MailIngest, ObjectOutcome, PARSE_UNFINISHED};
 use clinic::maintenance::ports::MaintenanceLedger;
 use clinic::maintenance::{Impact, Status};
 use clinic_tests::{fresh_store, sdk_config, unique_table};
@@ -21,14 +21,28 @@ struct Setup {
     job: MailIngest<DynamoStore>,
 }
 
-async fn setup(prefix: &str, max_bytes: u64) -> Setup {
-    let store = fresh_store(prefix).await;
+async fn s3_client() -> aws_sdk_s3::Client {
     let sdk = sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
+    aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(true)
             .build(),
-    );
+    )
+}
+
+fn calendar_target(bucket: &str) -> CalendarTarget {
+    CalendarTarget {
+        bucket: bucket.to_owned(),
+        key: CALENDAR_KEY.to_owned(),
+        options: FeedOptions {
+            include_redundancy_only: false,
+        },
+    }
+}
+
+async fn setup(prefix: &str, max_bytes: u64) -> Setup {
+    let store = fresh_store(prefix).await;
+    let s3 = s3_client().await;
     let bucket = unique_table(prefix)
         .as_str()
         .to_lowercase()
@@ -38,17 +52,10 @@ async fn setup(prefix: &str, max_bytes: u64) -> Setup {
         .send()
         .await
         .expect("create bucket");
-    let calendar = CalendarTarget {
-        bucket: bucket.clone(),
-        key: CALENDAR_KEY.to_owned(),
-        options: FeedOptions {
-            include_redundancy_only: false,
-        },
-    };
     let job = MailIngest::new(
         store.clone(),
         Arc::new(S3Objects::new(s3.clone())),
-        calendar,
+        calendar_target(&bucket),
         max_bytes,
     );
     Setup {
@@ -439,4 +446,155 @@ async fn an_event_that_is_not_from_s3_is_refused() {
         .await
         .unwrap_err();
     assert!(!refused.retryable);
+}
+
+/// Set in a child copy of this test binary that runs the job with a parser that aborts the process:
+/// the table, the bucket and the key, one a line.
+const ABORT_CHILD: &str = "CLINIC_TEST_ABORTING_INGEST";
+
+fn aborting_parser(
+    _raw: &[u8],
+) -> Result<Vec<clinic::maintenance::Maintenance>, clinic::maintenance::NoticeError> {
+    // What an out-of-memory kill or a failed allocation does: no unwinding, nothing after it runs.
+    std::process::abort()
+}
+
+/// Passes at once unless started by the test below, in which case it dies mid-parse.
+#[tokio::test]
+async fn ingest_that_aborts_while_parsing_started_by_the_test_below() {
+    let Ok(job) = std::env::var(ABORT_CHILD) else {
+        return;
+    };
+    let mut lines = job.lines();
+    let (Some(table), Some(bucket), Some(key)) = (lines.next(), lines.next(), lines.next()) else {
+        panic!("{ABORT_CHILD} must name the table, the bucket and the key");
+    };
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let store = DynamoStore::new(
+        client,
+        clinic::adapters::dynamo::TableName::parse(table).expect("table name"),
+    );
+    let job = MailIngest::new(
+        store,
+        Arc::new(S3Objects::new(s3_client().await)),
+        calendar_target(bucket),
+        10 << 20,
+    )
+    .with_parser(aborting_parser);
+    let _ = job.run(s3_event(bucket, key, 0)).await;
+    unreachable!("the parser aborts the process");
+}
+
+#[tokio::test]
+async fn a_parse_that_aborts_leaves_the_mail_for_review_and_a_later_parse_clears_it() {
+    let s = setup("maint-abort", 10 << 20).await;
+    let mail = notice("HT-9", "ht-9.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE");
+    s.s3.put_object()
+        .bucket(&s.bucket)
+        .key("inbound/dies")
+        .body(mail.clone().into())
+        .send()
+        .await
+        .expect("put mail");
+    let status = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+        .args([
+            "--exact",
+            "ingest_that_aborts_while_parsing_started_by_the_test_below",
+            "--nocapture",
+        ])
+        .env(
+            ABORT_CHILD,
+            format!("{}\n{}\ninbound/dies", s.store.table().as_str(), s.bucket),
+        )
+        .env(clinic_tests::STACK_URL_VARIABLE, clinic_tests::endpoint())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run the child");
+    assert!(!status.success(), "the child must have died: {status:?}");
+    let reviews = s.store.reviews().await.unwrap();
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    assert_eq!(reviews[0].reason, PARSE_UNFINISHED);
+    assert_eq!(reviews[0].key, "inbound/dies");
+    assert_eq!(reviews[0].message_id.as_deref(), Some("ht-9.1@x"));
+    assert!(
+        s.store
+            .maintenance("harbour-transit", "HT-9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Lambda's retry of the same event, with a parser that finishes: parsed, and off the list.
+    let retry = s
+        .job
+        .run(s3_event(&s.bucket, "inbound/dies", mail.len()))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&retry.objects[0].outcome, ObjectOutcome::Parsed { maintenances } if maintenances.len() == 1),
+        "{retry:?}"
+    );
+    assert!(s.store.reviews().await.unwrap().is_empty());
+    let stored = s
+        .store
+        .maintenance("harbour-transit", "HT-9")
+        .await
+        .unwrap()
+        .expect("stored");
+
+    // And once more: nothing changes.
+    let again = s
+        .job
+        .run(s3_event(&s.bucket, "inbound/dies", mail.len()))
+        .await
+        .unwrap();
+    assert_eq!(again.objects[0].outcome, ObjectOutcome::AlreadyHandled);
+    assert!(s.store.reviews().await.unwrap().is_empty());
+    assert_eq!(
+        s.store
+            .maintenance("harbour-transit", "HT-9")
+            .await
+            .unwrap(),
+        Some(stored)
+    );
+}
+
+#[tokio::test]
+async fn a_good_mail_leaves_no_review_item_behind() {
+    let s = setup("maint-clean", 10 << 20).await;
+    s.deliver(
+        "inbound/good",
+        notice("HT-10", "ht-10.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE"),
+    )
+    .await;
+    assert!(s.store.reviews().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_mail_over_a_parse_limit_is_kept_for_review_naming_the_limit() {
+    let s = setup("maint-limit", 10 << 20).await;
+    let mut mail =
+        b"From: noc@harbour-transit.example\r\nSubject: deep\r\nMessage-ID: <deep@x>\r\n".to_vec();
+    for _ in 0..40 {
+        mail.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+    }
+    mail.extend_from_slice(b"body\r\n");
+    let outcome = s.deliver("inbound/deep", mail).await;
+    assert!(
+        matches!(&outcome, ObjectOutcome::NeedsReview { reason } if reason.contains("MIME nesting depth is 17 levels, 1 over the limit of 16")),
+        "{outcome:?}"
+    );
+    let reviews = s.store.reviews().await.unwrap();
+    assert_eq!(reviews.len(), 1);
+    assert!(reviews[0].reason.contains("MIME nesting depth"));
+    assert_eq!(
+        s.job
+            .run(s3_event(&s.bucket, "inbound/deep", 0))
+            .await
+            .unwrap()
+            .objects[0]
+            .outcome,
+        ObjectOutcome::AlreadyHandled
+    );
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::limits::OverLimit;
 use super::provider_id::ProviderId;
 
 /// A field of a maintenance that a recognised template failed to yield.
@@ -37,6 +38,10 @@ pub enum NoticeError {
     #[error("the notice is {size} bytes, more than the {limit}-byte limit; it was not parsed")]
     TooLarge { size: usize, limit: usize },
 
+    /// A size or count past one of [`super::limits`], found before its memory was allocated.
+    #[error("the mail is over a size limit, so it was not parsed: {0}")]
+    OverLimit(OverLimit),
+
     #[error("this is not an e-mail that can be read: {reason}")]
     NotAnEmail { reason: &'static str },
 
@@ -55,4 +60,10 @@ pub enum NoticeError {
         field: Field,
         detail: String,
     },
+}
+
+impl From<OverLimit> for NoticeError {
+    fn from(over: OverLimit) -> Self {
+        NoticeError::OverLimit(over)
+    }
 }

@@ -4,11 +4,15 @@
 
 use std::borrow::Cow;
 
+use super::limits::{self, Counter, OverLimit, check};
 use super::page::{Cell, Line, Page, Table, trim_lines as normalize};
 
-/// Reads an HTML document into a [`Page`]. Never fails: whatever is not understood is treated as text.
-pub(crate) fn read_html(html: &str) -> Page {
+/// Reads an HTML document into a [`Page`]. Whatever is not understood is treated as text; it fails only
+/// when the document has more tags, or tables nested deeper, than [`limits`] allow (checked tag by tag,
+/// before what the tag would add is built).
+pub(crate) fn read_html(html: &str) -> Result<Page, OverLimit> {
     let mut page = PageBuilder::default();
+    let mut tags = Counter::new(limits::HTML_TAGS);
     let bytes = html.as_bytes();
     let mut at = 0;
     while at < bytes.len() {
@@ -34,6 +38,7 @@ pub(crate) fn read_html(html: &str) -> Page {
             continue;
         };
         at = tag.end;
+        tags.add(1)?;
         let name = tag.name.to_ascii_lowercase();
         if tag.closing {
             page.close(&name);
@@ -53,6 +58,9 @@ pub(crate) fn read_html(html: &str) -> Page {
                 at = skip_raw_text(html, at, "title");
             }
             _ => {
+                if name == "table" {
+                    check(limits::HTML_TABLE_DEPTH, page.open_tables.len() as u64 + 1)?;
+                }
                 page.open(&name);
                 if tag.self_closing {
                     page.close(&name);
@@ -60,7 +68,7 @@ pub(crate) fn read_html(html: &str) -> Page {
             }
         }
     }
-    page.finish()
+    Ok(page.finish())
 }
 
 struct Tag<'a> {
@@ -615,7 +623,7 @@ mod tests {
 
     #[test]
     fn paragraphs_and_breaks_become_lines_and_inline_tags_do_not() {
-        let page = read_html("<p>Dear <b>Acme</b>,</p><div>Start: 1<br>End:&nbsp;2</div>");
+        let page = read_html("<p>Dear <b>Acme</b>,</p><div>Start: 1<br>End:&nbsp;2</div>").unwrap();
         assert_eq!(
             cells(&page),
             vec![vec!["Dear Acme,"], vec!["Start: 1"], vec!["End: 2"]]
@@ -626,7 +634,7 @@ mod tests {
     fn table_rows_become_lines_with_one_entry_per_cell() {
         let page = read_html(
             "<table><tr><th>Circuit</th><th>Impact</th></tr><tr><td>A/1</td><td><p>Down</p></td></tr></table>",
-        );
+        ).unwrap();
         assert_eq!(
             cells(&page),
             vec![vec!["Circuit", "Impact"], vec!["A/1", "Down"]]
@@ -640,7 +648,8 @@ mod tests {
         let page = read_html(
             "<table><tr><td>Circuits</td><td><table><tr><td>C1</td></tr></table></td></tr>\
              <tr><td>Reason</td><td>Fibre</td></tr></table>",
-        );
+        )
+        .unwrap();
         assert_eq!(
             cells(&page),
             vec![vec!["Circuits", ""], vec!["C1"], vec!["Reason", "Fibre"]]
@@ -650,24 +659,36 @@ mod tests {
     }
 
     #[test]
+    fn tables_nested_past_the_limit_and_too_many_tags_are_refused() {
+        let deep = "<table><tr><td>".repeat(40);
+        let over = read_html(&deep).unwrap_err();
+        assert_eq!(over.limit, limits::HTML_TABLE_DEPTH);
+        assert_eq!(over.found, 33);
+        assert!(read_html(&"<table><tr><td>".repeat(32)).is_ok());
+        let over = read_html(&"<td>".repeat(100_001)).unwrap_err();
+        assert_eq!(over.limit, limits::HTML_TAGS);
+    }
+
+    #[test]
     fn unclosed_cells_rows_and_heads_are_tolerated() {
         let page = read_html(
             "<html><head><title>T 1</title><style>p{x:1}</style><div>Body<table><tr><td>a<td>b<tr><td>c",
-        );
+        ).unwrap();
         assert_eq!(page.title, "T 1");
         assert_eq!(cells(&page), vec![vec!["Body"], vec!["a", "b"], vec!["c"]]);
     }
 
     #[test]
     fn entities_and_spacing_inside_a_line_are_kept_as_written() {
-        let page = read_html("<td>/OGYX/1/&nbsp;&nbsp; /ZYO /</td> &#8211; &amp;x &copy &bogus;");
+        let page =
+            read_html("<td>/OGYX/1/&nbsp;&nbsp; /ZYO /</td> &#8211; &amp;x &copy &bogus;").unwrap();
         assert_eq!(page.lines[0].cells[0], "/OGYX/1/   /ZYO /");
         assert_eq!(page.lines[1].cells[0], "\u{2013} &x \u{a9} &bogus;");
     }
 
     #[test]
     fn comments_scripts_and_stray_angle_brackets_do_not_break_reading() {
-        let page = read_html("a <!-- hidden --> b <script>if (a<b) {}</script> c < d <x");
+        let page = read_html("a <!-- hidden --> b <script>if (a<b) {}</script> c < d <x").unwrap();
         assert_eq!(page.lines[0].cells[0], "a  b  c < d");
     }
 }

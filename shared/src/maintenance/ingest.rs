@@ -19,6 +19,19 @@ use crate::store::StoreError;
 
 pub const ACTOR: &str = "maintenance-mail";
 
+/// The reason a mail carries on the review list while it is being parsed: written before the parse,
+/// replaced when the parse ends either way, so it only stays when the process died parsing it.
+pub const PARSE_UNFINISHED: &str = "received; parsing did not finish (the process stopped while parsing \
+     this mail: out of memory, aborted or timed out)";
+
+/// Parses of one mail that may start without finishing before it is kept for review unparsed: Lambda
+/// tries an event three times (infra/maintenance-mail.tf), so the third try answers success instead of
+/// dying again and sending the event to the failure queue.
+pub const MAX_PARSE_ATTEMPTS: u32 = 2;
+
+/// What turns a raw mail into maintenances: [`super::parse_notice`], or a stand-in in tests.
+pub type Parser = fn(&[u8]) -> Result<Vec<super::Maintenance>, super::NoticeError>;
+
 /// SES writes this object when a receipt rule is created; it is not a mail.
 pub const SES_SETUP_OBJECT: &str = "AMAZON_SES_SETUP_NOTIFICATION";
 
@@ -172,11 +185,19 @@ pub struct MailIngest<S> {
     calendar: CalendarTarget,
     max_bytes: u64,
     clock: Arc<dyn Clock>,
+    parse: Parser,
 }
 
 /// How far back and ahead the calendar reaches.
 const CALENDAR_PAST_DAYS: i64 = 60;
 const CALENDAR_FUTURE_DAYS: i64 = 730;
+
+/// A review item's id: one per mail object, so the marker of a parse and the item that replaces it
+/// are the same item, and a later parse of the same object finds both.
+fn review_id(object_key: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(&sha2::Sha256::digest(object_key.as_bytes())[..12])
+}
 
 /// Decodes an S3 event key: URL-encoded, with '+' for spaces.
 pub fn decode_key(key: &str) -> String {
@@ -205,6 +226,7 @@ pub fn decode_key(key: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+#[derive(Clone)]
 struct Headers {
     message_id: Option<String>,
     from: Option<String>,
@@ -212,7 +234,12 @@ struct Headers {
 }
 
 fn headers(raw: &[u8]) -> Headers {
-    let parsed = mail_parser::MessageParser::default().parse_headers(raw);
+    // Header sections over the limit are not read (the parse then says which limit they passed).
+    let within =
+        super::structure::header_section_len(raw) as u64 <= super::limits::HEADER_BYTES.max;
+    let parsed = within
+        .then(|| mail_parser::MessageParser::default().parse_headers(raw))
+        .flatten();
     let Some(message) = parsed else {
         return Headers {
             message_id: None,
@@ -251,7 +278,15 @@ where
             calendar,
             max_bytes,
             clock: crate::clock::system(),
+            parse: super::parse_notice,
         }
+    }
+
+    /// Parses mail with `parse` instead of [`super::parse_notice`] (tests: a parser that panics or
+    /// aborts).
+    pub fn with_parser(mut self, parse: Parser) -> Self {
+        self.parse = parse;
+        self
     }
 
     /// Reads "now" from `clock` instead of the system's.
@@ -363,9 +398,40 @@ where
                 .await?;
             return Ok(ObjectOutcome::AlreadyHandled);
         }
-        let maintenances = match super::parse_notice(&raw.bytes) {
-            Ok(list) => list,
-            Err(error) => {
+        // On the review list before the parse, so that even a parse that kills the process leaves it
+        // there with a reason; replaced below whichever way the parse ends.
+        let marker = ReviewItem {
+            id: review_id(&object_key),
+            received_at: now,
+            reason: PARSE_UNFINISHED.to_owned(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message_id: head.message_id.clone(),
+            from: head.from.clone(),
+            subject: head.subject.clone(),
+            size: raw.size,
+        };
+        let attempts = self.store.parse_started(&marker).await?;
+        if attempts > MAX_PARSE_ATTEMPTS {
+            let reason = format!(
+                "received, but {} parses of it did not finish (the process stopped while parsing: out \
+                 of memory, aborted or timed out); it was not parsed again",
+                attempts - 1
+            );
+            return self
+                .review(source, Some(head), raw.size, reason, cause, &object_key)
+                .await;
+        }
+        let parse = self.parse;
+        let parsed = std::panic::catch_unwind(|| parse(&raw.bytes));
+        let maintenances = match parsed {
+            Ok(Ok(list)) => {
+                self.store
+                    .parse_finished(&marker.id, self.clock.now())
+                    .await?;
+                list
+            }
+            Ok(Err(error)) => {
                 return self
                     .review(
                         source,
@@ -375,6 +441,13 @@ where
                         cause,
                         &object_key,
                     )
+                    .await;
+            }
+            Err(_) => {
+                let reason =
+                    "the parser failed on this mail (it panicked); it was not parsed".to_owned();
+                return self
+                    .review(source, Some(head), raw.size, reason, cause, &object_key)
                     .await;
             }
         };
@@ -472,10 +545,7 @@ where
         object_key: &str,
     ) -> Result<ObjectOutcome, IngestError> {
         let now = self.clock.now();
-        let id = {
-            use sha2::Digest as _;
-            hex::encode(&sha2::Sha256::digest(object_key.as_bytes())[..12])
-        };
+        let id = review_id(object_key);
         let (message_id, from, subject) = match head {
             Some(h) => (h.message_id, h.from, h.subject),
             None => (None, None, None),
@@ -529,13 +599,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn event_keys_are_url_decoded() {
-        assert_eq!(decode_key("inbound/a+b%2Fc%3D.eml"), "inbound/a b/c=.eml");
-        assert_eq!(decode_key("bad%zz%"), "bad%zz%");
-        assert_eq!(decode_key("x%4"), "x%4");
-    }
-}
+mod tests;

@@ -5,6 +5,7 @@
 //! Entry points: [`parse_notice`], [`detect_provider`], [`read_notice`], and [`parse_files_cli`] for the
 //! `clinic maintenance parse` command.
 
+mod budget;
 pub mod calendar_feed;
 mod datetime;
 mod detect;
@@ -13,12 +14,15 @@ mod html;
 mod ical;
 pub mod ingest;
 pub mod lifecycle;
+pub mod limits;
 mod model;
 mod notice;
 mod page;
 pub mod ports;
 mod provider_id;
 mod providers;
+mod sheet;
+mod structure;
 mod zones;
 
 #[cfg(test)]
@@ -65,6 +69,12 @@ pub fn read_notice(raw: &[u8]) -> NoticeReading {
         return NoticeReading {
             provider: None,
             maintenances: Err(error),
+        };
+    }
+    if let Err(over) = structure::check(raw) {
+        return NoticeReading {
+            provider: None,
+            maintenances: Err(over.into()),
         };
     }
     match Notice::read(raw) {

@@ -12,9 +12,11 @@ use mail_parser::{
     Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
 };
 
+use super::budget::Budget;
 use super::error::NoticeError;
 use super::html::read_html;
 use super::page::Page;
+use super::sheet::{Sheet, read_sheet};
 
 /// How deep attached messages are followed; forwards of forwards beyond this are not notices.
 const MAX_ATTACHED_DEPTH: usize = 3;
@@ -34,7 +36,8 @@ pub(crate) struct Notice {
     pub html: Vec<Page>,
     pub calendars: Vec<String>,
     pub csv: Vec<String>,
-    pub spreadsheets: Vec<Vec<u8>>,
+    /// The first worksheet of each XLSX attachment.
+    pub sheets: Vec<Sheet>,
     /// Messages attached whole (message/rfc822): usually the original notice, forwarded.
     pub attached: Vec<Notice>,
     /// Sender addresses quoted in the body of an inline forward ("From: NOC <noc@provider.example>").
@@ -58,10 +61,14 @@ impl Notice {
                 reason: "it has none of the headers an e-mail carries (From, Subject, Date, Content-Type, ...)",
             });
         }
-        Ok(Notice::from_message(&message, 0))
+        Notice::from_message(&message, 0, &mut Budget::new())
     }
 
-    fn from_message(message: &Message<'_>, depth: usize) -> Notice {
+    fn from_message(
+        message: &Message<'_>,
+        depth: usize,
+        budget: &mut Budget,
+    ) -> Result<Notice, NoticeError> {
         let mut notice = Notice {
             subject: message.subject().unwrap_or_default().trim().to_string(),
             sent_at: message
@@ -96,35 +103,42 @@ impl Notice {
                 PartType::Text(text) | PartType::Html(text) => {
                     let text = recovered_text(part, text);
                     if content_type == "text/html" || matches!(part.body, PartType::Html(_)) {
-                        notice.html.push(read_html(&text));
+                        budget.html(&text)?;
+                        notice.html.push(read_html(&text)?);
                     } else if content_type == "text/calendar" || name.ends_with(".ics") {
+                        budget.calendar(&text)?;
                         notice.calendars.push(text.into_owned());
                     } else if content_type == "text/csv" || name.ends_with(".csv") {
+                        budget.csv(text.as_bytes())?;
                         notice.csv.push(text.into_owned());
                     } else if content_type.is_empty() || content_type == "text/plain" {
+                        budget.plain(&text)?;
                         notice.plain.push(text.into_owned());
                     }
                 }
                 PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                     if content_type.contains("calendar") || name.ends_with(".ics") {
-                        notice
-                            .calendars
-                            .push(String::from_utf8_lossy(bytes).into_owned());
+                        let text = String::from_utf8_lossy(bytes);
+                        budget.calendar(&text)?;
+                        notice.calendars.push(text.into_owned());
                     } else if content_type.contains("csv") || name.ends_with(".csv") {
+                        budget.csv(bytes)?;
                         notice.csv.push(String::from_utf8_lossy(bytes).into_owned());
                     } else if content_type.contains("spreadsheetml") || name.ends_with(".xlsx") {
-                        notice.spreadsheets.push(bytes.to_vec());
+                        budget.xlsx(bytes)?;
+                        notice.sheets.extend(read_sheet(bytes)?);
                     }
                 }
                 PartType::Message(inner) if depth < MAX_ATTACHED_DEPTH => {
-                    notice.attached.push(Notice::from_message(inner, depth + 1));
+                    let original = Notice::from_message(inner, depth + 1, budget)?;
+                    notice.attached.push(original);
                 }
                 PartType::Message(_) | PartType::Multipart(_) => {}
             }
         }
         notice.plain_pages = notice.plain.iter().map(|t| Page::from_plain(t)).collect();
         notice.forwarded_senders = notice.quoted_senders();
-        notice
+        Ok(notice)
     }
 
     /// Every body as a page: HTML ones first (richer), then plain text ones.
@@ -215,7 +229,7 @@ fn recovered_text<'a>(part: &MessagePart<'_>, text: &'a str) -> Cow<'a, str> {
 }
 
 /// Quoted-printable decoding that keeps malformed escapes as written instead of giving up.
-fn decode_quoted_printable(input: &[u8]) -> Vec<u8> {
+pub(crate) fn decode_quoted_printable(input: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(input.len());
     let mut at = 0;

@@ -70,4 +70,12 @@ pub trait MaintenanceLedger: Send + Sync {
     /// Takes review item `id` off the list once a person has dealt with the mail (the item and the
     /// raw mail stay), with its audit entry. `Ok(false)` when no such item is on the list.
     async fn review_done(&self, id: &str, audit: &AuditEntry) -> Result<bool, StoreError>;
+    /// Puts `item` (its reason: received, parsing not finished) on the review list before its mail
+    /// is parsed, so that a parse that never finishes (the process aborted or was killed) still
+    /// leaves the mail there. Returns how many parses of it have now started without finishing,
+    /// this one included.
+    async fn parse_started(&self, item: &ReviewItem) -> Result<u32, StoreError>;
+    /// The parse behind review item `id` finished and the mail needs no review: the item put there
+    /// by [`MaintenanceLedger::parse_started`] leaves the list. Any other review item is left alone.
+    async fn parse_finished(&self, id: &str, now: jiff::Timestamp) -> Result<(), StoreError>;
 }

@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::{DynamoStore, failure, keys, table};
+use super::{DynamoStore, failure, keys, n, s, table};
 use crate::audit::AuditEntry;
+use crate::idempotency::RETENTION;
 use crate::maintenance::lifecycle::{MaintenanceRecord, ReviewItem};
 use crate::maintenance::ports::{Applied, MaintenanceLedger};
 use crate::store::StoreError;
@@ -165,7 +166,70 @@ impl MaintenanceLedger for DynamoStore {
         ])
         .await
     }
+
+    // The marker of a parse under way is the review item with a `parse_attempts` attribute; GetItem
+    // and PutItem only, the actions the function already has.
+    async fn parse_started(&self, item: &ReviewItem) -> Result<u32, StoreError> {
+        let pk = keys::review(&item.id);
+        let before = self
+            .get(&pk, keys::META)
+            .await?
+            .and_then(|stored| stored.get(PARSE_ATTEMPTS)?.as_n().ok()?.parse::<u32>().ok())
+            .unwrap_or(0);
+        let attempts = before.saturating_add(1);
+        let mut stored = Self::item_with_keys(
+            item,
+            pk,
+            keys::META.to_owned(),
+            Some((
+                keys::REVIEWS.to_owned(),
+                format!("{}#{}", item.received_at, item.id),
+            )),
+        )?;
+        stored.insert(PARSE_ATTEMPTS.into(), n(attempts));
+        self.client
+            .put_item()
+            .table_name(self.table.as_str())
+            .set_item(Some(stored))
+            .send()
+            .await
+            .map_err(|e| failure("PutItem", e))?;
+        Ok(attempts)
+    }
+
+    async fn parse_finished(&self, id: &str, now: jiff::Timestamp) -> Result<(), StoreError> {
+        // The marker becomes a small item off the list that expires like an idempotency record.
+        let mut resolved = Self::key(&keys::review(id), keys::META);
+        resolved.insert("state".into(), s("parsed"));
+        resolved.insert("parsed_at".into(), s(now.to_string()));
+        resolved.insert(
+            table::TTL_ATTRIBUTE.into(),
+            n((now + RETENTION).as_second()),
+        );
+        let result = self
+            .client
+            .put_item()
+            .table_name(self.table.as_str())
+            .set_item(Some(resolved))
+            .condition_expression("attribute_exists(#attempts)")
+            .expression_attribute_names("#attempts", PARSE_ATTEMPTS)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(failure("PutItem", e)),
+        }
+    }
 }
+
+/// The attribute that makes a review item the marker of a parse under way.
+const PARSE_ATTEMPTS: &str = "parse_attempts";
 
 #[cfg(test)]
 mod tests {

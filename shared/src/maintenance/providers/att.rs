@@ -2,13 +2,10 @@
 //! affected circuits with the customer name come in an XLSX attachment whose column names vary by the
 //! AT&T business unit that sent it.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx};
-
 use crate::maintenance::datetime::Reading;
 use crate::maintenance::model::{Circuit, Draft, Impact, Status};
 use crate::maintenance::notice::Notice;
+use crate::maintenance::sheet::Sheet;
 
 pub(super) fn read(notice: &Notice) -> Vec<Draft> {
     let reading = Reading::month_first();
@@ -41,7 +38,7 @@ pub(super) fn read(notice: &Notice) -> Vec<Draft> {
         status: Some(Status::Confirmed),
         ..Draft::default()
     };
-    for sheet in &notice.spreadsheets {
+    for sheet in &notice.sheets {
         if let Some((account, circuits)) = circuit_sheet(sheet) {
             draft.account.get_or_insert(account);
             draft.circuits.extend(circuits);
@@ -51,11 +48,10 @@ pub(super) fn read(notice: &Notice) -> Vec<Draft> {
 }
 
 /// Account name and circuits from the first worksheet: a header row, then one row per circuit.
-fn circuit_sheet(bytes: &[u8]) -> Option<(String, Vec<Circuit>)> {
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).ok()?;
-    let range = workbook.worksheet_range_at(0)?.ok()?;
-    let mut rows = range.rows();
-    let header: Vec<String> = rows.next()?.iter().map(cell_text).collect();
+fn circuit_sheet(sheet: &Sheet) -> Option<(String, Vec<Circuit>)> {
+    let mut rows = sheet.rows();
+    let first = rows.next()?;
+    let header: Vec<&str> = (0..sheet.width).map(|c| first.get(c)).collect();
     let column = |names: &[&str]| {
         header
             .iter()
@@ -76,13 +72,13 @@ fn circuit_sheet(bytes: &[u8]) -> Option<(String, Vec<Circuit>)> {
     let mut account = None;
     let mut circuits = Vec::new();
     for row in rows {
-        let id = row.get(circuit_col).map(cell_text).unwrap_or_default();
+        let id = row.get(circuit_col);
         if id.trim().is_empty() {
             continue;
         }
-        account.get_or_insert_with(|| row.get(account_col).map(cell_text).unwrap_or_default());
+        account.get_or_insert_with(|| row.get(account_col).to_owned());
         let id = if lec {
-            lec_circuit_id(&id)
+            lec_circuit_id(id)
         } else {
             id.trim().to_string()
         };
@@ -101,13 +97,6 @@ fn lec_circuit_id(raw: &str) -> String {
         format!("{trimmed}ATI")
     } else {
         unpadded.to_string()
-    }
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        other => other.to_string(),
     }
 }
 
