@@ -511,6 +511,8 @@ fn measure(bin: &Path, file: &Path, stderr_file: &Path) -> Measured {
             Ok(())
         });
     }
+    // Reaped by wait4 below, which (unlike Child::wait) also gives the child's peak RSS.
+    #[allow(clippy::zombie_processes)]
     let child = command.spawn().expect("start clinic");
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
