@@ -4,74 +4,29 @@
 //! which reaches the log and the answer escaped.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use clinic::adapters::dynamo::DynamoStore;
-use clinic::adapters::ses::SesMailer;
-use clinic::adapters::statuspage::{Pacing, StatuspageClient};
-use clinic::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
-use clinic::incidents::desk::IncidentDesk;
 use clinic::incidents::escalation::escalation_signature;
-use clinic::incidents::mapping::Mapping;
-use clinic::mail::EmailAddress;
 use clinic::secret::Secret;
-use clinic_tests::statuspage_fake::StatuspageFake;
-use clinic_tests::{fresh_store, repo_root, sdk_config, verified_sender};
+use clinic_tests::incident_rig::{self, ESCALATION_KEY, ESCALATION_URL, SECRET};
+use clinic_tests::{repo_root, sdk_config};
 use lambda_http::{Body, Request};
 
-const SENDER: &str = "clinic@victorops-edges.example.org";
-const SECRET: &str = "demo-clinic-webhook-token-01";
-const PAGE: &str = "kctbh9vrtdwd";
-const KEY: &str = "statuspage-test-key";
-const ESCALATION_URL: &str =
-    "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws/victorops/escalation";
-const ESCALATION_KEY: &str = "V1ct0rOpsWebhookAuthKeyExample==";
 /// The body and signature of events/victorops-escalation-function-url.json, as captured.
 const CAPTURED_FORM: &str = "incident=2041&summary=Disk+almost+full+on+db02&message=Only+3%25+left+on+%2Fvar&entity_id=disk-space%2Fdb02.example.net&message_type=CRITICAL&routing_key=sre&monitoring_tool=prometheus";
 const CAPTURED_SIGNATURE: &str = "WwbOOOEbUU6NqD659DP0kKGkWf8=";
 const NOW: &str = "2027-01-05T09:50:05Z";
 
-struct Setup {
-    webhook: VictorOpsWebhook<DynamoStore>,
-    fake: StatuspageFake,
-    store: DynamoStore,
-}
+/// The shared VictorOps webhook rig (moto, the Statuspage fake, SES on moto), with what refusals need.
+struct Setup(incident_rig::Setup);
 
 async fn setup() -> Setup {
-    let store = fresh_store("vo-edges").await;
-    let fake = StatuspageFake::start(PAGE, KEY).await;
-    let mapping = Mapping::parse(
-        "[options]\nauto_resolve = false\ndeliver_notifications = false\n\n[[rule]]\nname = \"database\"\n\
-         routing_keys = [\"sre\"]\nentities = [\"disk-space/*\"]\nimpact = \"major\"\n\
-         components = { ftgks51sfs2d = \"partial_outage\" }\n",
-    )
-    .expect("test mapping is valid");
-    let statuspage = StatuspageClient::new(
-        clinic::http_url::HttpUrl::parse(&fake.base_url()).unwrap(),
-        PAGE.into(),
-        Secret::new(KEY),
-        Pacing {
-            min_interval: Duration::from_millis(50),
-            first_backoff: Duration::from_millis(20),
-            max_attempts: 4,
-        },
-    );
-    let desk = IncidentDesk::new(
-        store.clone(),
-        Arc::new(statuspage),
-        Arc::new(SesMailer::new(verified_sender(SENDER).await)),
-        mapping,
-        EmailAddress::parse(SENDER).unwrap(),
-        "sre-clinic".into(),
-    );
-    let auth = WebhookAuth {
-        secret: Secret::new(SECRET),
-        escalation: Some((Secret::new(ESCALATION_KEY), ESCALATION_URL.into())),
-    };
-    Setup {
-        webhook: VictorOpsWebhook::new(desk, auth),
-        fake,
-        store,
+    Setup(incident_rig::setup("victorops-edges.example.org", false).await)
+}
+
+impl std::ops::Deref for Setup {
+    type Target = incident_rig::Setup;
+    fn deref(&self) -> &incident_rig::Setup {
+        &self.0
     }
 }
 
