@@ -10,7 +10,7 @@ STACK_DIR := .stack
 CLINIC := target/debug/clinic
 export CLINIC_STACK_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: help venv build test lint infra-check conformance bench demo package deploy stack-up stack-down clean
+.PHONY: help venv build test lint infra-check conformance bench demo package deploy stack-up stack-down stack-env clean
 
 help:
 	@echo "make demo   - run the weekly rotation on the local stack and show what it did"
@@ -19,25 +19,35 @@ help:
 	@echo "make package - release zips of every function into dist/ (ARCH=x86_64|arm64, ROSTER=file)"
 	@echo "make deploy - terraform init + apply of infra/ with those zips (needs an AWS account)"
 	@echo "make stack-up / stack-down - start or stop the local stack by hand"
+	@echo "eval \$$(make -s stack-env) - the variables the clinic CLI needs against that stack"
 
 $(VENV)/.installed:
+	@echo "== the local AWS stack: moto[server] $(MOTO_VERSION) into $(VENV) (a download of about 60 MB, once)"
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
 	touch $@
 
 venv: $(VENV)/.installed
 
+# Builds are not --quiet: the first one compiles ~450 crates for several minutes, and cargo's
+# "Compiling …" lines are how a newcomer sees it is working.
 build:
-	cargo build --workspace --quiet
+	@echo "== building the workspace (debug; the first build takes 6-10 min on 2 cores)"
+	cargo build --workspace
 
 lint:
+	@echo "== lint: rustfmt, then clippy on every target (the first run compiles the tests: several minutes)"
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 
+# The second pass names the workspace as the first does: with `-p clinic-tests` cargo would unify
+# features for that package alone and rebuild a dozen crates (about 8 minutes); this way it reuses
+# the first pass' build.
 test: venv lint infra-check
+	@echo "== unit, property and integration tests (moto server on loopback; about 15 min on 2 cores)"
 	cargo test --workspace
-	@echo "the brief's and the functions' table tests again, on the stack with partition-indexed Queries:"
-	CLINIC_STACK_INDEXED_QUERIES=1 cargo test -p clinic-tests --test brief --test follow_up --test rotation --test oncall --test phabricator
+	@echo "== the brief's and the functions' table tests again, on the stack with partition-indexed Queries (same build)"
+	CLINIC_STACK_INDEXED_QUERIES=1 cargo test --workspace --test brief --test follow_up --test rotation --test oncall --test phabricator
 	@$(MAKE) --no-print-directory conformance
 
 # The stack cannot be validated offline (no provider downloads): format, and checkov's policy checks,
@@ -90,6 +100,14 @@ stack-up: venv
 	@for i in $$(seq 1 100); do [ -s $(STACK_DIR)/port ] && break; sleep 0.1; done
 	@[ -s $(STACK_DIR)/port ] || { echo "local stack did not start; see $(STACK_DIR)/moto.log"; exit 1; }
 	@echo "local stack: http://127.0.0.1:$$(cat $(STACK_DIR)/port) (pid $$(cat $(STACK_DIR)/pid))"
+
+# The variables the clinic CLI reads against the stack `make stack-up` started; moto takes any
+# credentials, and static ones keep the SDK from looking for an instance-metadata endpoint.
+stack-env:
+	@[ -s $(STACK_DIR)/port ] && [ -f $(STACK_DIR)/pid ] && kill -0 $$(cat $(STACK_DIR)/pid) 2>/dev/null || { echo "echo 'no local stack is running: make stack-up' >&2; false"; exit 0; }
+	@echo "export AWS_ENDPOINT_URL=http://127.0.0.1:$$(cat $(STACK_DIR)/port)"
+	@echo "export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test"
+	@echo "export CLINIC_TABLE=clinic-local CLINIC_SENDER=clinic@example.net CLINIC_ROSTER=events/roster.toml"
 
 stack-down:
 	@if [ -f $(STACK_DIR)/pid ]; then kill $$(cat $(STACK_DIR)/pid) 2>/dev/null || true; rm -f $(STACK_DIR)/pid $(STACK_DIR)/port; echo "local stack stopped"; fi

@@ -15,6 +15,15 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The call never reached DynamoDB (refused, reset, no route, a timeout): a problem of where the
+    /// table is, not of the request. Its message is short; the SDK's chain stays in `source`.
+    #[error("cannot reach DynamoDB ({operation}: {reason})")]
+    Unreachable {
+        operation: &'static str,
+        reason: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("item {key} in the table cannot be read: {reason}")]
     Malformed { key: String, reason: String },
     #[error("DynamoDB {operation} still had unprocessed items after {attempts} attempts")]

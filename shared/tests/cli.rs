@@ -25,6 +25,29 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A folder of this test's own in the temp directory, removed when the test ends (also on failure).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("clinic-cli-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn file(&self, name: &str, content: &str) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, content).unwrap();
+        path.display().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 fn plan_json_has_the_documented_shape() {
     let roster = demo_roster();
@@ -158,22 +181,23 @@ fn explain_names_the_person_planned_for_the_week() {
 
 #[test]
 fn a_roster_with_several_mistakes_is_refused_with_all_of_them() {
-    let dir = std::env::temp_dir().join(format!("clinic-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bad.toml");
-    std::fs::write(
-        &path,
+    let scratch = Scratch::new("mistakes");
+    let path = scratch.file(
+        "bad.toml",
         "[rotations.ops]\nstyle = \"fair\"\nmin_working_days = 3\nnotify = [\"not-an-address\"]\n\n\
          [[people]]\nid = \"a\"\nname = \"A\"\nemail = \"a@example.org\"\nteam = \"t\"\ntimezone = \"Mars/Base\"\n\
-         holidays = \"DE\"\nrole = \"engineer\"\nrotations = [\"ops\", \"nope\"]\nprevious_duties = 1\nabsences = []\n",
-    )
-    .unwrap();
-    let out = clinic(&["roster", "check", "--roster", path.to_str().unwrap()]);
+         holidays = \"DE\"\nrole = \"engineer\"\nrotations = [\"ops\", \"nope\"]\nprevious_dutes = 1\nabsences = []\n",
+    );
+    let out = clinic(&["roster", "check", "--roster", &path]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("Mars/Base"), "{stderr}");
     assert!(stderr.contains("not-an-address"), "{stderr}");
     assert!(stderr.contains("nope"), "{stderr}");
+    assert!(
+        stderr.contains("people[0]: unknown key `previous_dutes`; did you mean `previous_duties`?"),
+        "an unknown key is one problem among the others: {stderr}"
+    );
 }
 
 #[test]
@@ -306,4 +330,227 @@ fn status_names_the_missing_table_and_refuses_an_unknown_zone() {
     );
     let out = clinic(&["status", "--at", "yesterday"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    let roster = demo_roster();
+    // The reading end is closed before clinic starts, so its very first write meets a closed pipe.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_clinic"))
+        .args([
+            "rotation",
+            "plan",
+            "--roster",
+            &roster,
+            "--rotation",
+            "sre-clinic",
+            "--from",
+            "2027-01-04",
+            "--weeks",
+            "52",
+        ])
+        .env_remove("CLINIC_TABLE")
+        .stdout(writer)
+        .output()
+        .expect("clinic runs");
+    let stderr = text(&out.stderr);
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
+    use std::os::unix::process::ExitStatusExt as _;
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "ended by SIGPIPE as coreutils are, not a panic (exit 101): {:?}",
+        out.status
+    );
+}
+
+#[test]
+fn an_unknown_rotation_is_refused_with_the_names_there_are() {
+    let roster = demo_roster();
+    let out = clinic(&[
+        "rotation",
+        "plan",
+        "--roster",
+        &roster,
+        "--rotation",
+        "nope",
+        "--from",
+        "2027-01-04",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            r#"there is no rotation named "nope"; the roster has "cloud-clinic", "sre-clinic""#
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn zero_weeks_is_a_usage_error_not_an_empty_table() {
+    let roster = demo_roster();
+    let out = clinic(&[
+        "rotation",
+        "plan",
+        "--roster",
+        &roster,
+        "--rotation",
+        "sre-clinic",
+        "--from",
+        "2027-01-04",
+        "--weeks",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("--weeks"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn rotation_and_week_arguments_say_what_they_take() {
+    for command in ["plan", "explain", "override", "swap"] {
+        let out = clinic(&["rotation", command, "--help"]);
+        let help = text(&out.stdout);
+        assert!(help.contains("rotations.NAME"), "{command}: {help}");
+        if command != "plan" {
+            assert!(help.contains("2027-W05"), "{command}: {help}");
+        }
+    }
+}
+
+#[test]
+fn plan_and_explain_offline_need_the_same_from_and_agree() {
+    let roster = demo_roster();
+    let explain_without_from = clinic(&[
+        "rotation",
+        "explain",
+        "--roster",
+        &roster,
+        "--rotation",
+        "sre-clinic",
+        "--week",
+        "2027-W05",
+    ]);
+    assert_eq!(explain_without_from.status.code(), Some(2));
+    assert!(
+        text(&explain_without_from.stderr).contains("--from"),
+        "{}",
+        text(&explain_without_from.stderr)
+    );
+    let plan = clinic(&[
+        "rotation",
+        "plan",
+        "--roster",
+        &roster,
+        "--rotation",
+        "sre-clinic",
+        "--from",
+        "2027-01-01",
+        "--weeks",
+        "6",
+        "--json",
+    ]);
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let w05 = plan["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["week"] == "2027-W05")
+        .expect("W05 is planned");
+    let explain = clinic(&[
+        "rotation",
+        "explain",
+        "--roster",
+        &roster,
+        "--rotation",
+        "sre-clinic",
+        "--week",
+        "2027-W05",
+        "--from",
+        "2027-01-01",
+        "--json",
+    ]);
+    assert!(explain.status.success(), "{}", text(&explain.stderr));
+    let explanation: serde_json::Value = serde_json::from_slice(&explain.stdout).unwrap();
+    assert_eq!(explanation["primary"], w05["primary"], "{explanation}");
+    assert!(
+        text(&explain.stderr).contains("input: the roster alone"),
+        "says which input it used: {}",
+        text(&explain.stderr)
+    );
+}
+
+#[test]
+fn maintenance_parse_for_a_person_shows_dates_and_fails_when_a_file_failed() {
+    let scratch = Scratch::new("parse");
+    let good = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/maintenance/01-northwind-scheduled.eml")
+        .display()
+        .to_string();
+    let bad = scratch.file(
+        "not-a-notice.eml",
+        "From: someone@example.org\r\nSubject: hello\r\n\r\nhi\r\n",
+    );
+    let out = clinic(&["maintenance", "parse", "--format", "human", &good, &bad]);
+    assert_eq!(out.status.code(), Some(1), "one of two files failed");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(" UTC"), "{stdout}");
+    assert!(
+        !stdout
+            .split_whitespace()
+            .any(|w| w.len() >= 9 && w.chars().all(|c| c.is_ascii_digit())),
+        "no Unix seconds: {stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with("clinic: "), "{stderr}");
+    assert!(stderr.contains("not-a-notice.eml"), "{stderr}");
+    // The machine contract is unchanged: JSON, exit status 0 when every file could be read.
+    let json = clinic(&["maintenance", "parse", "--format", "json", &good, &bad]);
+    assert_eq!(json.status.code(), Some(0));
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(parsed[&bad]["error"].is_string(), "{parsed}");
+}
+
+#[test]
+fn a_table_out_of_reach_is_one_line_saying_where_and_what_to_do() {
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let out = Command::new(env!("CARGO_BIN_EXE_clinic"))
+        .arg("audit")
+        .env("CLINIC_TABLE", "clinic-nowhere")
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("clinic runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, no SDK warnings first: {stderr}");
+    assert!(
+        lines[0].starts_with(&format!("clinic: cannot reach DynamoDB at {endpoint} (")),
+        "{stderr}"
+    );
+    assert!(lines[0].contains("make stack-up"), "{stderr}");
+    assert!(
+        lines[0].len() < 250,
+        "{} characters: {stderr}",
+        lines[0].len()
+    );
 }

@@ -120,11 +120,35 @@ pub fn loader_for(settings: &AwsSettings) -> aws_config::ConfigLoader {
         .retry_config(settings.budget.retry_config());
     if let Some(endpoint) = &settings.endpoint_url {
         loader = loader.endpoint_url(endpoint.as_str());
+        // A local stack takes any credentials. Without some in the environment the default chain
+        // would end at the EC2 instance-metadata endpoint, wait for it and print warnings first.
+        if is_loopback(endpoint.as_str()) && std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local-stack",
+                "local-stack",
+                None,
+                None,
+                "local stack",
+            ));
+        }
     }
     if let Some(region) = &settings.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }
     loader
+}
+
+/// Whether `url` names this machine (a local stack).
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = parsed.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The SDK configuration every client is built from.
@@ -155,6 +179,16 @@ pub fn s3(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> aws_sdk_s3::Cl
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_machine_counts_as_a_local_stack() {
+        assert!(is_loopback("http://127.0.0.1:8000"));
+        assert!(is_loopback("http://localhost:4566"));
+        assert!(is_loopback("http://[::1]:4566"));
+        assert!(!is_loopback("https://dynamodb.eu-west-1.amazonaws.com"));
+        assert!(!is_loopback("http://127.0.0.1.example.com"));
+        assert!(!is_loopback("not a url"));
+    }
 
     /// The longest a call can take by its attempts and waits alone, before the operation timeout.
     fn worst_case(budget: CallBudget) -> Duration {

@@ -60,8 +60,16 @@ impl From<crate::functions::lambda::HandlerFailure> for CliError {
     }
 }
 
-/// The error and its causes on one line, for the terminal.
+/// The error and its causes on one line, for the terminal. A table that cannot be reached is said
+/// as where Clinic looked and what to do, not as the SDK's chain of causes.
 pub fn describe(error: &CliError) -> String {
+    if let Some(reason) = unreachable_table(error) {
+        return cannot_reach_dynamodb(
+            reason,
+            std::env::var("AWS_ENDPOINT_URL").ok().as_deref(),
+            std::env::var("AWS_REGION").ok().as_deref(),
+        );
+    }
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -73,4 +81,67 @@ pub fn describe(error: &CliError) -> String {
         source = cause.source();
     }
     text
+}
+
+fn unreachable_table(error: &CliError) -> Option<&'static str> {
+    // `Store` is transparent: its source() is the StoreError's source, so look at it first.
+    if let CliError::Store(crate::store::StoreError::Unreachable { reason, .. }) = error {
+        return Some(reason);
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(crate::store::StoreError::Unreachable { reason, .. }) = e.downcast_ref() {
+            return Some(reason);
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// The one line for a table out of reach: a local stack gets the command that starts it.
+pub(super) fn cannot_reach_dynamodb(
+    reason: &str,
+    endpoint: Option<&str>,
+    region: Option<&str>,
+) -> String {
+    match endpoint {
+        Some(url) if crate::adapters::sdk::is_loopback(url) => format!(
+            "cannot reach DynamoDB at {url} ({reason}): is the local stack running? `make stack-up`, then `eval $(make -s stack-env)`"
+        ),
+        Some(url) => format!(
+            "cannot reach DynamoDB at {url} ({reason}): check AWS_ENDPOINT_URL and the network"
+        ),
+        None => format!(
+            "cannot reach DynamoDB in {} ({reason}): check the network and AWS_REGION, or set AWS_ENDPOINT_URL for a local stack",
+            region.unwrap_or("the default region")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_stack_out_of_reach_is_told_how_to_start_it() {
+        let line = cannot_reach_dynamodb(
+            "the connection failed",
+            Some("http://127.0.0.1:37499"),
+            Some("us-east-1"),
+        );
+        assert_eq!(
+            line,
+            "cannot reach DynamoDB at http://127.0.0.1:37499 (the connection failed): is the local stack running? `make stack-up`, then `eval $(make -s stack-env)`"
+        );
+    }
+
+    #[test]
+    fn a_remote_table_out_of_reach_names_the_region() {
+        let line = cannot_reach_dynamodb("no answer in time", None, Some("eu-west-1"));
+        assert!(
+            line.starts_with("cannot reach DynamoDB in eu-west-1 (no answer in time)"),
+            "{line}"
+        );
+        assert!(!line.contains("make stack-up"));
+    }
 }

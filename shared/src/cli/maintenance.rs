@@ -12,12 +12,24 @@ use super::maintenance_parse;
 use super::operator::operator;
 use super::table::table_store;
 
+/// How `maintenance parse` prints its results.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub(super) enum ParseFormat {
+    Human,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 pub(super) enum MaintenanceCommand {
     /// Parse e-mails (no AWS): one file prints its JSON list; several print {path: list or {"error"}}.
     Parse {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// `human` (the default on a terminal): times in UTC, failures on stderr, exit status 1
+        /// when any file failed. `json` (the default otherwise): one file's list, or several
+        /// files' {path: list or {"error"}}, exit status 0 unless a file could not be read.
+        #[arg(long, value_enum)]
+        format: Option<ParseFormat>,
     },
     /// List the maintenances stored for a time range (needs CLINIC_TABLE).
     List {
@@ -50,8 +62,17 @@ pub(super) async fn run(command: MaintenanceCommand) -> Result<(), CliError> {
     use crate::maintenance::lifecycle::{impact_name, status_name};
     use crate::maintenance::ports::MaintenanceLedger;
     match command {
-        MaintenanceCommand::Parse { files } => {
-            let (text, code) = maintenance_parse::parse_files_cli(&files);
+        MaintenanceCommand::Parse { files, format } => {
+            use std::io::IsTerminal as _;
+            let format = format.unwrap_or(if std::io::stdout().is_terminal() {
+                ParseFormat::Human
+            } else {
+                ParseFormat::Json
+            });
+            let (text, code) = match format {
+                ParseFormat::Json => maintenance_parse::parse_files_cli(&files),
+                ParseFormat::Human => maintenance_parse::parse_files_human(&files),
+            };
             if !text.is_empty() {
                 println!("{text}");
             }

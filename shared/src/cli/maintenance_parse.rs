@@ -1,7 +1,10 @@
 //! `clinic maintenance parse FILE.eml...`: one file prints its JSON list (or fails with exit 1 and the
 //! reason on stderr); several files print one JSON object mapping each path, as given, to its list or to
 //! `{"error": "..."}`. With several files a notice that cannot be parsed is data, not a tool failure, so
-//! the exit code is 0 unless a file could not be read at all (then 1, and its entry says why).
+//! the exit code is 0 unless a file could not be read at all (then 1, and its entry says why). That is
+//! the machine contract (the conformance tool's), used with `--json` or whenever stdout is not a
+//! terminal. On a terminal the same results are printed for a person: times as dates in UTC, each
+//! failure on stderr after `clinic:`, and exit status 1 when any file failed.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,7 +20,7 @@ use crate::maintenance::{MAX_NOTICE_BYTES, parse_notice};
 pub fn parse_files_cli(paths: &[PathBuf]) -> (String, i32) {
     match paths {
         [] => {
-            eprintln!("usage: clinic maintenance parse FILE.eml...");
+            eprintln!("clinic: usage: clinic maintenance parse FILE.eml...");
             (String::new(), 2)
         }
         [path] => match read_file(path)
@@ -26,7 +29,7 @@ pub fn parse_files_cli(paths: &[PathBuf]) -> (String, i32) {
         {
             Ok(maintenances) => (to_json(&maintenances), 0),
             Err(reason) => {
-                eprintln!("{}: {reason}", path.display());
+                eprintln!("clinic: {}: {reason}", path.display());
                 (String::new(), 1)
             }
         },
@@ -40,6 +43,78 @@ pub fn parse_files_cli(paths: &[PathBuf]) -> (String, i32) {
             (to_json(&results), i32::from(unreadable))
         }
     }
+}
+
+/// The results for a person: one block per file, times in UTC; failures go to stderr.
+pub fn parse_files_human(paths: &[PathBuf]) -> (String, i32) {
+    let mut out = String::new();
+    let mut failed = 0;
+    for path in paths {
+        let result = read_file(path)
+            .map_err(|e| e.to_string())
+            .and_then(|raw| parse_notice(&raw).map_err(|e| e.to_string()));
+        match result {
+            Ok(maintenances) => {
+                out.push_str(&format!(
+                    "{}: {} maintenance{}\n",
+                    path.display(),
+                    maintenances.len(),
+                    if maintenances.len() == 1 { "" } else { "s" }
+                ));
+                for m in &maintenances {
+                    out.push_str(&describe_maintenance(m));
+                }
+            }
+            Err(reason) => {
+                failed += 1;
+                eprintln!("clinic: {}: {reason}", path.display());
+            }
+        }
+    }
+    if failed > 0 && paths.len() > 1 {
+        eprintln!(
+            "clinic: {failed} of {} files could not be parsed",
+            paths.len()
+        );
+    }
+    (out, i32::from(failed > 0))
+}
+
+fn describe_maintenance(m: &crate::maintenance::Maintenance) -> String {
+    let circuits: Vec<String> = m
+        .circuits
+        .iter()
+        .map(|c| format!("{} ({})", c.circuit_id, word(&c.impact)))
+        .collect();
+    format!(
+        "  {} {} [{}] {} to {}\n    circuits: {}\n",
+        m.provider,
+        m.maintenance_id,
+        word(&m.status),
+        utc(m.start),
+        utc(m.end),
+        if circuits.is_empty() {
+            "none named".to_owned()
+        } else {
+            circuits.join(", ")
+        }
+    )
+}
+
+/// A value's serialised name (`CONFIRMED`, `OUTAGE`), as the JSON output spells it.
+fn word<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".to_owned(),
+    }
+}
+
+/// Unix seconds as a person reads them.
+fn utc(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| format!("{seconds} (not a time)"))
 }
 
 /// Each path with its JSON entry and whether the file could be read. Files are independent, so they are

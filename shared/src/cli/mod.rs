@@ -12,6 +12,7 @@ mod invoke;
 mod maintenance;
 mod oncall;
 mod operator;
+mod plan_input;
 mod roster;
 mod rotation;
 mod serve_command;
@@ -62,6 +63,13 @@ enum Command {
     /// Print the brief: who is on duty, tasks, incidents, maintenance and mail that need someone
     /// (needs CLINIC_TABLE; CLINIC_TRIAGE_RULES and PHABRICATOR_URL when set).
     Status(status::StatusArgs),
+}
+
+impl Cli {
+    /// Whether this is `clinic serve` (a server, which must outlive its clients' connections).
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Command::Serve(_))
+    }
 }
 
 /// Runs the command; the binary maps the error to a message and exit status 1 (2 for usage).

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::explain::explain;
-use crate::rotation::plan::{self, History, Plan};
+use crate::rotation::plan::{self, Plan};
 use crate::rotation::roster::PersonId;
 use crate::shifts::ShiftLedger;
 use crate::shifts::overrides::{Operator, set_override, swap_weeks};
@@ -13,6 +13,7 @@ use crate::shifts::overrides::{Operator, set_override, swap_weeks};
 use super::error::CliError;
 use super::oncall::{SyncArgs, sync_command, table_store_and_victorops, victorops_follow_up};
 use super::operator::operator;
+use super::plan_input::plan_input;
 use super::roster::RosterArg;
 use super::table::table_store;
 
@@ -38,12 +39,18 @@ pub(super) enum RotationCommand {
 pub(super) struct PlanArgs {
     #[command(flatten)]
     roster: RosterArg,
+    /// The rotation, as named in the roster's [rotations.NAME] (e.g. sre-clinic).
     #[arg(long)]
     rotation: String,
-    /// Plan from the ISO week containing this date (YYYY-MM-DD).
+    /// Plan from the ISO week containing this date (YYYY-MM-DD). Needed offline; against a table
+    /// the default is the first week not yet committed, where the weekly job goes on.
     #[arg(long)]
-    from: jiff::civil::Date,
-    #[arg(long, default_value_t = 8)]
+    from: Option<jiff::civil::Date>,
+    /// Plan from the roster alone even when CLINIC_TABLE is set.
+    #[arg(long)]
+    offline: bool,
+    /// How many weeks to plan, from 1.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=u32::MAX as i64))]
     weeks: u32,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -54,14 +61,19 @@ pub(super) struct PlanArgs {
 pub(super) struct ExplainArgs {
     #[command(flatten)]
     roster: RosterArg,
+    /// The rotation, as named in the roster's [rotations.NAME] (e.g. sre-clinic).
     #[arg(long)]
     rotation: String,
     /// The week to explain, e.g. 2027-W05.
     #[arg(long)]
     week: IsoWeek,
-    /// Plan from the ISO week containing this date (default: the explained week itself).
+    /// Plan from the ISO week containing this date, as `rotation plan --from` does. Needed offline;
+    /// against a table the default is the first week not yet committed.
     #[arg(long)]
     from: Option<jiff::civil::Date>,
+    /// Explain from the roster alone even when CLINIC_TABLE is set.
+    #[arg(long)]
+    offline: bool,
     #[arg(long)]
     json: bool,
 }
@@ -70,8 +82,10 @@ pub(super) struct ExplainArgs {
 pub(super) struct OverrideArgs {
     #[command(flatten)]
     roster: RosterArg,
+    /// The rotation, as named in the roster's [rotations.NAME] (e.g. sre-clinic).
     #[arg(long)]
     rotation: String,
+    /// The ISO week, e.g. 2027-W05.
     #[arg(long)]
     week: IsoWeek,
     /// The person who serves that week instead.
@@ -89,10 +103,13 @@ pub(super) struct OverrideArgs {
 pub(super) struct SwapArgs {
     #[command(flatten)]
     roster: RosterArg,
+    /// The rotation, as named in the roster's [rotations.NAME] (e.g. sre-clinic).
     #[arg(long)]
     rotation: String,
+    /// The ISO week, e.g. 2027-W05.
     #[arg(long)]
     week: IsoWeek,
+    /// The other ISO week, e.g. 2027-W06.
     #[arg(long)]
     with_week: IsoWeek,
     /// Why, for the audit log.
@@ -105,6 +122,7 @@ pub(super) struct SwapArgs {
 
 #[derive(Args, Debug)]
 pub(super) struct HistoryArgs {
+    /// The rotation, as named in the roster's [rotations.NAME] (e.g. sre-clinic).
     #[arg(long)]
     rotation: String,
     #[arg(long)]
@@ -113,8 +131,8 @@ pub(super) struct HistoryArgs {
 
 pub(super) async fn run(command: RotationCommand) -> Result<(), CliError> {
     match command {
-        RotationCommand::Plan(args) => plan_command(args),
-        RotationCommand::Explain(args) => explain_command(args),
+        RotationCommand::Plan(args) => plan_command(args).await,
+        RotationCommand::Explain(args) => explain_command(args).await,
         RotationCommand::Override(args) => override_command(args).await,
         RotationCommand::Swap(args) => swap_command(args).await,
         RotationCommand::History(args) => history_command(args).await,
@@ -122,22 +140,25 @@ pub(super) async fn run(command: RotationCommand) -> Result<(), CliError> {
     }
 }
 
-fn plan_command(args: PlanArgs) -> Result<(), CliError> {
+async fn plan_command(args: PlanArgs) -> Result<(), CliError> {
     let roster = args.roster.load()?;
+    let input = plan_input(&args.rotation, args.from, args.offline).await?;
     let plan = plan::plan(
         &roster,
         &args.rotation,
-        &History::default(),
-        &[],
-        args.from,
+        &input.history,
+        &input.overrides,
+        input.from,
         args.weeks,
     )?;
     if args.json {
+        eprintln!("{}", input.said);
         println!(
             "{}",
             serde_json::to_string_pretty(&plan).unwrap_or_default()
         );
     } else {
+        println!("{}", input.said);
         print!("{}", plan_table(&plan));
     }
     Ok(())
@@ -197,23 +218,25 @@ pub fn plan_table(plan: &Plan) -> String {
     out
 }
 
-fn explain_command(args: ExplainArgs) -> Result<(), CliError> {
+async fn explain_command(args: ExplainArgs) -> Result<(), CliError> {
     let roster = args.roster.load()?;
-    let from = args.from.unwrap_or_else(|| args.week.monday());
+    let input = plan_input(&args.rotation, args.from, args.offline).await?;
     let explanation = explain(
         &roster,
         &args.rotation,
-        &History::default(),
-        &[],
-        from,
+        &input.history,
+        &input.overrides,
+        input.from,
         args.week,
     )?;
     if args.json {
+        eprintln!("{}", input.said);
         println!(
             "{}",
             serde_json::to_string_pretty(&explanation).unwrap_or_default()
         );
     } else {
+        println!("{}", input.said);
         print!("{explanation}");
     }
     Ok(())

@@ -10,8 +10,8 @@ use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OverrideError {
-    #[error("the roster has no rotation {0:?}")]
-    UnknownRotation(String),
+    #[error("there is no rotation named {name:?}; the roster has {known}")]
+    UnknownRotation { name: String, known: String },
     #[error("{person} is not a member of rotation {rotation}")]
     NotAMember { person: String, rotation: String },
     #[error("a reason is required: it goes into the audit log")]
@@ -44,11 +44,17 @@ pub struct OverrideOutcome {
     pub replaced_in_committed_shift: Option<Option<String>>,
 }
 
+fn unknown_rotation(roster: &Roster, rotation: &str) -> OverrideError {
+    OverrideError::UnknownRotation {
+        name: rotation.to_owned(),
+        known: roster.rotation_list(),
+    }
+}
+
 fn check_member(roster: &Roster, rotation: &str, person: &PersonId) -> Result<(), OverrideError> {
-    let name = RotationName::parse(rotation)
-        .map_err(|_| OverrideError::UnknownRotation(rotation.to_owned()))?;
+    let name = RotationName::parse(rotation).map_err(|_| unknown_rotation(roster, rotation))?;
     if roster.rotation(rotation).is_none() {
-        return Err(OverrideError::UnknownRotation(rotation.to_owned()));
+        return Err(unknown_rotation(roster, rotation));
     }
     if !roster.members(&name).any(|p| &p.id == person) {
         return Err(OverrideError::NotAMember {
@@ -198,7 +204,7 @@ pub async fn swap_weeks(
         return Err(OverrideError::SameWeek);
     }
     if roster.rotation(rotation).is_none() {
-        return Err(OverrideError::UnknownRotation(rotation.to_owned()));
+        return Err(unknown_rotation(roster, rotation));
     }
     let [a, b] = serving(store, roster, rotation, [first, second]).await?;
     let a = a.ok_or(OverrideError::NobodyPlanned(first))?;

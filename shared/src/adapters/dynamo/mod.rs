@@ -539,12 +539,39 @@ pub(crate) fn failure<E>(operation: &'static str, error: E) -> StoreError
 where
     E: std::error::Error + Send + Sync + 'static,
 {
+    if let Some(reason) = unreachable(&error) {
+        return StoreError::Unreachable {
+            operation,
+            reason,
+            source: Box::new(error),
+        };
+    }
     let message = aws_sdk_dynamodb::error::DisplayErrorContext(&error).to_string();
     StoreError::Dynamo {
         operation,
         message,
         source: Box::new(error),
     }
+}
+
+/// Why a call never reached DynamoDB, when that is what `error` says: the connector failed to
+/// connect or lost the connection, or the call timed out.
+fn unreachable(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use aws_sdk_dynamodb::error::ConnectorError;
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(connector) = e.downcast_ref::<ConnectorError>() {
+            return Some(if connector.is_timeout() {
+                "no answer in time"
+            } else if connector.is_io() {
+                "the connection failed"
+            } else {
+                "the request was not sent"
+            });
+        }
+        cause = e.source();
+    }
+    None
 }
 
 #[cfg(test)]

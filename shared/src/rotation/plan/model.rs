@@ -149,8 +149,8 @@ impl fmt::Display for ExclusionReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("there is no rotation named {0:?}")]
-    UnknownRotation(String),
+    #[error("there is no rotation named {name:?}; the roster has {known}")]
+    UnknownRotation { name: String, known: String },
     #[error("at most {MAX_PLAN_WEEKS} weeks can be planned at once, not {0}")]
     TooManyWeeks(u32),
     #[error("the override for {week} names {person}, who is not in the roster")]

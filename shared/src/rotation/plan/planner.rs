@@ -141,7 +141,10 @@ impl<'r> Planner<'r> {
     ) -> Result<Planner<'r>, PlanError> {
         let rules = roster
             .rotation(rotation)
-            .ok_or_else(|| PlanError::UnknownRotation(rotation.to_owned()))?;
+            .ok_or_else(|| PlanError::UnknownRotation {
+                name: rotation.to_owned(),
+                known: roster.rotation_list(),
+            })?;
         let members = Members::new(roster.members(&rules.name).collect());
         let first_week = IsoWeek::containing(from);
         let overrides = index_overrides(roster, rules, &members.index_of(), overrides)?;

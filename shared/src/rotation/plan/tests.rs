@@ -554,7 +554,20 @@ fn overrides_must_name_a_member_and_one_person_per_week() {
     );
     assert!(matches!(twice, Err(PlanError::ConflictingOverrides { .. })));
     let missing = plan(&roster, "nope", &History::default(), &[], from, 1);
-    assert_eq!(missing, Err(PlanError::UnknownRotation("nope".to_owned())));
+    assert_eq!(
+        missing,
+        Err(PlanError::UnknownRotation {
+            name: "nope".to_owned(),
+            known: roster.rotation_list(),
+        })
+    );
+    assert!(
+        missing
+            .unwrap_err()
+            .to_string()
+            .ends_with("; the roster has \"clinic\""),
+        "the names there are follow the one that is not"
+    );
     let huge = plan(
         &roster,
         "clinic",

@@ -225,6 +225,15 @@ impl Roster {
         self.rotations.get(name)
     }
 
+    /// The rotation names as a message lists them: `"cloud-clinic", "sre-clinic"`.
+    pub fn rotation_list(&self) -> String {
+        self.rotations
+            .keys()
+            .map(|name| format!("{:?}", name.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Rotation names in alphabetical order.
     pub fn rotation_names(&self) -> impl Iterator<Item = &RotationName> {
         self.rotations.keys()

@@ -8,20 +8,144 @@ use jiff::civil::{Date, Time, Weekday};
 use serde::Deserialize;
 
 use super::model::Roster;
-use super::problems::RosterError;
+use super::problems::{RosterError, RosterIssue, RosterProblem};
 use super::validate::validate;
 
 impl Roster {
     /// Reads and validates a roster. A TOML syntax or type error is returned as toml
-    /// reports it (with line and column); otherwise every semantic problem is collected.
+    /// reports it (with line and column); otherwise every problem is collected, unknown keys
+    /// (a typo like `previous_dutes`) among them, each with the known key it is closest to.
     pub fn parse(text: &str) -> Result<Roster, RosterError> {
-        let raw: RawRoster = toml::from_str(text).map_err(RosterError::Syntax)?;
-        validate(raw)
+        let mut unknown = Vec::new();
+        let deserializer = toml::Deserializer::parse(text).map_err(RosterError::Syntax)?;
+        let raw: RawRoster = serde_ignored::deserialize(deserializer, |path| {
+            unknown.push(unknown_key(&path));
+        })
+        .map_err(RosterError::Syntax)?;
+        match (validate(raw), unknown.is_empty()) {
+            (result, true) => result,
+            (Ok(_), false) => Err(RosterError::Invalid(unknown)),
+            (Err(RosterError::Invalid(problems)), false) => {
+                unknown.extend(problems);
+                Err(RosterError::Invalid(unknown))
+            }
+            (Err(other), false) => Err(other),
+        }
+    }
+}
+
+/// One step of the path serde_ignored reports.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn steps(path: &serde_ignored::Path<'_>) -> Vec<Step> {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => Vec::new(),
+        Path::Seq { parent, index } => {
+            let mut steps = steps(parent);
+            steps.push(Step::Index(*index));
+            steps
+        }
+        Path::Map { parent, key } => {
+            let mut steps = steps(parent);
+            steps.push(Step::Key(key.clone()));
+            steps
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => steps(parent),
+    }
+}
+
+/// The keys each table of a roster takes, by where the table is; what the raw shapes below accept.
+fn known_keys(at: &[Step]) -> &'static [&'static str] {
+    use Step::{Index, Key};
+    match at {
+        [] => &["rotations", "company_holidays", "people"],
+        [Key(r), Key(_)] if r == "rotations" => &[
+            "style",
+            "min_working_days",
+            "avoid_same_person",
+            "avoid_same_team",
+            "first_duty_backup",
+            "backup_max_offset_hours",
+            "notify",
+            "handoff",
+            "order",
+            "victorops",
+        ],
+        [Key(r), Key(_), Key(h)] if r == "rotations" && h == "handoff" => {
+            &["weekday", "time", "timezone"]
+        }
+        [Key(r), Key(_), Key(v)] if r == "rotations" && v == "victorops" => &["team", "policies"],
+        [Key(c), Index(_)] if c == "company_holidays" => &["date", "name"],
+        [Key(p), Index(_)] if p == "people" => &[
+            "id",
+            "name",
+            "email",
+            "team",
+            "timezone",
+            "holidays",
+            "role",
+            "rotations",
+            "previous_duties",
+            "absences",
+            "victorops_user",
+        ],
+        [Key(p), Index(_), Key(a), Index(_)] if p == "people" && a == "absences" => &["from", "to"],
+        _ => &[],
+    }
+}
+
+/// Where a problem is, as the other roster problems say it: `people[0]`, `rotations.sre.handoff`.
+fn place(at: &[Step]) -> String {
+    let mut text = String::new();
+    for step in at {
+        match step {
+            Step::Key(key) if text.is_empty() => text.push_str(key),
+            Step::Key(key) => {
+                text.push('.');
+                text.push_str(key);
+            }
+            Step::Index(index) => text.push_str(&format!("[{index}]")),
+        }
+    }
+    if text.is_empty() {
+        "the roster".to_owned()
+    } else {
+        text
+    }
+}
+
+/// The known key closest to a mistyped one, if it is close enough to be what was meant.
+pub(super) fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let lowered = key.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(&lowered, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn unknown_key(path: &serde_ignored::Path<'_>) -> RosterProblem {
+    let mut at = steps(path);
+    let key = match at.pop() {
+        Some(Step::Key(key)) => key,
+        Some(Step::Index(index)) => index.to_string(),
+        None => String::new(),
+    };
+    let suggestion = closest(&key, known_keys(&at));
+    RosterProblem {
+        at: place(&at),
+        issue: RosterIssue::UnknownKey { key, suggestion },
     }
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawRoster {
     #[serde(default)]
     pub(super) rotations: BTreeMap<String, RawRotation>,
@@ -32,7 +156,6 @@ pub(super) struct RawRoster {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawRotation {
     pub(super) style: Option<String>,
     pub(super) min_working_days: Option<i64>,
@@ -51,14 +174,12 @@ pub(super) struct RawRotation {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawVictorOps {
     pub(super) team: Option<String>,
     pub(super) policies: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawHandoff {
     pub(super) weekday: Option<String>,
     pub(super) time: Option<String>,
@@ -66,14 +187,12 @@ pub(super) struct RawHandoff {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawCompanyHoliday {
     pub(super) date: Option<toml::Value>,
     pub(super) name: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawPerson {
     pub(super) id: Option<String>,
     pub(super) name: Option<String>,
@@ -90,7 +209,6 @@ pub(super) struct RawPerson {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawAbsence {
     pub(super) from: Option<toml::Value>,
     pub(super) to: Option<toml::Value>,

@@ -36,6 +36,11 @@ pub struct RosterProblem {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RosterIssue {
+    #[error("unknown key `{key}`{}", suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    UnknownKey {
+        key: String,
+        suggestion: Option<&'static str>,
+    },
     #[error("there are no rotations; add at least one [rotations.NAME] table")]
     NoRotations,
     #[error("`{0}` is missing")]

@@ -416,3 +416,49 @@ proptest! {
         let _ = Roster::parse(&text);
     }
 }
+
+#[test]
+fn unknown_keys_are_reported_with_every_other_problem_and_a_close_match() {
+    let text = SMALL_ROSTER
+        .replace("previous_duties = 2", "previous_dutes = 2")
+        .replace("avoid_same_team = true", "avoid_same_teem = true")
+        .replace("timezone = \"Europe/Rome\"", "timezone = \"Mars/Base\"")
+        .replace(
+            "absences = [{ from = \"2027-02-01\", to = \"2027-02-05\" }]",
+            "absences = [{ from = \"2027-02-01\", untill = \"2027-02-05\" }]",
+        )
+        .replace(
+            "[rotations.clinic]",
+            "colour = \"blue\"\n\n[rotations.clinic]",
+        );
+    let problems = problems_of(&text);
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    let expected = [
+        "the roster: unknown key `colour`",
+        "rotations.clinic: unknown key `avoid_same_teem`; did you mean `avoid_same_team`?",
+        "people[0]: unknown key `previous_dutes`; did you mean `previous_duties`?",
+        "people[0].absences[0]: unknown key `untill`",
+    ];
+    for line in expected {
+        assert!(
+            lines.iter().any(|l| l == line),
+            "{line:?} not in {lines:#?}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("Mars/Base")),
+        "the other problems are still reported: {lines:#?}"
+    );
+}
+
+#[test]
+fn a_key_far_from_every_known_one_gets_no_suggestion() {
+    assert_eq!(
+        super::parse::closest("zzzzzzzz", &["style", "notify"]),
+        None
+    );
+    assert_eq!(
+        super::parse::closest("Notfy", &["style", "notify"]),
+        Some("notify")
+    );
+}
