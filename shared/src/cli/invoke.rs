@@ -26,7 +26,8 @@ pub(super) struct InvokeArgs {
     /// Print the full report as JSON.
     #[arg(long)]
     json: bool,
-    /// The clock for a replayed HTTP event (victorops-webhook, phabricator-webhook; default: now), RFC 3339.
+    /// The clock (default: now), RFC 3339: for a replayed HTTP event (victorops-webhook,
+    /// phabricator-webhook), or the rotation job's now (its mails' Date, its audit entries).
     #[arg(long)]
     at: Option<jiff::Timestamp>,
 }
@@ -41,7 +42,13 @@ pub(super) async fn run(args: InvokeArgs) -> Result<(), CliError> {
     match args.function.as_str() {
         "rotation" => {
             let config = RotationConfig::from_env()?;
-            let function = RotationFunction::from_config(&config).await?;
+            let function = match args.at {
+                Some(at) => {
+                    let clock = std::sync::Arc::new(crate::clock::ManualClock::at(at));
+                    RotationFunction::from_config_with_clock(&config, clock).await?
+                }
+                None => RotationFunction::from_config(&config).await?,
+            };
             let report = function.handle(event).await.map_err(CliError::from)?;
             print_report(&report, report.summary(), args.json);
             Ok(())

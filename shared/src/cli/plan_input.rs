@@ -75,12 +75,12 @@ pub(super) async fn plan_input(
     let overrides: Vec<Override> = overrides.into_iter().filter(|o| o.week >= start).collect();
     let table = std::env::var(crate::config::vars::TABLE).unwrap_or_default();
     let said = format!(
-        "input: table {table}: {} committed weeks{}, {} overrides; planning {start} on, {how}, as the weekly job will",
-        history.served.len(),
+        "input: table {table}: {}{}, {}; planning {start} on, {how}, as the weekly job will",
+        counted(history.served.len(), "committed week"),
         last_committed
             .map(|w| format!(" (last {w})"))
             .unwrap_or_default(),
-        overrides.len(),
+        counted(overrides.len(), "override"),
     );
     Ok(PlanInput {
         history,
@@ -88,4 +88,13 @@ pub(super) async fn plan_input(
         from: start.monday(),
         said,
     })
+}
+
+/// `1 override`, `2 overrides`.
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }

@@ -94,7 +94,8 @@ pub(super) struct OverrideArgs {
     /// Why, for the audit log.
     #[arg(long)]
     reason: String,
-    /// VictorOps' now (default: now), for rehearsals against a fake; RFC 3339.
+    /// The operator's now (default: now), RFC 3339: the audit entries' time and VictorOps' now, for
+    /// rehearsals against a fake.
     #[arg(long)]
     at: Option<jiff::Timestamp>,
 }
@@ -115,7 +116,8 @@ pub(super) struct SwapArgs {
     /// Why, for the audit log.
     #[arg(long)]
     reason: String,
-    /// VictorOps' now (default: now), for rehearsals against a fake; RFC 3339.
+    /// The operator's now (default: now), RFC 3339: the audit entries' time and VictorOps' now, for
+    /// rehearsals against a fake.
     #[arg(long)]
     at: Option<jiff::Timestamp>,
 }
@@ -251,7 +253,7 @@ async fn override_command(args: OverrideArgs) -> Result<(), CliError> {
     let who = Operator {
         actor: &actor,
         cause: &cause,
-        at: jiff::Timestamp::now(),
+        at: args.at.unwrap_or_else(jiff::Timestamp::now),
     };
     let outcome = set_override(
         &store,
@@ -296,7 +298,7 @@ async fn swap_command(args: SwapArgs) -> Result<(), CliError> {
     let who = Operator {
         actor: &actor,
         cause: &cause,
-        at: jiff::Timestamp::now(),
+        at: args.at.unwrap_or_else(jiff::Timestamp::now),
     };
     let (one, two) = swap_weeks(
         &store,

@@ -49,6 +49,15 @@ pub struct RotationFunction {
 impl RotationFunction {
     /// Builds the SDK clients once and loads the roster; called once per cold start.
     pub async fn from_config(config: &RotationConfig) -> Result<Self, StartupError> {
+        Self::from_config_with_clock(config, Arc::new(crate::clock::SystemClock)).await
+    }
+
+    /// As [`Self::from_config`], reading "now" from `clock` (a rehearsal's story time: the mails'
+    /// Date, the audit's times), for the job and its VictorOps sync alike.
+    pub async fn from_config_with_clock(
+        config: &RotationConfig,
+        clock: Arc<dyn crate::clock::Clock>,
+    ) -> Result<Self, StartupError> {
         let roster = Roster::load(&config.roster)?;
         let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
         let store = DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone());
@@ -66,18 +75,22 @@ impl RotationFunction {
             config.sender.clone(),
             config.mail_lease_seconds,
         )
-        .with_briefing(briefing);
+        .with_briefing(briefing)
+        .with_clock(clock.clone());
         match (&config.victorops_api, linked) {
             (Some(api), true) => {
                 let client = crate::adapters::victorops::VictorOpsClient::new(
                     api,
                     crate::adapters::victorops::default_pacing(),
                 );
-                job = job.with_victorops(Arc::new(crate::oncall::VictorOpsSync::new(
-                    Arc::new(client),
-                    Arc::new(store),
-                    config.mail_lease_seconds,
-                )));
+                job = job.with_victorops(Arc::new(
+                    crate::oncall::VictorOpsSync::new(
+                        Arc::new(client),
+                        Arc::new(store),
+                        config.mail_lease_seconds,
+                    )
+                    .with_clock(clock),
+                ));
             }
             (None, true) => {
                 info!(

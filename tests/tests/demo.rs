@@ -1,0 +1,67 @@
+//! `make demo` as a newcomer sees it: the story on the terminal in at most 150 lines, no escape codes
+//! when stdout is not a terminal, the details in the file it names, and nothing left running. Runs
+//! `tests/stack/demo.sh` on the workspace's debug build (which `cargo test --workspace` has just made).
+
+use std::process::Command;
+
+use clinic_tests::repo_root;
+
+const MOST_LINES: usize = 150;
+
+#[test]
+fn the_demo_tells_its_story_in_at_most_150_lines_and_names_its_details() {
+    let root = repo_root();
+    let clinic = root.join("target/debug/clinic");
+    assert!(
+        clinic.exists(),
+        "{} is missing: build the workspace first (make demo and make test do)",
+        clinic.display()
+    );
+    // The fakes the demo starts are this package's binaries: naming them makes cargo build them.
+    for fake in [
+        env!("CARGO_BIN_EXE_conduit-fake"),
+        env!("CARGO_BIN_EXE_statuspage-fake"),
+        env!("CARGO_BIN_EXE_victorops-api-fake"),
+    ] {
+        assert!(std::path::Path::new(fake).exists(), "{fake}");
+    }
+    let out = Command::new("bash")
+        .arg("tests/stack/demo.sh")
+        .current_dir(&root)
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("CLINIC_TABLE")
+        .output()
+        .expect("bash runs the demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the demo failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = stdout.lines().count();
+    assert!(
+        lines <= MOST_LINES,
+        "{lines} lines on the terminal, more than {MOST_LINES}:\n{stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "escape codes in a pipe:\n{stdout}"
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        "Every command's whole output: target/demo/details.txt"
+    );
+    let details = std::fs::read_to_string(root.join("target/demo/details.txt")).expect("details");
+    // The details hold what the terminal only samples: every mail, every table item.
+    assert!(
+        details.lines().count() > 4 * lines,
+        "{} lines of details",
+        details.lines().count()
+    );
+    assert!(details.contains("Message-ID:"));
+    // The story's mails carry the story's dates, not today's.
+    for date in details.lines().filter(|l| l.starts_with("Date: ")) {
+        assert!(date.contains(" 2027 "), "{date}");
+    }
+}
