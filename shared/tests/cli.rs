@@ -520,7 +520,7 @@ fn maintenance_parse_for_a_person_shows_dates_and_fails_when_a_file_failed() {
 }
 
 #[test]
-fn a_table_out_of_reach_is_one_line_saying_where_and_what_to_do() {
+fn a_service_out_of_reach_is_one_line_saying_where_and_what_to_do() {
     // A port nothing listens on: bound, then closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -528,29 +528,42 @@ fn a_table_out_of_reach_is_one_line_saying_where_and_what_to_do() {
         .unwrap()
         .port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let out = Command::new(env!("CARGO_BIN_EXE_clinic"))
-        .arg("audit")
-        .env("CLINIC_TABLE", "clinic-nowhere")
-        .env("AWS_ENDPOINT_URL", &endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_PROFILE")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("clinic runs");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = text(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line, no SDK warnings first: {stderr}");
-    assert!(
-        lines[0].starts_with(&format!("clinic: cannot reach DynamoDB at {endpoint} (")),
-        "{stderr}"
-    );
-    assert!(lines[0].contains("make stack-up"), "{stderr}");
-    assert!(
-        lines[0].len() < 250,
-        "{} characters: {stderr}",
-        lines[0].len()
-    );
+    for (args, service) in [
+        (&["audit"][..], "DynamoDB"),
+        (&["setup", "bucket", "--name", "clinic-nowhere"][..], "S3"),
+        (
+            &["setup", "identity", "--address", "clinic@example.org"][..],
+            "SES",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_clinic"))
+            .args(args)
+            .env("CLINIC_TABLE", "clinic-nowhere")
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_PROFILE")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("clinic runs");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{args:?}: one line, no SDK warnings first: {stderr}"
+        );
+        assert!(
+            lines[0].starts_with(&format!("clinic: cannot reach {service} at {endpoint} (")),
+            "{stderr}"
+        );
+        assert!(lines[0].contains("make stack-up"), "{stderr}");
+        assert!(
+            lines[0].len() < 250,
+            "{} characters: {stderr}",
+            lines[0].len()
+        );
+    }
 }

@@ -29,6 +29,12 @@ pub enum CliError {
     Handler { kind: &'static str, message: String },
     #[error("{0}")]
     Aws(String),
+    /// An AWS call that never reached the service (nothing listening, no route, a timeout).
+    #[error("cannot reach {service} ({reason})")]
+    Unreachable {
+        service: &'static str,
+        reason: &'static str,
+    },
     /// The command already said what went wrong; exit with this status.
     #[error("exit status {0}")]
     Reported(i32),
@@ -63,8 +69,17 @@ impl From<crate::functions::lambda::HandlerFailure> for CliError {
 /// The error and its causes on one line, for the terminal. A table that cannot be reached is said
 /// as where Clinic looked and what to do, not as the SDK's chain of causes.
 pub fn describe(error: &CliError) -> String {
+    if let CliError::Unreachable { service, reason } = error {
+        return cannot_reach(
+            service,
+            reason,
+            std::env::var("AWS_ENDPOINT_URL").ok().as_deref(),
+            std::env::var("AWS_REGION").ok().as_deref(),
+        );
+    }
     if let Some(reason) = unreachable_table(error) {
-        return cannot_reach_dynamodb(
+        return cannot_reach(
+            "DynamoDB",
             reason,
             std::env::var("AWS_ENDPOINT_URL").ok().as_deref(),
             std::env::var("AWS_REGION").ok().as_deref(),
@@ -98,21 +113,53 @@ fn unreachable_table(error: &CliError) -> Option<&'static str> {
     None
 }
 
-/// The one line for a table out of reach: a local stack gets the command that starts it.
-pub(super) fn cannot_reach_dynamodb(
+/// An AWS call's failure as the CLI says it: one line when the service was never reached.
+pub(super) fn aws_failure<E, R>(
+    service: &'static str,
+    operation: &str,
+    error: aws_sdk_s3::error::SdkError<E, R>,
+) -> CliError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_s3::error::SdkError;
+    match &error {
+        SdkError::DispatchFailure(failure) => CliError::Unreachable {
+            service,
+            reason: if failure.is_timeout() {
+                "no answer in time"
+            } else {
+                "the connection failed"
+            },
+        },
+        SdkError::TimeoutError(_) => CliError::Unreachable {
+            service,
+            reason: "no answer in time",
+        },
+        _ => CliError::Aws(format!(
+            "{service} {operation} failed: {}",
+            aws_sdk_s3::error::DisplayErrorContext(&error)
+        )),
+    }
+}
+
+/// The one line for a service out of reach: a local stack gets the command that starts it.
+pub(super) fn cannot_reach(
+    service: &str,
     reason: &str,
     endpoint: Option<&str>,
     region: Option<&str>,
 ) -> String {
     match endpoint {
         Some(url) if crate::adapters::sdk::is_loopback(url) => format!(
-            "cannot reach DynamoDB at {url} ({reason}): is the local stack running? `make stack-up`, then `eval $(make -s stack-env)`"
+            "cannot reach {service} at {url} ({reason}): is the local stack running? `make stack-up`, then `eval $(make -s stack-env)`"
         ),
         Some(url) => format!(
-            "cannot reach DynamoDB at {url} ({reason}): check AWS_ENDPOINT_URL and the network"
+            "cannot reach {service} at {url} ({reason}): check AWS_ENDPOINT_URL and the network"
         ),
         None => format!(
-            "cannot reach DynamoDB in {} ({reason}): check the network and AWS_REGION, or set AWS_ENDPOINT_URL for a local stack",
+            "cannot reach {service} in {} ({reason}): check the network and AWS_REGION, or set AWS_ENDPOINT_URL for a local stack",
             region.unwrap_or("the default region")
         ),
     }
@@ -124,7 +171,8 @@ mod tests {
 
     #[test]
     fn a_local_stack_out_of_reach_is_told_how_to_start_it() {
-        let line = cannot_reach_dynamodb(
+        let line = cannot_reach(
+            "DynamoDB",
             "the connection failed",
             Some("http://127.0.0.1:37499"),
             Some("us-east-1"),
@@ -137,7 +185,7 @@ mod tests {
 
     #[test]
     fn a_remote_table_out_of_reach_names_the_region() {
-        let line = cannot_reach_dynamodb("no answer in time", None, Some("eu-west-1"));
+        let line = cannot_reach("DynamoDB", "no answer in time", None, Some("eu-west-1"));
         assert!(
             line.starts_with("cannot reach DynamoDB in eu-west-1 (no answer in time)"),
             "{line}"

@@ -54,12 +54,7 @@ pub(super) async fn run(command: SetupCommand) -> Result<(), CliError> {
                 {
                     println!("bucket {name}: already exists")
                 }
-                Err(e) => {
-                    return Err(CliError::Aws(format!(
-                        "S3 CreateBucket failed: {}",
-                        aws_sdk_s3::error::DisplayErrorContext(e)
-                    )));
-                }
+                Err(e) => return Err(super::error::aws_failure("S3", "CreateBucket", e)),
             }
         }
         SetupCommand::Identity { address } => {
@@ -81,9 +76,7 @@ pub(super) async fn run(command: SetupCommand) -> Result<(), CliError> {
                     println!("sender identity {address}: already exists")
                 }
                 Err(e) => {
-                    return Err(CliError::Aws(format!(
-                        "SES CreateEmailIdentity failed: {e:?}"
-                    )));
+                    return Err(super::error::aws_failure("SES", "CreateEmailIdentity", e));
                 }
             }
         }
