@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
 /// A webhook handler, as Lambda and `clinic serve` call it. It maps every failure to a status.
@@ -49,14 +49,36 @@ impl Routes {
         self.routes.iter().map(|(m, p, _)| (m, p.as_str()))
     }
 
-    /// The handler's answer, or 404 / 405 when no route matches.
+    /// The handler's answer, or 404 / 405 when no route matches. A `HEAD` is answered as the
+    /// route's `GET` would be, headers and all, without the body (RFC 9110 section 9.3.2), so
+    /// monitors and link checkers that probe with `HEAD` see the status a `GET` gets.
     pub async fn dispatch(&self, request: Request) -> Response<Body> {
         let now = self.clock.unwrap_or_else(jiff::Timestamp::now);
         self.dispatch_at(request, now).await
     }
 
     /// As [`Self::dispatch`], as if at `now`.
-    pub async fn dispatch_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
+    pub async fn dispatch_at(&self, mut request: Request, now: jiff::Timestamp) -> Response<Body> {
+        let head = request.method() == Method::HEAD
+            && !self
+                .routes
+                .iter()
+                .any(|(m, p, _)| *m == Method::HEAD && p == request.uri().path());
+        if head {
+            *request.method_mut() = Method::GET;
+            let mut response = self.dispatch_routes(request, now).await;
+            let length = response.body().len();
+            response
+                .headers_mut()
+                .entry(header::CONTENT_LENGTH)
+                .or_insert_with(|| HeaderValue::from(length));
+            *response.body_mut() = Body::Empty;
+            return response;
+        }
+        self.dispatch_routes(request, now).await
+    }
+
+    async fn dispatch_routes(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
         let path = request.uri().path().to_owned();
         let mut path_known = false;
         for (method, route, hook) in &self.routes {
@@ -76,9 +98,14 @@ impl Routes {
     }
 }
 
+/// A plain-text answer; it names its content type so a client never has to sniff an error page.
 pub(crate) fn plain(status: StatusCode, text: &str) -> Response<Body> {
     let mut response = Response::new(Body::from(text.to_owned()));
     *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }
 
@@ -111,6 +138,44 @@ mod tests {
         let wrong_method = routes.dispatch(request(Method::GET, "/hooks/echo")).await;
         assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
         let unknown = routes.dispatch(request(Method::POST, "/hooks/other")).await;
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn a_404_and_a_405_say_they_are_plain_text() {
+        let routes = Routes::new().route(Method::POST, "/hooks/echo", Arc::new(Echo));
+        for answer in [
+            routes.dispatch(request(Method::POST, "/nowhere")).await,
+            routes.dispatch(request(Method::PUT, "/hooks/echo")).await,
+        ] {
+            assert_eq!(
+                answer.headers()[header::CONTENT_TYPE],
+                "text/plain; charset=utf-8"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_head_is_answered_like_the_get_of_its_route_without_the_body() {
+        let routes = Routes::new().route(Method::GET, "/status", Arc::new(Echo));
+        let get = routes.dispatch(request(Method::GET, "/status")).await;
+        let head = routes.dispatch(request(Method::HEAD, "/status")).await;
+        assert_eq!(head.status(), get.status());
+        assert_eq!(
+            head.headers()[header::CONTENT_TYPE],
+            get.headers()[header::CONTENT_TYPE]
+        );
+        assert_eq!(head.headers()[header::CONTENT_LENGTH], "7");
+        assert!(head.body().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_head_on_a_route_without_get_is_refused_and_an_unknown_path_is_404() {
+        let routes = Routes::new().route(Method::POST, "/hooks/echo", Arc::new(Echo));
+        let head = routes.dispatch(request(Method::HEAD, "/hooks/echo")).await;
+        assert_eq!(head.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(head.body().is_empty());
+        let unknown = routes.dispatch(request(Method::HEAD, "/nowhere")).await;
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -199,31 +199,24 @@ fn review_id(object_key: &str) -> String {
     hex::encode(&sha2::Sha256::digest(object_key.as_bytes())[..12])
 }
 
-/// Decodes an S3 event key: URL-encoded, with '+' for spaces.
+/// Decodes an S3 event key: form-URL-encoded, with '+' for spaces.
+///
+/// `form_urlencoded` reads '&' and '=' as separators, so the key is cut at those literal
+/// characters first and only the pieces between them are decoded: a key that holds them
+/// raw keeps them.
 pub fn decode_key(key: &str) -> String {
-    let bytes = key.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
+    let mut out = String::with_capacity(key.len());
+    for piece in key.split_inclusive(['&', '=']) {
+        let (encoded, separator) = match piece.strip_suffix(['&', '=']) {
+            Some(encoded) => (encoded, &piece[encoded.len()..]),
+            None => (piece, ""),
+        };
+        if let Some((decoded, _)) = form_urlencoded::parse(encoded.as_bytes()).next() {
+            out.push_str(&decoded);
         }
-        i += 1;
+        out.push_str(separator);
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 #[derive(Clone)]

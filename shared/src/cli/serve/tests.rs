@@ -47,7 +47,9 @@ impl Server {
     fn start(limits: Limits) -> Self {
         let (script, scripted) = mpsc::unbounded_channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let routes = Routes::new().route(Method::POST, "/hooks/echo", Arc::new(Echo));
+        let routes = Routes::new()
+            .route(Method::POST, "/hooks/echo", Arc::new(Echo))
+            .route(Method::GET, "/hooks/echo", Arc::new(Echo));
         let task = tokio::spawn(serve_with(
             Scripted(scripted),
             Arc::new(routes),
@@ -126,6 +128,45 @@ async fn a_well_behaved_request_is_answered_by_its_route() {
     client.write_all(GOOD_REQUEST).await.unwrap();
     let answer = one_answer(&mut client).await;
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_head_gets_the_headers_of_a_get_and_no_body() {
+    let server = Server::start(Limits::DEFAULT);
+    let mut client = server.connect();
+    client
+        .write_all(b"HEAD /hooks/echo HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = until_closed(&mut client).await.expect("an answer");
+    let lower = answer.to_ascii_lowercase();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(lower.contains("content-length: 7\r\n"), "{answer}");
+    assert!(
+        lower.contains("content-type: text/plain; charset=utf-8\r\n"),
+        "{answer}"
+    );
+    assert!(answer.ends_with("\r\n\r\n"), "a body was sent: {answer}");
+    server.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_path_is_a_plain_text_404() {
+    let server = Server::start(Limits::DEFAULT);
+    let mut client = server.connect();
+    client
+        .write_all(b"GET /nowhere HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = until_closed(&mut client).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 404 Not Found"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-type: text/plain; charset=utf-8\r\n"),
+        "{answer}"
+    );
     server.stop().await;
 }
 

@@ -19,6 +19,18 @@ fn event_keys_are_url_decoded() {
     assert_eq!(decode_key("x%4"), "x%4");
 }
 
+#[test]
+fn an_escape_ending_the_key_is_decoded() {
+    assert_eq!(decode_key("inbound/mail%2Eeml"), "inbound/mail.eml");
+    assert_eq!(decode_key("inbound/a%3D"), "inbound/a=");
+}
+
+#[test]
+fn raw_separators_in_a_key_are_kept_as_they_are() {
+    assert_eq!(decode_key("inbound/a=b&c+d%26e="), "inbound/a=b&c d&e=");
+    assert_eq!(decode_key("&&=="), "&&==");
+}
+
 /// A review item as the table holds it: on the list or not, and a marker's attempts.
 #[derive(Debug, Clone, PartialEq)]
 struct StoredReview {
