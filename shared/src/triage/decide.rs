@@ -465,7 +465,7 @@ fn has_needed_by(description: &str, label: &str) -> bool {
     })
 }
 
-/// The decisions grouped per rule, in order: each group becomes one `maniphest.edit`.
+/// The decisions grouped per rule, in the order the rules first decided something.
 pub fn by_rule(decisions: &[Decision]) -> BTreeMap<usize, (String, Vec<&Decision>)> {
     let mut groups: BTreeMap<usize, (String, Vec<&Decision>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();

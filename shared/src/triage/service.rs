@@ -1,5 +1,5 @@
 //! One delivery, end to end: skip what was handled before and the bot's own edits, read the task
-//! through Conduit, decide, apply each rule's decisions in one `maniphest.edit`, and record the state
+//! through Conduit, decide, apply a delivery's decisions in one `maniphest.edit`, and record the state
 //! and the audit entries in one table write. A failure midway records what was done and answers 5xx,
 //! so the retry finds the done part on the task itself and applies only the rest.
 
@@ -423,7 +423,8 @@ impl Triage {
         Ok(())
     }
 
-    /// Applies each rule's decisions as one edit, in order, stopping at the first failure.
+    /// Applies all of a delivery's decisions in one edit: on Phorge every edit is a feed story, a mail to
+    /// each subscriber and another webhook delivery, so one per rule would multiply all three.
     async fn apply(
         &self,
         task: &TaskPhid,
@@ -433,10 +434,9 @@ impl Triage {
         delivery: &TaskDelivery,
         now: jiff::Timestamp,
     ) -> (Vec<(Decision, AuditEntry)>, Option<ConduitError>) {
-        let mut done = Vec::new();
+        let mut edits = Vec::new();
+        let mut applied = Vec::new();
         for (_, (rule, group)) in by_rule(decisions) {
-            let mut edits = Vec::new();
-            let mut applied = Vec::new();
             for decision in group {
                 let edit = match &decision.action {
                     Action::AddTag(slug) | Action::RemoveTag(slug) => {
@@ -456,39 +456,40 @@ impl Triage {
                 edits.push(edit);
                 applied.push(decision);
             }
-            if edits.is_empty() {
-                continue;
+        }
+        if edits.is_empty() {
+            return (Vec::new(), None);
+        }
+        if !self.dry_run {
+            match self.conduit.edit(task, &edits).await {
+                Ok(created) => {
+                    state.remember_transactions(created.iter().map(|t| t.as_str()));
+                }
+                Err(error) => {
+                    warn!(task = %task, error = %error, "edit failed; answering 5xx so Phorge retries");
+                    return (Vec::new(), Some(error));
+                }
             }
+        }
+        let mut done = Vec::new();
+        for decision in applied {
             if !self.dry_run {
-                match self.conduit.edit(task, &edits).await {
-                    Ok(created) => {
-                        state.remember_transactions(created.iter().map(|t| t.as_str()));
+                match &decision.action {
+                    Action::AddTag(slug) => {
+                        state.tags_added.insert(slug.clone());
                     }
-                    Err(error) => {
-                        warn!(task = %task, rule = %rule, error = %error, "edit failed; answering 5xx so Phorge retries");
-                        return (done, Some(error));
+                    Action::Comment(_) => {
+                        state
+                            .comments_posted
+                            .insert(decision.rule.clone(), delivery.key.clone());
                     }
+                    Action::Subscribe(user) => {
+                        state.subscribed.insert(user.to_string());
+                    }
+                    Action::RemoveTag(_) => {}
                 }
             }
-            for decision in applied {
-                if !self.dry_run {
-                    match &decision.action {
-                        Action::AddTag(slug) => {
-                            state.tags_added.insert(slug.clone());
-                        }
-                        Action::Comment(_) => {
-                            state
-                                .comments_posted
-                                .insert(decision.rule.clone(), delivery.key.clone());
-                        }
-                        Action::Subscribe(user) => {
-                            state.subscribed.insert(user.to_string());
-                        }
-                        Action::RemoveTag(_) => {}
-                    }
-                }
-                done.push((decision.clone(), self.audit(task, decision, delivery, now)));
-            }
+            done.push((decision.clone(), self.audit(task, decision, delivery, now)));
         }
         (done, None)
     }
