@@ -104,10 +104,11 @@ stack-up: venv
 # The variables the clinic CLI reads against the stack `make stack-up` started; moto takes any
 # credentials, and static ones keep the SDK from looking for an instance-metadata endpoint.
 stack-env:
-	@[ -s $(STACK_DIR)/port ] && [ -f $(STACK_DIR)/pid ] && kill -0 $$(cat $(STACK_DIR)/pid) 2>/dev/null || { echo "echo 'no local stack is running: make stack-up' >&2; false"; exit 0; }
-	@echo "export AWS_ENDPOINT_URL=http://127.0.0.1:$$(cat $(STACK_DIR)/port)"
-	@echo "export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test"
-	@echo "export CLINIC_TABLE=clinic-local CLINIC_SENDER=clinic@example.net CLINIC_ROSTER=events/roster.toml"
+	@if [ -s $(STACK_DIR)/port ] && [ -f $(STACK_DIR)/pid ] && kill -0 $$(cat $(STACK_DIR)/pid) 2>/dev/null; then \
+	  echo "export AWS_ENDPOINT_URL=http://127.0.0.1:$$(cat $(STACK_DIR)/port)"; \
+	  echo "export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test"; \
+	  echo "export CLINIC_TABLE=clinic-local CLINIC_SENDER=clinic@example.net CLINIC_ROSTER=events/roster.toml"; \
+	else echo "echo 'no local stack is running: make stack-up' >&2; false"; fi
 
 stack-down:
 	@if [ -f $(STACK_DIR)/pid ]; then kill $$(cat $(STACK_DIR)/pid) 2>/dev/null || true; rm -f $(STACK_DIR)/pid $(STACK_DIR)/port; echo "local stack stopped"; fi

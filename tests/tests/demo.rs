@@ -60,6 +60,28 @@ fn the_demo_tells_its_story_in_at_most_150_lines_and_names_its_details() {
         details.lines().count()
     );
     assert!(details.contains("Message-ID:"));
+    // `rotation plan`, from the table's history by default, names whom the later weekly runs commit.
+    let plan_start = details
+        .find("input: table clinic-demo")
+        .expect("the plan says it started from the table");
+    let planned: Vec<(&str, &str)> = details[plan_start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("WEEK "))
+        .skip(1)
+        .take(3)
+        .map(|l| {
+            let mut columns = l.split_whitespace();
+            (columns.next().unwrap_or(""), columns.next().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(planned.len(), 3, "{planned:?}");
+    for (week, primary) in planned {
+        let committed = format!("sre-clinic {week}: shift created; on duty {primary},");
+        assert!(
+            details.contains(&committed),
+            "planned {week} for {primary}, but the weekly job committed otherwise"
+        );
+    }
     // The story's mails carry the story's dates, not today's.
     for date in details.lines().filter(|l| l.starts_with("Date: ")) {
         assert!(date.contains(" 2027 "), "{date}");

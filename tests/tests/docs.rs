@@ -437,3 +437,51 @@ fn the_readme_links_every_design_document() {
         .collect();
     assert!(unlinked.is_empty(), "README.md links none of: {unlinked:?}");
 }
+
+/// `eval $(make -s stack-env)`, as README.md says: export lines for a running stack, and for none a
+/// line that fails loudly when evaluated.
+#[test]
+fn make_stack_env_prints_what_the_cli_needs_for_a_running_stack() {
+    let dir = std::env::temp_dir().join(format!("clinic-stack-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = || {
+        std::process::Command::new("make")
+            .args(["-s", "--no-print-directory", "stack-env"])
+            .arg(format!("STACK_DIR={}", dir.display()))
+            .current_dir(repo_root())
+            .output()
+            .expect("make runs")
+    };
+    let none = run();
+    let said = String::from_utf8_lossy(&none.stdout).into_owned();
+    assert!(
+        said.contains("no local stack is running: make stack-up"),
+        "{said}"
+    );
+    assert!(
+        said.trim_end().ends_with("false"),
+        "evaluating it fails: {said}"
+    );
+
+    // A "stack" that is this test process, on a made-up port.
+    std::fs::write(dir.join("pid"), std::process::id().to_string()).unwrap();
+    std::fs::write(dir.join("port"), "45678").unwrap();
+    let running = run();
+    let _ = std::fs::remove_dir_all(&dir);
+    let exports = String::from_utf8_lossy(&running.stdout).into_owned();
+    assert!(running.status.success());
+    for variable in [
+        "AWS_ENDPOINT_URL=http://127.0.0.1:45678",
+        "AWS_REGION=",
+        "AWS_ACCESS_KEY_ID=",
+        "AWS_SECRET_ACCESS_KEY=",
+        "CLINIC_TABLE=",
+        "CLINIC_ROSTER=",
+    ] {
+        assert!(exports.contains(variable), "{variable} in {exports}");
+    }
+    assert!(
+        exports.lines().all(|l| l.starts_with("export ")),
+        "{exports}"
+    );
+}
