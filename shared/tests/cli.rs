@@ -14,6 +14,12 @@ fn clinic(args: &[&str]) -> Output {
         .expect("clinic runs")
 }
 
+/// `clinic` with the words of `line` as its arguments (none of them holds a space).
+fn run(line: &str) -> Output {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    clinic(&args)
+}
+
 fn demo_roster() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../events/roster.toml")
@@ -51,19 +57,9 @@ impl Drop for Scratch {
 #[test]
 fn plan_json_has_the_documented_shape() {
     let roster = demo_roster();
-    let out = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--from",
-        "2027-01-04",
-        "--weeks",
-        "4",
-        "--json",
-    ]);
+    let out = run(&format!(
+        "rotation plan --roster {roster} --rotation sre-clinic --from 2027-01-04 --weeks 4 --json"
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(plan["rotation"], "sre-clinic");
@@ -119,18 +115,9 @@ fn the_same_plan_is_printed_twice() {
 #[test]
 fn the_human_plan_is_a_table_with_one_row_per_week() {
     let roster = demo_roster();
-    let out = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "cloud-clinic",
-        "--from",
-        "2027-01-04",
-        "--weeks",
-        "3",
-    ]);
+    let out = run(&format!(
+        "rotation plan --roster {roster} --rotation cloud-clinic --from 2027-01-04 --weeks 3"
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("WEEK"));
@@ -144,33 +131,14 @@ fn the_human_plan_is_a_table_with_one_row_per_week() {
 #[test]
 fn explain_names_the_person_planned_for_the_week() {
     let roster = demo_roster();
-    let plan = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--from",
-        "2027-01-04",
-        "--weeks",
-        "3",
-        "--json",
-    ]);
+    let plan = run(&format!(
+        "rotation plan --roster {roster} --rotation sre-clinic --from 2027-01-04 --weeks 3 --json"
+    ));
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     let primary = plan["weeks"][2]["primary"].as_str().unwrap().to_owned();
-    let out = clinic(&[
-        "rotation",
-        "explain",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--week",
-        "2027-W03",
-        "--from",
-        "2027-01-04",
-    ]);
+    let out = run(&format!(
+        "rotation explain --roster {roster} --rotation sre-clinic --week 2027-W03 --from 2027-01-04"
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains(&primary),
@@ -203,45 +171,24 @@ fn a_roster_with_several_mistakes_is_refused_with_all_of_them() {
 #[test]
 fn wrong_arguments_get_a_usage_error_and_no_plan() {
     let roster = demo_roster();
-    let bad_date = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--from",
-        "2027-13-01",
-    ]);
+    let bad_date = run(&format!(
+        "rotation plan --roster {roster} --rotation sre-clinic --from 2027-13-01"
+    ));
     assert_eq!(bad_date.status.code(), Some(2));
     assert!(bad_date.stdout.is_empty());
-    let unknown = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "nope",
-        "--from",
-        "2027-01-04",
-    ]);
+    let unknown = run(&format!(
+        "rotation plan --roster {roster} --rotation nope --from 2027-01-04"
+    ));
     assert_eq!(unknown.status.code(), Some(1));
     assert!(text(&unknown.stderr).contains("nope"));
-    let missing = clinic(&[
-        "rotation",
-        "plan",
-        "--rotation",
-        "sre-clinic",
-        "--from",
-        "2027-01-04",
-    ]);
+    let missing = run("rotation plan --rotation sre-clinic --from 2027-01-04");
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("--roster"));
 }
 
 #[test]
 fn table_commands_name_the_missing_variable() {
-    let out = clinic(&["audit"]);
+    let out = run("audit");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("CLINIC_TABLE is not set"),
@@ -252,7 +199,7 @@ fn table_commands_name_the_missing_variable() {
 
 #[test]
 fn marking_a_mail_reviewed_needs_an_id_and_a_note_before_the_table() {
-    let no_note = clinic(&["maintenance", "reviewed", "r1"]);
+    let no_note = run("maintenance reviewed r1");
     assert_eq!(no_note.status.code(), Some(2));
     assert!(text(&no_note.stderr).contains("--note"));
     let blank = clinic(&["maintenance", "reviewed", "r1", "--note", "  "]);
@@ -261,10 +208,10 @@ fn marking_a_mail_reviewed_needs_an_id_and_a_note_before_the_table() {
         "{}",
         text(&blank.stderr)
     );
-    let bad_id = clinic(&["maintenance", "reviewed", "a\u{7}b", "--note", "done"]);
+    let bad_id = run("maintenance reviewed a\u{7}b --note done");
     assert!(text(&bad_id.stderr).contains("not a review item id"));
     // A well-formed request still needs the table.
-    let out = clinic(&["maintenance", "reviewed", "r1", "--note", "done"]);
+    let out = run("maintenance reviewed r1 --note done");
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("CLINIC_TABLE is not set"));
 }
@@ -298,37 +245,29 @@ fn sync_without_the_victorops_api_names_the_three_variables() {
         assert!(said.contains(&format!("{name} is not set")), "{said}");
     }
 
-    let too_far = clinic(&[
-        "rotation",
-        "sync",
-        "--check",
-        "--rotation",
-        "sre-clinic",
-        "--roster",
-        &roster,
-        "--weeks",
-        "9",
-    ]);
+    let too_far = run(&format!(
+        "rotation sync --check --rotation sre-clinic --roster {roster} --weeks 9"
+    ));
     assert_eq!(too_far.status.code(), Some(2), "{}", text(&too_far.stderr));
 }
 
 #[test]
 fn status_names_the_missing_table_and_refuses_an_unknown_zone() {
-    let out = clinic(&["status"]);
+    let out = run("status");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("CLINIC_TABLE is not set"),
         "{}",
         text(&out.stderr)
     );
-    let out = clinic(&["status", "--zone", "Mars/Olympus"]);
+    let out = run("status --zone Mars/Olympus");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("Mars/Olympus"),
         "{}",
         text(&out.stderr)
     );
-    let out = clinic(&["status", "--at", "yesterday"]);
+    let out = run("status --at yesterday");
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -369,16 +308,9 @@ fn output_cut_short_by_its_reader_ends_quietly() {
 #[test]
 fn an_unknown_rotation_is_refused_with_the_names_there_are() {
     let roster = demo_roster();
-    let out = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "nope",
-        "--from",
-        "2027-01-04",
-    ]);
+    let out = run(&format!(
+        "rotation plan --roster {roster} --rotation nope --from 2027-01-04"
+    ));
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
@@ -392,18 +324,9 @@ fn an_unknown_rotation_is_refused_with_the_names_there_are() {
 #[test]
 fn zero_weeks_is_a_usage_error_not_an_empty_table() {
     let roster = demo_roster();
-    let out = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--from",
-        "2027-01-04",
-        "--weeks",
-        "0",
-    ]);
+    let out = run(&format!(
+        "rotation plan --roster {roster} --rotation sre-clinic --from 2027-01-04 --weeks 0"
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(
@@ -428,35 +351,18 @@ fn rotation_and_week_arguments_say_what_they_take() {
 #[test]
 fn plan_and_explain_offline_need_the_same_from_and_agree() {
     let roster = demo_roster();
-    let explain_without_from = clinic(&[
-        "rotation",
-        "explain",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--week",
-        "2027-W05",
-    ]);
+    let explain_without_from = run(&format!(
+        "rotation explain --roster {roster} --rotation sre-clinic --week 2027-W05"
+    ));
     assert_eq!(explain_without_from.status.code(), Some(2));
     assert!(
         text(&explain_without_from.stderr).contains("--from"),
         "{}",
         text(&explain_without_from.stderr)
     );
-    let plan = clinic(&[
-        "rotation",
-        "plan",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--from",
-        "2027-01-01",
-        "--weeks",
-        "6",
-        "--json",
-    ]);
+    let plan = run(&format!(
+        "rotation plan --roster {roster} --rotation sre-clinic --from 2027-01-01 --weeks 6 --json"
+    ));
     assert!(plan.status.success(), "{}", text(&plan.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     let w05 = plan["weeks"]
@@ -465,19 +371,9 @@ fn plan_and_explain_offline_need_the_same_from_and_agree() {
         .iter()
         .find(|w| w["week"] == "2027-W05")
         .expect("W05 is planned");
-    let explain = clinic(&[
-        "rotation",
-        "explain",
-        "--roster",
-        &roster,
-        "--rotation",
-        "sre-clinic",
-        "--week",
-        "2027-W05",
-        "--from",
-        "2027-01-01",
-        "--json",
-    ]);
+    let explain = run(&format!(
+        "rotation explain --roster {roster} --rotation sre-clinic --week 2027-W05 --from 2027-01-01 --json"
+    ));
     assert!(explain.status.success(), "{}", text(&explain.stderr));
     let explanation: serde_json::Value = serde_json::from_slice(&explain.stdout).unwrap();
     assert_eq!(explanation["primary"], w05["primary"], "{explanation}");
