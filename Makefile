@@ -54,11 +54,13 @@ test: venv lint infra-check
 # every skipped check justified in a comment beside it. tests/tests/infra.rs checks the wiring.
 CHECKOV_VERSION := 3.3.30
 $(VENV)-checkov/.installed:
+	@echo "== the Terraform policy checker: checkov $(CHECKOV_VERSION) into $(VENV)-checkov (a download of about 250 MB, once)"
 	python3 -m venv $(VENV)-checkov
 	$(VENV)-checkov/bin/pip install --quiet --disable-pip-version-check 'checkov==$(CHECKOV_VERSION)'
 	touch $@
 
 infra-check: $(VENV)-checkov/.installed
+	@echo "== infra: terraform fmt and checkov's policy checks"
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive infra >/dev/null 2>&1 || { echo "infra/ is not terraform-fmt clean: run terraform fmt -recursive infra"; exit 1; }; \
 	else echo "SKIPPED: terraform fmt -check (terraform is not installed)"; fi
 	BC_SKIP_MAPPING=TRUE $(VENV)-checkov/bin/checkov --directory infra --framework terraform --quiet --compact --skip-download
