@@ -28,6 +28,13 @@ pub enum Lookup {
     Unsupported,
 }
 
+impl From<Option<String>> for Lookup {
+    /// What a search of the other system returned: the outcome it found, or nothing.
+    fn from(found: Option<String>) -> Self {
+        found.map_or(Lookup::Absent, Lookup::Found)
+    }
+}
+
 /// Why an action failed.
 #[derive(Debug)]
 pub enum Failure<E> {

@@ -46,12 +46,7 @@ impl Effect for CreateIncident<'_> {
     type Error = StatuspageError;
 
     async fn look_up(&self) -> Result<Lookup, StatuspageError> {
-        Ok(
-            match self.page.find_unresolved(&self.record.number).await? {
-                Some(id) => Lookup::Found(id),
-                None => Lookup::Absent,
-            },
-        )
+        Ok(self.page.find_unresolved(&self.record.number).await?.into())
     }
 
     async fn act(
@@ -156,16 +151,11 @@ impl Effect for ScheduleMaintenance<'_> {
     type Error = StatuspageError;
 
     async fn look_up(&self) -> Result<Lookup, StatuspageError> {
-        Ok(
-            match self
-                .page
-                .find_maintenance(&self.maintenance.downtime_id)
-                .await?
-            {
-                Some(id) => Lookup::Found(id),
-                None => Lookup::Absent,
-            },
-        )
+        Ok(self
+            .page
+            .find_maintenance(&self.maintenance.downtime_id)
+            .await?
+            .into())
     }
 
     async fn act(
