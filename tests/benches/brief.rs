@@ -79,6 +79,7 @@ fn task_state(n: i64, summary: TaskSummary) -> TaskState {
 
 fn summary(n: i64, last: i64, needs_triage: bool, pending: bool) -> TaskSummary {
     TaskSummary {
+        restricted: false,
         id: 10_000 + n as u64,
         title: format!(
             "Task {n}: something SRE clinic duty looks after, with a title of usual length"

@@ -36,6 +36,9 @@ struct FakeTask {
     subscribers: Vec<String>,
     /// Phorge's status value (`open`, `resolved`, ...).
     status: String,
+    /// `policy.view`: `public` unless a test restricts it.
+    view_policy: String,
+    space: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +60,12 @@ struct World {
     counter: u64,
     users: Vec<(String, String)>,
     projects: Vec<(String, String)>,
+    /// Additional hashtags: (hashtag, project PHID).
+    hashtags: Vec<(String, String)>,
+    /// Subprojects and milestones: (child PHID, parent PHID).
+    parents: Vec<(String, String)>,
+    /// Spaces: (monogram, PHID).
+    spaces: Vec<(String, String)>,
     tasks: BTreeMap<String, FakeTask>,
     transactions: Vec<FakeTransaction>,
     calls: Vec<Call>,
@@ -289,6 +298,36 @@ impl ConduitFake {
         phid
     }
 
+    /// Gives the project `slug` an additional hashtag (as Phorge's project page allows).
+    pub fn add_hashtag(&self, slug: &str, hashtag: &str) {
+        let phid = self.add_project(slug);
+        self.world().hashtags.push((hashtag.to_owned(), phid));
+    }
+
+    /// A subproject or milestone `slug` under the project `parent`; its PHID.
+    pub fn add_subproject(&self, parent: &str, slug: &str) -> String {
+        let parent = self.add_project(parent);
+        let child = self.add_project(slug);
+        self.world().parents.push((child.clone(), parent));
+        child
+    }
+
+    /// A Space with monogram `monogram` (`S4`); its PHID.
+    pub fn add_space(&self, monogram: &str) -> String {
+        let mut world = self.world();
+        let phid = world.phid("SPCE");
+        world.spaces.push((monogram.to_owned(), phid.clone()));
+        phid
+    }
+
+    /// Sets a task's view policy and Space, as an administrator would.
+    pub fn set_task_visibility(&self, task: &str, view_policy: &str, space: Option<&str>) {
+        if let Some(t) = self.world().tasks.get_mut(task) {
+            t.view_policy = view_policy.to_owned();
+            t.space = space.map(str::to_owned);
+        }
+    }
+
     /// Sets the fake's clock (epoch seconds) for the next transactions and tasks.
     pub fn set_now(&self, epoch: i64) {
         self.world().now = epoch;
@@ -323,6 +362,8 @@ impl ConduitFake {
                 projects: vec![],
                 subscribers: vec![author_phid.clone()],
                 status: "open".to_owned(),
+                view_policy: "public".to_owned(),
+                space: None,
             },
         );
         let mut transactions = vec![world.record(&phid, &author_phid, "create", None, vec![])];
@@ -502,10 +543,21 @@ pub struct TaskSpec {
 
 /// The body Phorge sends for a change to `task` made by `transactions`: pretty-printed, newline-ended.
 pub fn webhook_body(task: &str, transactions: &[String], epoch: i64) -> Vec<u8> {
+    webhook_body_flagged(task, transactions, epoch, false, false)
+}
+
+/// [`webhook_body`] for an edit made with Phorge's silent or secure flag.
+pub fn webhook_body_flagged(
+    task: &str,
+    transactions: &[String],
+    epoch: i64,
+    silent: bool,
+    secure: bool,
+) -> Vec<u8> {
     let body = json!({
         "object": { "type": "TASK", "phid": task },
         "triggers": [{ "phid": "PHID-HWBH-fakehook000000000001" }],
-        "action": { "test": false, "silent": false, "secure": false, "epoch": epoch },
+        "action": { "test": false, "silent": silent, "secure": secure, "epoch": epoch },
         "transactions": transactions.iter().map(|t| json!({ "phid": t })).collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&body).unwrap_or_default();
@@ -595,22 +647,87 @@ async fn answer(
             reply(json!({ "data": data, "cursor": { "after": null } }), None)
         }
         "project.search" => {
-            let slugs: Vec<String> = params
-                .pointer("/constraints/slugs")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let list = |key: &str| -> Vec<String> {
+                params
+                    .pointer(&format!("/constraints/{key}"))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let (slugs, ancestors) = (list("slugs"), list("ancestors"));
+            // Phorge matches a slug against every hashtag of a project, ignoring case, and says in
+            // `maps.slugMap` which project each asked slug found.
+            let mut slug_map = serde_json::Map::new();
+            let mut matched: Vec<String> = Vec::new();
+            for asked in &slugs {
+                let lower = asked.to_lowercase();
+                let phid = world
+                    .projects
+                    .iter()
+                    .find(|(_, s)| s.to_lowercase() == lower)
+                    .map(|(p, _)| p.clone())
+                    .or_else(|| {
+                        world
+                            .hashtags
+                            .iter()
+                            .find(|(h, _)| h.to_lowercase() == lower)
+                            .map(|(_, p)| p.clone())
+                    });
+                if let Some(phid) = phid {
+                    let primary = world
+                        .projects
+                        .iter()
+                        .find(|(p, _)| *p == phid)
+                        .map(|(_, s)| s.clone())
+                        .unwrap_or_default();
+                    slug_map.insert(
+                        asked.clone(),
+                        json!({ "slug": primary, "projectPHID": phid }),
+                    );
+                    if !matched.contains(&phid) {
+                        matched.push(phid);
+                    }
+                }
+            }
+            let mut under: Vec<String> = Vec::new();
+            let mut frontier = ancestors.clone();
+            while let Some(parent) = frontier.pop() {
+                for (child, _) in world.parents.iter().filter(|(_, p)| *p == parent) {
+                    if !under.contains(child) {
+                        under.push(child.clone());
+                        frontier.push(child.clone());
+                    }
+                }
+            }
+            let wanted = if ancestors.is_empty() { matched } else { under };
             let data: Vec<Value> = world
                 .projects
                 .iter()
-                .filter(|(_, s)| slugs.contains(s))
+                .filter(|(p, _)| wanted.contains(p))
                 .map(|(p, s)| json!({ "type": "PROJ", "phid": p, "fields": { "name": s, "slug": s } }))
                 .collect();
-            reply(json!({ "data": data, "cursor": { "after": null } }), None)
+            reply(
+                json!({ "data": data, "maps": { "slugMap": slug_map }, "cursor": { "after": null } }),
+                None,
+            )
+        }
+        "phid.lookup" => {
+            let mut found = serde_json::Map::new();
+            for name in params["names"].as_array().into_iter().flatten() {
+                let name = name.as_str().unwrap_or_default();
+                if let Some((_, phid)) = world.spaces.iter().find(|(m, _)| m == name) {
+                    found.insert(
+                        name.to_owned(),
+                        json!({ "phid": phid, "uri": format!("/{name}"), "typeName": "Space",
+                                "type": "SPCE", "name": name, "fullName": name, "status": "open" }),
+                    );
+                }
+            }
+            reply(Value::Object(found), None)
         }
         "maniphest.search" => {
             let phids: Vec<String> = params
@@ -634,6 +751,8 @@ async fn answer(
                             "status": { "value": t.status, "name": t.status, "color": null },
                             "priority": { "value": t.priority, "name": "", "color": "" },
                             "dateCreated": t.created, "dateModified": t.created,
+                            "spacePHID": t.space,
+                            "policy": { "view": t.view_policy, "interact": "users", "edit": "users" },
                         },
                         "attachments": {
                             "projects": { "projectPHIDs": t.projects },

@@ -16,7 +16,7 @@ use clinic::secret::Secret;
 use clinic::store::StoreError;
 use clinic::triage::model::{ProjectPhid, Task, TaskPhid, Transaction, TransactionPhid, UserPhid};
 use clinic::triage::ports::{
-    Conduit, ConduitError, DutyRoster, Edit, TaskState, TriageLedger, User,
+    Conduit, ConduitError, DutyRoster, Edit, QueuedDelivery, TaskState, TriageLedger, User,
 };
 use clinic::triage::rules::Rules;
 use clinic::triage::webhook::{SIGNATURE_HEADER, sign};
@@ -148,6 +148,26 @@ impl<L: TriageLedger> TriageLedger for Counted<L> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.inner.release(task, holder).await
     }
+
+    async fn queue(
+        &self,
+        task: &TaskPhid,
+        delivery: &QueuedDelivery,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.queue(task, delivery, now).await
+    }
+
+    async fn queued(&self, task: &TaskPhid) -> Result<Vec<QueuedDelivery>, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.queued(task).await
+    }
+
+    async fn dequeue(&self, task: &TaskPhid, key: &str) -> Result<(), StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.dequeue(task, key).await
+    }
 }
 
 #[async_trait]
@@ -169,6 +189,8 @@ pub struct MemoryLedger {
     /// Task -> (holder, until).
     leases: std::sync::Mutex<HashMap<String, (String, jiff::Timestamp)>>,
     audit: std::sync::Mutex<Vec<AuditEntry>>,
+    /// Task -> queued deliveries by key.
+    queued: std::sync::Mutex<HashMap<String, std::collections::BTreeMap<String, QueuedDelivery>>>,
 }
 
 impl MemoryLedger {
@@ -236,6 +258,48 @@ impl TriageLedger for MemoryLedger {
         }
         Ok(())
     }
+
+    async fn queue(
+        &self,
+        task: &TaskPhid,
+        delivery: &QueuedDelivery,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        if leases
+            .get(task.as_str())
+            .is_none_or(|(_, running)| *running < now)
+        {
+            return Ok(false);
+        }
+        self.queued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(task.to_string())
+            .or_default()
+            .insert(delivery.key.clone(), delivery.clone());
+        Ok(true)
+    }
+
+    async fn queued(&self, task: &TaskPhid) -> Result<Vec<QueuedDelivery>, StoreError> {
+        let queued = self.queued.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(queued
+            .get(task.as_str())
+            .map(|q| q.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn dequeue(&self, task: &TaskPhid, key: &str) -> Result<(), StoreError> {
+        if let Some(q) = self
+            .queued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(task.as_str())
+        {
+            q.remove(key);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -292,6 +356,21 @@ impl Conduit for Timed {
     async fn projects(&self, slugs: &[String]) -> Result<Vec<(String, ProjectPhid)>, ConduitError> {
         let start = Instant::now();
         let result = self.inner.projects(slugs).await;
+        self.add(start);
+        result
+    }
+    async fn descendants(
+        &self,
+        projects: &[ProjectPhid],
+    ) -> Result<Vec<ProjectPhid>, ConduitError> {
+        let start = Instant::now();
+        let result = self.inner.descendants(projects).await;
+        self.add(start);
+        result
+    }
+    async fn spaces(&self, monograms: &[String]) -> Result<Vec<(String, String)>, ConduitError> {
+        let start = Instant::now();
+        let result = self.inner.spaces(monograms).await;
         self.add(start);
         result
     }

@@ -506,6 +506,7 @@ async fn the_oldest_rows_of_a_long_task_list_and_its_count_agree_with_reading_it
         let idle = if n < 30 { 20 + (n * 7) % 30 } else { 1 };
         let last = at(NOW - idle * DAY);
         state.summary = Some(TaskSummary {
+            restricted: false,
             id: 500 + n as u64,
             title: format!("Task {n}"),
             status: "open".into(),

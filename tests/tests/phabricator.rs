@@ -30,8 +30,13 @@ struct Rig {
 }
 
 async fn rig_with(rules: Rules, dry_run: bool) -> Rig {
+    rig_seeded(&rules.clone(), rules, dry_run).await
+}
+
+/// A rig whose Phorge has the projects and people `seeded` names, running `rules`.
+async fn rig_seeded(seeded: &Rules, rules: Rules, dry_run: bool) -> Rig {
     let fake = ConduitFake::start().await;
-    seed(&fake, &rules);
+    seed(&fake, seeded);
     let store = fresh_store("triage").await;
     let start = jiff::Timestamp::from_second(NOW - 86_400).unwrap();
     let shift = ShiftRecord {
@@ -342,7 +347,7 @@ async fn two_deliveries_about_one_task_at_the_same_moment_post_its_comment_once(
 }
 
 #[tokio::test]
-async fn a_delivery_for_a_task_another_holds_answers_503_and_goes_through_once_the_lease_ends() {
+async fn a_delivery_for_a_task_another_holds_is_queued_answered_200_at_once_and_handled_next() {
     let rules = shipped_rules();
     let rig = rig_with(rules.clone(), false).await;
     let (task, xacts) = rig
@@ -361,24 +366,170 @@ async fn a_delivery_for_a_task_another_holds_answers_503_and_goes_through_once_t
     let conduit =
         ConduitClient::new(HttpUrl::parse(&rig.fake.url()).unwrap(), Secret::new(TOKEN)).unwrap();
     let store = Arc::new(rig.store.clone());
-    let triage = Triage::new(rules, Arc::new(conduit), store.clone(), store, false)
-        .with_busy_wait(std::time::Duration::from_millis(300));
+    let triage = Triage::new(rules, Arc::new(conduit), store.clone(), store, false);
     let hook = PhabricatorWebhook::new(Secret::new(HMAC_KEY), triage);
     let body = webhook_body(&task, &xacts, NOW);
-    let busy = hook
+    // No waiting for the lease and no 503: Phorge would retry only after 5 minutes and count it
+    // toward pausing the hook.
+    let queued = hook
         .handle_at(signed_request(&body, Some(HMAC_KEY)), now)
         .await;
-    assert_eq!(busy.status().as_u16(), 503);
+    assert_eq!(queued.status().as_u16(), 200);
+    let report: Value = serde_json::from_slice(queued.body().as_ref()).unwrap();
+    assert_eq!(report["outcome"], "queued", "{report}");
     assert!(rig.fake.calls().is_empty(), "{:?}", rig.fake.calls());
+    assert_eq!(rig.store.queued(&phid).await.unwrap().len(), 1);
+    // The lease runs out (its holder died); the task's next delivery handles the queued one too.
     let later = jiff::Timestamp::from_second(NOW + 31).unwrap();
-    let retried = hook
+    let comment = rig.fake.comment_as("alice", &task, "Still happening.");
+    let next = webhook_body(&task, &comment, NOW + 31);
+    let handled = hook
+        .handle_at(signed_request(&next, Some(HMAC_KEY)), later)
+        .await;
+    assert_eq!(handled.status().as_u16(), 200);
+    assert_eq!(rig.fake.tags(&task), vec!["sre", "traffic"]);
+    assert_eq!(rig.edits(), 1, "one edit for both deliveries");
+    assert!(rig.store.queued(&phid).await.unwrap().is_empty());
+    let state = rig.store.load(&phid).await.unwrap();
+    assert_eq!(state.deliveries.len(), 2, "{:?}", state.deliveries);
+    // The queued copy coming again (Phorge never retries a 200, but a re-sent one) changes nothing.
+    let again = hook
         .handle_at(signed_request(&body, Some(HMAC_KEY)), later)
         .await;
-    assert_eq!(retried.status().as_u16(), 200);
+    let report: Value = serde_json::from_slice(again.body().as_ref()).unwrap();
+    assert_eq!(report["outcome"], "already_handled", "{report}");
+    assert_eq!(rig.edits(), 1);
+}
+
+#[tokio::test]
+async fn a_rule_naming_a_project_by_an_additional_hashtag_or_in_another_case_still_works() {
+    let mut rules = shipped_rules();
+    rules.sre_tag = "SRE".into();
+    for team in &mut rules.routing.teams {
+        if team.tag == "observability" {
+            team.tag = "o11y".into();
+        }
+    }
+    let rig = rig_seeded(&shipped_rules(), rules, false).await;
+    rig.fake.add_hashtag("observability", "o11y");
+    let (task, xacts) =
+        rig.fake
+            .create_task("alice", "Prometheus is missing targets", LONG, &["sre"], 90);
+    let (status, report) = rig.deliver(&task, &xacts).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        rules_of(&report),
+        vec!["routing", "clinic-duty"],
+        "{report}"
+    );
+    assert_eq!(rig.fake.tags(&task), vec!["observability", "sre"]);
+}
+
+#[tokio::test]
+async fn a_task_on_a_milestone_or_subproject_of_sre_is_sre_work() {
+    let rig = rig().await;
+    rig.fake.add_subproject("sre", "sre-2027-q1");
+    let (task, xacts) = rig.fake.create_task(
+        "alice",
+        "Varnish keeps restarting",
+        LONG,
+        &["sre-2027-q1"],
+        90,
+    );
+    let (status, report) = rig.deliver(&task, &xacts).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        rules_of(&report),
+        vec!["routing", "clinic-duty"],
+        "{report}"
+    );
+    assert_eq!(rig.fake.tags(&task), vec!["sre-2027-q1", "traffic"]);
+    assert!(rig.fake.subscribers(&task).contains(&ON_DUTY.to_owned()));
+}
+
+#[tokio::test]
+async fn a_task_in_a_hands_off_space_is_never_touched() {
+    let mut rules = shipped_rules();
+    rules.hands_off_spaces = vec!["S4".into()];
+    let rig = rig_with(rules, false).await;
+    let space = rig.fake.add_space("S4");
+    let (task, xacts) = rig
+        .fake
+        .create_task("alice", "Quote for 40 disks", LONG, &["sre"], 90);
+    rig.fake.set_task_visibility(&task, "public", Some(&space));
+    let (status, report) = rig.deliver(&task, &xacts).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["outcome"]["hands_off"]["project"], "S4", "{report}");
+    assert_eq!(rig.edits(), 0);
+}
+
+#[tokio::test]
+async fn a_task_not_publicly_visible_or_delivered_secure_keeps_its_title_out_of_the_table() {
+    let rig = rig().await;
+    let (hidden, xacts) = rig.fake.create_task(
+        "alice",
+        "Vendor contract renewal for the CDN",
+        LONG,
+        &["sre"],
+        90,
+    );
+    rig.fake.set_task_visibility(&hidden, "users", None);
+    assert_eq!(rig.deliver(&hidden, &xacts).await.0, 200);
+    let (secure, xacts) =
+        rig.fake
+            .create_task("alice", "Elevated 503s at the edge", LONG, &["sre"], 90);
+    let body = clinic_tests::conduit_fake::webhook_body_flagged(&secure, &xacts, NOW, false, true);
+    assert_eq!(rig.deliver_body(&body, Some(HMAC_KEY)).await.0, 200);
+    for task in [&hidden, &secure] {
+        let state = rig
+            .store
+            .load(&TaskPhid::parse(task).unwrap())
+            .await
+            .unwrap();
+        let summary = state.summary.expect("a summary");
+        assert!(summary.restricted, "{task}");
+        assert_eq!(summary.title, "", "the title is not stored");
+    }
+    // Triage itself still works on them: only what Clinic shows elsewhere is restricted.
+    assert_eq!(rig.fake.tags(&hidden), vec!["sre", "traffic"]);
+}
+
+#[tokio::test]
+async fn a_silent_edit_gets_no_edit_back_and_the_next_ordinary_one_is_triaged() {
+    let rig = rig().await;
+    let (task, xacts) =
+        rig.fake
+            .create_task("importer", "Elevated 503s at the edge", LONG, &["sre"], 90);
+    let body = clinic_tests::conduit_fake::webhook_body_flagged(&task, &xacts, NOW, true, false);
+    let (status, report) = rig.deliver_body(&body, Some(HMAC_KEY)).await;
+    assert_eq!(
+        (status, report["outcome"].as_str()),
+        (200, Some("silent")),
+        "{report}"
+    );
+    assert_eq!(rig.edits(), 0);
+    let comment = rig.fake.comment_as("alice", &task, "Any news?");
+    let (status, report) = rig.deliver(&task, &comment).await;
+    assert_eq!(status, 200, "{report}");
     assert_eq!(rig.fake.tags(&task), vec!["sre", "traffic"]);
-    // The lease was given back with the write: the next delivery does not wait.
-    let again = rig.store.claim(&phid, "next", later, until).await.unwrap();
-    assert!(again.is_some_and(|state| state.deliveries.len() == 1));
+}
+
+#[tokio::test]
+async fn once_clinic_has_routed_a_task_a_person_changing_its_tags_is_left_alone() {
+    let rig = rig().await;
+    let (task, xacts) =
+        rig.fake
+            .create_task("alice", "Elevated 503s at the edge", LONG, &["sre"], 50);
+    rig.deliver(&task, &xacts).await;
+    assert_eq!(rig.fake.tags(&task), vec!["sre", "traffic"]);
+    let removal = rig.fake.remove_tag_as("bob", &task, "traffic");
+    let (status, report) = rig.deliver(&task, &removal).await;
+    assert_eq!((status, rules_of(&report)), (200, vec![]), "{report}");
+    assert_eq!(
+        rig.fake.tags(&task),
+        vec!["sre"],
+        "no sre-unowned in its place"
+    );
 }
 
 #[tokio::test]

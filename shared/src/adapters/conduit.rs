@@ -208,6 +208,11 @@ pub fn parse_task(value: &Value) -> Result<Task, ConduitError> {
             .iter()
             .filter_map(|p| UserPhid::parse(p).ok())
             .collect(),
+        space: text(value, "/fields/spacePHID").map(str::to_owned),
+        // A task without a readable policy is treated as restricted, never as public.
+        view_policy: text(value, "/fields/policy/view")
+            .unwrap_or("unknown")
+            .to_owned(),
     })
 }
 
@@ -265,15 +270,83 @@ impl Conduit for ConduitClient {
                 json!({ "constraints": { "slugs": slugs }, "limit": 100 }),
             )
             .await?;
-        data(M, &result)?
-            .iter()
-            .map(|p| {
-                let slug = text(p, "/fields/slug").ok_or_else(|| malformed(M, "no slug"))?;
-                let phid = ProjectPhid::parse(text(p, "/phid").unwrap_or_default())
+        let found = data(M, &result)?;
+        // Phorge says which project each asked name matched in `maps.slugMap` (an additional
+        // hashtag, another case); without it, a project's primary slug is all there is to go on.
+        let slug_map = result.pointer("/maps/slugMap").and_then(Value::as_object);
+        let mut pairs = Vec::new();
+        for asked in slugs {
+            let mapped = slug_map.and_then(|m| {
+                m.get(asked.as_str())
+                    .or_else(|| m.get(asked.to_lowercase().as_str()))
+            });
+            let phid = match mapped {
+                Some(entry) => text(entry, "/projectPHID").map(str::to_owned),
+                None => found
+                    .iter()
+                    .find(|p| {
+                        text(p, "/fields/slug").is_some_and(|s| s.eq_ignore_ascii_case(asked))
+                    })
+                    .and_then(|p| text(p, "/phid"))
+                    .map(str::to_owned),
+            };
+            if let Some(phid) = phid {
+                let phid = ProjectPhid::parse(&phid).map_err(|e| malformed(M, e))?;
+                pairs.push((asked.clone(), phid));
+            }
+        }
+        Ok(pairs)
+    }
+
+    async fn descendants(
+        &self,
+        projects: &[ProjectPhid],
+    ) -> Result<Vec<ProjectPhid>, ConduitError> {
+        const M: &str = "project.search";
+        /// Pages of 100: a project tree deeper than this is not one a team triages by.
+        const MAX_PAGES: usize = 20;
+        if projects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ancestors: Vec<&str> = projects.iter().map(ProjectPhid::as_str).collect();
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut params = json!({ "constraints": { "ancestors": ancestors }, "limit": 100 });
+            if let Some(cursor) = &after {
+                params["after"] = json!(cursor);
+            }
+            let result = self.call(M, params).await?;
+            for p in data(M, &result)? {
+                let phid = ProjectPhid::parse(text(&p, "/phid").unwrap_or_default())
                     .map_err(|e| malformed(M, e))?;
-                Ok((slug.to_owned(), phid))
+                found.push(phid);
+            }
+            after = text(&result, "/cursor/after").map(str::to_owned);
+            if after.is_none() {
+                return Ok(found);
+            }
+        }
+        Err(malformed(M, "more than 2,000 subprojects and milestones"))
+    }
+
+    async fn spaces(&self, monograms: &[String]) -> Result<Vec<(String, String)>, ConduitError> {
+        const M: &str = "phid.lookup";
+        if monograms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let result = self.call(M, json!({ "names": monograms })).await?;
+        let found = result
+            .as_object()
+            .ok_or_else(|| malformed(M, "the answer is not a map of names"))?;
+        Ok(monograms
+            .iter()
+            .filter_map(|name| {
+                let phid = found.get(name).and_then(|v| text(v, "/phid"))?;
+                phid.starts_with("PHID-SPCE-")
+                    .then(|| (name.clone(), phid.to_owned()))
             })
-            .collect()
+            .collect())
     }
 
     async fn users(

@@ -355,7 +355,11 @@ fn task_line(task: &ListedTask, settings: &BriefSettings, now: jiff::Timestamp) 
             .as_ref()
             .map(|base| format!("{}/{name}", base.as_str())),
         name,
-        title: s.title.clone(),
+        title: if s.restricted {
+            "(restricted)".to_owned()
+        } else {
+            s.title.clone()
+        },
         status: s.status.clone(),
         last_activity: s.last_activity,
         idle_days: now.duration_since(s.last_activity).as_hours() / 24,

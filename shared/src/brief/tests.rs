@@ -165,6 +165,7 @@ pub(crate) fn task(id: u64, title: &str, last: &str) -> ListedTask {
     ListedTask {
         task: format!("PHID-TASK-{id:020}"),
         summary: TaskSummary {
+            restricted: false,
             id,
             title: title.into(),
             status: "open".into(),
@@ -586,4 +587,23 @@ fn times_show_the_readers_zone_only_when_it_is_not_utc() {
         "2027-07-01 12:00 UTC (2027-07-01 08:00 EDT)"
     );
     assert!(zone(Some("Mars/Olympus")).is_err());
+}
+
+#[tokio::test]
+async fn a_restricted_task_is_named_by_its_number_only_in_the_mail_and_the_page() {
+    let mut hidden = task(301, "", "2027-01-07T10:00:00Z");
+    hidden.summary.restricted = true;
+    hidden.summary.needs_triage = true;
+    let source = MemorySource {
+        tasks: vec![(TaskList::NeedsTriage, hidden)],
+        ..MemorySource::default()
+    };
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    let text = render::text(&brief, None);
+    assert!(text.contains("T301 (restricted) [open]"), "{text}");
+    let page = render::html_page(&brief, None);
+    assert!(
+        page.contains("T301") && page.contains("(restricted)"),
+        "{page}"
+    );
 }

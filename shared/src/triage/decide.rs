@@ -33,6 +33,9 @@ pub struct Memory {
     pub comments_posted: BTreeSet<String>,
     /// Comments by known people (approvers, the person on duty), oldest first: (user name, text).
     pub comments: Vec<(String, String)>,
+    /// The bot routed the task before (it added a team's tag or the unowned tag at some point):
+    /// from then on its tags are people's to change, and routing adds nothing more.
+    pub routed: bool,
 }
 
 /// The person on clinic duty now.
@@ -231,6 +234,9 @@ pub fn pending_approvals(rules: &Rules, tags: &BTreeSet<String>, memory: &Memory
 }
 
 fn route(plan: &mut Plan<'_>, text: &str) {
+    if plan.memory.routed {
+        return;
+    }
     let routing = &plan.rules.routing;
     let has_team = plan.tags.contains(&routing.unowned_tag)
         || routing.teams.iter().any(|t| plan.tags.contains(&t.tag));
@@ -292,7 +298,7 @@ fn access_request(plan: &mut Plan<'_>, rule: &AccessRequestRule) -> bool {
     let lines: Vec<String> = rule
         .approvals
         .iter()
-        .map(|a| format!("- [ ] {} ({})", a.name, mentions(&a.approvers)))
+        .map(|a| format!("- [ ] {} ({})", a.name, mentions(plan.rules, &a.approvers)))
         .collect();
     let text = format!(
         "This #{} request needs these approvals before SRE can grant it; approvers, please comment \"approved\":\n{}",
@@ -383,7 +389,7 @@ fn quota_request(
         format!(
             "Quota requests need one approval besides the clinic-duty person's before they are granted \
              (approvers: {}).{meeting}",
-            mentions(&rule.approvers)
+            mentions(plan.rules, &rule.approvers)
         ),
         "quota requests need a second approval",
     );
@@ -398,16 +404,22 @@ fn quota_request(
     };
     plan.comment(
         "quota-approved",
-        format!("@{by} approved this quota request; it can be granted."),
+        format!(
+            "{} approved this quota request; it can be granted.",
+            mentions(plan.rules, std::slice::from_ref(&by))
+        ),
         &format!("{by} approved, besides the person on clinic duty"),
     );
     true
 }
 
-fn mentions(names: &[String]) -> String {
+/// The approvers as a comment names them: @mentioned (which subscribes them) or, with
+/// `mention_approvers = false`, by plain user name.
+fn mentions(rules: &Rules, names: &[String]) -> String {
+    let at = if rules.mention_approvers { "@" } else { "" };
     names
         .iter()
-        .map(|n| format!("@{n}"))
+        .map(|n| format!("{at}{n}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -548,6 +560,49 @@ mod tests {
             ..Memory::default()
         };
         assert_eq!(actions(decide(&rules(), &t, &memory, None, NOW)), vec![]);
+    }
+
+    #[test]
+    fn once_the_bot_has_routed_a_task_its_tags_are_peoples_and_routing_adds_nothing() {
+        // A person took the team tag off again: Clinic must not answer with `sre-unowned`.
+        let t = task("Elevated 503s from the text cluster", LONG, &["sre"]);
+        let memory = Memory {
+            removed_tags: BTreeSet::from(["traffic".to_owned()]),
+            routed: true,
+            ..Memory::default()
+        };
+        assert_eq!(actions(decide(&rules(), &t, &memory, None, NOW)), vec![]);
+        let unrouted = Memory {
+            removed_tags: BTreeSet::from(["traffic".to_owned()]),
+            ..Memory::default()
+        };
+        assert_eq!(
+            actions(decide(&rules(), &t, &unrouted, None, NOW)),
+            vec![Action::AddTag("sre-unowned".into())]
+        );
+    }
+
+    #[test]
+    fn approvers_are_mentioned_unless_the_rules_say_to_name_them_plainly() {
+        let description = format!("{LONG}\nNeeded by: 2027-02-01");
+        let t = task("Access for bob", &description, &["sre-access-requests"]);
+        let checklist = |rules: &Rules| -> String {
+            decisions(decide(rules, &t, &Memory::default(), None, NOW))
+                .into_iter()
+                .find_map(|d| match d.action {
+                    Action::Comment(text) if d.rule.starts_with("access-checklist") => Some(text),
+                    _ => None,
+                })
+                .expect("a checklist comment")
+        };
+        assert!(checklist(&rules()).contains("@mgr-ops"));
+        let mut plain = rules();
+        plain.mention_approvers = false;
+        let text = checklist(&plain);
+        assert!(
+            text.contains("mgr-ops") && !text.contains("@mgr-ops"),
+            "{text}"
+        );
     }
 
     #[test]

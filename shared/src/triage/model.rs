@@ -80,6 +80,10 @@ pub struct Task {
     pub created: i64,
     pub projects: BTreeSet<ProjectPhid>,
     pub subscribers: BTreeSet<UserPhid>,
+    /// The Space the task is in (`PHID-SPCE-...`), if Spaces are in use.
+    pub space: Option<String>,
+    /// Who may see it (`policy.view`): `public`, `users`, a project's or a custom policy's PHID.
+    pub view_policy: String,
 }
 
 /// One add or remove of a project or subscriber.
@@ -107,6 +111,8 @@ pub struct Transaction {
 pub struct HistoryFacts {
     /// Projects a person (not the bot) removed: the bot never adds them back.
     pub projects_removed_by_people: BTreeSet<ProjectPhid>,
+    /// Projects the bot itself added at some point: routing happened once these include a team.
+    pub projects_added_by_bot: BTreeSet<ProjectPhid>,
     /// Users a person unsubscribed (often themselves): the bot never subscribes them again.
     pub unsubscribed_by_people: BTreeSet<UserPhid>,
     /// Rules whose comment the bot already posted, recognised by the rule mark in the text.
@@ -149,6 +155,15 @@ impl HistoryFacts {
                 }
             }
             if by_bot {
+                if transaction.kind == "projects" {
+                    facts.projects_added_by_bot.extend(
+                        transaction
+                            .changes
+                            .iter()
+                            .filter(|c| c.added)
+                            .filter_map(|c| ProjectPhid::parse(&c.phid).ok()),
+                    );
+                }
                 continue;
             }
             for change in transaction.changes.iter().filter(|c| !c.added) {
@@ -185,38 +200,61 @@ fn marked_rules(text: &str) -> Vec<String> {
     rules
 }
 
-/// The two-way map between the slugs the rules name and the projects' PHIDs.
+/// The two-way map between the names the rules give projects and the projects' PHIDs. A project
+/// may have several names in the rules (its slug and an additional hashtag, or two cases of one);
+/// a subproject or milestone of a project counts as that project (a task on `#sre`'s milestone is
+/// SRE work), but is never what the rules add.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProjectDirectory {
     by_slug: BTreeMap<String, ProjectPhid>,
-    by_phid: BTreeMap<ProjectPhid, String>,
+    by_phid: BTreeMap<ProjectPhid, BTreeSet<String>>,
 }
 
 impl ProjectDirectory {
     pub fn new(pairs: impl IntoIterator<Item = (String, ProjectPhid)>) -> Self {
         let mut directory = Self::default();
         for (slug, phid) in pairs {
-            directory.by_phid.insert(phid.clone(), slug.clone());
+            directory
+                .by_phid
+                .entry(phid.clone())
+                .or_default()
+                .insert(slug.clone());
             directory.by_slug.insert(slug, phid);
         }
         directory
+    }
+
+    /// Counts each of `descendants` as the project `slug` names (when the rules name it).
+    pub fn with_descendants(
+        mut self,
+        slug: &str,
+        descendants: impl IntoIterator<Item = ProjectPhid>,
+    ) -> Self {
+        if self.by_slug.contains_key(slug) {
+            for phid in descendants {
+                self.by_phid
+                    .entry(phid)
+                    .or_default()
+                    .insert(slug.to_owned());
+            }
+        }
+        self
     }
 
     pub fn phid(&self, slug: &str) -> Option<&ProjectPhid> {
         self.by_slug.get(slug)
     }
 
-    pub fn slug(&self, phid: &ProjectPhid) -> Option<&str> {
-        self.by_phid.get(phid).map(String::as_str)
-    }
-
+    /// Every name the rules give the projects `phids`.
     pub fn slugs_of<'a>(
         &self,
         phids: impl IntoIterator<Item = &'a ProjectPhid>,
     ) -> BTreeSet<String> {
         phids
             .into_iter()
-            .filter_map(|p| self.slug(p).map(str::to_owned))
+            .filter_map(|p| self.by_phid.get(p))
+            .flatten()
+            .cloned()
             .collect()
     }
 }

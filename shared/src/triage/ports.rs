@@ -58,8 +58,14 @@ pub trait Conduit: Send + Sync {
     async fn transactions(&self, task: &TaskPhid) -> Result<Vec<Transaction>, ConduitError>;
     /// The task with its projects and subscribers (`maniphest.search`); `None` if the bot cannot see it.
     async fn task(&self, task: &TaskPhid) -> Result<Option<Task>, ConduitError>;
-    /// Projects by slug (`project.search`): (slug, PHID) for those that exist.
+    /// Projects by the names the rules give them (`project.search`, which matches any of a project's
+    /// hashtags in any case): (the name as asked, PHID) for those Phorge knows.
     async fn projects(&self, slugs: &[String]) -> Result<Vec<(String, ProjectPhid)>, ConduitError>;
+    /// The subprojects and milestones under `projects`, at any depth (`project.search` by ancestors).
+    async fn descendants(&self, projects: &[ProjectPhid])
+    -> Result<Vec<ProjectPhid>, ConduitError>;
+    /// Spaces by monogram (`S4`) through `phid.lookup`: (monogram, `PHID-SPCE-...`) for those that exist.
+    async fn spaces(&self, monograms: &[String]) -> Result<Vec<(String, String)>, ConduitError>;
     /// Users by user name and by PHID (`user.search`).
     async fn users(
         &self,
@@ -116,7 +122,12 @@ pub struct TaskState {
 pub struct TaskSummary {
     /// The task's number (`T<id>` in Phorge's URLs).
     pub id: u64,
+    /// Empty for a restricted task: its title is never stored, so no mail or page can show it.
     pub title: String,
+    /// Not publicly visible (its view policy, its Space, or a delivery marked secure): shown as
+    /// "T123 (restricted)" wherever a title would be.
+    #[serde(default)]
+    pub restricted: bool,
     /// Phorge's status value (`open`, `stalled`, `resolved`, ...).
     pub status: String,
     /// When a person (not the bot) last changed or commented on it.
@@ -293,6 +304,33 @@ pub trait TriageLedger: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Gives the lease back without writing the state (a delivery that failed before doing anything).
     async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError>;
+    /// Queues a delivery on a task whose lease another delivery holds, in one write conditional on
+    /// that lease still running at `now`; `false` when it no longer runs (take the task instead).
+    async fn queue(
+        &self,
+        task: &TaskPhid,
+        delivery: &QueuedDelivery,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// The deliveries queued on the task, in key order.
+    async fn queued(&self, task: &TaskPhid) -> Result<Vec<QueuedDelivery>, StoreError>;
+    /// Forgets a queued delivery once it was handled.
+    async fn dequeue(&self, task: &TaskPhid, key: &str) -> Result<(), StoreError>;
+}
+
+/// A delivery that arrived while another one held its task: answered 200 at once (Phorge sends
+/// one request at a time per hook and pauses a hook after repeated errors), and handled by the
+/// holder, which looks for queued deliveries after its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedDelivery {
+    pub key: String,
+    pub transactions: Vec<String>,
+    #[serde(default)]
+    pub silent: bool,
+    #[serde(default)]
+    pub secure: bool,
+    pub epoch: i64,
+    pub queued_at: jiff::Timestamp,
 }
 
 /// Who is on clinic duty at a moment (a roster person id), from the rotation's committed shifts.
@@ -311,6 +349,7 @@ mod tests {
 
     fn summary(status: &str, clinic_duty: bool) -> TaskSummary {
         TaskSummary {
+            restricted: false,
             id: 7,
             title: "t".into(),
             status: status.into(),

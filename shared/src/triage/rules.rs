@@ -16,6 +16,19 @@ pub struct Rules {
     /// Rule 2: tasks in any of these projects are never touched.
     #[serde(default)]
     pub hands_off: Vec<String>,
+    /// Rule 2 by Space: tasks in any of these Spaces (by monogram, `S4`) are never touched.
+    #[serde(default)]
+    pub hands_off_spaces: Vec<String>,
+    /// The view policies (`policy.view`) under which a task's title may appear in a mail, a chat
+    /// post or `/status`; any other task shows as "T123 (restricted)". Phorge's `public` only, by
+    /// default; an organisation whose every reader is a Phorge user may add `users`.
+    #[serde(default = "default_visible_policies")]
+    pub visible_policies: Vec<String>,
+    /// Whether checklist and approval comments @mention the approvers. Phorge subscribes whoever a
+    /// comment mentions, so the approvers then get mail about every later change of the task: on
+    /// (the default) asks them directly; off names them without `@`, and they are told otherwise.
+    #[serde(default = "default_true")]
+    pub mention_approvers: bool,
     /// Lines that start with one of these (case-insensitive) count as an approval when an approver writes them.
     #[serde(default = "default_approval_phrases")]
     pub approval_phrases: Vec<String>,
@@ -201,6 +214,12 @@ impl Default for QuotaFields {
     }
 }
 
+fn default_visible_policies() -> Vec<String> {
+    vec!["public".into()]
+}
+fn default_true() -> bool {
+    true
+}
 fn default_sre() -> String {
     "sre".into()
 }
@@ -266,6 +285,18 @@ impl Rules {
         slug("sre_tag", &self.sre_tag, &mut problems);
         for tag in &self.hands_off {
             slug("hands_off", tag, &mut problems);
+        }
+        for space in &self.hands_off_spaces {
+            let digits = space.strip_prefix('S').unwrap_or_default();
+            if digits.is_empty() || digits.len() > 9 || !digits.chars().all(|c| c.is_ascii_digit())
+            {
+                problems.push(format!(
+                    "hands_off_spaces: {space:?} is not a Space monogram (S and its number, like \"S4\")"
+                ));
+            }
+        }
+        if self.visible_policies.iter().any(|p| p.trim().is_empty()) {
+            problems.push("visible_policies: contains an empty policy".into());
         }
         slug(
             "routing.unowned_tag",

@@ -14,8 +14,10 @@ use super::decide::{
     Action, Decision, Memory, OnDuty, TaskView, Verdict, by_rule, decide, is_approval,
     pending_approvals,
 };
-use super::model::{HistoryFacts, ProjectDirectory, Task, TaskPhid, UserPhid};
-use super::ports::{Conduit, ConduitError, DutyRoster, Edit, TaskState, TaskSummary, TriageLedger};
+use super::model::{HistoryFacts, ProjectDirectory, Task, TaskPhid, TransactionPhid, UserPhid};
+use super::ports::{
+    Conduit, ConduitError, DutyRoster, Edit, QueuedDelivery, TaskState, TaskSummary, TriageLedger,
+};
 use super::rules::Rules;
 use super::webhook::TaskDelivery;
 use crate::audit::AuditEntry;
@@ -27,8 +29,12 @@ pub const ACTOR: &str = "phabricator-webhook";
 /// How long a delivery holds a task: longer than Phorge waits for an answer (15 s), so a lease only
 /// runs out under a delivery that died.
 pub(super) const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
-/// How often a delivery looks again at a task another delivery holds.
-const BUSY_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+/// How many times a delivery tries to take a task or queue itself on it, when the lease ends
+/// between the two, before answering 503 (a task this contended is retried by Phorge).
+const CLAIM_ATTEMPTS: usize = 3;
+/// How many rounds of queued deliveries one delivery handles before returning (more arrive only
+/// while it works; whatever is left waits for the task's next delivery).
+const QUEUED_ROUNDS: usize = 3;
 
 /// Why a delivery could not be handled; every kind is retried by Phorge.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +43,9 @@ pub enum TriageError {
     Conduit(#[from] ConduitError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("task {task} is being triaged by another delivery; Phorge will deliver this one again")]
+    #[error(
+        "task {task} is taken and released by other deliveries faster than this one could queue; Phorge will deliver it again"
+    )]
     Busy { task: String },
     #[error("task {task} was taken over by another delivery before this one recorded its work")]
     LeaseLost { task: String },
@@ -55,8 +63,13 @@ pub enum Outcome {
     OwnEdits,
     /// The bot cannot see the task.
     TaskNotVisible,
-    /// The task is in a hands-off project.
+    /// The task is in a hands-off project or Space (`project` names it).
     HandsOff { project: String },
+    /// The edit was made silently: the task's summary is recorded, no edit made.
+    Silent,
+    /// Another delivery holds the task: this one is queued on it and handled by that delivery,
+    /// which looks for queued ones before it returns.
+    Queued,
     /// The rules ran; `decisions` lists what was done (or, in a dry run, what would have been).
     Triaged,
 }
@@ -75,6 +88,8 @@ pub struct Report {
 pub(super) struct Directory {
     pub(super) bot: UserPhid,
     projects: ProjectDirectory,
+    /// The hands-off Spaces' PHIDs -> their monograms.
+    spaces: BTreeMap<String, String>,
     /// Approvers: PHID -> user name.
     people: BTreeMap<UserPhid, String>,
 }
@@ -85,8 +100,6 @@ pub struct Triage {
     pub(super) ledger: Arc<dyn TriageLedger>,
     duty: Arc<dyn DutyRoster>,
     pub(super) dry_run: bool,
-    /// How long a delivery waits for another one working on the same task before answering 503.
-    busy_wait: std::time::Duration,
     directory: OnceCell<Directory>,
     usernames: Mutex<BTreeMap<String, UserPhid>>,
 }
@@ -105,16 +118,9 @@ impl Triage {
             ledger,
             duty,
             dry_run,
-            busy_wait: std::time::Duration::from_secs(5),
             directory: OnceCell::new(),
             usernames: Mutex::new(BTreeMap::new()),
         }
-    }
-
-    /// Waits at most `wait` for a task another delivery holds (5 s by default, well inside Phorge's 15 s).
-    pub fn with_busy_wait(mut self, wait: std::time::Duration) -> Self {
-        self.busy_wait = wait;
-        self
     }
 
     pub fn rules(&self) -> &Rules {
@@ -127,9 +133,27 @@ impl Triage {
                 let bot = self.conduit.whoami().await?;
                 let slugs: Vec<String> = self.rules.slugs().into_iter().collect();
                 let found = self.conduit.projects(&slugs).await?;
-                let projects = ProjectDirectory::new(found);
-                for slug in slugs.iter().filter(|s| projects.phid(s).is_none()) {
-                    warn!(slug = %slug, "the rules name a project this Phorge does not have; rules adding it do nothing");
+                let mut projects = ProjectDirectory::new(found);
+                let unknown: Vec<&String> =
+                    slugs.iter().filter(|s| projects.phid(s).is_none()).collect();
+                if !unknown.is_empty() {
+                    // Loud, not fatal: refusing would answer every delivery 5xx and get the hook
+                    // paused, stopping the rules that do work too.
+                    tracing::error!(unknown = ?unknown, "the triage rules name projects this Phorge does not know (by slug or hashtag, in any case); rules adding or matching them do nothing until the rules file is fixed");
+                }
+                if let Some(sre) = projects.phid(&self.rules.sre_tag).cloned() {
+                    let under = self.conduit.descendants(&[sre]).await?;
+                    projects = projects.with_descendants(&self.rules.sre_tag, under);
+                }
+                let spaces: BTreeMap<String, String> = self
+                    .conduit
+                    .spaces(&self.rules.hands_off_spaces)
+                    .await?
+                    .into_iter()
+                    .map(|(monogram, phid)| (phid, monogram))
+                    .collect();
+                for space in self.rules.hands_off_spaces.iter().filter(|m| !spaces.values().any(|v| v == *m)) {
+                    tracing::error!(space = %space, "the triage rules' hands_off_spaces names a Space this Phorge does not have");
                 }
                 let names: Vec<String> = self.rules.usernames().into_iter().collect();
                 let people = if names.is_empty() {
@@ -145,6 +169,7 @@ impl Triage {
                 Ok(Directory {
                     bot: bot.phid,
                     projects,
+                    spaces,
                     people,
                 })
             })
@@ -185,8 +210,21 @@ impl Triage {
         Ok(Some(OnDuty { username, phid }))
     }
 
-    /// Handles one task delivery whose signature was checked.
+    /// Handles one task delivery whose signature was checked, then the deliveries that were queued
+    /// on the task while this one held it.
     pub async fn handle(
+        &self,
+        delivery: &TaskDelivery,
+        now: jiff::Timestamp,
+    ) -> Result<Report, TriageError> {
+        let report = self.handle_one(delivery, now).await?;
+        if !matches!(report.outcome, Outcome::Test | Outcome::Queued) {
+            self.handle_queued(&delivery.task, now).await;
+        }
+        Ok(report)
+    }
+
+    async fn handle_one(
         &self,
         delivery: &TaskDelivery,
         now: jiff::Timestamp,
@@ -203,7 +241,11 @@ impl Triage {
         }
         // Unique per handling: Phorge sends the same body twice, and both copies must not share a lease.
         let holder = format!("{}/{}", delivery.key, uuid::Uuid::new_v4());
-        let mut state = self.claim(&delivery.task, &holder, now).await?;
+        let Some(mut state) = self.claim_or_queue(delivery, &holder, now).await? else {
+            report.outcome = Outcome::Queued;
+            info!(task = %delivery.task, delivery = %delivery.key, "queued on the task another delivery holds");
+            return Ok(report);
+        };
         if state.task.is_empty() {
             state = TaskState::new(&delivery.task);
         }
@@ -219,27 +261,87 @@ impl Triage {
         handled.map(|()| report)
     }
 
-    /// Takes the task's lease, waiting a little for another delivery working on it.
-    async fn claim(
+    /// Takes the task's lease, or queues the delivery on it while another delivery holds it
+    /// (`None`): no waiting, so Phorge's one-at-a-time deliveries never wait on each other.
+    async fn claim_or_queue(
         &self,
-        task: &TaskPhid,
+        delivery: &TaskDelivery,
         holder: &str,
         now: jiff::Timestamp,
-    ) -> Result<TaskState, TriageError> {
-        let started = std::time::Instant::now();
-        loop {
-            let waited = jiff::SignedDuration::try_from(started.elapsed()).unwrap_or_default();
-            let at = now.saturating_add(waited).unwrap_or(now);
-            let until = at.saturating_add(LEASE).unwrap_or(at);
-            if let Some(state) = self.ledger.claim(task, holder, at, until).await? {
-                return Ok(state);
+    ) -> Result<Option<TaskState>, TriageError> {
+        let until = now.saturating_add(LEASE).unwrap_or(now);
+        let queued = QueuedDelivery {
+            key: delivery.key.clone(),
+            transactions: delivery
+                .transactions
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
+            silent: delivery.silent,
+            secure: delivery.secure,
+            epoch: delivery.epoch,
+            queued_at: now,
+        };
+        for _ in 0..CLAIM_ATTEMPTS {
+            if let Some(state) = self
+                .ledger
+                .claim(&delivery.task, holder, now, until)
+                .await?
+            {
+                return Ok(Some(state));
             }
-            if started.elapsed() >= self.busy_wait {
-                return Err(TriageError::Busy {
-                    task: task.to_string(),
-                });
+            // Queued only while the other lease still runs; if it ended in between, take the task.
+            if self.ledger.queue(&delivery.task, &queued, now).await? {
+                return Ok(None);
             }
-            tokio::time::sleep(BUSY_POLL).await;
+        }
+        Err(TriageError::Busy {
+            task: delivery.task.to_string(),
+        })
+    }
+
+    /// Handles what was queued on `task` while this delivery held it. Failures are logged and the
+    /// delivery stays queued: this delivery's own answer is already decided, and the task's next
+    /// delivery (or Phorge's retry of a failed one) handles what is left.
+    async fn handle_queued(&self, task: &TaskPhid, now: jiff::Timestamp) {
+        for _ in 0..QUEUED_ROUNDS {
+            let queued = match self.ledger.queued(task).await {
+                Ok(queued) if !queued.is_empty() => queued,
+                Ok(_) => return,
+                Err(error) => {
+                    warn!(task = %task, error = %error, "could not read the deliveries queued on the task");
+                    return;
+                }
+            };
+            for entry in queued {
+                let delivery = TaskDelivery {
+                    task: task.clone(),
+                    transactions: entry
+                        .transactions
+                        .iter()
+                        .filter_map(|t| TransactionPhid::parse(t).ok())
+                        .collect(),
+                    test: false,
+                    silent: entry.silent,
+                    secure: entry.secure,
+                    epoch: entry.epoch,
+                    key: entry.key.clone(),
+                };
+                match self.handle_one(&delivery, now).await {
+                    // Someone else holds the task again: it was queued anew, and is theirs now.
+                    Ok(report) if report.outcome == Outcome::Queued => return,
+                    Ok(report) => {
+                        info!(task = %task, delivery = %entry.key, outcome = ?report.outcome, "handled a queued delivery");
+                        if let Err(error) = self.ledger.dequeue(task, &entry.key).await {
+                            warn!(task = %task, error = %error, "could not forget a handled queued delivery; handling it again finds it done");
+                        }
+                    }
+                    Err(error) => {
+                        warn!(task = %task, delivery = %entry.key, error = %error, "a queued delivery failed; it stays queued");
+                        return;
+                    }
+                }
+            }
         }
     }
 
@@ -322,7 +424,13 @@ impl Triage {
                 .quota_requests
                 .as_ref()
                 .is_some_and(|r| tags.contains(&r.tag));
-        let hands_off = self.rules.hands_off.iter().any(|p| tags.contains(p));
+        let hands_off_space = task
+            .space
+            .as_ref()
+            .and_then(|space| directory.spaces.get(space))
+            .cloned();
+        let hands_off =
+            hands_off_space.is_some() || self.rules.hands_off.iter().any(|p| tags.contains(p));
         let on_duty = if needs_duty && !hands_off {
             self.on_duty(now).await?
         } else {
@@ -335,7 +443,15 @@ impl Triage {
         }
         let mut comments_posted = facts.rule_comments.clone();
         comments_posted.extend(state.comments_posted.keys().cloned());
+        let routing_tags: Vec<&String> = std::iter::once(&self.rules.routing.unowned_tag)
+            .chain(self.rules.routing.teams.iter().map(|t| &t.tag))
+            .collect();
+        let added_by_bot = directory.projects.slugs_of(&facts.projects_added_by_bot);
+        let routed = routing_tags
+            .iter()
+            .any(|t| state.tags_added.contains(*t) || added_by_bot.contains(*t));
         let memory = Memory {
+            routed,
             removed_tags: state.tags_removed_by_people.clone(),
             unsubscribed: facts.unsubscribed_by_people.clone(),
             comments_posted,
@@ -346,9 +462,18 @@ impl Triage {
                 .collect(),
         };
         let clinic_duty = needs_duty && !hands_off;
+        // Secure deliveries and tasks Phorge does not show publicly keep their title out of the
+        // table, so no mail, chat post or page can carry it.
+        let restricted =
+            delivery.secure || !self.rules.visible_policies.contains(&task.view_policy);
         state.summary = Some(TaskSummary {
             id: task.id,
-            title: task.title.clone(),
+            title: if restricted {
+                String::new()
+            } else {
+                task.title.clone()
+            },
+            restricted,
             status: task.status.clone(),
             last_activity: last_activity(&facts, &task),
             clinic_duty,
@@ -368,6 +493,18 @@ impl Triage {
                     .or_default()
                     .insert(name.clone());
             }
+        }
+        if let Some(space) = hands_off_space {
+            report.outcome = Outcome::HandsOff { project: space };
+            state.updated_at = Some(now);
+            return self.finish(state, &[], holder).await;
+        }
+        if delivery.silent {
+            // A silent edit notifies nobody; Clinic's edits would notify everyone it spared. The
+            // next delivery that is not silent decides from the whole task, missing nothing.
+            report.outcome = Outcome::Silent;
+            state.updated_at = Some(now);
+            return self.finish(state, &[], holder).await;
         }
         let mut view = TaskView {
             title: task.title.clone(),

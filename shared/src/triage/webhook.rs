@@ -64,6 +64,12 @@ pub struct TaskDelivery {
     pub transactions: Vec<TransactionPhid>,
     /// A "test" delivery from the hook's page in Phorge: acknowledged, never acted on.
     pub test: bool,
+    /// Made with Phorge's silent flag (a bulk or scripted edit that notifies nobody): Clinic
+    /// records the task but adds no edits of its own, which would notify everyone the flag spared.
+    pub silent: bool,
+    /// Phorge's secure flag (mail about the object must not carry its content): the task is
+    /// shown as "T123 (restricted)" wherever Clinic would show its title.
+    pub secure: bool,
     pub epoch: i64,
     /// Stable for retries of one delivery (they carry the same body): the hex SHA-256 of the body.
     pub key: String,
@@ -95,6 +101,10 @@ struct WireAction {
     #[serde(default)]
     test: bool,
     #[serde(default)]
+    silent: bool,
+    #[serde(default)]
+    secure: bool,
+    #[serde(default)]
     epoch: i64,
 }
 
@@ -124,6 +134,8 @@ pub fn parse_delivery(body: &[u8]) -> Result<Delivery, DeliveryError> {
         task,
         transactions,
         test: wire.action.test,
+        silent: wire.action.silent,
+        secure: wire.action.secure,
         epoch: wire.action.epoch,
         key: hex::encode(Sha256::digest(body)),
     }))

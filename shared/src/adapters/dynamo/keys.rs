@@ -19,6 +19,7 @@
 //! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
 //! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
 //! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | `TASKS#APPROVAL`, `TASKS#TRIAGE` or `TASKS#OPEN` / `<last activity utc>#<phid>` while an open clinic-duty task |
+//! | delivery queued on a task another delivery holds (handled by the holder before it returns) | `TASK#<task phid>` | `QUEUED#<delivery sha-256>` | |
 //! | VictorOps incident still open in VictorOps (no open Statuspage incident) | `INCIDENT#<number>` | `STATE` | `VICTOROPS#OPEN` / `<number>` |
 
 pub const ROSTER: &str = "ROSTER";
@@ -30,6 +31,7 @@ pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
 pub const VICTOROPS_PREFIX: &str = "VICTOROPS#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
 pub const TASK_STATE: &str = "STATE";
+pub const TASK_QUEUED_PREFIX: &str = "QUEUED#";
 
 pub fn rotation(name: &str) -> String {
     format!("ROTATION#{name}")

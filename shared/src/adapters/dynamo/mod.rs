@@ -479,6 +479,43 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// Puts `item` in one transaction with a check that the lease on `pk`/`lease_sk` runs past
+    /// `now` (by any holder); `false` when it does not, and nothing is written.
+    pub(super) async fn put_while_leased(
+        &self,
+        item: Item,
+        pk: &str,
+        lease_sk: &str,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::key(pk, lease_sk)))
+            // The complement of `take_lease`'s condition for another holder: the lease still runs.
+            .condition_expression("#until >= :now")
+            .expression_attribute_names("#until", LEASE_UNTIL)
+            .expression_attribute_values(":now", n(now.as_second()))
+            .build()
+            .map_err(|e| failure("TransactWriteItems", e))?;
+        self.transact(vec![
+            TransactWriteItem::builder().condition_check(check).build(),
+            self.put(item, None)?,
+        ])
+        .await
+    }
+
+    /// Deletes one item; an item already gone is no error.
+    pub(super) async fn delete(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::key(pk, sk)))
+            .send()
+            .await
+            .map_err(|e| failure("DeleteItem", e))?;
+        Ok(())
+    }
+
     /// Gives `holder`'s lease on the item back without writing anything else. A lease that ran out
     /// and was taken by another holder is theirs now: nothing of ours to give back, and no error.
     pub(super) async fn give_lease_back(

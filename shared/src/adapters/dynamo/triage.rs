@@ -10,7 +10,9 @@ use crate::audit::AuditEntry;
 use crate::shifts::ShiftLedger;
 use crate::store::StoreError;
 use crate::triage::model::TaskPhid;
-use crate::triage::ports::{DutyRoster, ListedTask, TaskIndex, TaskList, TaskState, TriageLedger};
+use crate::triage::ports::{
+    DutyRoster, ListedTask, QueuedDelivery, TaskIndex, TaskList, TaskState, TriageLedger,
+};
 
 // A task's lease lives on its state item (`LEASE_HOLDER`, `LEASE_UNTIL`); a `save` (a whole-item
 // put) removes it.
@@ -63,6 +65,39 @@ impl TriageLedger for DynamoStore {
     async fn release(&self, task: &TaskPhid, holder: &str) -> Result<(), StoreError> {
         self.give_lease_back(&keys::task(task.as_str()), keys::TASK_STATE, holder)
             .await
+    }
+
+    async fn queue(
+        &self,
+        task: &TaskPhid,
+        delivery: &QueuedDelivery,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let pk = keys::task(task.as_str());
+        let item = Self::item(
+            delivery,
+            pk.clone(),
+            format!("{}{}", keys::TASK_QUEUED_PREFIX, delivery.key),
+            None,
+        )?;
+        self.put_while_leased(item, &pk, keys::TASK_STATE, now)
+            .await
+    }
+
+    async fn queued(&self, task: &TaskPhid) -> Result<Vec<QueuedDelivery>, StoreError> {
+        self.query_prefix(&keys::task(task.as_str()), keys::TASK_QUEUED_PREFIX)
+            .await?
+            .into_iter()
+            .map(Self::record)
+            .collect()
+    }
+
+    async fn dequeue(&self, task: &TaskPhid, key: &str) -> Result<(), StoreError> {
+        self.delete(
+            &keys::task(task.as_str()),
+            &format!("{}{key}", keys::TASK_QUEUED_PREFIX),
+        )
+        .await
     }
 }
 
