@@ -148,6 +148,8 @@ resource "aws_lambda_function" "maintenance_mail" {
       CLINIC_TABLE           = aws_dynamodb_table.clinic.name
       CLINIC_CALENDAR_BUCKET = aws_s3_bucket.calendar.id
       CLINIC_CALENDAR_KEY    = local.calendar_key
+      # The calendar's event UIDs end in it.
+      CLINIC_MAIL_DOMAIN = var.mail_domain
     }
   }
 }

@@ -93,6 +93,8 @@ resource "aws_lambda_function" "phabricator_webhook" {
     variables = {
       CLINIC_TABLE    = aws_dynamodb_table.clinic.name
       PHABRICATOR_URL = var.phabricator_url
+      # The rotation feed's event UIDs end in it.
+      CLINIC_MAIL_DOMAIN = var.mail_domain
       # Packaged beside the binary by `make package` (TRIAGE_RULES=path to use the team's own).
       CLINIC_TRIAGE_RULES                        = "/var/task/triage-rules.toml"
       CLINIC_DRY_RUN                             = var.triage_dry_run ? "1" : "0"
@@ -133,9 +135,16 @@ resource "aws_lambda_permission" "phabricator_webhook" {
 # bearer header; calendar clients, which cannot, as ?token= on the feed's URL.
 resource "aws_apigatewayv2_route" "status" {
   #checkov:skip=CKV_AWS_309:calendar clients cannot sign for IAM or run an authorizer flow: the handler checks its own bearer token (CLINIC_STATUS_TOKEN), in constant time, before reading anything
-  for_each  = { brief = "/status", calendar = "/status/rotation.ics" }
+  # HEAD too: calendar clients and link checkers ask with HEAD first; the handler answers it like
+  # GET without the body.
+  for_each = {
+    brief         = "GET /status"
+    calendar      = "GET /status/rotation.ics"
+    brief-head    = "HEAD /status"
+    calendar-head = "HEAD /status/rotation.ics"
+  }
   api_id    = aws_apigatewayv2_api.webhooks.id
-  route_key = "GET ${each.value}"
+  route_key = each.value
   target    = "integrations/${aws_apigatewayv2_integration.phabricator_webhook.id}"
 }
 
@@ -145,7 +154,7 @@ resource "aws_lambda_permission" "status" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.phabricator_webhook.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.webhooks.execution_arn}/*/GET${trimprefix(each.value.route_key, "GET ")}"
+  source_arn    = "${aws_apigatewayv2_api.webhooks.execution_arn}/*/${replace(each.value.route_key, " ", "")}"
 }
 
 # The stale-task follow-up: weekdays (clinic duty does not run at weekends); a missed run is made up

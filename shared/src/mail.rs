@@ -78,6 +78,42 @@ impl EmailAddress {
     }
 }
 
+/// The deployment's mail domain (`example.org`): what Clinic's calendar feeds end their event UIDs
+/// with, so they are unique to this deployment as RFC 5545 asks. A host name of dotted labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailDomain(String);
+
+impl MailDomain {
+    /// Where `CLINIC_MAIL_DOMAIN` is not set (a local run): a reserved name that says so.
+    pub const UNSET: &'static str = "clinic.invalid";
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim().trim_end_matches('.').to_ascii_lowercase();
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if text.len() <= 253 && text.contains('.') && text.split('.').all(label_ok) {
+            Ok(Self(text))
+        } else {
+            Err("must be a domain name of dotted labels (letters, digits, hyphens), like example.org".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for MailDomain {
+    fn default() -> Self {
+        Self(Self::UNSET.to_owned())
+    }
+}
+
 impl TryFrom<String> for EmailAddress {
     type Error = EmailAddressError;
     fn try_from(text: String) -> Result<Self, Self::Error> {

@@ -105,6 +105,7 @@ head -n 1 "$work/audit.txt" | cut -c1-150 >&3
 
 section "Vendor maintenance mail: the mails in events/maintenance/ arrive through S3 (as SES stores them)"
 export CLINIC_CALENDAR_BUCKET=clinic-demo-calendar CLINIC_CALENDAR_KEY=feeds/8c1f5e0a94d27b36e1c0/maintenance.ics
+export CLINIC_MAIL_DOMAIN=clinic.example.org
 $CLINIC setup bucket --name clinic-demo-inbound
 $CLINIC setup bucket --name "$CLINIC_CALENDAR_BUCKET"
 for mail in events/maintenance/*.eml; do

@@ -51,6 +51,7 @@ fn settings(fake: &ConduitFake) -> BriefSettings {
     BriefSettings {
         stale_after_days: 14,
         phabricator_url: Some(HttpUrl::parse(&fake.url()).unwrap()),
+        uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").expect("a domain"),
     }
 }
 
@@ -280,6 +281,7 @@ async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine
     let settings = BriefSettings {
         stale_after_days: 14,
         phabricator_url: None,
+        uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").expect("a domain"),
     };
     let brief = build(&store, &settings, at(NOW)).await.unwrap();
     assert!(brief.duty.is_empty());
@@ -476,6 +478,7 @@ async fn a_roster_mirrored_before_the_rotations_names_were_kept_is_mirrored_agai
         &BriefSettings {
             stale_after_days: 14,
             phabricator_url: None,
+            uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").expect("a domain"),
         },
         at(NOW),
     )
@@ -779,12 +782,19 @@ async fn get_status_on_lambda_answers_only_its_token_with_json_html_or_the_rotat
             .starts_with("BEGIN:VCALENDAR\r\n")
     );
     // The handler builds the feed for the clock; at the tests' moment it holds the committed weeks.
-    let ics = clinic::brief::duty_calendar::build(&store, at(NOW))
-        .await
-        .unwrap()
-        .replace("\r\n ", "");
+    let ics = clinic::brief::duty_calendar::build(
+        &store,
+        at(NOW),
+        &clinic::mail::MailDomain::parse("clinic.example.org").unwrap(),
+    )
+    .await
+    .unwrap()
+    .replace("\r\n ", "");
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
-    assert!(ics.contains("UID:sre-clinic-2027-W03@duty.clinic"), "{ics}");
+    assert!(
+        ics.contains("UID:duty-sre-clinic-2027-W03@clinic.example.org"),
+        "{ics}"
+    );
     assert!(
         ics.contains("SUMMARY:sre-clinic: Bruno Moreau (traffic\\, Europe/Paris) on duty"),
         "{ics}"

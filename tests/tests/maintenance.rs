@@ -36,6 +36,7 @@ fn calendar_target(bucket: &str) -> CalendarTarget {
         key: CALENDAR_KEY.to_owned(),
         options: FeedOptions {
             include_redundancy_only: false,
+            uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").unwrap(),
         },
     }
 }
@@ -185,7 +186,7 @@ async fn a_notice_is_stored_and_the_calendar_is_published() {
     assert_eq!(record.circuits[0].impact, Impact::Outage);
     let calendar = s.calendar().await;
     assert!(
-        calendar.contains("UID:harbour-transit-HT-1@maintenance.clinic"),
+        calendar.contains("UID:maintenance-harbour-transit-HT-1@clinic.example.org"),
         "{calendar}"
     );
     assert!(calendar.contains("TRANSP:TRANSPARENT"));

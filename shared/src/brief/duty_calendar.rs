@@ -3,6 +3,7 @@
 //! stable UID per rotation and week so an override replaces its event.
 
 use super::{BriefSource, PersonCard};
+use crate::mail::MailDomain;
 use crate::maintenance::calendar_feed::{instant, line, text};
 use crate::shifts::ShiftRecord;
 use crate::store::StoreError;
@@ -10,7 +11,7 @@ use crate::store::StoreError;
 /// Committed shifts this many weeks back are in the feed (the next week is the last one committed).
 pub const WEEKS_BACK: usize = 26;
 
-fn uid(shift: &ShiftRecord) -> String {
+fn uid(shift: &ShiftRecord, domain: &MailDomain) -> String {
     let safe: String = format!("{}-{}", shift.rotation, shift.week)
         .chars()
         .map(|c| {
@@ -21,7 +22,8 @@ fn uid(shift: &ShiftRecord) -> String {
             }
         })
         .collect();
-    format!("{safe}@duty.clinic")
+    // Prefixed, so no maintenance event (the other feed on the same domain) can share a UID.
+    format!("duty-{safe}@{}", domain.as_str())
 }
 
 fn who(id: Option<&String>, people: &[PersonCard]) -> Option<String> {
@@ -35,8 +37,13 @@ fn who(id: Option<&String>, people: &[PersonCard]) -> Option<String> {
     )
 }
 
-/// Renders the feed of `shifts`; `generated` is each event's DTSTAMP.
-pub fn render(shifts: &[ShiftRecord], people: &[PersonCard], generated: jiff::Timestamp) -> String {
+/// Renders the feed of `shifts`; `generated` is each event's DTSTAMP; UIDs end in `domain`.
+pub fn render(
+    shifts: &[ShiftRecord],
+    people: &[PersonCard],
+    generated: jiff::Timestamp,
+    domain: &MailDomain,
+) -> String {
     let mut out = String::new();
     for l in [
         "BEGIN:VCALENDAR",
@@ -68,7 +75,7 @@ pub fn render(shifts: &[ShiftRecord], people: &[PersonCard], generated: jiff::Ti
             description.push_str(&format!("\nOverride: {reason}."));
         }
         line(&mut out, "BEGIN:VEVENT");
-        line(&mut out, &format!("UID:{}", uid(shift)));
+        line(&mut out, &format!("UID:{}", uid(shift, domain)));
         line(&mut out, &format!("DTSTAMP:{}", instant(generated)));
         line(
             &mut out,
@@ -95,14 +102,18 @@ pub fn render(shifts: &[ShiftRecord], people: &[PersonCard], generated: jiff::Ti
 
 /// The feed at `now`: every rotation's committed shifts of the last [`WEEKS_BACK`] weeks and the
 /// coming one (one Query for the people, one per rotation).
-pub async fn build(source: &dyn BriefSource, now: jiff::Timestamp) -> Result<String, StoreError> {
+pub async fn build(
+    source: &dyn BriefSource,
+    now: jiff::Timestamp,
+    domain: &MailDomain,
+) -> Result<String, StoreError> {
     let people = source.people().await?;
     let (first, last) = super::weeks_around(now, WEEKS_BACK);
     let mut shifts = Vec::new();
     for rotation in super::rotations_of(&people) {
         shifts.extend(source.shifts_between(rotation, first, last).await?);
     }
-    Ok(render(&shifts, &people, now))
+    Ok(render(&shifts, &people, now, domain))
 }
 
 #[cfg(test)]
@@ -130,11 +141,12 @@ mod tests {
             ],
             &people,
             "2027-01-05T00:00:00Z".parse().unwrap(),
+            &MailDomain::parse("clinic.example.org").unwrap(),
         );
         assert!(feed.starts_with("BEGIN:VCALENDAR\r\n"));
         assert!(feed.ends_with("END:VCALENDAR\r\n"));
         assert_eq!(feed.matches("BEGIN:VEVENT").count(), 2);
-        assert!(feed.contains("UID:sre-clinic-2027-W01@duty.clinic\r\n"));
+        assert!(feed.contains("UID:duty-sre-clinic-2027-W01@clinic.example.org\r\n"));
         assert!(feed.contains("DTSTART:20270103T183000Z\r\n"), "{feed}");
         let first = feed.find("2027-W01@").unwrap();
         let second = feed.find("2027-W02@").unwrap();

@@ -30,6 +30,8 @@ pub const LISTED: usize = 25;
 pub struct BriefSettings {
     pub stale_after_days: u32,
     pub phabricator_url: Option<HttpUrl>,
+    /// The rotation feed's event UIDs end in it (`CLINIC_MAIL_DOMAIN`).
+    pub uid_domain: crate::mail::MailDomain,
 }
 
 /// Up to [`LISTED`] rows of a section, and how many there are in all.
@@ -240,6 +242,10 @@ impl Briefing {
 
     pub async fn at(&self, now: jiff::Timestamp) -> Result<Brief, StoreError> {
         build(self.source.as_ref(), &self.settings, now).await
+    }
+
+    pub fn settings(&self) -> &BriefSettings {
+        &self.settings
     }
 
     pub fn source(&self) -> &dyn BriefSource {

@@ -129,6 +129,7 @@ fn settings() -> BriefSettings {
     BriefSettings {
         stale_after_days: 14,
         phabricator_url: Some(HttpUrl::parse("https://phabricator.example.org").unwrap()),
+        uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
     }
 }
 

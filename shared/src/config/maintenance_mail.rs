@@ -33,6 +33,7 @@ impl FromVariables for MaintenanceMailConfig {
             &["false", "0", "no"],
             "true or false",
         );
+        let uid_domain = sections::mail_domain(variables);
         let mail_max_bytes = variables.number_in(
             vars::MAIL_MAX_BYTES,
             1024..=40 * 1024 * 1024,
@@ -47,6 +48,7 @@ impl FromVariables for MaintenanceMailConfig {
                 key: key?,
                 options: FeedOptions {
                     include_redundancy_only,
+                    uid_domain,
                 },
             },
             mail_max_bytes,
@@ -108,5 +110,29 @@ mod tests {
         assert_eq!(config.calendar.bucket, "feeds");
         assert!(config.calendar.options.include_redundancy_only);
         assert_eq!(config.mail_max_bytes, 10 * 1024 * 1024);
+        assert_eq!(
+            config.calendar.options.uid_domain.as_str(),
+            "clinic.invalid"
+        );
+    }
+
+    #[test]
+    fn the_feeds_uids_are_on_the_deployments_mail_domain_and_a_bad_one_is_refused() {
+        let env = |domain: &'static str| {
+            lookup(&[
+                ("CLINIC_TABLE", "clinic-test"),
+                ("CLINIC_CALENDAR_BUCKET", "feeds"),
+                ("CLINIC_CALENDAR_KEY", "maintenance-3f9c1a7e5b2d4c6e.ics"),
+                ("CLINIC_MAIL_DOMAIN", domain),
+            ])
+        };
+        let config = MaintenanceMailConfig::from_lookup(env("Example.ORG.")).unwrap();
+        assert_eq!(config.calendar.options.uid_domain.as_str(), "example.org");
+        let err = MaintenanceMailConfig::from_lookup(env("not a domain")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("CLINIC_MAIL_DOMAIN must be a domain name"),
+            "{err}"
+        );
     }
 }

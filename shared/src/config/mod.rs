@@ -28,6 +28,8 @@ pub use victorops_webhook::VictorOpsWebhookConfig;
 pub mod vars {
     pub const TABLE: &str = "CLINIC_TABLE";
     pub const SENDER: &str = "CLINIC_SENDER";
+    /// The deployment's mail domain: the calendar feeds' event UIDs end in it.
+    pub const MAIL_DOMAIN: &str = "CLINIC_MAIL_DOMAIN";
     pub const ROSTER: &str = "CLINIC_ROSTER";
     pub const HEALTHCHECK_URL: &str = "CLINIC_HEALTHCHECK_URL";
     pub const MAIL_LEASE_SECONDS: &str = "CLINIC_MAIL_LEASE_SECONDS";
@@ -64,6 +66,7 @@ pub mod vars {
     pub const ALL: &[&str] = &[
         TABLE,
         SENDER,
+        MAIL_DOMAIN,
         ROSTER,
         HEALTHCHECK_URL,
         MAIL_LEASE_SECONDS,

@@ -27,6 +27,8 @@ pub struct PhabricatorWebhookConfig {
     pub dry_run: bool,
     /// The status endpoint's bearer token; without it `GET /status` is not served.
     pub status_token: Option<Secret>,
+    /// The rotation feed's event UIDs end in it.
+    pub mail_domain: crate::mail::MailDomain,
 }
 
 impl FromVariables for PhabricatorWebhookConfig {
@@ -50,6 +52,7 @@ impl FromVariables for PhabricatorWebhookConfig {
             "1, true, 0 or false",
         );
         let status_token = variables.optional_parsed(vars::STATUS_TOKEN, sections::status_token);
+        let mail_domain = sections::mail_domain(variables);
         Some(Self {
             aws,
             table: table?,
@@ -60,6 +63,7 @@ impl FromVariables for PhabricatorWebhookConfig {
             triage_rules: triage_rules?,
             dry_run,
             status_token,
+            mail_domain,
         })
     }
 }

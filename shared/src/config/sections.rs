@@ -38,6 +38,13 @@ pub fn table(variables: &mut Variables<'_>) -> Option<TableName> {
     variables.required_parsed(vars::TABLE, TableName::parse)
 }
 
+/// `CLINIC_MAIL_DOMAIN`, optional: the reserved `clinic.invalid` where unset (a local run).
+pub fn mail_domain(variables: &mut Variables<'_>) -> crate::mail::MailDomain {
+    variables
+        .optional_parsed(vars::MAIL_DOMAIN, crate::mail::MailDomain::parse)
+        .unwrap_or_default()
+}
+
 /// `CLINIC_SENDER`, required.
 pub fn sender(variables: &mut Variables<'_>) -> Option<EmailAddress> {
     variables.required_parsed(vars::SENDER, EmailAddress::parse)
@@ -131,6 +138,7 @@ pub fn victorops_api_missing() -> ConfigError {
 pub struct BriefInputs {
     pub phabricator_url: Option<HttpUrl>,
     pub triage_rules: Option<PathBuf>,
+    pub mail_domain: crate::mail::MailDomain,
 }
 
 impl BriefInputs {
@@ -138,6 +146,7 @@ impl BriefInputs {
         Self {
             phabricator_url: variables.optional_parsed(vars::PHABRICATOR_URL, HttpUrl::parse),
             triage_rules: variables.optional(vars::TRIAGE_RULES).map(PathBuf::from),
+            mail_domain: mail_domain(variables),
         }
     }
 
@@ -152,6 +161,7 @@ impl BriefInputs {
         Ok(BriefSettings {
             stale_after_days,
             phabricator_url: self.phabricator_url.clone(),
+            uid_domain: self.mail_domain.clone(),
         })
     }
 }

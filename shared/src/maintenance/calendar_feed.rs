@@ -7,10 +7,12 @@ use super::Status;
 use super::lifecycle::{MaintenanceRecord, impact_name, status_name};
 
 /// Which maintenances the feed shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedOptions {
     /// Also show maintenances whose every circuit only loses redundancy (or is not affected).
     pub include_redundancy_only: bool,
+    /// The events' UIDs end in it (`CLINIC_MAIL_DOMAIN`).
+    pub uid_domain: crate::mail::MailDomain,
 }
 
 fn stamp(seconds: i64) -> String {
@@ -55,7 +57,7 @@ pub(crate) fn line(out: &mut String, content: &str) {
 }
 
 /// A UID that stays the same for the maintenance whatever its notices say, and is safe in any client.
-pub fn event_uid(record: &MaintenanceRecord) -> String {
+pub fn event_uid(record: &MaintenanceRecord, domain: &crate::mail::MailDomain) -> String {
     let safe = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -68,9 +70,10 @@ pub fn event_uid(record: &MaintenanceRecord) -> String {
             .collect()
     };
     format!(
-        "{}-{}@maintenance.clinic",
+        "maintenance-{}-{}@{}",
         safe(&record.provider),
-        safe(&record.maintenance_id)
+        safe(&record.maintenance_id),
+        domain.as_str()
     )
 }
 
@@ -98,7 +101,7 @@ pub fn title(record: &MaintenanceRecord) -> String {
 /// Renders the feed. `generated` is DTSTAMP of every event (the feed's own time).
 pub fn render(
     records: &[MaintenanceRecord],
-    options: FeedOptions,
+    options: &FeedOptions,
     generated: jiff::Timestamp,
 ) -> String {
     let mut out = String::new();
@@ -122,7 +125,10 @@ pub fn render(
     });
     for r in shown {
         line(&mut out, "BEGIN:VEVENT");
-        line(&mut out, &format!("UID:{}", event_uid(r)));
+        line(
+            &mut out,
+            &format!("UID:{}", event_uid(r, &options.uid_domain)),
+        );
         line(&mut out, &format!("DTSTAMP:{}", instant(generated)));
         line(
             &mut out,
@@ -206,14 +212,15 @@ mod tests {
     fn an_event_is_free_in_utc_with_a_stable_uid_and_escaped_text() {
         let feed = render(
             &[record("M/1", Impact::Outage, Status::Confirmed)],
-            FeedOptions {
+            &FeedOptions {
                 include_redundancy_only: false,
+                uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
             },
             generated(),
         );
         assert!(feed.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(feed.ends_with("END:VCALENDAR\r\n"));
-        assert!(feed.contains("UID:exampletransit-M_1@maintenance.clinic\r\n"));
+        assert!(feed.contains("UID:maintenance-exampletransit-M_1@clinic.example.org\r\n"));
         assert!(feed.contains("DTSTART:20270115T090000Z\r\n"), "{feed}");
         assert!(feed.contains("TRANSP:TRANSPARENT\r\n"));
         assert!(feed.contains("STATUS:CONFIRMED\r\n"));
@@ -233,8 +240,9 @@ mod tests {
     fn a_cancelled_maintenance_becomes_a_cancelled_event() {
         let feed = render(
             &[record("M1", Impact::Outage, Status::Cancelled)],
-            FeedOptions {
+            &FeedOptions {
                 include_redundancy_only: false,
+                uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
             },
             generated(),
         );
@@ -250,8 +258,9 @@ mod tests {
         ];
         let default = render(
             &records,
-            FeedOptions {
+            &FeedOptions {
                 include_redundancy_only: false,
+                uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
             },
             generated(),
         );
@@ -259,8 +268,9 @@ mod tests {
         assert!(default.contains("exampletransit-B@"));
         let all = render(
             &records,
-            FeedOptions {
+            &FeedOptions {
                 include_redundancy_only: true,
+                uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
             },
             generated(),
         );
@@ -273,8 +283,9 @@ mod tests {
         r.summary = "é".repeat(200);
         let feed = render(
             &[r],
-            FeedOptions {
+            &FeedOptions {
                 include_redundancy_only: false,
+                uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
             },
             generated(),
         );

@@ -577,7 +577,7 @@ where
         let from = now - jiff::SignedDuration::from_hours(24 * CALENDAR_PAST_DAYS);
         let to = now + jiff::SignedDuration::from_hours(24 * CALENDAR_FUTURE_DAYS);
         let records = self.store.maintenances_between(from, to).await?;
-        let feed = render(&records, self.calendar.options, now);
+        let feed = render(&records, &self.calendar.options, now);
         self.objects
             .publish(
                 &self.calendar.bucket,

@@ -90,6 +90,7 @@ impl PhabricatorFunction {
             let settings = BriefSettings {
                 stale_after_days: rules.stale.after_days,
                 phabricator_url: Some(config.phabricator_url.clone()),
+                uid_domain: config.mail_domain.clone(),
             };
             StatusEndpoint::new(Briefing::new(store.clone(), settings), token)
         });

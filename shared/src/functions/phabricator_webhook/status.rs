@@ -97,7 +97,13 @@ impl StatusEndpoint {
             return response;
         }
         if request.uri().path() == CALENDAR_PATH {
-            return match duty_calendar::build(self.briefing.source(), now).await {
+            return match duty_calendar::build(
+                self.briefing.source(),
+                now,
+                &self.briefing.settings().uid_domain,
+            )
+            .await
+            {
                 Ok(feed) => answer(StatusCode::OK, "text/calendar; charset=utf-8", feed),
                 Err(e) => {
                     error!(error = %escape(&e.to_string()), "the rotation feed could not be built");

@@ -241,6 +241,7 @@ fn job(store: &MemoryStore, parse: Parser) -> MailIngest<MemoryStore> {
         key: "feed.ics".into(),
         options: crate::maintenance::calendar_feed::FeedOptions {
             include_redundancy_only: false,
+            uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
         },
     };
     MailIngest::new(store.clone(), objects, calendar, 10 << 20).with_parser(parse)
