@@ -727,7 +727,13 @@ async fn answer(
                     );
                 }
             }
-            reply(Value::Object(found), None)
+            // As PHP encodes it: an empty map is `[]`.
+            let result = if found.is_empty() {
+                json!([])
+            } else {
+                Value::Object(found)
+            };
+            reply(result, None)
         }
         "maniphest.search" => {
             let phids: Vec<String> = params

@@ -464,6 +464,19 @@ async fn a_task_in_a_hands_off_space_is_never_touched() {
 }
 
 #[tokio::test]
+async fn a_hands_off_space_this_phorge_lacks_is_no_reason_to_stop_triaging() {
+    let mut rules = shipped_rules();
+    rules.hands_off_spaces = vec!["S9".into()];
+    let rig = rig_with(rules, false).await;
+    let (task, xacts) =
+        rig.fake
+            .create_task("alice", "Elevated 503s at the edge", LONG, &["sre"], 90);
+    let (status, report) = rig.deliver(&task, &xacts).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(rig.fake.tags(&task), vec!["sre", "traffic"]);
+}
+
+#[tokio::test]
 async fn a_task_not_publicly_visible_or_delivered_secure_keeps_its_title_out_of_the_table() {
     let rig = rig().await;
     let (hidden, xacts) = rig.fake.create_task(

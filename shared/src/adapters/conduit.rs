@@ -336,9 +336,13 @@ impl Conduit for ConduitClient {
             return Ok(Vec::new());
         }
         let result = self.call(M, json!({ "names": monograms })).await?;
-        let found = result
-            .as_object()
-            .ok_or_else(|| malformed(M, "the answer is not a map of names"))?;
+        // PHP encodes an empty map as `[]`: a real Phorge answers that when no name matched.
+        let empty = serde_json::Map::new();
+        let found = match &result {
+            Value::Object(found) => found,
+            Value::Array(list) if list.is_empty() => &empty,
+            _ => return Err(malformed(M, "the answer is not a map of names")),
+        };
         Ok(monograms
             .iter()
             .filter_map(|name| {
