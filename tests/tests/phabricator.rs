@@ -402,6 +402,52 @@ async fn a_delivery_for_a_task_another_holds_is_queued_answered_200_at_once_and_
 }
 
 #[tokio::test]
+async fn a_delivery_whose_conduit_hangs_is_answered_503_at_its_deadline_and_the_retry_applies_once()
+{
+    use clinic_tests::fault_proxy::{Fault, FaultProxy, Matcher, Times};
+    let rules = shipped_rules();
+    let rig = rig_with(rules.clone(), false).await;
+    let proxy = FaultProxy::start(&rig.fake.url()).await;
+    let conduit =
+        ConduitClient::new(HttpUrl::parse(&proxy.url()).unwrap(), Secret::new(TOKEN)).unwrap();
+    let store = Arc::new(rig.store.clone());
+    let triage = Triage::new(rules, Arc::new(conduit), store.clone(), store, false)
+        .with_deadline(std::time::Duration::from_millis(400));
+    let hook = PhabricatorWebhook::new(Secret::new(HMAC_KEY), triage);
+    let (task, xacts) =
+        rig.fake
+            .create_task("alice", "Elevated 503s at the edge", LONG, &["sre"], 90);
+    proxy.inject(
+        Matcher::any().path_prefix("/api/maniphest.search"),
+        Fault::Hang,
+        Times::Next(1),
+    );
+    let body = webhook_body(&task, &xacts, NOW);
+    let now = jiff::Timestamp::from_second(NOW).unwrap();
+    let late = hook
+        .handle_at(signed_request(&body, Some(HMAC_KEY)), now)
+        .await;
+    assert_eq!(late.status().as_u16(), 503);
+    let report: Value = serde_json::from_slice(late.body().as_ref()).unwrap();
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("took longer than 0.4 s"),
+        "{report}"
+    );
+    assert_eq!(rig.edits(), 0);
+    // Phorge retries after 5 minutes, when the dropped delivery's lease has run out.
+    let retry_at = jiff::Timestamp::from_second(NOW + 300).unwrap();
+    let retried = hook
+        .handle_at(signed_request(&body, Some(HMAC_KEY)), retry_at)
+        .await;
+    assert_eq!(retried.status().as_u16(), 200);
+    assert_eq!(rig.fake.tags(&task), vec!["sre", "traffic"]);
+    assert_eq!(rig.edits(), 1);
+}
+
+#[tokio::test]
 async fn a_rule_naming_a_project_by_an_additional_hashtag_or_in_another_case_still_works() {
     let mut rules = shipped_rules();
     rules.sre_tag = "SRE".into();

@@ -32,6 +32,10 @@ pub(super) const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(3
 /// How many times a delivery tries to take a task or queue itself on it, when the lease ends
 /// between the two, before answering 503 (a task this contended is retried by Phorge).
 const CLAIM_ATTEMPTS: usize = 3;
+/// How long one delivery may take, the queued ones it handles included: Phorge's guide asks for an
+/// answer within 10 s, and it gives up waiting at 15 s. A delivery past it is answered 503 and
+/// retried; what it applied is found on the task by the retry.
+pub const DELIVERY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
 /// How many rounds of queued deliveries one delivery handles before returning (more arrive only
 /// while it works; whatever is left waits for the task's next delivery).
 const QUEUED_ROUNDS: usize = 3;
@@ -49,6 +53,10 @@ pub enum TriageError {
     Busy { task: String },
     #[error("task {task} was taken over by another delivery before this one recorded its work")]
     LeaseLost { task: String },
+    #[error(
+        "task {task}: the delivery took longer than {seconds:.1} s (Conduit or the table hung); Phorge will deliver it again"
+    )]
+    Deadline { task: String, seconds: f64 },
 }
 
 /// What handling a delivery came to.
@@ -100,6 +108,7 @@ pub struct Triage {
     pub(super) ledger: Arc<dyn TriageLedger>,
     duty: Arc<dyn DutyRoster>,
     pub(super) dry_run: bool,
+    deadline: std::time::Duration,
     directory: OnceCell<Directory>,
     usernames: Mutex<BTreeMap<String, UserPhid>>,
 }
@@ -118,9 +127,16 @@ impl Triage {
             ledger,
             duty,
             dry_run,
+            deadline: DELIVERY_DEADLINE,
             directory: OnceCell::new(),
             usernames: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Answers within `deadline` instead of [`DELIVERY_DEADLINE`] (tests).
+    pub fn with_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     pub fn rules(&self) -> &Rules {
@@ -217,9 +233,21 @@ impl Triage {
         delivery: &TaskDelivery,
         now: jiff::Timestamp,
     ) -> Result<Report, TriageError> {
-        let report = self.handle_one(delivery, now).await?;
-        if !matches!(report.outcome, Outcome::Test | Outcome::Queued) {
-            self.handle_queued(&delivery.task, now).await;
+        let started = std::time::Instant::now();
+        let Ok(handled) = tokio::time::timeout(self.deadline, self.handle_one(delivery, now)).await
+        else {
+            // Dropped mid-way: a lease it held runs out by itself, and the retry re-decides from
+            // the task, on which whatever was applied is visible.
+            return Err(TriageError::Deadline {
+                task: delivery.task.to_string(),
+                seconds: self.deadline.as_secs_f64(),
+            });
+        };
+        let report = handled?;
+        let left = self.deadline.saturating_sub(started.elapsed());
+        if !matches!(report.outcome, Outcome::Test | Outcome::Queued) && !left.is_zero() {
+            // Whatever is still queued when the time is up waits for the task's next delivery.
+            let _ = tokio::time::timeout(left, self.handle_queued(&delivery.task, now)).await;
         }
         Ok(report)
     }

@@ -249,7 +249,8 @@ impl PhabricatorWebhook {
                     TriageError::Conduit(_) => StatusCode::BAD_GATEWAY,
                     TriageError::Store(_)
                     | TriageError::Busy { .. }
-                    | TriageError::LeaseLost { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    | TriageError::LeaseLost { .. }
+                    | TriageError::Deadline { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 };
                 answer(status, json!({ "error": reason }))
             }
