@@ -463,3 +463,37 @@ fn a_service_out_of_reach_is_one_line_saying_where_and_what_to_do() {
         );
     }
 }
+
+#[test]
+fn a_circuits_file_is_checked_with_every_problem_named() {
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events/circuits.toml")
+        .display()
+        .to_string();
+    let out = run(&format!("maintenance circuits {shipped}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "circuits file is valid: 4 circuits in 2 redundancy groups"
+    );
+    let scratch = Scratch::new("circuits");
+    let bad = scratch.file(
+        "circuits.toml",
+        "[[circuit]]\nid = \"A\"\nsite = \"\"\nservice = \"s\"\nredundancy_group = \"g\"\n\n\
+         [[circuit]]\nid = \"a\"\nsite = \"x\"\nservice = \"s\"\nredundancy_group = \"g\"\n",
+    );
+    let out = run(&format!("maintenance circuits {bad}"));
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("site is empty") && stderr.contains("the same circuit as circuit[0]"),
+        "{stderr}"
+    );
+    let lone = scratch.file(
+        "lone.toml",
+        "[[circuit]]\nid = \"A\"\nsite = \"x\"\nservice = \"s\"\nredundancy_group = \"g\"\n",
+    );
+    let out = run(&format!("maintenance circuits {lone}"));
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("redundancy group \"g\" has one circuit"));
+}

@@ -42,6 +42,21 @@ pub(super) enum MaintenanceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check a circuits file (vendor circuit id -> site, service, redundancy group; no AWS).
+    Circuits { file: PathBuf },
+    /// The stored maintenances of a date range through a circuits file: redundancy groups that
+    /// lose every circuit at once (an outage no single notice announces), and circuits the file
+    /// does not know (needs CLINIC_TABLE).
+    Outages {
+        #[arg(long)]
+        circuits: PathBuf,
+        /// First day, UTC (default: today).
+        #[arg(long)]
+        from: Option<jiff::civil::Date>,
+        /// Last day, UTC, inclusive (default: 30 days after --from).
+        #[arg(long)]
+        to: Option<jiff::civil::Date>,
+    },
     /// List the mails kept for review (needs CLINIC_TABLE).
     Review {
         #[arg(long)]
@@ -84,24 +99,7 @@ pub(super) async fn run(command: MaintenanceCommand) -> Result<(), CliError> {
         }
         MaintenanceCommand::List { from, to, json } => {
             let store = table_store().await?;
-            let today = jiff::Timestamp::now()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .date();
-            let from = from.unwrap_or(today);
-            let to = to.unwrap_or_else(|| from.saturating_add(jiff::Span::new().days(30)));
-            if from > to {
-                return Err(CliError::Usage(format!("--from {from} is after --to {to}")));
-            }
-            let start = from
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .map(|z| z.timestamp());
-            let end = to
-                .tomorrow()
-                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
-                .map(|z| z.timestamp());
-            let (Ok(start), Ok(end)) = (start, end) else {
-                return Err(CliError::Usage("dates out of range".into()));
-            };
+            let (from, to, start, end) = day_range(from, to)?;
             let records = store.maintenances_between(start, end).await?;
             if json {
                 println!(
@@ -133,6 +131,15 @@ pub(super) async fn run(command: MaintenanceCommand) -> Result<(), CliError> {
                     );
                 }
             }
+            Ok(())
+        }
+        MaintenanceCommand::Circuits { file } => super::circuits::check(&file),
+        MaintenanceCommand::Outages { circuits, from, to } => {
+            let circuits = super::circuits::load(&circuits)?;
+            let (from, to, start, end) = day_range(from, to)?;
+            let store = table_store().await?;
+            let records = store.maintenances_between(start, end).await?;
+            print!("{}", super::circuits::report(&records, &circuits, from, to));
             Ok(())
         }
         MaintenanceCommand::Review { json } => {
@@ -190,4 +197,38 @@ pub(super) async fn run(command: MaintenanceCommand) -> Result<(), CliError> {
             }
         }
     }
+}
+
+/// `--from`/`--to` as days and as the instants bounding them: today and 30 days on by default.
+fn day_range(
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> Result<
+    (
+        jiff::civil::Date,
+        jiff::civil::Date,
+        jiff::Timestamp,
+        jiff::Timestamp,
+    ),
+    CliError,
+> {
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let from = from.unwrap_or(today);
+    let to = to.unwrap_or_else(|| from.saturating_add(jiff::Span::new().days(30)));
+    if from > to {
+        return Err(CliError::Usage(format!("--from {from} is after --to {to}")));
+    }
+    let start = from
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp());
+    let end = to
+        .tomorrow()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+        .map(|z| z.timestamp());
+    let (Ok(start), Ok(end)) = (start, end) else {
+        return Err(CliError::Usage("dates out of range".into()));
+    };
+    Ok((from, to, start, end))
 }

@@ -6,6 +6,7 @@ pub mod maintenance_parse;
 pub mod serve;
 
 mod audit;
+mod circuits;
 mod downtime;
 mod error;
 mod invoke;

@@ -7,6 +7,7 @@
 
 mod budget;
 pub mod calendar_feed;
+pub mod circuits;
 mod datetime;
 mod detect;
 mod error;
