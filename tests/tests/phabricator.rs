@@ -864,3 +864,20 @@ async fn clinic_serve_routes_a_post_to_the_same_handler_over_http() {
     assert_eq!(missing.status().as_u16(), 404);
     served.stop().await;
 }
+
+#[tokio::test]
+async fn a_person_taking_off_a_team_tag_another_person_added_is_left_alone_too() {
+    let rig = rig().await;
+    let (task, xacts) = rig.fake.create_task(
+        "alice",
+        "Elevated 503s at the edge",
+        LONG,
+        &["sre", "traffic"],
+        50,
+    );
+    rig.deliver(&task, &xacts).await;
+    let removal = rig.fake.remove_tag_as("bob", &task, "traffic");
+    let (status, report) = rig.deliver(&task, &removal).await;
+    assert_eq!((status, rules_of(&report)), (200, vec![]), "{report}");
+    assert_eq!(rig.fake.tags(&task), vec!["sre"]);
+}

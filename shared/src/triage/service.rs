@@ -475,9 +475,13 @@ impl Triage {
             .chain(self.rules.routing.teams.iter().map(|t| &t.tag))
             .collect();
         let added_by_bot = directory.projects.slugs_of(&facts.projects_added_by_bot);
-        let routed = routing_tags
-            .iter()
-            .any(|t| state.tags_added.contains(*t) || added_by_bot.contains(*t));
+        // Routing is people's once the bot routed the task, or once a person took a team's (or
+        // the unowned) tag off: either way a person has made the routing decision.
+        let routed = routing_tags.iter().any(|t| {
+            state.tags_added.contains(*t)
+                || added_by_bot.contains(*t)
+                || state.tags_removed_by_people.contains(*t)
+        });
         let memory = Memory {
             routed,
             removed_tags: state.tags_removed_by_people.clone(),
