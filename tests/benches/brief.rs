@@ -370,6 +370,7 @@ fn settings() -> BriefSettings {
         stale_after_days: 14,
         phabricator_url: Some(HttpUrl::parse("https://phabricator.example.org").expect("url")),
         uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").expect("a domain"),
+        circuits: None,
     }
 }
 

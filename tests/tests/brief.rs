@@ -52,6 +52,7 @@ fn settings(fake: &ConduitFake) -> BriefSettings {
         stale_after_days: 14,
         phabricator_url: Some(HttpUrl::parse(&fake.url()).unwrap()),
         uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").expect("a domain"),
+        circuits: None,
     }
 }
 
@@ -282,6 +283,7 @@ async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine
         stale_after_days: 14,
         phabricator_url: None,
         uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").expect("a domain"),
+        circuits: None,
     };
     let brief = build(&store, &settings, at(NOW)).await.unwrap();
     assert!(brief.duty.is_empty());
@@ -479,6 +481,7 @@ async fn a_roster_mirrored_before_the_rotations_names_were_kept_is_mirrored_agai
             stale_after_days: 14,
             phabricator_url: None,
             uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").expect("a domain"),
+            circuits: None,
         },
         at(NOW),
     )

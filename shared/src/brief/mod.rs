@@ -32,6 +32,9 @@ pub struct BriefSettings {
     pub phabricator_url: Option<HttpUrl>,
     /// The rotation feed's event UIDs end in it (`CLINIC_MAIL_DOMAIN`).
     pub uid_domain: crate::mail::MailDomain,
+    /// The team's circuits (`CLINIC_CIRCUITS`): with it, the brief lists redundancy groups the
+    /// coming maintenances take down together.
+    pub circuits: Option<crate::maintenance::circuits::Circuits>,
 }
 
 /// Up to [`LISTED`] rows of a section, and how many there are in all.
@@ -121,6 +124,20 @@ pub struct MaintenanceLine {
     pub summary: String,
 }
 
+/// A redundancy group whose every circuit is inside maintenances at once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutageLine {
+    pub group: String,
+    pub site: String,
+    pub start: jiff::Timestamp,
+    pub end: jiff::Timestamp,
+    /// `provider/id` of each maintenance taking part.
+    pub maintenances: Vec<String>,
+    pub circuits: Vec<String>,
+    /// Every notice said it only reduces redundancy: no vendor announced this outage.
+    pub unannounced: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReviewLine {
     pub received_at: jiff::Timestamp,
@@ -144,6 +161,8 @@ pub struct Brief {
     pub statuspage_after_resolution: Section<IncidentLine>,
     pub maintenance_days: u32,
     pub maintenance: Section<MaintenanceLine>,
+    /// `None` without a circuits file.
+    pub maintenance_outages: Option<Section<OutageLine>>,
     pub mail_review: Section<ReviewLine>,
 }
 
@@ -205,7 +224,26 @@ pub async fn build(
         .collect();
     after_resolution.sort_by_key(|i| i.resolved_at);
 
-    let maintenance: Vec<MaintenanceLine> = maintenance?
+    let maintenance = maintenance?;
+    // From every maintenance, the ones the section below leaves out included: two that each only
+    // reduce redundancy can together take a group down.
+    let maintenance_outages = settings.circuits.as_ref().map(|circuits| {
+        Section::of(
+            crate::maintenance::circuits::outages(&maintenance, circuits)
+                .into_iter()
+                .map(|o| OutageLine {
+                    group: o.group,
+                    site: o.site,
+                    start: instant(o.start),
+                    end: instant(o.end),
+                    maintenances: o.maintenances,
+                    circuits: o.circuits,
+                    unannounced: o.unannounced,
+                })
+                .collect(),
+        )
+    });
+    let maintenance: Vec<MaintenanceLine> = maintenance
         .iter()
         .filter(|r| affects_service(r, now))
         .map(maintenance_line)
@@ -224,6 +262,7 @@ pub async fn build(
         statuspage_after_resolution: Section::of(after_resolution),
         maintenance_days: MAINTENANCE_DAYS,
         maintenance: Section::of(maintenance),
+        maintenance_outages,
         mail_review: Section::of(review),
     })
 }
@@ -435,3 +474,8 @@ pub fn zone(
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// Epoch seconds as an instant (the maintenance records' times).
+fn instant(seconds: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    Brief, DutyWeek, IncidentLine, MaintenanceLine, PersonCard, ReviewLine, Section, TaskLine,
+    Brief, DutyWeek, IncidentLine, MaintenanceLine, OutageLine, PersonCard, ReviewLine, Section,
+    TaskLine,
 };
 use crate::rotation::roster::IanaTimeZone;
 
@@ -154,6 +155,26 @@ fn maintenance(m: &MaintenanceLine, zone: Zone<'_>) -> Line {
     line
 }
 
+fn outage(o: &OutageLine, zone: Zone<'_>) -> Line {
+    let mut line = Line::new(format!(
+        "{} at {}: every circuit down ({})",
+        o.group,
+        o.site,
+        o.circuits.join(", ")
+    ));
+    line.details.push(window(o.start, o.end, zone));
+    line.details.push(format!(
+        "maintenances {}{}",
+        o.maintenances.join(" + "),
+        if o.unannounced {
+            "; each notice says only reduced redundancy"
+        } else {
+            ""
+        }
+    ));
+    line
+}
+
 fn review(r: &ReviewLine, zone: Zone<'_>) -> Line {
     let mut line = Line::new(format!(
         "{} from {} {:?}",
@@ -203,7 +224,7 @@ fn parts(brief: &Brief, zone: Zone<'_>) -> Vec<Part> {
         next.text = format!("{}: {}", rotation.rotation, next.text);
         duty.lines.push(next);
     }
-    vec![
+    let mut parts = vec![
         duty,
         part(
             "Phabricator tasks that need triage".into(),
@@ -241,10 +262,20 @@ fn parts(brief: &Brief, zone: Zone<'_>) -> Vec<Part> {
             &brief.maintenance,
             |m| maintenance(m, zone),
         ),
-        part("Mail that needs review".into(), &brief.mail_review, |r| {
-            review(r, zone)
-        }),
-    ]
+    ];
+    if let Some(outages) = &brief.maintenance_outages {
+        parts.push(part(
+            "Redundancy groups the coming maintenances take down together".into(),
+            outages,
+            |o| outage(o, zone),
+        ));
+    }
+    parts.push(part(
+        "Mail that needs review".into(),
+        &brief.mail_review,
+        |r| review(r, zone),
+    ));
+    parts
 }
 
 fn title(brief: &Brief, zone: Zone<'_>) -> String {

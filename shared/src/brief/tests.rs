@@ -130,6 +130,7 @@ fn settings() -> BriefSettings {
         stale_after_days: 14,
         phabricator_url: Some(HttpUrl::parse("https://phabricator.example.org").unwrap()),
         uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+        circuits: None,
     }
 }
 
@@ -606,5 +607,55 @@ async fn a_restricted_task_is_named_by_its_number_only_in_the_mail_and_the_page(
     assert!(
         page.contains("T301") && page.contains("(restricted)"),
         "{page}"
+    );
+}
+
+#[tokio::test]
+async fn with_a_circuits_file_two_redundancy_only_maintenances_at_once_are_an_outage_in_the_brief()
+{
+    let first = maintenance(
+        "NW-1",
+        Impact::ReducedRedundancy,
+        Status::Confirmed,
+        "2027-01-09T01:00:00Z",
+    );
+    let mut second = maintenance(
+        "HT-7",
+        Impact::ReducedRedundancy,
+        Status::Confirmed,
+        "2027-01-09T03:00:00Z",
+    );
+    second.provider = "harbour-transit".into();
+    second.circuits = vec![Circuit::new("HT-2002", Impact::ReducedRedundancy)];
+    let source = MemorySource {
+        maintenance: vec![first, second],
+        ..MemorySource::default()
+    };
+    let without = build(&source, &settings(), now()).await.unwrap();
+    assert_eq!(without.maintenance_outages, None);
+    assert!(!render::text(&without, None).contains("take down together"));
+    let mut with = settings();
+    with.circuits = Some(
+        crate::maintenance::circuits::Circuits::parse(
+            "[[circuit]]\nid = \"NW-1001\"\nsite = \"ams1\"\nservice = \"transit\"\nredundancy_group = \"ams1-up\"\n\n\
+             [[circuit]]\nid = \"HT-2002\"\nsite = \"ams1\"\nservice = \"transit\"\nredundancy_group = \"ams1-up\"\n",
+        )
+        .unwrap(),
+    );
+    let brief = build(&source, &with, now()).await.unwrap();
+    // Neither is in the "affecting service" section: each only reduces redundancy.
+    assert_eq!(brief.maintenance.total, 0);
+    let outages = brief.maintenance_outages.as_ref().expect("a section");
+    assert_eq!(outages.total, 1);
+    assert_eq!(outages.items[0].start, at("2027-01-09T03:00:00Z"));
+    assert_eq!(outages.items[0].end, at("2027-01-09T05:00:00Z"));
+    let text = render::text(&brief, None);
+    assert!(
+        text.contains("ams1-up at ams1: every circuit down (HT-2002, NW-1001)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("maintenances harbour-transit/HT-7 + northwind/NW-1; each notice says only reduced redundancy"),
+        "{text}"
     );
 }

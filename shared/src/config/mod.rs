@@ -53,6 +53,8 @@ pub mod vars {
     pub const PHABRICATOR_API_TOKEN: &str = "PHABRICATOR_API_TOKEN";
     pub const PHABRICATOR_WEBHOOK_HMAC_KEY: &str = "PHABRICATOR_WEBHOOK_HMAC_KEY";
     pub const TRIAGE_RULES: &str = "CLINIC_TRIAGE_RULES";
+    /// The team's circuits file (the brief's outages of redundancy groups).
+    pub const CIRCUITS: &str = "CLINIC_CIRCUITS";
     pub const DRY_RUN: &str = "CLINIC_DRY_RUN";
     /// VictorOps' public API (`https://api.victorops.com/api-public`), the organisation's API id and
     /// an API key: all three, or none (then Clinic leaves VictorOps alone).
@@ -89,6 +91,7 @@ pub mod vars {
         PHABRICATOR_API_TOKEN,
         PHABRICATOR_WEBHOOK_HMAC_KEY,
         TRIAGE_RULES,
+        CIRCUITS,
         DRY_RUN,
         VICTOROPS_API_URL,
         VICTOROPS_API_ID,

@@ -29,6 +29,8 @@ pub struct PhabricatorWebhookConfig {
     pub status_token: Option<Secret>,
     /// The rotation feed's event UIDs end in it.
     pub mail_domain: crate::mail::MailDomain,
+    /// The team's circuits file, for the outages `/status` lists.
+    pub circuits: Option<PathBuf>,
 }
 
 impl FromVariables for PhabricatorWebhookConfig {
@@ -53,6 +55,7 @@ impl FromVariables for PhabricatorWebhookConfig {
         );
         let status_token = variables.optional_parsed(vars::STATUS_TOKEN, sections::status_token);
         let mail_domain = sections::mail_domain(variables);
+        let circuits = variables.optional(vars::CIRCUITS).map(PathBuf::from);
         Some(Self {
             aws,
             table: table?,
@@ -64,6 +67,7 @@ impl FromVariables for PhabricatorWebhookConfig {
             dry_run,
             status_token,
             mail_domain,
+            circuits,
         })
     }
 }

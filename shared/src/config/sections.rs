@@ -12,6 +12,7 @@ use crate::adapters::victorops::VictorOpsApiSettings;
 use crate::brief::BriefSettings;
 use crate::http_url::HttpUrl;
 use crate::mail::EmailAddress;
+use crate::maintenance::circuits::Circuits;
 use crate::reviewed_file::{FileError, ReviewedFile as _};
 use crate::secret::Secret;
 use crate::triage::rules::Rules;
@@ -139,6 +140,7 @@ pub struct BriefInputs {
     pub phabricator_url: Option<HttpUrl>,
     pub triage_rules: Option<PathBuf>,
     pub mail_domain: crate::mail::MailDomain,
+    pub circuits: Option<PathBuf>,
 }
 
 impl BriefInputs {
@@ -147,6 +149,7 @@ impl BriefInputs {
             phabricator_url: variables.optional_parsed(vars::PHABRICATOR_URL, HttpUrl::parse),
             triage_rules: variables.optional(vars::TRIAGE_RULES).map(PathBuf::from),
             mail_domain: mail_domain(variables),
+            circuits: variables.optional(vars::CIRCUITS).map(PathBuf::from),
         }
     }
 
@@ -158,10 +161,15 @@ impl BriefInputs {
             Some(path) => Rules::load(path)?.stale.after_days,
             None => crate::triage::rules::StaleRule::default().after_days,
         };
+        let circuits = match &self.circuits {
+            Some(path) => Some(Circuits::load(path)?),
+            None => None,
+        };
         Ok(BriefSettings {
             stale_after_days,
             phabricator_url: self.phabricator_url.clone(),
             uid_domain: self.mail_domain.clone(),
+            circuits,
         })
     }
 }
@@ -171,6 +179,8 @@ impl BriefInputs {
 pub enum BriefSettingsError {
     #[error(transparent)]
     Rules(#[from] FileError<Rules>),
+    #[error(transparent)]
+    Circuits(#[from] FileError<Circuits>),
 }
 
 #[cfg(test)]

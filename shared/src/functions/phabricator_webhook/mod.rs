@@ -55,6 +55,8 @@ pub const AWS_ACTIONS: &[&str] = &[
 pub enum StartupError {
     #[error(transparent)]
     Rules(#[from] FileError<Rules>),
+    #[error(transparent)]
+    Circuits(#[from] FileError<crate::maintenance::circuits::Circuits>),
     #[error("cannot build the Conduit client: {0}")]
     Conduit(#[from] crate::triage::ports::ConduitError),
 }
@@ -77,6 +79,10 @@ impl PhabricatorFunction {
     /// Builds the clients once and loads the rules; called once per cold start.
     pub async fn from_config(config: &PhabricatorWebhookConfig) -> Result<Self, StartupError> {
         let rules = Rules::load(&config.triage_rules)?;
+        let circuits = match &config.circuits {
+            Some(path) => Some(crate::maintenance::circuits::Circuits::load(path)?),
+            None => None,
+        };
         let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
         let store = Arc::new(DynamoStore::new(
             crate::adapters::sdk::dynamodb(&sdk),
@@ -91,6 +97,7 @@ impl PhabricatorFunction {
                 stale_after_days: rules.stale.after_days,
                 phabricator_url: Some(config.phabricator_url.clone()),
                 uid_domain: config.mail_domain.clone(),
+                circuits: circuits.clone(),
             };
             StatusEndpoint::new(Briefing::new(store.clone(), settings), token)
         });
