@@ -37,6 +37,7 @@ fn calendar_target(bucket: &str) -> CalendarTarget {
         options: FeedOptions {
             include_redundancy_only: false,
             uid_domain: clinic::mail::MailDomain::parse("clinic.example.org").unwrap(),
+            circuits: None,
         },
     }
 }

@@ -34,6 +34,12 @@ impl FromVariables for MaintenanceMailConfig {
             "true or false",
         );
         let uid_domain = sections::mail_domain(variables);
+        // Loaded here, so a bad file is a configuration problem naming the variable.
+        let circuits = variables.optional_parsed(vars::CIRCUITS, |path: &str| {
+            use crate::reviewed_file::ReviewedFile as _;
+            crate::maintenance::circuits::Circuits::load(std::path::Path::new(path))
+                .map_err(|e| format!("names a file Clinic cannot use: {e}"))
+        });
         let mail_max_bytes = variables.number_in(
             vars::MAIL_MAX_BYTES,
             1024..=40 * 1024 * 1024,
@@ -49,6 +55,7 @@ impl FromVariables for MaintenanceMailConfig {
                 options: FeedOptions {
                     include_redundancy_only,
                     uid_domain,
+                    circuits,
                 },
             },
             mail_max_bytes,
@@ -133,6 +140,22 @@ mod tests {
             err.to_string()
                 .contains("CLINIC_MAIL_DOMAIN must be a domain name"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_circuits_file_that_cannot_be_read_is_a_configuration_problem_naming_the_variable() {
+        let err = MaintenanceMailConfig::from_lookup(lookup(&[
+            ("CLINIC_TABLE", "clinic-test"),
+            ("CLINIC_CALENDAR_BUCKET", "feeds"),
+            ("CLINIC_CALENDAR_KEY", "maintenance-3f9c1a7e5b2d4c6e.ics"),
+            ("CLINIC_CIRCUITS", "/nonexistent/circuits.toml"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("CLINIC_CIRCUITS names a file Clinic cannot use: cannot read the circuits file /nonexistent/circuits.toml"),
+            "{text}"
         );
     }
 }

@@ -13,6 +13,9 @@ pub struct FeedOptions {
     pub include_redundancy_only: bool,
     /// The events' UIDs end in it (`CLINIC_MAIL_DOMAIN`).
     pub uid_domain: crate::mail::MailDomain,
+    /// The team's circuits (`CLINIC_CIRCUITS`): maintenances that together take a redundancy group
+    /// down are marked, and shown even when each only reduces redundancy.
+    pub circuits: Option<super::circuits::Circuits>,
 }
 
 fn stamp(seconds: i64) -> String {
@@ -116,9 +119,25 @@ pub fn render(
     ] {
         line(&mut out, l);
     }
+    let outages = options
+        .circuits
+        .as_ref()
+        .map(|c| super::circuits::outages(records, c))
+        .unwrap_or_default();
+    let part_of = |r: &MaintenanceRecord| -> Vec<&super::circuits::GroupOutage> {
+        let name = format!("{}/{}", r.provider, r.maintenance_id);
+        outages
+            .iter()
+            .filter(|o| o.maintenances.contains(&name))
+            .collect()
+    };
     let mut shown: Vec<&MaintenanceRecord> = records
         .iter()
-        .filter(|r| options.include_redundancy_only || !r.only_reduces_redundancy())
+        .filter(|r| {
+            options.include_redundancy_only
+                || !r.only_reduces_redundancy()
+                || !part_of(r).is_empty()
+        })
         .collect();
     shown.sort_by(|a, b| {
         (a.start, &a.provider, &a.maintenance_id).cmp(&(b.start, &b.provider, &b.maintenance_id))
@@ -138,8 +157,25 @@ pub fn render(
         line(&mut out, &format!("DTEND:{}", stamp(r.end.max(r.start))));
         // Each accepted notice bumps SEQUENCE, so clients replace the event rather than keep the old one.
         line(&mut out, &format!("SEQUENCE:{}", r.notices));
-        line(&mut out, &format!("SUMMARY:{}", text(&title(r))));
+        let risks = part_of(r);
+        let summary = match risks.first() {
+            Some(o) => format!("OUTAGE RISK ({}): {}", o.group, title(r)),
+            None => title(r),
+        };
+        line(&mut out, &format!("SUMMARY:{}", text(&summary)));
         let mut description = String::new();
+        for o in &risks {
+            let _ = writeln!(
+                description,
+                "Outage: with {}, every circuit of redundancy group {} at {} ({}) is down from {} to {} UTC",
+                o.maintenances.join(" + "),
+                o.group,
+                o.site,
+                o.circuits.join(", "),
+                stamp(o.start),
+                stamp(o.end)
+            );
+        }
         let _ = writeln!(description, "Provider: {}", r.provider);
         let _ = writeln!(description, "Maintenance: {}", r.maintenance_id);
         let _ = writeln!(description, "Account: {}", r.account);
@@ -215,6 +251,7 @@ mod tests {
             &FeedOptions {
                 include_redundancy_only: false,
                 uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+                circuits: None,
             },
             generated(),
         );
@@ -243,6 +280,7 @@ mod tests {
             &FeedOptions {
                 include_redundancy_only: false,
                 uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+                circuits: None,
             },
             generated(),
         );
@@ -261,6 +299,7 @@ mod tests {
             &FeedOptions {
                 include_redundancy_only: false,
                 uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+                circuits: None,
             },
             generated(),
         );
@@ -271,6 +310,7 @@ mod tests {
             &FeedOptions {
                 include_redundancy_only: true,
                 uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+                circuits: None,
             },
             generated(),
         );
@@ -286,10 +326,48 @@ mod tests {
             &FeedOptions {
                 include_redundancy_only: false,
                 uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+                circuits: None,
             },
             generated(),
         );
         assert!(std::str::from_utf8(feed.as_bytes()).is_ok());
         assert!(feed.split("\r\n").all(|l| l.len() <= 75));
+    }
+
+    #[test]
+    fn maintenances_that_together_take_a_group_down_are_shown_and_marked_even_if_each_only_reduces_redundancy()
+     {
+        let mut first = record("M1", Impact::ReducedRedundancy, Status::Confirmed);
+        first.circuits = vec![Circuit::new("IC-1001", Impact::ReducedRedundancy)];
+        let mut second = record("M2", Impact::ReducedRedundancy, Status::Confirmed);
+        second.circuits = vec![Circuit::new("IC-2002", Impact::ReducedRedundancy)];
+        second.start += 3_600;
+        second.end += 3_600;
+        let records = [first, second];
+        let mut options = FeedOptions {
+            include_redundancy_only: false,
+            uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+            circuits: None,
+        };
+        let plain = render(&records, &options, generated());
+        assert!(!plain.contains("BEGIN:VEVENT"), "{plain}");
+        options.circuits = Some(
+            crate::maintenance::circuits::Circuits::parse(
+                "[[circuit]]\nid = \"IC-1001\"\nsite = \"ams1\"\nservice = \"transit\"\nredundancy_group = \"ams1-up\"\n\n\
+                 [[circuit]]\nid = \"IC-2002\"\nsite = \"ams1\"\nservice = \"transit\"\nredundancy_group = \"ams1-up\"\n",
+            )
+            .unwrap(),
+        );
+        let feed = render(&records, &options, generated()).replace("\r\n ", "");
+        assert_eq!(feed.matches("BEGIN:VEVENT").count(), 2, "{feed}");
+        assert_eq!(
+            feed.matches("SUMMARY:OUTAGE RISK (ams1-up): ").count(),
+            2,
+            "{feed}"
+        );
+        assert!(
+            feed.contains("Outage: with exampletransit/M1 + exampletransit/M2\\, every circuit of redundancy group ams1-up at ams1 (IC-1001\\, IC-2002) is down from 20270115T100000Z to 20270115T130000Z UTC"),
+            "{feed}"
+        );
     }
 }

@@ -242,6 +242,7 @@ fn job(store: &MemoryStore, parse: Parser) -> MailIngest<MemoryStore> {
         options: crate::maintenance::calendar_feed::FeedOptions {
             include_redundancy_only: false,
             uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+            circuits: None,
         },
     };
     MailIngest::new(store.clone(), objects, calendar, 10 << 20).with_parser(parse)
