@@ -497,3 +497,20 @@ fn a_circuits_file_is_checked_with_every_problem_named() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("redundancy group \"g\" has one circuit"));
 }
+
+#[test]
+fn an_acknowledgement_names_a_maintenance_as_provider_slash_id() {
+    for bad in [
+        "maintenance ack HT-5",
+        "maintenance ack /HT-5",
+        "maintenance ack harbour/",
+    ] {
+        let out = run(bad);
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            text(&out.stderr).contains("give provider/id"),
+            "{bad}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -220,6 +220,7 @@ async fn seed_live(store: &DynamoStore) -> usize {
             completed_at: None,
             source: NoticeSource::default(),
             notices: 1,
+            acknowledged: None,
         };
         store
             .write_maintenance(&record, &audit(start - 14 * DAY, "maintenance.create"))

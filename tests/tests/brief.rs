@@ -114,6 +114,7 @@ fn maintenance(id: &str, impact: Impact, status: Status, start: i64) -> Maintena
         completed_at: None,
         source: NoticeSource::default(),
         notices: 1,
+        acknowledged: None,
     }
 }
 

@@ -600,3 +600,90 @@ async fn a_mail_over_a_parse_limit_is_kept_for_review_naming_the_limit() {
         ObjectOutcome::AlreadyHandled
     );
 }
+
+#[tokio::test]
+async fn an_acknowledgement_is_audited_kept_across_later_notices_and_never_lost_to_a_racing_write()
+{
+    use clinic::maintenance::lifecycle::Acknowledgement;
+    use clinic::maintenance::ports::Applied;
+    let s = setup("maint-ack", 10 << 20).await;
+    s.deliver(
+        "inbound/a1",
+        notice("HT-5", "ht-5.1@x", 1, 3, 10, "CONFIRMED", "OUTAGE"),
+    )
+    .await;
+    let before = s
+        .store
+        .maintenance("harbour-transit", "HT-5")
+        .await
+        .unwrap()
+        .expect("stored");
+    let at = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap();
+    let ack = Acknowledgement {
+        by: "cli:akaur".into(),
+        at,
+        note: "Checked with the NOC: the backup path carries it".into(),
+    };
+    let audit = |subject: &str| {
+        AuditEntry::new(
+            at,
+            "cli:akaur",
+            "maintenance.ack",
+            subject,
+            "looked",
+            "test",
+        )
+    };
+    assert!(
+        s.store
+            .acknowledge(
+                "harbour-transit",
+                "HT-5",
+                &ack,
+                &audit("maintenance/harbour-transit/HT-5")
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.store
+            .acknowledge(
+                "harbour-transit",
+                "HT-404",
+                &ack,
+                &audit("maintenance/harbour-transit/HT-404")
+            )
+            .await
+            .unwrap(),
+        "no such maintenance: nothing written"
+    );
+    // A notice judged against the record as it was before the ack must not wipe it out.
+    let mut racing = before.clone();
+    racing.stamp += 60;
+    assert_eq!(
+        s.store
+            .write_maintenance(&racing, &audit("maintenance/harbour-transit/HT-5"))
+            .await
+            .unwrap(),
+        Applied::Conflict
+    );
+    // The ingest re-reads on a conflict; a newer notice through it keeps the acknowledgement.
+    s.deliver(
+        "inbound/a2",
+        notice("HT-5", "ht-5.2@x", 2, 1, 11, "CONFIRMED", "OUTAGE"),
+    )
+    .await;
+    let after = s
+        .store
+        .maintenance("harbour-transit", "HT-5")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(after.notices, 2);
+    assert_eq!(after.acknowledged, Some(ack));
+    let calendar = s.calendar().await.replace("\r\n ", "");
+    assert!(
+        calendar.contains("Acknowledged by cli:akaur at "),
+        "{calendar}"
+    );
+}

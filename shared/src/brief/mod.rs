@@ -122,6 +122,8 @@ pub struct MaintenanceLine {
     /// `circuit (IMPACT)`.
     pub circuits: Vec<String>,
     pub summary: String,
+    /// Who said they looked at it (`clinic maintenance ack`).
+    pub acknowledged: Option<crate::maintenance::lifecycle::Acknowledgement>,
 }
 
 /// A redundancy group whose every circuit is inside maintenances at once.
@@ -439,7 +441,6 @@ fn affects_service(record: &MaintenanceRecord, now: jiff::Timestamp) -> bool {
 }
 
 fn maintenance_line(record: &MaintenanceRecord) -> MaintenanceLine {
-    let instant = |s: i64| jiff::Timestamp::from_second(s).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     MaintenanceLine {
         provider: record.provider.clone(),
         maintenance_id: record.maintenance_id.clone(),
@@ -452,6 +453,7 @@ fn maintenance_line(record: &MaintenanceRecord) -> MaintenanceLine {
             .map(|c| format!("{} ({})", c.circuit_id, impact_name(c.impact)))
             .collect(),
         summary: record.summary.clone(),
+        acknowledged: record.acknowledged.clone(),
     }
 }
 

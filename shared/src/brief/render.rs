@@ -148,6 +148,19 @@ fn maintenance(m: &MaintenanceLine, zone: Zone<'_>) -> Line {
         m.provider, m.maintenance_id, m.status
     ));
     line.details.push(window(m.start, m.end, zone));
+    if let Some(ack) = &m.acknowledged {
+        let note = if ack.note.trim().is_empty() {
+            String::new()
+        } else {
+            let note: String = ack.note.trim().chars().take(160).collect();
+            format!(": {}", note.replace(['\n', '\r'], " "))
+        };
+        line.details.push(format!(
+            "acknowledged by {} {}{note}",
+            ack.by,
+            when(ack.at, zone)
+        ));
+    }
     if !m.summary.trim().is_empty() {
         let summary: String = m.summary.trim().chars().take(160).collect();
         line.details.push(summary.replace(['\n', '\r'], " "));

@@ -225,6 +225,7 @@ pub(crate) fn maintenance(
         completed_at: None,
         source: NoticeSource::default(),
         notices: 1,
+        acknowledged: None,
     }
 }
 
@@ -656,6 +657,31 @@ async fn with_a_circuits_file_two_redundancy_only_maintenances_at_once_are_an_ou
     );
     assert!(
         text.contains("maintenances harbour-transit/HT-7 + northwind/NW-1; each notice says only reduced redundancy"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_acknowledged_maintenance_says_who_looked_and_when() {
+    let mut looked = maintenance(
+        "NW-2",
+        Impact::Outage,
+        Status::Confirmed,
+        "2027-01-09T01:00:00Z",
+    );
+    looked.acknowledged = Some(crate::maintenance::lifecycle::Acknowledgement {
+        by: "cli:akaur".into(),
+        at: at("2027-01-08T08:30:00Z"),
+        note: "backup path checked".into(),
+    });
+    let source = MemorySource {
+        maintenance: vec![looked],
+        ..MemorySource::default()
+    };
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    let text = render::text(&brief, None);
+    assert!(
+        text.contains("acknowledged by cli:akaur 2027-01-08 08:30 UTC: backup path checked"),
         "{text}"
     );
 }

@@ -32,6 +32,56 @@ pub(super) fn check(path: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `clinic maintenance ack provider/id`: one conditional write with its audit entry.
+pub(super) async fn acknowledge(maintenance: &str, note: &str) -> Result<(), CliError> {
+    use crate::maintenance::ports::MaintenanceLedger as _;
+    let note = note.trim();
+    let named = maintenance.trim().split_once('/').filter(|(p, i)| {
+        let fine = |s: &str| {
+            !s.is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_control() || c == ' ')
+        };
+        fine(p) && fine(i)
+    });
+    let Some((provider, id)) = named else {
+        return Err(CliError::Usage(format!(
+            "not a maintenance: {maintenance:?} (give provider/id, as `clinic maintenance list` prints them)"
+        )));
+    };
+    if note.len() > 2000 || note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(CliError::Usage(
+            "--note must be plain text of at most 2000 characters".into(),
+        ));
+    }
+    let store = super::table::table_store().await?;
+    let at = jiff::Timestamp::now();
+    let by = super::operator::operator();
+    let ack = crate::maintenance::lifecycle::Acknowledgement {
+        by: by.clone(),
+        at,
+        note: note.to_owned(),
+    };
+    let audit = crate::audit::AuditEntry::new(
+        at,
+        by,
+        "maintenance.ack",
+        format!("maintenance/{provider}/{id}"),
+        if note.is_empty() {
+            "looked at it"
+        } else {
+            note
+        },
+        format!("cli:{}", uuid::Uuid::new_v4().simple()),
+    );
+    if store.acknowledge(provider, id, &ack, &audit).await? {
+        println!("maintenance {provider}/{id} acknowledged");
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "no stored maintenance is {provider}/{id} (see `clinic maintenance list`)"
+        )))
+    }
+}
+
 fn when(seconds: i64) -> String {
     jiff::Timestamp::from_second(seconds)
         .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())

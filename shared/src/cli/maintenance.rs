@@ -57,6 +57,15 @@ pub(super) enum MaintenanceCommand {
         #[arg(long)]
         to: Option<jiff::civil::Date>,
     },
+    /// Record that you looked at a stored maintenance (audited; the brief and the calendar show it;
+    /// needs CLINIC_TABLE).
+    Ack {
+        /// `provider/id`, as `maintenance list` prints them.
+        maintenance: String,
+        /// What you found or did (kept with it and in the audit log).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// List the mails kept for review (needs CLINIC_TABLE).
     Review {
         #[arg(long)]
@@ -141,6 +150,9 @@ pub(super) async fn run(command: MaintenanceCommand) -> Result<(), CliError> {
             let records = store.maintenances_between(start, end).await?;
             print!("{}", super::circuits::report(&records, &circuits, from, to));
             Ok(())
+        }
+        MaintenanceCommand::Ack { maintenance, note } => {
+            super::circuits::acknowledge(&maintenance, &note).await
         }
         MaintenanceCommand::Review { json } => {
             let store = table_store().await?;

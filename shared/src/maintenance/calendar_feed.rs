@@ -176,6 +176,19 @@ pub fn render(
                 stamp(o.end)
             );
         }
+        if let Some(ack) = &r.acknowledged {
+            let _ = writeln!(
+                description,
+                "Acknowledged by {} at {}{}",
+                ack.by,
+                instant(ack.at),
+                if ack.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", ack.note)
+                }
+            );
+        }
         let _ = writeln!(description, "Provider: {}", r.provider);
         let _ = writeln!(description, "Maintenance: {}", r.maintenance_id);
         let _ = writeln!(description, "Account: {}", r.account);
@@ -237,6 +250,7 @@ mod tests {
             completed_at: None,
             source: NoticeSource::default(),
             notices: 2,
+            acknowledged: None,
         }
     }
 

@@ -376,6 +376,7 @@ redundancy_group = "fra1-wave"
             completed_at: None,
             source: NoticeSource::default(),
             notices: 1,
+            acknowledged: None,
         }
     }
 

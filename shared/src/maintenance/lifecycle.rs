@@ -35,6 +35,19 @@ pub struct MaintenanceRecord {
     pub source: NoticeSource,
     /// Notices accepted so far (the first one included).
     pub notices: u32,
+    /// The last time a person said they looked at it (`clinic maintenance ack`); kept across
+    /// notices. Absent from the item until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<Acknowledgement>,
+}
+
+/// Someone looked at a maintenance and said so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub by: String,
+    pub at: jiff::Timestamp,
+    #[serde(default)]
+    pub note: String,
 }
 
 impl MaintenanceRecord {
@@ -125,6 +138,7 @@ pub fn judge(
             completed_at,
             source: source.clone(),
             notices: 1,
+            acknowledged: None,
         });
     };
     match (notice.stamp, notice.sequence).cmp(&(old.stamp, old.sequence)) {

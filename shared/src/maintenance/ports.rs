@@ -59,6 +59,15 @@ pub trait MaintenanceLedger: Send + Sync {
         record: &MaintenanceRecord,
         audit: &AuditEntry,
     ) -> Result<Applied, StoreError>;
+    /// Records that a person looked at maintenance `provider`/`id`, with its audit entry, in one
+    /// write; `false` when no such maintenance is stored.
+    async fn acknowledge(
+        &self,
+        provider: &str,
+        id: &str,
+        ack: &super::lifecycle::Acknowledgement,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
     /// Maintenances whose window overlaps `[from, to)`, by start time.
     async fn maintenances_between(
         &self,

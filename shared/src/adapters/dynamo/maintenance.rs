@@ -73,11 +73,26 @@ impl MaintenanceLedger for DynamoStore {
         let put = Put::builder()
             .table_name(self.table().as_str())
             .set_item(Some(Self::maintenance_item(record)?))
-            // Only a newer notice may replace what is stored: this re-checks `judge` against a racing write.
+            // Only a newer notice may replace what is stored: this re-checks `judge` against a racing
+            // write. And only over the acknowledgement it was judged with: a person's ack written in
+            // between makes it a conflict, re-read and kept.
             .condition_expression(
-                "attribute_not_exists(#pk) OR #stamp < :stamp OR (#stamp = :stamp AND #seq < :seq)",
+                "(attribute_not_exists(#pk) OR #stamp < :stamp OR (#stamp = :stamp AND #seq < :seq)) \
+                 AND (attribute_not_exists(#ack) OR #ack.#at = :ack_at)",
             )
             .expression_attribute_names("#pk", table::PK)
+            .expression_attribute_names("#ack", "acknowledged")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(
+                ":ack_at",
+                AttributeValue::S(
+                    record
+                        .acknowledged
+                        .as_ref()
+                        .map(|a| a.at.to_string())
+                        .unwrap_or_default(),
+                ),
+            )
             .expression_attribute_names("#stamp", "stamp")
             .expression_attribute_names("#seq", "sequence")
             .expression_attribute_values(":stamp", AttributeValue::N(record.stamp.to_string()))
@@ -95,6 +110,35 @@ impl MaintenanceLedger for DynamoStore {
         } else {
             Applied::Conflict
         })
+    }
+
+    async fn acknowledge(
+        &self,
+        provider: &str,
+        id: &str,
+        ack: &crate::maintenance::lifecycle::Acknowledgement,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let value = serde_dynamo::to_attribute_value(ack)
+            .map_err(|e| StoreError::malformed(keys::maintenance(provider, id), e))?;
+        let update = Update::builder()
+            .table_name(self.table().as_str())
+            .key(
+                table::PK,
+                AttributeValue::S(keys::maintenance(provider, id)),
+            )
+            .key(table::SK, AttributeValue::S(keys::META.to_owned()))
+            .condition_expression("attribute_exists(#pk)")
+            .update_expression("SET acknowledged = :ack")
+            .expression_attribute_names("#pk", table::PK)
+            .expression_attribute_values(":ack", value)
+            .build()
+            .map_err(|e| failure("TransactWriteItems", e))?;
+        self.transact_items(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.audit_put(audit)?,
+        ])
+        .await
     }
 
     async fn maintenances_between(

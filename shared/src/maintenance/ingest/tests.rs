@@ -93,6 +93,24 @@ impl MaintenanceLedger for MemoryStore {
         tables.audit.push(audit.action.clone());
         Ok(Applied::Written)
     }
+    async fn acknowledge(
+        &self,
+        provider: &str,
+        id: &str,
+        ack: &crate::maintenance::lifecycle::Acknowledgement,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.0.lock().unwrap();
+        let Some(record) = tables
+            .maintenances
+            .get_mut(&(provider.to_owned(), id.to_owned()))
+        else {
+            return Ok(false);
+        };
+        record.acknowledged = Some(ack.clone());
+        tables.audit.push(audit.action.clone());
+        Ok(true)
+    }
     async fn maintenances_between(
         &self,
         _from: jiff::Timestamp,
