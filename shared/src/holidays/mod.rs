@@ -14,7 +14,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 pub use encoding::HolidayDataError;
-use encoding::{Decoded, RegionDays, day_number};
+use encoding::{Check, Decoded, RegionDays, day_number};
 
 const SHIPPED: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/holidays.bin"));
 
@@ -107,9 +107,11 @@ pub struct PublicHolidays {
 }
 
 static SHIPPED_HOLIDAYS: LazyLock<PublicHolidays> = LazyLock::new(|| {
-    // The file is part of the build, not input: `the_shipped_holiday_file_decodes` keeps
-    // it valid, so a failure here is a packaging defect worth stopping for.
-    PublicHolidays::decode(SHIPPED)
+    // The file is part of the build, not input: `the_shipped_holiday_file_decodes` checks
+    // every entry of it, so at start only its directory is read, and a failure here is a
+    // packaging defect worth stopping for.
+    encoding::decode(SHIPPED, Check::Directory)
+        .map(|decoded| PublicHolidays { decoded })
         .unwrap_or_else(|error| panic!("data/holidays.bin is corrupt: {error}"))
 });
 
@@ -119,10 +121,10 @@ impl PublicHolidays {
         &SHIPPED_HOLIDAYS
     }
 
-    /// Reads a file as `shared/tools/generate_holidays.py` writes it.
+    /// Reads a file as `shared/tools/generate_holidays.py` writes it, checking every entry.
     pub fn decode(bytes: &'static [u8]) -> Result<PublicHolidays, HolidayDataError> {
         Ok(PublicHolidays {
-            decoded: encoding::decode(bytes)?,
+            decoded: encoding::decode(bytes, Check::Everything)?,
         })
     }
 
