@@ -161,3 +161,36 @@ fn a_region_round_trips_through_json() {
     assert!(serde_json::from_str::<HolidayRegion>("\"DE-XX\"").is_err());
     assert_eq!(region("US-CA").country(), "US");
 }
+
+#[test]
+fn the_makefile_the_generator_and_the_shipped_file_name_the_same_package_version() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap_or_default();
+    let makefile = read("../Makefile");
+    let generator = read("tools/generate_holidays.py");
+    let pinned = makefile
+        .lines()
+        .find_map(|line| line.strip_prefix("HOLIDAYS_VERSION := "))
+        .unwrap_or("(no HOLIDAYS_VERSION in the Makefile)");
+    assert!(
+        generator.contains(&format!("PINNED_VERSION = \"{pinned}\"")),
+        "the generator is not pinned to {pinned}"
+    );
+    let provenance = PublicHolidays::shipped().provenance();
+    assert!(
+        provenance.contains(&format!("holidays=={pinned};")),
+        "{provenance} was not made with {pinned}: run make holidays-data"
+    );
+}
+
+#[test]
+#[ignore = "a timing probe, run by hand: cargo test -p clinic --lib how_long_decoding -- --ignored --nocapture"]
+fn how_long_decoding_the_shipped_file_takes() {
+    for check in [Check::Directory, Check::Everything] {
+        let start = std::time::Instant::now();
+        for _ in 0..100 {
+            assert!(encoding::decode(SHIPPED, check).is_ok());
+        }
+        println!("{check:?}: {:?} a decode", start.elapsed() / 100);
+    }
+}
