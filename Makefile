@@ -10,7 +10,7 @@ STACK_DIR := .stack
 CLINIC := target/debug/clinic
 export CLINIC_STACK_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: help venv build test lint infra-check conformance bench demo package deploy stack-up stack-down stack-env clean
+.PHONY: help venv build test lint infra-check conformance bench demo package deploy stack-up stack-down stack-env holidays-data clean
 
 help:
 	@echo "make demo   - run the weekly rotation on the local stack and show what it did"
@@ -20,6 +20,7 @@ help:
 	@echo "make deploy - terraform init + apply of infra/ with those zips (needs an AWS account)"
 	@echo "make stack-up / stack-down - start or stop the local stack by hand"
 	@echo "eval \$$(make -s stack-env) - the variables the clinic CLI needs against that stack"
+	@echo "make holidays-data - regenerate shared/data/holidays.bin from the pinned Python holidays package"
 
 $(VENV)/.installed:
 	@echo "== the local AWS stack: moto[server] $(MOTO_VERSION) into $(VENV) (a download of about 60 MB, once)"
@@ -72,6 +73,18 @@ conformance: build
 	  echo "maintenance parser conformance on $(CORPUS):"; \
 	  python3 ../shared/tools/conformance.py --dir $(CORPUS) --batch --cmd '$(CLINIC) maintenance parse {}' | tail -n 3; \
 	else echo "SKIPPED: maintenance parser conformance: $(CORPUS) not found (the vendor corpus is not in this repository)"; fi
+
+# The public holidays the planner embeds, regenerated from PyPI's `holidays` at a pinned version;
+# the output is committed, so building never needs Python (docs/roster.md).
+HOLIDAYS_VERSION := 0.109
+$(VENV)-holidays/.installed:
+	@echo "== holidays $(HOLIDAYS_VERSION) into $(VENV)-holidays (a download of about 2 MB, once)"
+	python3 -m venv $(VENV)-holidays
+	$(VENV)-holidays/bin/pip install --quiet --disable-pip-version-check 'holidays==$(HOLIDAYS_VERSION)'
+	touch $@
+
+holidays-data: $(VENV)-holidays/.installed
+	$(VENV)-holidays/bin/python shared/tools/generate_holidays.py shared/data/holidays.bin
 
 $(VENV)-tools/.installed:
 	python3 -m venv $(VENV)-tools

@@ -169,6 +169,44 @@ fn a_roster_with_several_mistakes_is_refused_with_all_of_them() {
 }
 
 #[test]
+fn roster_check_names_the_holiday_codes_close_to_an_unknown_one() {
+    let scratch = Scratch::new("regions");
+    let person = |id: &str, region: &str| {
+        format!(
+            "\n[[people]]\nid = \"{id}\"\nname = \"{id}\"\nemail = \"{id}@example.org\"\nteam = \"t\"\n\
+             timezone = \"Europe/Athens\"\nholidays = \"{region}\"\nrole = \"engineer\"\nrotations = [\"ops\"]\n"
+        )
+    };
+    let rotation = "[rotations.ops]\nstyle = \"fair\"\nmin_working_days = 3\n";
+    let bad = format!("{rotation}{}{}", person("a", "DE-XX"), person("b", "GRR"));
+    let out = clinic(&[
+        "roster",
+        "check",
+        "--roster",
+        &scratch.file("bad.toml", &bad),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(r#"no public holiday data for "DE-XX"; close matches: DE-"#),
+        "{stderr}"
+    );
+    assert!(stderr.contains("DE-BY"), "{stderr}");
+    assert!(
+        stderr.contains(r#"no public holiday data for "GRR"; close matches: GR"#),
+        "{stderr}"
+    );
+    let good = format!("{rotation}{}{}", person("a", "GR"), person("b", "ES-CT"));
+    let out = clinic(&[
+        "roster",
+        "check",
+        "--roster",
+        &scratch.file("good.toml", &good),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
 fn wrong_arguments_get_a_usage_error_and_no_plan() {
     let roster = demo_roster();
     let bad_date = run(&format!(

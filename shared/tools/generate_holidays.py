@@ -1,19 +1,35 @@
 #!/usr/bin/env python3
-"""Generate data/holidays.tsv: national public holidays that the rotation planner embeds.
+"""Generate data/holidays.bin: the public holidays that the rotation planner embeds.
 
-Requirements (pinned so a re-run gives the same file):
-    holidays==0.109
+Every country the Python `holidays` package supports, and each of its subdivisions with an
+ISO 3166-2 style code (`DE-BY`, `US-CA`, `ES-CT`), for the years below. Run through `make
+holidays-data`, which installs the pinned package into a project venv (.venv-holidays) first:
 
-Usage:
-    python3 -m venv /tmp/holvenv && /tmp/holvenv/bin/pip install holidays==0.109
-    /tmp/holvenv/bin/python tools/generate_holidays.py > data/holidays.tsv
+    make holidays-data
+    # or by hand:
+    python3 -m venv .venv-holidays && .venv-holidays/bin/pip install holidays==0.109
+    .venv-holidays/bin/python shared/tools/generate_holidays.py shared/data/holidays.bin
 
-Output: one header comment line, then `country<TAB>YYYY-MM-DD<TAB>name` rows sorted by
-country and date. National holidays only (no subdivisions); names in English where the
-package has an English translation. Two holidays falling on one date share a row, their
-names joined with "; " (the package's own convention).
+The file is compact because every Lambda that plans embeds it (docs/roster.md has the
+layout; `shared/src/holidays/encoding.rs` reads it). Its first line is this ASCII comment,
+so `head -1 shared/data/holidays.bin` tells how it was made; after it, little-endian:
+
+    u16 first year, u16 last year
+    u16 name count, then per name: u16 byte length, UTF-8 bytes (sorted)
+    u16 region count, then per region (sorted by code): u8 code length, ASCII code,
+        u16 holiday count
+    then, region after region: per holiday u16 day (days since 1 January of the first
+        year), u16 name index; sorted by day
+
+Names are in English where the package has an English translation. Two holidays on one
+date share an entry, their names joined with "; " (the package's own convention).
+Subdivisions the package names by a word rather than a code (cities such as "Augsburg",
+school zones, language communities) are left out: a roster names a region by its code.
 """
 
+import datetime
+import os
+import struct
 import sys
 
 try:
@@ -23,13 +39,14 @@ except ImportError:
 
 PINNED_VERSION = "0.109"
 FIRST_YEAR = 2026
-LAST_YEAR = 2030
-COUNTRIES = (
-    "AU BR CA CH DE ES FR GB IE IN IT JP MX NL NZ PL PT SE SG US".split()
-)
-# Sweden's calendar in the package counts every Sunday as a holiday; the planner only
-# looks at Monday-Friday, so they would just bloat the file.
-EXTRA_ARGUMENTS = {"SE": {"include_sundays": False}}
+LAST_YEAR = 2035
+# Two calendars in the package count every Sunday as a holiday; the planner only looks at
+# Monday-Friday, so they would just bloat the file.
+WITHOUT_SUNDAYS = {"NO", "SE"}
+
+
+def is_code(subdivision: str) -> bool:
+    return subdivision.isascii() and subdivision.isalnum() and subdivision.upper() == subdivision
 
 
 def language_for(country: str) -> str | None:
@@ -37,32 +54,77 @@ def language_for(country: str) -> str | None:
     return "en_US" if "en_US" in supported else None
 
 
-def rows():
-    for country in COUNTRIES:
-        calendar = holidays.country_holidays(
-            country,
-            years=range(FIRST_YEAR, LAST_YEAR + 1),
-            language=language_for(country),
-            **EXTRA_ARGUMENTS.get(country, {}),
-        )
-        for date, name in sorted(calendar.items()):
-            clean = " ".join(name.replace("\t", " ").split())
-            yield f"{country}\t{date.isoformat()}\t{clean}"
+def regions():
+    """(code, country, subdivision or None) for every region, sorted by code."""
+    found = []
+    for country, subdivisions in holidays.list_supported_countries(include_aliases=False).items():
+        found.append((country, country, None))
+        for subdivision in subdivisions:
+            if is_code(subdivision):
+                found.append((f"{country}-{subdivision}", country, subdivision))
+    return sorted(found)
+
+
+def calendar(country: str, subdivision: str | None) -> list[tuple[int, str]]:
+    extra = {"include_sundays": False} if country in WITHOUT_SUNDAYS else {}
+    days = holidays.country_holidays(
+        country,
+        subdiv=subdivision,
+        years=range(FIRST_YEAR, LAST_YEAR + 1),
+        language=language_for(country),
+        **extra,
+    )
+    first = datetime.date(FIRST_YEAR, 1, 1)
+    return sorted(
+        ((date - first).days, " ".join(name.split()))
+        for date, name in days.items()
+        if FIRST_YEAR <= date.year <= LAST_YEAR
+    )
+
+
+def encode(header: str, tables: list[tuple[str, list[tuple[int, str]]]]) -> bytes:
+    names = sorted({name for _, entries in tables for _, name in entries})
+    index = {name: position for position, name in enumerate(names)}
+    if len(names) > 0xFFFF or len(tables) > 0xFFFF:
+        sys.exit("too many names or regions for the u16 fields")
+    out = bytearray(header.encode("ascii") + b"\n")
+    out += struct.pack("<HH", FIRST_YEAR, LAST_YEAR)
+    out += struct.pack("<H", len(names))
+    for name in names:
+        encoded = name.encode("utf-8")
+        out += struct.pack("<H", len(encoded)) + encoded
+    out += struct.pack("<H", len(tables))
+    for code, entries in tables:
+        out += struct.pack("<B", len(code)) + code.encode("ascii") + struct.pack("<H", len(entries))
+    for _, entries in tables:
+        for day, name in entries:
+            out += struct.pack("<HH", day, index[name])
+    return bytes(out)
 
 
 def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit("usage: generate_holidays.py OUTPUT (e.g. shared/data/holidays.bin)")
     if holidays.__version__ != PINNED_VERSION:
         sys.exit(
             f"holidays {holidays.__version__} is installed; this data is pinned to "
             f"{PINNED_VERSION} (pip install holidays=={PINNED_VERSION})"
         )
-    print(
-        f"# generated by `python3 tools/generate_holidays.py > data/holidays.tsv` "
-        f"with holidays=={holidays.__version__}; years {FIRST_YEAR}-{LAST_YEAR}; "
-        f"countries {' '.join(COUNTRIES)}"
+    listed = regions()
+    tables = [(code, calendar(country, subdivision)) for code, country, subdivision in listed]
+    countries = sum(1 for _, _, subdivision in listed if subdivision is None)
+    header = (
+        f"# generated by `make holidays-data` (shared/tools/generate_holidays.py) with "
+        f"holidays=={holidays.__version__}; years {FIRST_YEAR}-{LAST_YEAR}; "
+        f"{countries} countries, {len(listed) - countries} subdivisions"
     )
-    for row in rows():
-        print(row)
+    # Written beside the target and renamed, so an interrupted run leaves the old file whole.
+    output = sys.argv[1]
+    partial = output + ".partial"
+    with open(partial, "wb") as file:
+        file.write(encode(header, tables))
+    os.replace(partial, output)
+    print(f"{output}: {header[2:]}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 
 use super::roster::{Handoff, Person, Roster};
-use crate::holidays::{CountryCode, PublicHolidays};
+use crate::holidays::{HolidayRegion, PublicHolidays};
 
 /// An ISO 8601 week, written `2027-W01`. Ordered chronologically.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -305,10 +305,10 @@ pub(crate) fn weekday_mask(dates: &[Date]) -> DayMask {
     DayMask::of(dates, |date| date.weekday().to_monday_zero_offset() < 5)
 }
 
-pub(crate) fn public_holiday_mask(country: &CountryCode, dates: &[Date]) -> DayMask {
+pub(crate) fn public_holiday_mask(region: &HolidayRegion, dates: &[Date]) -> DayMask {
     let holidays = PublicHolidays::shipped();
     DayMask::of(dates, |date| {
-        holidays.public_holiday(country, date).is_some()
+        holidays.public_holiday(region, date).is_some()
     })
 }
 
@@ -321,7 +321,7 @@ pub(crate) fn absence_mask(person: &Person, dates: &[Date]) -> DayMask {
 }
 
 /// Working days of `person` among `dates` (calendar dates in their own zone): the
-/// Monday-Friday ones, less their country's public holidays, company holidays and
+/// Monday-Friday ones, less their region's public holidays, company holidays and
 /// their absences. Years the holiday data does not cover count as holiday-free.
 pub fn working_days(roster: &Roster, person: &Person, dates: &[Date]) -> WorkingDays {
     DayMarks {

@@ -5,8 +5,9 @@ use std::fmt::Write;
 
 use super::roster::Roster;
 
-/// Zones paired with a country the holiday data covers.
-const ZONES: [(&str, &str); 16] = [
+/// Zones paired with a region the holiday data covers; the last four (Greece and three
+/// subdivisions) come after the sixteen the benches use, so their rosters stay the same.
+const ZONES: [(&str, &str); 20] = [
     ("Europe/Rome", "IT"),
     ("America/New_York", "US"),
     ("Asia/Kolkata", "IN"),
@@ -23,6 +24,10 @@ const ZONES: [(&str, &str); 16] = [
     ("Europe/Amsterdam", "NL"),
     ("Europe/Warsaw", "PL"),
     ("America/Toronto", "CA"),
+    ("Europe/Athens", "GR"),
+    ("Europe/Berlin", "DE-BY"),
+    ("America/Los_Angeles", "US-CA"),
+    ("Europe/Madrid", "ES-CT"),
 ];
 
 /// The rotation every synthetic roster defines.
@@ -41,7 +46,7 @@ impl Sequence {
     }
 }
 
-/// TOML for `people` people in `teams` teams across `zones` zones (1..=16), one fair
+/// TOML for `people` people in `teams` teams across `zones` zones (1..=20), one fair
 /// rotation with every rule on. About one in 25 is a manager, one in 8 a first-timer,
 /// one in 6 away for a week or two of 2027.
 pub fn synthetic_roster_text(people: usize, teams: usize, zones: usize) -> String {
@@ -108,5 +113,26 @@ pub fn synthetic_roster(people: usize, teams: usize, zones: usize) -> Roster {
         Ok(roster) => roster,
         // Only a bug in this generator gets here; benches and tests want it loud.
         Err(error) => panic!("the synthetic roster is invalid: {error}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_roster_across_every_zone_has_people_in_greece_and_in_subdivisions() {
+        let roster = synthetic_roster(40, 6, ZONES.len());
+        let regions: Vec<&str> = roster
+            .people()
+            .iter()
+            .map(|p| p.holidays.as_str())
+            .collect();
+        for region in ["GR", "DE-BY", "US-CA", "ES-CT"] {
+            assert!(
+                regions.contains(&region),
+                "{region} missing from {regions:?}"
+            );
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::model::{ExclusionReason, Relaxation};
 use super::planner::Planner;
 use super::shifts;
 use super::{
-    CountryCode, DayMarks, DayMask, IsoWeek, OutOfCalendar, Role, Roster, RotationRules, Style,
+    DayMarks, DayMask, HolidayRegion, IsoWeek, OutOfCalendar, Role, Roster, RotationRules, Style,
     absence_mask, company_holiday_mask, public_holiday_mask, weekday_mask,
 };
 
@@ -49,7 +49,7 @@ impl<'r> Eligibility<'r> {
         let style = &self.rules.style;
         let windows = shifts::zone_windows(style, members.zones(), week)?;
         // Dates and the weekday and company-holiday marks depend only on the zone, public
-        // holidays on the zone and the country: worked out once a week, not per person.
+        // holidays on the zone and the region: worked out once a week, not per person.
         let zone_dates: Vec<Vec<Date>> = match style {
             Style::Fair => vec![week.weekdays().collect(); windows.len()],
             Style::Sequential { .. } => windows
@@ -67,7 +67,7 @@ impl<'r> Eligibility<'r> {
                 )
             })
             .collect();
-        let mut public_marks: BTreeMap<(usize, CountryCode), DayMask> = BTreeMap::new();
+        let mut public_marks: BTreeMap<(usize, HolidayRegion), DayMask> = BTreeMap::new();
         let required = self.rules.min_working_days;
         let mut base = Vec::with_capacity(members.len());
         for (member, person) in members.iter().enumerate() {

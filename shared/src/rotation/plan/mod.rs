@@ -28,4 +28,4 @@ use super::calendar::{
     company_holiday_mask, public_holiday_mask, weekday_mask,
 };
 use super::roster::{Person, PersonId, Role, Roster, RotationName, RotationRules, Style, TeamName};
-use crate::holidays::{CountryCode, PublicHolidays};
+use crate::holidays::{HolidayRegion, PublicHolidays};

@@ -270,6 +270,99 @@ fn two_public_holidays_leave_too_few_days_when_four_are_needed() {
     );
 }
 
+/// A week of a fair rotation that needs every weekday, between `local` and `colleague`:
+/// who serves, and each left-out person with the reason.
+fn full_week_between(monday: Date, local: Someone, colleague: Someone) -> (Plan, Vec<String>) {
+    let header = FAIR.replace("min_working_days = 3", "min_working_days = 5");
+    let plan = plan_weeks(&roster(&header, &[local, colleague]), monday, 1);
+    let excluded = plan.weeks[0]
+        .excluded
+        .iter()
+        .map(|e| format!("{}: {}", e.person, e.reason))
+        .collect();
+    (plan, excluded)
+}
+
+#[test]
+fn greek_orthodox_easter_monday_keeps_a_person_in_greece_off_duty() {
+    let nikos = someone("nikos", "a").zone("Europe/Athens", "GR");
+    let (plan, excluded) = full_week_between(date(2027, 5, 3), nikos.clone(), someone("ana", "b"));
+    assert_eq!(primaries(&plan), ["ana"]);
+    assert_eq!(excluded.len(), 1);
+    assert!(excluded[0].starts_with("nikos: has "), "{excluded:?}");
+    // Monday 3 May 2027 is Orthodox Easter Monday; the Western one was 29 March.
+    let roster = roster(FAIR, &[nikos]);
+    let greece = &roster.people()[0];
+    let easter_monday = working_days(&roster, greece, &[date(2027, 5, 3)]);
+    assert_eq!(
+        (easter_monday.working, easter_monday.public_holidays),
+        (0, 1)
+    );
+    let western = working_days(&roster, greece, &[date(2027, 3, 29)]);
+    assert_eq!(western.working, 1);
+}
+
+#[test]
+fn a_bavarian_misses_the_week_of_epiphany_and_a_berliner_does_not() {
+    let (plan, excluded) = full_week_between(
+        date(2027, 1, 4),
+        someone("sepp", "a").zone("Europe/Berlin", "DE-BY"),
+        someone("kai", "b").zone("Europe/Berlin", "DE-BE"),
+    );
+    assert_eq!(primaries(&plan), ["kai"]);
+    assert_eq!(
+        excluded,
+        ["sepp: has 4 working days (1 public holiday) this week; needs 5"]
+    );
+}
+
+#[test]
+fn a_catalan_has_sant_esteve_after_christmas_and_a_madrilenian_does_not() {
+    // 2028-W52: Christmas on Monday everywhere in Spain, Sant Esteve on Tuesday in Catalonia.
+    let header = FAIR.replace("min_working_days = 3", "min_working_days = 4");
+    let people = [
+        someone("jordi", "a").zone("Europe/Madrid", "ES-CT"),
+        someone("lucia", "b").zone("Europe/Madrid", "ES-MD"),
+    ];
+    let plan = plan_weeks(&roster(&header, &people), date(2028, 12, 25), 1);
+    assert_eq!(primaries(&plan), ["lucia"]);
+    assert_eq!(
+        plan.weeks[0].excluded[0].reason.to_string(),
+        "has 3 working days (2 public holidays) this week; needs 4"
+    );
+}
+
+#[test]
+fn a_californian_has_cesar_chavez_day_and_a_new_yorker_does_not() {
+    let (plan, excluded) = full_week_between(
+        date(2027, 3, 29),
+        someone("rosa", "a").zone("America/Los_Angeles", "US-CA"),
+        someone("nora", "b").zone("America/New_York", "US-NY"),
+    );
+    assert_eq!(primaries(&plan), ["nora"]);
+    assert_eq!(
+        excluded,
+        ["rosa: has 4 working days (1 public holiday) this week; needs 5"]
+    );
+}
+
+#[test]
+fn a_synthetic_roster_with_people_in_greece_and_in_subdivisions_plans_a_year() {
+    let roster = synthetic_roster(100, 10, 20);
+    let plan = plan(
+        &roster,
+        ROTATION,
+        &History::default(),
+        &[],
+        date(2027, 1, 4),
+        52,
+    );
+    let plan = plan.expect("plan");
+    assert_eq!(plan.weeks.len(), 52);
+    assert!(plan.weeks.iter().all(|week| week.primary.is_some()));
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+}
+
 #[test]
 fn company_holidays_absences_and_public_holidays_each_take_a_day_once() {
     let text = format!(
@@ -733,11 +826,11 @@ fn the_plan_serialises_to_the_agreed_shape() {
 #[test]
 fn planning_past_the_holiday_data_warns_instead_of_failing() {
     let roster = roster(FAIR, &[someone("ana", "a"), someone("bo", "b")]);
-    let plan = plan_weeks(&roster, date(2030, 12, 16), 4);
+    let plan = plan_weeks(&roster, date(2035, 12, 17), 4);
     assert_eq!(plan.weeks.len(), 4);
     assert_eq!(
         plan.warnings,
-        ["public holiday data covers 2026-2030; holidays in 2031 were not taken into account"]
+        ["public holiday data covers 2026-2035; holidays in 2036 were not taken into account"]
     );
 }
 

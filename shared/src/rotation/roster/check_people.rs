@@ -9,7 +9,7 @@ use super::ids::{IanaTimeZone, PersonId, RotationName, TeamName};
 use super::model::{Absence, CompanyHoliday, Person, Role};
 use super::parse::{RawCompanyHoliday, RawPerson, parse_date};
 use super::problems::{Problems, RosterIssue};
-use super::{CountryCode, EmailAddress, holidays};
+use super::{EmailAddress, HolidayRegion};
 
 pub(super) fn check_company_holiday(
     problems: &mut Problems,
@@ -50,16 +50,14 @@ pub(super) fn check_person(
     let timezone = problems
         .require(at, "timezone", raw.timezone)
         .and_then(|zone| problems.check(at, IanaTimeZone::parse(&zone), RosterIssue::BadTimeZone));
-    let country = problems
+    let region = problems
         .require(at, "holidays", raw.holidays)
-        .and_then(|code| problems.check(at, CountryCode::parse(&code), RosterIssue::BadCountry))
-        .and_then(|country| {
-            if holidays::is_supported(&country) {
-                return Some(country);
-            }
-            let supported = supported_countries_list();
-            problems.add(at, RosterIssue::NoHolidayData { country, supported });
-            None
+        .and_then(|code| {
+            problems.check(
+                at,
+                HolidayRegion::parse(&code),
+                RosterIssue::UnknownHolidayRegion,
+            )
         });
     let role = problems
         .require(at, "role", raw.role)
@@ -126,7 +124,7 @@ pub(super) fn check_person(
         email: email?,
         team: team?,
         timezone: timezone?,
-        holidays: country?,
+        holidays: region?,
         role: role?,
         rotations,
         previous_duties: previous_duties?,
@@ -151,11 +149,4 @@ fn check_date(
         problems.add(at, RosterIssue::BadDate { field, text });
     }
     date
-}
-
-fn supported_countries_list() -> String {
-    holidays::supported_countries()
-        .map(|country| country.to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
 }

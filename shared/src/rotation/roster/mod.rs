@@ -25,4 +25,4 @@ pub use problems::{RosterError, RosterIssue, RosterProblem};
 pub use crate::mail::{EmailAddress, EmailAddressError};
 
 // The roster's only other way out of `rotation`, named once here for the files below.
-use crate::holidays::{self, CountryCode, CountryCodeError};
+use crate::holidays::{HolidayRegion, UnknownHolidayRegion};

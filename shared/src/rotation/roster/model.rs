@@ -8,7 +8,7 @@ use jiff::civil::{Date, Time, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{IanaTimeZone, PersonId, RotationName, TeamName};
-use super::{CountryCode, EmailAddress};
+use super::{EmailAddress, HolidayRegion};
 
 /// Used when `first_duty_backup = true` and `backup_max_offset_hours` is left out:
 /// three hours keeps a backup within most of the first-timer's working day.
@@ -89,8 +89,8 @@ pub struct Person {
     pub email: EmailAddress,
     pub team: TeamName,
     pub timezone: IanaTimeZone,
-    /// Whose public holidays apply to this person.
-    pub holidays: CountryCode,
+    /// Whose public holidays apply to this person: a country or one of its subdivisions.
+    pub holidays: HolidayRegion,
     pub role: Role,
     pub rotations: Vec<RotationName>,
     /// Duties served before Clinic kept history; 0 means the next duty is the first.

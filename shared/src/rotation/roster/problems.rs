@@ -3,7 +3,7 @@
 
 use super::ids::{IdentifierError, PersonId, TeamNameError, UnknownTimeZone};
 use super::model::{AbsenceEndsBeforeStart, MAX_OFFSET_DIFFERENCE_HOURS};
-use super::{CountryCode, CountryCodeError, EmailAddressError};
+use super::{EmailAddressError, UnknownHolidayRegion};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RosterError {
@@ -95,12 +95,7 @@ pub enum RosterIssue {
     #[error("{0}")]
     BadTeam(TeamNameError),
     #[error("holidays: {0}")]
-    BadCountry(CountryCodeError),
-    #[error("there is no public holiday data for {country}; supported: {supported}")]
-    NoHolidayData {
-        country: CountryCode,
-        supported: String,
-    },
+    UnknownHolidayRegion(UnknownHolidayRegion),
     #[error("role {0:?} is not \"engineer\", \"manager\" or \"director\"")]
     UnknownRole(String),
     #[error("rotations names {0:?}, which has no [rotations.{0}] table")]

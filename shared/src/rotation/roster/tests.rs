@@ -208,7 +208,7 @@ fn several_problems_are_reported_at_once() {
     let text = SMALL_ROSTER
         .replace("\"Europe/Rome\"", "\"Mars/Base\"")
         .replace("ana@example.org", "ana-at-example.org")
-        .replace("holidays = \"US\"", "holidays = \"KE\"")
+        .replace("holidays = \"US\"", "holidays = \"GRR\"")
         .replace("id = \"bea\"", "id = \"ana\"")
         .replace("to = \"2027-02-05\"", "to = \"2027-01-05\"")
         .replace(
@@ -225,7 +225,7 @@ fn several_problems_are_reported_at_once() {
     );
     assert!(all.contains("ana-at-example.org"), "{all}");
     assert!(
-        all.contains("no public holiday data for KE; supported: AU BR"),
+        all.contains(r#"holidays: there is no public holiday data for "GRR"; close matches: GR"#),
         "{all}"
     );
     assert!(all.contains("is already used by people[0]"), "{all}");
@@ -460,5 +460,35 @@ fn a_key_far_from_every_known_one_gets_no_suggestion() {
     assert_eq!(
         super::parse::closest("Notfy", &["style", "notify"]),
         Some("notify")
+    );
+}
+
+#[test]
+fn people_in_greece_and_in_subdivisions_are_accepted_with_their_region() {
+    let text = SMALL_ROSTER
+        .replace("holidays = \"IT\"", "holidays = \"GR\"")
+        .replace("holidays = \"US\"", "holidays = \"DE-BY\"");
+    let roster = Roster::parse(&text).expect("roster");
+    let regions: Vec<&str> = roster
+        .people()
+        .iter()
+        .map(|p| p.holidays.as_str())
+        .collect();
+    assert_eq!(regions, ["GR", "DE-BY"]);
+}
+
+#[test]
+fn an_unknown_subdivision_is_refused_with_the_countrys_codes() {
+    let text = SMALL_ROSTER.replace("holidays = \"US\"", "holidays = \"DE-XX\"");
+    let all: Vec<String> = problems_of(&text).iter().map(ToString::to_string).collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(
+        all[0]
+            .contains(r#"holidays: there is no public holiday data for "DE-XX"; close matches: "#),
+        "{all:?}"
+    );
+    assert!(
+        all[0].contains("DE-BY") && all[0].contains("DE-NW"),
+        "{all:?}"
     );
 }
