@@ -10,4 +10,4 @@ pub mod sync;
 pub mod takes;
 pub mod timeline;
 
-pub use sync::{SyncOutcome, VictorOpsReport, VictorOpsSync, WeekSync};
+pub use sync::{SyncOutcome, TakeOutcome, TakeReport, VictorOpsReport, VictorOpsSync, WeekSync};
