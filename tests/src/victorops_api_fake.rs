@@ -4,7 +4,8 @@
 //! VictorOps' meaning (an override covers its user's own on-call time, handed over per policy by its
 //! assignments), the team schedule computed from both, the `X-VO-Api-Id`/`X-VO-Api-Key` check, and
 //! every call recorded. It can be told to answer 429 (with `Retry-After`), to fail, to carry out a
-//! creation and lose the answer, and to be edited by hand (a rotation reordered, an override removed).
+//! creation or a deletion and lose the answer, and to be edited by hand (a rotation reordered, an
+//! override removed, a shift taken by a person).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -62,6 +63,7 @@ struct State {
     retry_after: u64,
     failing: u32,
     lose_next_creation: bool,
+    lose_next_deletion: bool,
     next_id: u64,
 }
 
@@ -352,6 +354,10 @@ impl Respond for Api {
             state.lose_next_creation = false;
             let _ = self.route(&mut state, request);
             error(502, "Bad gateway")
+        } else if state.lose_next_deletion && request.method.as_str() == "DELETE" {
+            state.lose_next_deletion = false;
+            let _ = self.route(&mut state, request);
+            error(504, "Gateway timeout")
         } else {
             self.route(&mut state, request)
         };
@@ -376,6 +382,7 @@ impl VictorOpsApiFake {
             retry_after: 1,
             failing: 0,
             lose_next_creation: false,
+            lose_next_deletion: false,
             next_id: 0,
         }));
         Mock::given(any())
@@ -414,6 +421,38 @@ impl VictorOpsApiFake {
     /// The next creation is carried out but answered 502, as if the answer were lost.
     pub fn lose_next_creation(&self) {
         self.lock().lose_next_creation = true;
+    }
+
+    /// The next deletion is carried out but answered 504, as if the answer were lost.
+    pub fn lose_next_deletion(&self) {
+        self.lock().lose_next_deletion = true;
+    }
+
+    /// A person takes `overridden`'s on-call time from `start` to `end` in `policy` for `taker`,
+    /// by hand in VictorOps: a scheduled override Clinic did not create. Returns its id.
+    pub fn take_by_hand(
+        &self,
+        overridden: &str,
+        start: Timestamp,
+        end: Timestamp,
+        policy: &str,
+        taker: &str,
+    ) -> String {
+        let mut state = self.lock();
+        state.next_id += 1;
+        let public_id = format!("ovr-hand{:04}", state.next_id);
+        state.overrides.insert(
+            public_id.clone(),
+            FakeOverride {
+                public_id: public_id.clone(),
+                user: overridden.to_owned(),
+                timezone: "UTC".into(),
+                start,
+                end,
+                assignments: BTreeMap::from([(policy.to_owned(), Some(taker.to_owned()))]),
+            },
+        );
+        public_id
     }
 
     pub fn set_now(&self, now: Timestamp) {

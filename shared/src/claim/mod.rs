@@ -45,7 +45,8 @@ pub enum ClaimScope {
 /// One action done once: per incident `what` is `statuspage-create`, `statuspage-<status>`,
 /// `mail-opened`, `reminder-<slot>`; per downtime window `statuspage-create`,
 /// `mail-<announce|start|after>`; per rotation `handoff#<week>#<role>#<address>` and
-/// `victorops-drift#<week>#<address>`.
+/// `victorops-drift#<week>#<address>`, `victorops-take#<override>#<week>[#record|#undo|
+/// #notice#<address>|#mail#<address>]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ClaimKey {
     pub scope: ClaimScope,

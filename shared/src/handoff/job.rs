@@ -303,8 +303,6 @@ where
                 })
                 .count();
             if let Some(sync) = self.victorops.as_ref().filter(|_| !trigger.dry_run) {
-                let shifts = self.store.shifts(name.as_str()).await?;
-                let overrides = self.store.overrides(name.as_str()).await?;
                 let who = crate::shifts::overrides::Operator {
                     actor: ACTOR,
                     cause: &trigger.event_id,
@@ -312,10 +310,9 @@ where
                 };
                 report.victorops = sync
                     .weekly(
+                        &self.store,
                         &self.roster,
                         name.as_str(),
-                        &shifts,
-                        &overrides,
                         trigger.time,
                         &report.week,
                         (self.mailer.as_ref(), &self.sender),

@@ -7,6 +7,7 @@
 pub mod drift;
 pub mod ports;
 pub mod sync;
+pub mod takes;
 pub mod timeline;
 
-pub use sync::{SyncOutcome, VictorOpsReport, VictorOpsSync, WeekSync};
+pub use sync::{SyncOutcome, TakeOutcome, TakeReport, VictorOpsReport, VictorOpsSync, WeekSync};

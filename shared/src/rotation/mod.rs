@@ -19,6 +19,6 @@ pub use plan::{
 };
 pub use roster::{
     Absence, CompanyHoliday, EmailAddress, Handoff, IanaTimeZone, Person, PersonId, Role, Roster,
-    RosterError, RosterIssue, RosterProblem, RotationName, RotationRules, Style, TeamName,
-    VictorOpsLink,
+    RosterError, RosterIssue, RosterProblem, RotationName, RotationRules, Style, TakePolicy,
+    TeamName, VictorOpsLink,
 };

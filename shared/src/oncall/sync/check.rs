@@ -9,13 +9,13 @@ use crate::mail::OnceMail;
 use crate::mail::{EmailAddress, Mailbox, Mailer, stable_message_id};
 use crate::oncall::drift::{DriftReport, WeeksError, clinic_weeks, compare};
 use crate::oncall::ports::MAX_DAYS_FORWARD;
-use crate::oncall::ports::{NoticeKey, VictorOpsError};
+use crate::oncall::ports::{NoticeKey, TeamSchedule, VictorOpsError};
 use crate::rotation::roster::Roster;
 use crate::shifts::overrides::Operator;
-use crate::shifts::{OverrideRecord, ShiftRecord, override_from_record};
+use crate::shifts::{OverrideRecord, ShiftLedger, ShiftRecord, override_from_record};
 use crate::store::StoreError;
 
-use super::{NoticeOutcome, NoticeReport, VictorOpsReport, VictorOpsSync};
+use super::{NoticeOutcome, NoticeReport, TakeOutcome, VictorOpsReport, VictorOpsSync, WeekSync};
 
 /// How far ahead the weekly drift check looks.
 pub const CHECK_WEEKS: u32 = 2;
@@ -41,6 +41,21 @@ impl VictorOpsSync {
         schedule_now: jiff::Timestamp,
         weeks: u32,
     ) -> Result<DriftReport, CheckError> {
+        self.check_reading(roster, rotation, shifts, overrides, schedule_now, weeks)
+            .await
+            .map(|(drift, _)| drift)
+    }
+
+    /// The check, with the schedule it read (the weekly run looks for takes in it too).
+    async fn check_reading(
+        &self,
+        roster: &Roster,
+        rotation: &str,
+        shifts: &[ShiftRecord],
+        overrides: &[OverrideRecord],
+        schedule_now: jiff::Timestamp,
+        weeks: u32,
+    ) -> Result<(DriftReport, TeamSchedule), CheckError> {
         let link = Self::link(roster, rotation)
             .ok_or_else(|| CheckError::NotLinked(rotation.to_owned()))?;
         let days = (weeks.max(1) * 7).min(MAX_DAYS_FORWARD);
@@ -52,61 +67,59 @@ impl VictorOpsSync {
             .map_err(WeeksError::from)?;
         let clinic = clinic_weeks(roster, rotation, shifts, &overrides, schedule_now, to)?;
         let schedule = self.api.team_schedule(&link.team, days).await?;
-        Ok(compare(
+        let drift = compare(
             rotation,
             clinic,
             &schedule,
             &link.policies,
             schedule_now,
             to,
-        ))
+        );
+        Ok((drift, schedule))
     }
 
     /// The weekly run for one rotation: every committed shift not yet over kept in step, then the
-    /// drift check, mailed to `notify` once for `week` when it finds differences.
+    /// drift check; members' own takes found in the check's schedule are recorded or undone (and
+    /// the weeks they changed kept in step and checked again); what still differs is mailed to
+    /// `notify` once for `week`.
     #[allow(clippy::too_many_arguments)]
-    pub async fn weekly(
+    pub async fn weekly<S: ShiftLedger>(
         &self,
+        store: &S,
         roster: &Roster,
         rotation: &str,
-        shifts: &[ShiftRecord],
-        overrides: &[OverrideRecord],
         schedule_now: jiff::Timestamp,
         week: &str,
         mail: (&dyn Mailer, &EmailAddress),
         who: Operator<'_>,
     ) -> Result<Option<VictorOpsReport>, StoreError> {
-        if Self::link(roster, rotation).is_none() {
+        let Some(link) = Self::link(roster, rotation) else {
             return Ok(None);
-        }
-        let mut weeks = Vec::new();
-        let mut current: Vec<&ShiftRecord> =
-            shifts.iter().filter(|s| s.end_utc > schedule_now).collect();
-        current.sort_by(|a, b| a.week.cmp(&b.week));
-        for shift in current {
-            weeks.push(
-                self.keep_in_step(roster, shift, schedule_now, who, false)
-                    .await?,
-            );
-        }
+        };
+        let shifts = store.shifts(rotation).await?;
+        let overrides = store.overrides(rotation).await?;
         let mut report = VictorOpsReport {
-            weeks,
+            weeks: self
+                .keep_current_in_step(roster, &shifts, schedule_now, who, None)
+                .await?,
             differences: None,
             check_error: None,
             notices: Vec::new(),
+            takes: Vec::new(),
+            takes_error: None,
         };
-        let drift = match self
-            .check(
+        let checked = self
+            .check_reading(
                 roster,
                 rotation,
-                shifts,
-                overrides,
+                &shifts,
+                &overrides,
                 schedule_now,
                 CHECK_WEEKS,
             )
-            .await
-        {
-            Ok(drift) => drift,
+            .await;
+        let (mut drift, schedule) = match checked {
+            Ok(both) => both,
             Err(CheckError::Weeks(WeeksError::Store(e))) => return Err(e),
             Err(e) => {
                 warn!(rotation, error = %crate::log_text::escape(&e.to_string()), "VictorOps drift check failed");
@@ -114,6 +127,60 @@ impl VictorOpsSync {
                 return Ok(Some(report));
             }
         };
+        match self
+            .handle_takes(
+                store,
+                roster,
+                link,
+                rotation,
+                &shifts,
+                &schedule,
+                schedule_now,
+                mail,
+                who,
+            )
+            .await?
+        {
+            Ok(takes) => report.takes = takes,
+            Err(error) => report.takes_error = Some(error),
+        }
+        let changed: Vec<String> = report
+            .takes
+            .iter()
+            .filter(|t| matches!(t.outcome, TakeOutcome::Recorded | TakeOutcome::Undone))
+            .map(|t| t.take.week.clone())
+            .collect();
+        if !changed.is_empty() {
+            let shifts = store.shifts(rotation).await?;
+            let overrides = store.overrides(rotation).await?;
+            let again = self
+                .keep_current_in_step(roster, &shifts, schedule_now, who, Some(&changed))
+                .await?;
+            for synced in again {
+                match report.weeks.iter_mut().find(|w| w.week == synced.week) {
+                    Some(earlier) => *earlier = synced,
+                    None => report.weeks.push(synced),
+                }
+            }
+            match self
+                .check(
+                    roster,
+                    rotation,
+                    &shifts,
+                    &overrides,
+                    schedule_now,
+                    CHECK_WEEKS,
+                )
+                .await
+            {
+                Ok(rechecked) => drift = rechecked,
+                Err(CheckError::Weeks(WeeksError::Store(e))) => return Err(e),
+                Err(e) => {
+                    report.check_error = Some(e.to_string());
+                    return Ok(Some(report));
+                }
+            }
+        }
         report.differences = Some(drift.count());
         if drift.count() > 0 {
             let notify = roster
@@ -134,6 +201,31 @@ impl VictorOpsSync {
             }
         }
         Ok(Some(report))
+    }
+
+    /// Keeps in step every committed shift not yet over (of `only` these weeks, when given).
+    async fn keep_current_in_step(
+        &self,
+        roster: &Roster,
+        shifts: &[ShiftRecord],
+        schedule_now: jiff::Timestamp,
+        who: Operator<'_>,
+        only: Option<&[String]>,
+    ) -> Result<Vec<WeekSync>, StoreError> {
+        let mut current: Vec<&ShiftRecord> = shifts
+            .iter()
+            .filter(|s| s.end_utc > schedule_now)
+            .filter(|s| only.is_none_or(|weeks| weeks.contains(&s.week)))
+            .collect();
+        current.sort_by(|a, b| a.week.cmp(&b.week));
+        let mut weeks = Vec::new();
+        for shift in current {
+            weeks.push(
+                self.keep_in_step(roster, shift, schedule_now, who, false)
+                    .await?,
+            );
+        }
+        Ok(weeks)
     }
 
     async fn notify(

@@ -7,6 +7,7 @@
 
 mod check;
 mod report;
+mod takes;
 mod work;
 
 use std::sync::Arc;
@@ -21,7 +22,9 @@ use crate::shifts::overrides::Operator;
 use crate::store::StoreError;
 
 pub use check::{CHECK_WEEKS, CheckError};
-pub use report::{NoticeOutcome, NoticeReport, SyncOutcome, VictorOpsReport, WeekSync};
+pub use report::{
+    NoticeOutcome, NoticeReport, SyncOutcome, TakeOutcome, TakeReport, VictorOpsReport, WeekSync,
+};
 use work::{Stop, Work, stopped, target_of};
 
 /// Keeps VictorOps in step with the committed shifts of the rotations the roster links to it.

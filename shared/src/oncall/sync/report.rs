@@ -66,6 +66,43 @@ impl WeekSync {
     }
 }
 
+/// What became of a member's own take of a committed week in VictorOps (`crate::oncall::takes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum TakeOutcome {
+    /// Recorded as the week's override in Clinic, and the notify list told.
+    Recorded,
+    /// Its override deleted in VictorOps, and the person told why.
+    Undone,
+    /// Recorded or undone by an earlier run: not reported again.
+    AlreadyHandled,
+    HeldElsewhere,
+    /// Tried again on the next run.
+    Failed {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TakeReport {
+    pub take: crate::oncall::takes::Take,
+    #[serde(flatten)]
+    pub outcome: TakeOutcome,
+}
+
+impl TakeReport {
+    pub fn summary(&self) -> String {
+        let what = match &self.outcome {
+            TakeOutcome::Recorded => "recorded as the week's override".to_owned(),
+            TakeOutcome::Undone => "undone, and the person told why".to_owned(),
+            TakeOutcome::AlreadyHandled => "handled before".to_owned(),
+            TakeOutcome::HeldElsewhere => "being handled by another invocation".to_owned(),
+            TakeOutcome::Failed { reason } => format!("FAILED (retried next run): {reason}"),
+        };
+        format!("VictorOps take: {}: {what}", self.take.describe())
+    }
+}
+
 /// What happened to one drift notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "outcome")]
@@ -92,6 +129,12 @@ pub struct VictorOpsReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check_error: Option<String>,
     pub notices: Vec<NoticeReport>,
+    /// Members' own takes in VictorOps handled by this run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub takes: Vec<TakeReport>,
+    /// Why the takes could not be looked at (the override list failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub takes_error: Option<String>,
 }
 
 impl VictorOpsReport {
@@ -99,6 +142,17 @@ impl VictorOpsReport {
     pub fn failures(&self) -> usize {
         self.weeks.iter().filter(|w| w.failed()).count()
             + usize::from(self.check_error.is_some())
+            + usize::from(self.takes_error.is_some())
+            + self
+                .takes
+                .iter()
+                .filter(|t| {
+                    matches!(
+                        t.outcome,
+                        TakeOutcome::Failed { .. } | TakeOutcome::HeldElsewhere
+                    )
+                })
+                .count()
             + self
                 .notices
                 .iter()
@@ -115,6 +169,12 @@ impl VictorOpsReport {
         let mut out = String::new();
         for week in &self.weeks {
             out.push_str(&format!("  {}\n", week.summary()));
+        }
+        for take in &self.takes {
+            out.push_str(&format!("  {}\n", take.summary()));
+        }
+        if let Some(error) = &self.takes_error {
+            out.push_str(&format!("  VictorOps takes FAILED: {error}\n"));
         }
         match (&self.differences, &self.check_error) {
             (_, Some(error)) => out.push_str(&format!("  VictorOps drift check FAILED: {error}\n")),

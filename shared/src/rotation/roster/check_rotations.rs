@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::EmailAddress;
 use super::ids::{IanaTimeZone, PersonId, RotationName};
 use super::model::{
-    DEFAULT_BACKUP_MAX_OFFSET_HOURS, Handoff, MAX_OFFSET_DIFFERENCE_HOURS, VictorOpsLink,
+    DEFAULT_BACKUP_MAX_OFFSET_HOURS, Handoff, MAX_OFFSET_DIFFERENCE_HOURS, TakePolicy,
+    VictorOpsLink,
 };
 use super::parse::{RawHandoff, RawRotation, RawVictorOps, parse_hour_minute, parse_weekday};
 use super::problems::{Problems, RosterIssue};
@@ -148,9 +149,18 @@ fn check_victorops(problems: &mut Problems, at: &str, raw: RawVictorOps) -> Opti
             policies.push(policy);
         }
     }
+    let takes = match raw.takes.as_deref() {
+        None | Some("record") => TakePolicy::Record,
+        Some("undo") => TakePolicy::Undo,
+        Some(other) => {
+            problems.add(at, RosterIssue::UnknownTakePolicy(other.to_owned()));
+            TakePolicy::Record
+        }
+    };
     Some(VictorOpsLink {
         team: team?,
         policies,
+        takes,
     })
 }
 

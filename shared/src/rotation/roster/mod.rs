@@ -18,7 +18,7 @@ pub use ids::{
 };
 pub use model::{
     Absence, AbsenceEndsBeforeStart, CompanyHoliday, DEFAULT_BACKUP_MAX_OFFSET_HOURS, Handoff,
-    Person, Role, Roster, RotationRules, Style, VictorOpsLink,
+    Person, Role, Roster, RotationRules, Style, TakePolicy, VictorOpsLink,
 };
 pub use problems::{RosterError, RosterIssue, RosterProblem};
 

@@ -188,6 +188,18 @@ pub struct RotationRules {
 pub struct VictorOpsLink {
     pub team: String,
     pub policies: Vec<String>,
+    /// What Clinic does when a person takes a shift in VictorOps (an override Clinic did not make).
+    pub takes: TakePolicy,
+}
+
+/// A person's own take of a committed shift in VictorOps (`victorops.takes`): recorded as an
+/// override in Clinic, so fairness counts who served, or undone, with a mail saying why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TakePolicy {
+    #[default]
+    Record,
+    Undo,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -80,7 +80,9 @@ fn known_keys(at: &[Step]) -> &'static [&'static str] {
         [Key(r), Key(_), Key(h)] if r == "rotations" && h == "handoff" => {
             &["weekday", "time", "timezone"]
         }
-        [Key(r), Key(_), Key(v)] if r == "rotations" && v == "victorops" => &["team", "policies"],
+        [Key(r), Key(_), Key(v)] if r == "rotations" && v == "victorops" => {
+            &["team", "policies", "takes"]
+        }
         [Key(c), Index(_)] if c == "company_holidays" => &["date", "name"],
         [Key(p), Index(_)] if p == "people" => &[
             "id",
@@ -177,6 +179,7 @@ pub(super) struct RawRotation {
 pub(super) struct RawVictorOps {
     pub(super) team: Option<String>,
     pub(super) policies: Option<Vec<String>>,
+    pub(super) takes: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -112,6 +112,8 @@ pub enum RosterIssue {
     NoVictorOpsPolicies,
     #[error("victorops.policies names {0:?} more than once")]
     VictorOpsPolicyRepeated(String),
+    #[error("victorops.takes {0:?} is neither \"record\" nor \"undo\"")]
+    UnknownTakePolicy(String),
     #[error(
         "rotations names {0:?}, which Clinic keeps in step with VictorOps, but victorops_user is missing"
     )]

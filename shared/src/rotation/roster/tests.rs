@@ -135,6 +135,7 @@ fn a_rotation_kept_in_step_with_victorops_names_its_team_and_policies() {
         Some(VictorOpsLink {
             team: "team-Xq2hV7bRk3LmN8pA".into(),
             policies: vec!["pol-3hV8nL2pQ6sD9wKe".into()],
+            takes: TakePolicy::Record,
         })
     );
     assert!(roster.rotation("cloud").unwrap().victorops.is_none());
@@ -181,6 +182,41 @@ fn a_victorops_link_with_bad_slugs_or_members_without_a_user_name_is_refused() {
     let all = all.join("\n");
     assert!(all.contains("`victorops.team` is missing"), "{all}");
     assert!(all.contains("victorops.policies is empty"), "{all}");
+}
+
+#[test]
+fn a_rotation_chooses_whether_takes_in_victorops_are_recorded_or_undone() {
+    let with = |takes: &str| {
+        SMALL_ROSTER
+            .replace(
+                "notify = [\"clinic@example.org\"]",
+                &format!("notify = [\"clinic@example.org\"]\nvictorops = {{ team = \"team-a\", policies = [\"pol-a\"]{takes} }}"),
+            )
+            .replace("absences = []\n", "absences = []\nvictorops_user = \"bea.vo\"\n")
+    };
+    let takes_of = |text: &str| {
+        parsed(text)
+            .rotation("clinic")
+            .and_then(|r| r.victorops.as_ref().map(|l| l.takes))
+    };
+    assert_eq!(takes_of(&with("")), Some(TakePolicy::Record));
+    assert_eq!(
+        takes_of(&with(", takes = \"record\"")),
+        Some(TakePolicy::Record)
+    );
+    assert_eq!(
+        takes_of(&with(", takes = \"undo\"")),
+        Some(TakePolicy::Undo)
+    );
+    let all = Roster::parse(&with(", takes = \"revert\""))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        all.contains(
+            r#"rotations.clinic: victorops.takes "revert" is neither "record" nor "undo""#
+        ),
+        "{all}"
+    );
     let unknown = SMALL_ROSTER.replace(
         "notify = [\"clinic@example.org\"]",
         "notify = [\"clinic@example.org\"]\nvictorops = { team = \"t\", policies = [\"p\"], rotation = \"x\" }",
