@@ -525,6 +525,25 @@ async fn planned_downtime_is_posted_once_and_each_timed_mail_goes_out_exactly_on
     assert_eq!(posted[0]["status"], "scheduled");
     assert_eq!(posted[0]["scheduled_for"], "2027-02-20T01:00:00Z");
     assert_eq!(window.statuspage_id.as_deref(), posted[0]["id"].as_str());
+    for flag in [
+        "auto_transition_to_maintenance_state",
+        "auto_transition_to_operational_state",
+    ] {
+        assert_eq!(
+            posted[0][flag], true,
+            "components under maintenance: {flag}"
+        );
+    }
+    for flag in [
+        "scheduled_remind_prior",
+        "auto_transition_deliver_notifications_at_start",
+        "auto_transition_deliver_notifications_at_end",
+    ] {
+        assert_eq!(
+            posted[0][flag], false,
+            "Clinic's mails are the reminders by default: {flag}"
+        );
+    }
 
     let outcomes = |lines: Vec<DowntimeLine>| -> Vec<(&'static str, &'static str)> {
         lines.into_iter().map(|l| (l.slot, l.outcome)).collect()
