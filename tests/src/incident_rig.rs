@@ -33,8 +33,15 @@ pub const ESCALATION_URL: &str =
 pub const ESCALATION_KEY: &str = "V1ct0rOpsWebhookAuthKeyExample==";
 
 pub fn mapping(auto_resolve: bool) -> Mapping {
+    mapping_with(&format!(
+        "auto_resolve = {auto_resolve}\ndeliver_notifications = false"
+    ))
+}
+
+/// The test mapping with `options` (TOML lines) at the head of its `[options]` table.
+pub fn mapping_with(options: &str) -> Mapping {
     Mapping::parse(&format!(
-        "[options]\nauto_resolve = {auto_resolve}\ndeliver_notifications = false\nremind_after_minutes = 30\n\
+        "[options]\n{options}\nremind_after_minutes = 30\n\
          remind_every_minutes = 180\n\n[[rule]]\nname = \"database\"\nrouting_keys = [\"sre\"]\n\
          entities = [\"disk-space/*\"]\nimpact = \"major\"\ncomponents = {{ ftgks51sfs2d = \"partial_outage\" }}\n\n\
          [services]\ndatabase = \"ftgks51sfs2d\"\n"
@@ -62,6 +69,11 @@ pub async fn setup(domain: &str, auto_resolve: bool) -> Setup {
 /// As [`setup`], with the webhook's table and Statuspage clients behind fault proxies when
 /// `proxied` (the table client then keeps to a webhook's call budget, as deployed).
 pub async fn setup_with(domain: &str, auto_resolve: bool, proxied: bool) -> Setup {
+    setup_mapped(domain, mapping(auto_resolve), proxied).await
+}
+
+/// As [`setup_with`], with the given mapping.
+pub async fn setup_mapped(domain: &str, mapping: Mapping, proxied: bool) -> Setup {
     let store = fresh_store("vo").await;
     let fake = StatuspageFake::start(PAGE, KEY).await;
     let mut items = Vec::new();
@@ -137,7 +149,7 @@ pub async fn setup_with(domain: &str, auto_resolve: bool, proxied: bool) -> Setu
         webhook_store,
         Arc::new(statuspage),
         Arc::new(SesMailer::new(ses)),
-        mapping(auto_resolve),
+        mapping,
         EmailAddress::parse(SENDER).unwrap(),
         "sre-clinic".into(),
     );

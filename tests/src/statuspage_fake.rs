@@ -33,6 +33,16 @@ pub struct StatuspageFake {
 
 const REALTIME: &[&str] = &["investigating", "identified", "monitoring", "resolved"];
 const SCHEDULED: &[&str] = &["scheduled", "in_progress", "verifying", "completed"];
+/// The switches of a scheduled maintenance (shared/formats/statuspage/create-scheduled-maintenance.request.json).
+pub const SCHEDULED_FLAGS: &[&str] = &[
+    "scheduled_remind_prior",
+    "scheduled_auto_in_progress",
+    "scheduled_auto_completed",
+    "auto_transition_to_maintenance_state",
+    "auto_transition_to_operational_state",
+    "auto_transition_deliver_notifications_at_start",
+    "auto_transition_deliver_notifications_at_end",
+];
 const COMPONENT: &[&str] = &[
     "operational",
     "degraded_performance",
@@ -122,6 +132,16 @@ impl Api {
         Ok(())
     }
 
+    /// Statuspage's scheduled-maintenance switches are booleans; anything else is refused as it is there.
+    fn check_scheduled_flags(incident: &Value) -> Result<(), (u16, Value)> {
+        for flag in SCHEDULED_FLAGS {
+            if incident.get(*flag).is_some_and(|v| !v.is_boolean()) {
+                return Err(error(422, &format!("{flag} must be true or false")));
+            }
+        }
+        Ok(())
+    }
+
     fn create(&self, state: &mut State, body: &Value) -> (u16, Value) {
         let Some(incident) = body.get("incident").filter(|i| i.is_object()) else {
             return error(400, "incident is missing");
@@ -136,6 +156,9 @@ impl Api {
             return error(422, "Name can't be blank");
         }
         if let Err(e) = Self::check_components(incident) {
+            return e;
+        }
+        if scheduled && let Err(e) = Self::check_scheduled_flags(incident) {
             return e;
         }
         state.next_id += 1;

@@ -19,8 +19,8 @@ fn number() -> IncidentNumber {
 }
 
 #[tokio::test]
-async fn the_whole_lifecycle_creates_one_statuspage_incident_and_identifies_it_without_closing_it()
-{
+async fn the_whole_lifecycle_creates_one_statuspage_incident_and_leaves_it_monitoring_for_a_person_to_close()
+ {
     let s = setup("lifecycle.example.org", false).await;
     let (status, report) = deliver(&s, "UNACKED", "", 1799142600123, "2027-01-05T09:50:05Z").await;
     assert_eq!(status, 200, "{report}");
@@ -32,8 +32,8 @@ async fn the_whole_lifecycle_creates_one_statuspage_incident_and_identifies_it_w
         deliver(&s, "RESOLVED", "jdoe", RESOLVE_MS, "2027-01-05T10:35:05Z").await;
     assert_eq!(status, 200);
     assert_eq!(
-        report["statuspage_status"], "identified",
-        "not closed without auto_resolve"
+        report["statuspage_status"], "monitoring",
+        "VictorOps resolved: fix in place, watching; not closed without auto_resolve"
     );
 
     let calls = s.fake.calls();
@@ -52,8 +52,15 @@ async fn the_whole_lifecycle_creates_one_statuspage_incident_and_identifies_it_w
         vec![
             ("POST".into(), 201, "investigating".into()),
             ("PATCH".into(), 200, "identified".into()),
+            ("PATCH".into(), 200, "monitoring".into()),
         ]
     );
+    let monitoring = &calls[2].body["incident"];
+    assert_eq!(
+        monitoring["components"]["ftgks51sfs2d"], "operational",
+        "the alert cleared: the component shows it while people watch"
+    );
+    assert_eq!(s.fake.incidents()[0]["status"], "monitoring");
     let created = &calls[0].body["incident"];
     assert_eq!(created["components"]["ftgks51sfs2d"], "partial_outage");
     assert_eq!(created["deliver_notifications"], false);
@@ -98,6 +105,7 @@ async fn the_whole_lifecycle_creates_one_statuspage_incident_and_identifies_it_w
         "incident.acked",
         "statuspage.update",
         "incident.resolved",
+        "incident.status",
     ] {
         assert!(
             actions.iter().any(|a| a == expected),
@@ -388,6 +396,11 @@ async fn the_reminder_fires_once_per_slot_and_never_after_the_statuspage_inciden
         .unwrap();
     assert_eq!(lines[0].outcome, "sent");
     assert_eq!(lines[0].recipients, vec!["responder", "duty"]);
+    assert_eq!(
+        s.fake.incidents()[0]["status"],
+        "monitoring",
+        "a monitoring incident is still open: it is reminded of"
+    );
     let lines = desk
         .sweep(t("2027-01-05T11:20:00Z"), "test", false)
         .await
@@ -512,6 +525,25 @@ async fn planned_downtime_is_posted_once_and_each_timed_mail_goes_out_exactly_on
     assert_eq!(posted[0]["status"], "scheduled");
     assert_eq!(posted[0]["scheduled_for"], "2027-02-20T01:00:00Z");
     assert_eq!(window.statuspage_id.as_deref(), posted[0]["id"].as_str());
+    for flag in [
+        "auto_transition_to_maintenance_state",
+        "auto_transition_to_operational_state",
+    ] {
+        assert_eq!(
+            posted[0][flag], true,
+            "components under maintenance: {flag}"
+        );
+    }
+    for flag in [
+        "scheduled_remind_prior",
+        "auto_transition_deliver_notifications_at_start",
+        "auto_transition_deliver_notifications_at_end",
+    ] {
+        assert_eq!(
+            posted[0][flag], false,
+            "Clinic's mails are the reminders by default: {flag}"
+        );
+    }
 
     let outcomes = |lines: Vec<DowntimeLine>| -> Vec<(&'static str, &'static str)> {
         lines.into_iter().map(|l| (l.slot, l.outcome)).collect()

@@ -237,7 +237,9 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             Phase::Unacked => "investigating",
             Phase::Acked => "identified",
             Phase::Resolved if self.mapping.options.auto_resolve => "resolved",
-            Phase::Resolved => "identified",
+            // VictorOps resolving means the alert cleared, not that a person confirmed recovery:
+            // Statuspage's word for "fix in place, watching" is monitoring, and a person closes it.
+            Phase::Resolved => "monitoring",
         }
     }
 
@@ -269,7 +271,8 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         if rank(desired) <= rank(current) {
             return Ok(record);
         }
-        let components = if desired == "resolved" {
+        // Monitoring and resolved both mean the alert has cleared: the components show it.
+        let components = if rank(desired) >= rank("monitoring") {
             publication
                 .components
                 .keys()
@@ -280,6 +283,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         };
         let body = match desired {
             "identified" => "The issue has been identified and a fix is being worked on.",
+            "monitoring" => "A fix has been implemented and we are monitoring the results.",
             _ => "This incident has been resolved.",
         };
         let update = UpdateStatus {

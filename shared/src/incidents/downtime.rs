@@ -143,7 +143,8 @@ pub fn plan_window(
 pub struct DowntimeLine {
     pub window: String,
     pub slot: &'static str,
-    /// `sent`, `already-sent`, `skipped` (the window is over), `due` (dry run).
+    /// `sent`, `already-sent`, `skipped` (the window is over), `due` (dry run), `left-to-statuspage`
+    /// (the mapping's `downtime_notices = "statuspage"`).
     pub outcome: &'static str,
 }
 
@@ -224,6 +225,7 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
                 scheduled_until: window.end,
                 component_ids: window.component_ids.clone(),
                 deliver_notifications: self.mapping().options.deliver_notifications,
+                statuspage_reminds: self.mapping().options.statuspage_reminds_of_downtime(),
             },
             subject: window.subject(),
             cause,
@@ -286,7 +288,10 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
             }
             // A "starting now" mail after the window ended would only confuse.
             let over = slot == "start" && now >= window.end;
-            let outcome = if dry_run {
+            let outcome = if !self.mapping().options.clinic_mails_downtime() {
+                // The operator left these notices to Statuspage: mailing too would say it twice.
+                "left-to-statuspage"
+            } else if dry_run {
                 "due"
             } else if over {
                 "skipped"

@@ -136,7 +136,7 @@ pub struct IncidentRecord {
     pub publication: Option<Publication>,
     /// The Statuspage incident, once created.
     pub statuspage_id: Option<String>,
-    /// The last status Clinic set on Statuspage (`investigating`, `identified`, `resolved`).
+    /// The last status Clinic set on Statuspage (`investigating`, `identified`, `monitoring`, `resolved`).
     pub statuspage_status: Option<String>,
     /// When Clinic saw the Statuspage incident closed (by a person or by auto-resolve): no reminder after.
     pub statuspage_closed_at: Option<jiff::Timestamp>,

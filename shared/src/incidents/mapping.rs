@@ -59,6 +59,33 @@ pub struct Publication {
     pub components: BTreeMap<String, ComponentStatus>,
 }
 
+/// Who tells people about a planned downtime window as it comes near, starts and ends. Statuspage
+/// can remind its subscribers before the window and notify them at its start and end; Clinic mails
+/// the announce list 7 days ahead and 1 minute before. When the announce list is also subscribed to
+/// the page, both would reach the same people twice, so one of them speaks unless the operator
+/// chooses both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DowntimeNotices {
+    /// Clinic's timed mails only; Statuspage posts the maintenance (one notification when it is
+    /// created, if `deliver_notifications`) without a prior reminder or start / end notifications.
+    Clinic,
+    /// Statuspage's prior reminder and start / end notifications only; Clinic sends no timed mail.
+    Statuspage,
+    /// Both, knowingly.
+    Both,
+}
+
+impl DowntimeNotices {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Clinic => "clinic",
+            Self::Statuspage => "statuspage",
+            Self::Both => "both",
+        }
+    }
+}
+
 /// The options that apply to every published incident.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -68,6 +95,19 @@ pub struct Options {
     pub deliver_notifications: bool,
     pub remind_after: jiff::SignedDuration,
     pub remind_every: jiff::SignedDuration,
+    pub downtime_notices: DowntimeNotices,
+}
+
+impl Options {
+    /// Whether Statuspage notifies its subscribers before a window and at its start and end.
+    pub fn statuspage_reminds_of_downtime(&self) -> bool {
+        self.deliver_notifications && self.downtime_notices != DowntimeNotices::Clinic
+    }
+
+    /// Whether Clinic mails the announce list 7 days and 1 minute before a window (and after it).
+    pub fn clinic_mails_downtime(&self) -> bool {
+        self.downtime_notices != DowntimeNotices::Statuspage
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +161,8 @@ struct RawOptions {
     remind_after_minutes: u32,
     #[serde(default = "one_eighty")]
     remind_every_minutes: u32,
+    #[serde(default = "clinic_notices")]
+    downtime_notices: DowntimeNotices,
 }
 
 impl Default for RawOptions {
@@ -130,6 +172,7 @@ impl Default for RawOptions {
             deliver_notifications: true,
             remind_after_minutes: thirty(),
             remind_every_minutes: one_eighty(),
+            downtime_notices: clinic_notices(),
         }
     }
 }
@@ -142,6 +185,9 @@ fn thirty() -> u32 {
 }
 fn one_eighty() -> u32 {
     180
+}
+fn clinic_notices() -> DowntimeNotices {
+    DowntimeNotices::Clinic
 }
 
 #[derive(Deserialize)]
@@ -172,11 +218,19 @@ impl Mapping {
                 "remind_every_minutes must be from 15 to 10080".into(),
             ));
         }
+        if o.downtime_notices == DowntimeNotices::Statuspage && !o.deliver_notifications {
+            return Err(MappingError::Options(
+                "downtime_notices = \"statuspage\" with deliver_notifications = false would tell nobody \
+                 of planned downtime: choose \"clinic\" or let Statuspage deliver notifications"
+                    .into(),
+            ));
+        }
         let options = Options {
             auto_resolve: o.auto_resolve,
             deliver_notifications: o.deliver_notifications,
             remind_after: jiff::SignedDuration::from_mins(i64::from(o.remind_after_minutes)),
             remind_every: jiff::SignedDuration::from_mins(i64::from(o.remind_every_minutes)),
+            downtime_notices: o.downtime_notices,
         };
         let mut rules = Vec::new();
         for r in raw.rule {
@@ -344,6 +398,42 @@ components = { h7wv9qjxpl2s = "partial_outage" }
         assert!(Mapping::parse("[options]\nauto_resolv = true\n").is_err());
         let text = "[[rule]]\nname = \"x\"\nentities = [\"*\"]\nimpact = \"major\"\ncomponents = { abc = \"broken\" }\n";
         assert!(Mapping::parse(text).is_err());
+    }
+
+    #[test]
+    fn by_default_clinic_alone_tells_people_of_planned_downtime() {
+        let options = Mapping::parse("").unwrap().options;
+        assert_eq!(options.downtime_notices, DowntimeNotices::Clinic);
+        assert!(options.clinic_mails_downtime());
+        assert!(!options.statuspage_reminds_of_downtime());
+    }
+
+    #[test]
+    fn the_operator_may_leave_downtime_notices_to_statuspage_or_choose_both() {
+        let options = Mapping::parse("[options]\ndowntime_notices = \"statuspage\"\n")
+            .unwrap()
+            .options;
+        assert!(!options.clinic_mails_downtime());
+        assert!(options.statuspage_reminds_of_downtime());
+        let options = Mapping::parse("[options]\ndowntime_notices = \"both\"\n")
+            .unwrap()
+            .options;
+        assert!(options.clinic_mails_downtime() && options.statuspage_reminds_of_downtime());
+    }
+
+    #[test]
+    fn leaving_downtime_notices_to_a_silenced_statuspage_is_refused() {
+        let text = "[options]\ndeliver_notifications = false\ndowntime_notices = \"statuspage\"\n";
+        let err = Mapping::parse(text).unwrap_err();
+        assert!(err.to_string().contains("tell nobody"), "{err}");
+        assert!(Mapping::parse("[options]\ndowntime_notices = \"nobody\"\n").is_err());
+        // Both, with Statuspage silenced, is Clinic alone: nothing reaches anyone twice.
+        let options = Mapping::parse(
+            "[options]\ndeliver_notifications = false\ndowntime_notices = \"both\"\n",
+        )
+        .unwrap()
+        .options;
+        assert!(!options.statuspage_reminds_of_downtime());
     }
 
     #[test]

@@ -179,6 +179,9 @@ pub struct NewMaintenance {
     pub scheduled_until: jiff::Timestamp,
     pub component_ids: Vec<String>,
     pub deliver_notifications: bool,
+    /// Statuspage reminds its subscribers before the window and notifies them at its start and
+    /// end; off when Clinic's own timed mails do that (the mapping's `downtime_notices`).
+    pub statuspage_reminds: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

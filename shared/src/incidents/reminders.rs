@@ -154,7 +154,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             record.number
         );
         let text = format!(
-            "VictorOps incident #{} ({}) was resolved at {} but Statuspage incident {id} is still {}.\n\n\
+            "VictorOps incident #{} ({}) was resolved at {} but Statuspage incident {id} is still open ({}).\n\n\
              Please confirm recovery and resolve it on Statuspage. Clinic reminds again every {} minutes \
              until it is closed.\n",
             record.number,
