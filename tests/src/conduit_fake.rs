@@ -626,18 +626,10 @@ async fn answer(
             )
         }
         "user.search" => {
-            let wanted = |key: &str| -> Vec<String> {
-                params
-                    .pointer(&format!("/constraints/{key}"))
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            let (names, phids) = (wanted("usernames"), wanted("phids"));
+            let (names, phids) = (
+                constraint(&params, "usernames"),
+                constraint(&params, "phids"),
+            );
             let data: Vec<Value> = world
                 .users
                 .iter()
@@ -647,18 +639,10 @@ async fn answer(
             reply(json!({ "data": data, "cursor": { "after": null } }), None)
         }
         "project.search" => {
-            let list = |key: &str| -> Vec<String> {
-                params
-                    .pointer(&format!("/constraints/{key}"))
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            let (slugs, ancestors) = (list("slugs"), list("ancestors"));
+            let (slugs, ancestors) = (
+                constraint(&params, "slugs"),
+                constraint(&params, "ancestors"),
+            );
             // Phorge matches a slug against every hashtag of a project, ignoring case, and says in
             // `maps.slugMap` which project each asked slug found.
             let mut slug_map = serde_json::Map::new();
@@ -736,16 +720,7 @@ async fn answer(
             reply(result, None)
         }
         "maniphest.search" => {
-            let phids: Vec<String> = params
-                .pointer("/constraints/phids")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let data: Vec<Value> = phids
+            let data: Vec<Value> = constraint(&params, "phids")
                 .iter()
                 .filter_map(|p| world.tasks.get(p))
                 .map(|t| {
@@ -844,6 +819,19 @@ async fn answer(
             Some(("ERR-CONDUIT-CALL", "Conduit method does not exist.")),
         ),
     }
+}
+
+/// The strings of a search's `constraints.<key>` list (none when absent).
+fn constraint(params: &Value, key: &str) -> Vec<String> {
+    params
+        .pointer(&format!("/constraints/{key}"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn reply(result: Value, error: Option<(&str, &str)>) -> hyper::Response<Full<Bytes>> {

@@ -93,6 +93,20 @@ impl Rig {
             .await
     }
 
+    /// Another handler on the rig's table, reaching Conduit at `url` (a fault proxy, say), its
+    /// triage set up by `configure`; the table is not counted.
+    fn hook_through(
+        &self,
+        url: &str,
+        rules: Rules,
+        configure: impl FnOnce(Triage) -> Triage,
+    ) -> PhabricatorWebhook {
+        let conduit = ConduitClient::new(HttpUrl::parse(url).unwrap(), Secret::new(TOKEN)).unwrap();
+        let store = Arc::new(self.store.clone());
+        let triage = Triage::new(rules, Arc::new(conduit), store.clone(), store, false);
+        PhabricatorWebhook::new(Secret::new(HMAC_KEY), configure(triage))
+    }
+
     fn edits(&self) -> usize {
         self.fake.calls_of("maniphest.edit").len()
     }
@@ -363,11 +377,7 @@ async fn a_delivery_for_a_task_another_holds_is_queued_answered_200_at_once_and_
             .unwrap()
             .is_some()
     );
-    let conduit =
-        ConduitClient::new(HttpUrl::parse(&rig.fake.url()).unwrap(), Secret::new(TOKEN)).unwrap();
-    let store = Arc::new(rig.store.clone());
-    let triage = Triage::new(rules, Arc::new(conduit), store.clone(), store, false);
-    let hook = PhabricatorWebhook::new(Secret::new(HMAC_KEY), triage);
+    let hook = rig.hook_through(&rig.fake.url(), rules, |triage| triage);
     let body = webhook_body(&task, &xacts, NOW);
     // No waiting for the lease and no 503: Phorge would retry only after 5 minutes and count it
     // toward pausing the hook.
@@ -408,12 +418,9 @@ async fn a_delivery_whose_conduit_hangs_is_answered_503_at_its_deadline_and_the_
     let rules = shipped_rules();
     let rig = rig_with(rules.clone(), false).await;
     let proxy = FaultProxy::start(&rig.fake.url()).await;
-    let conduit =
-        ConduitClient::new(HttpUrl::parse(&proxy.url()).unwrap(), Secret::new(TOKEN)).unwrap();
-    let store = Arc::new(rig.store.clone());
-    let triage = Triage::new(rules, Arc::new(conduit), store.clone(), store, false)
-        .with_deadline(std::time::Duration::from_millis(400));
-    let hook = PhabricatorWebhook::new(Secret::new(HMAC_KEY), triage);
+    let hook = rig.hook_through(&proxy.url(), rules, |triage| {
+        triage.with_deadline(std::time::Duration::from_millis(400))
+    });
     let (task, xacts) =
         rig.fake
             .create_task("alice", "Elevated 503s at the edge", LONG, &["sre"], 90);

@@ -113,17 +113,23 @@ impl Circuits {
     /// The entry for a circuit a notice of `provider` names: one for that provider first, then one
     /// for any provider. Ids compare without case and surrounding spaces, as vendors vary them.
     pub fn find(&self, provider: &str, circuit_id: &str) -> Option<&CircuitEntry> {
+        self.position(provider, circuit_id)
+            .map(|i| &self.entries[i])
+    }
+
+    /// [`Self::find`], as the entry's index.
+    fn position(&self, provider: &str, circuit_id: &str) -> Option<usize> {
         let id = normal(circuit_id);
         let provider = normal(provider);
         let mut any = None;
-        for entry in &self.entries {
+        for (i, entry) in self.entries.iter().enumerate() {
             if normal(&entry.id) != id {
                 continue;
             }
             match &entry.provider {
-                Some(p) if normal(p) == provider => return Some(entry),
+                Some(p) if normal(p) == provider => return Some(i),
                 Some(_) => {}
-                None => any = any.or(Some(entry)),
+                None => any = any.or(Some(i)),
             }
         }
         any
@@ -228,12 +234,7 @@ pub fn outages(records: &[MaintenanceRecord], circuits: &Circuits) -> Vec<GroupO
             if circuit.impact == Impact::NoImpact {
                 continue;
             }
-            if let Some(entry) = circuits.find(&record.provider, &circuit.circuit_id) {
-                let index = circuits
-                    .entries
-                    .iter()
-                    .position(|e| std::ptr::eq(e, entry))
-                    .unwrap_or_default();
+            if let Some(index) = circuits.position(&record.provider, &circuit.circuit_id) {
                 hits.entry(index)
                     .or_default()
                     .push((record.start, record.end, m, circuit.impact));

@@ -146,9 +146,23 @@ impl Triage {
     pub(super) async fn directory(&self) -> Result<&Directory, ConduitError> {
         self.directory
             .get_or_try_init(|| async {
-                let bot = self.conduit.whoami().await?;
                 let slugs: Vec<String> = self.rules.slugs().into_iter().collect();
-                let found = self.conduit.projects(&slugs).await?;
+                let names: Vec<String> = self.rules.usernames().into_iter().collect();
+                let approvers = async {
+                    if names.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        self.conduit.users(&names, &[]).await
+                    }
+                };
+                // Independent look-ups, made at once: they are the first delivery's cold start,
+                // inside its deadline. Only the SRE project's descendants wait for its PHID.
+                let (bot, found, spaces, approvers) = tokio::try_join!(
+                    self.conduit.whoami(),
+                    self.conduit.projects(&slugs),
+                    self.conduit.spaces(&self.rules.hands_off_spaces),
+                    approvers,
+                )?;
                 let mut projects = ProjectDirectory::new(found);
                 let unknown: Vec<&String> =
                     slugs.iter().filter(|s| projects.phid(s).is_none()).collect();
@@ -161,27 +175,17 @@ impl Triage {
                     let under = self.conduit.descendants(&[sre]).await?;
                     projects = projects.with_descendants(&self.rules.sre_tag, under);
                 }
-                let spaces: BTreeMap<String, String> = self
-                    .conduit
-                    .spaces(&self.rules.hands_off_spaces)
-                    .await?
+                let spaces: BTreeMap<String, String> = spaces
                     .into_iter()
                     .map(|(monogram, phid)| (phid, monogram))
                     .collect();
                 for space in self.rules.hands_off_spaces.iter().filter(|m| !spaces.values().any(|v| v == *m)) {
                     tracing::error!(space = %space, "the triage rules' hands_off_spaces names a Space this Phorge does not have");
                 }
-                let names: Vec<String> = self.rules.usernames().into_iter().collect();
-                let people = if names.is_empty() {
-                    BTreeMap::new()
-                } else {
-                    self.conduit
-                        .users(&names, &[])
-                        .await?
-                        .into_iter()
-                        .map(|u| (u.phid, u.username))
-                        .collect()
-                };
+                let people = approvers
+                    .into_iter()
+                    .map(|u| (u.phid, u.username))
+                    .collect();
                 Ok(Directory {
                     bot: bot.phid,
                     projects,
