@@ -184,6 +184,7 @@ async fn seed_live(store: &DynamoStore) -> usize {
             statuspage_id: on_statuspage.then(|| format!("sp{n:08}")),
             statuspage_status: on_statuspage.then(|| "identified".to_owned()),
             statuspage_closed_at: None,
+            hold: None,
             version: 1,
         };
         assert!(

@@ -91,8 +91,22 @@ fn incident(number: &str, phase: Phase, statuspage: Option<bool>) -> IncidentRec
         statuspage_status: statuspage.map(|_| "identified".to_owned()),
         // Some(false): the Statuspage incident was closed by a person.
         statuspage_closed_at: statuspage.filter(|open| !open).map(|_| at(NOW - 600)),
+        hold: None,
         version: 1,
     }
+}
+
+/// An incident a planned downtime window held back from Statuspage, resolved inside it.
+fn held(number: &str, first_seen: i64) -> IncidentRecord {
+    let mut record = incident(number, Phase::Resolved, None);
+    record.first_seen_at = at(first_seen);
+    record.hold = Some(clinic::incidents::lifecycle::Hold {
+        window: "20270115T0600-0a1b2c3d".into(),
+        services: vec!["database".into()],
+        until: at(first_seen + 7200),
+        released_at: None,
+    });
+    record
 }
 
 fn maintenance(id: &str, impact: Impact, status: Status, start: i64) -> MaintenanceRecord {
@@ -232,6 +246,9 @@ async fn seed_world(store: &DynamoStore, fake: &ConduitFake) -> Tasks {
         incident("2040", Phase::Resolved, Some(true)),
         incident("2039", Phase::Resolved, None),
         incident("2038", Phase::Resolved, Some(false)),
+        held("2037", NOW - 3600),
+        // Held back more than a week ago: the brief has let it go.
+        held("2036", NOW - 8 * DAY),
     ] {
         assert!(
             store
@@ -277,7 +294,7 @@ fn phids(lines: &[clinic::brief::TaskLine]) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine_reads() {
+async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_eleven_reads() {
     let (store, requests) = fresh_counted_store("brief-empty").await;
     requests.take();
     let settings = BriefSettings {
@@ -300,14 +317,15 @@ async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_nine
         assert_eq!(empty, 0);
     }
     let text = render::text(&brief, None);
-    assert_eq!(text.matches("  nothing\n").count(), 8, "{text}");
+    assert_eq!(text.matches("  nothing\n").count(), 9, "{text}");
     // The roster's rotations (none: no roster mirrored), three task lists (the stale open tasks as
-    // their oldest rows and a count), two incident lists, two maintenance months, the review list.
+    // their oldest rows and a count), two incident lists, the incidents held back by planned
+    // downtime, two maintenance months, the review list.
     let mut sent = requests.take();
     sent.sort_unstable();
     assert_eq!(
         sent,
-        [vec!["GetItem"], vec!["Query"; 9]].concat(),
+        [vec!["GetItem"], vec!["Query"; 10]].concat(),
         "{sent:?}"
     );
 }
@@ -327,7 +345,7 @@ async fn every_section_shows_what_the_functions_wrote_and_nothing_else() {
     sent.sort_unstable();
     assert_eq!(
         sent,
-        [vec!["BatchGetItem", "GetItem"], vec!["Query"; 11]].concat(),
+        [vec!["BatchGetItem", "GetItem"], vec!["Query"; 12]].concat(),
         "{sent:?}"
     );
 
@@ -393,6 +411,7 @@ async fn every_section_shows_what_the_functions_wrote_and_nothing_else() {
     open.sort();
     assert_eq!(open, vec!["2041", "2042"]);
     assert_eq!(numbers(&brief.statuspage_after_resolution), vec!["2040"]);
+    assert_eq!(numbers(&brief.held_incidents), vec!["2037"]);
 
     let ids: Vec<&str> = brief
         .maintenance

@@ -22,6 +22,8 @@ use crate::triage::ports::{ListedTask, TaskList};
 
 /// Vendor maintenance this many days ahead is in the brief.
 pub const MAINTENANCE_DAYS: u32 = 14;
+/// How far back the brief lists incidents held back by planned downtime: a week's handoff.
+pub const HELD_DAYS: u32 = 7;
 /// Rows shown per section; the others are counted.
 pub const LISTED: usize = 25;
 
@@ -110,6 +112,8 @@ pub struct IncidentLine {
     pub resolved_at: Option<jiff::Timestamp>,
     pub statuspage_id: Option<String>,
     pub statuspage_status: Option<String>,
+    /// `planned downtime <window> of <services> until <end>`, while that window holds it back.
+    pub held_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -161,6 +165,8 @@ pub struct Brief {
     pub access_requests: Section<TaskLine>,
     pub open_incidents: Section<IncidentLine>,
     pub statuspage_after_resolution: Section<IncidentLine>,
+    /// Incidents of the last [`HELD_DAYS`] days a planned downtime window held back from Statuspage.
+    pub held_incidents: Section<IncidentLine>,
     pub maintenance_days: u32,
     pub maintenance: Section<MaintenanceLine>,
     /// `None` without a circuits file.
@@ -176,13 +182,24 @@ pub async fn build(
 ) -> Result<Brief, StoreError> {
     let stale_cutoff = now - days(settings.stale_after_days);
     let horizon = now + days(MAINTENANCE_DAYS);
-    let (duty, approval, triage, open_stale, on_statuspage, in_victorops, maintenance, review) = tokio::join!(
+    let (
+        duty,
+        approval,
+        triage,
+        open_stale,
+        on_statuspage,
+        in_victorops,
+        held,
+        maintenance,
+        review,
+    ) = tokio::join!(
         duty(source, now),
         source.listed(TaskList::AwaitingApproval, None),
         source.listed(TaskList::NeedsTriage, None),
         source.oldest_listed(TaskList::Open, Some(stale_cutoff), LISTED),
         source.open_incidents(IncidentList::OnStatuspage),
         source.open_incidents(IncidentList::InVictorOps),
+        source.held_incidents(now - days(HELD_DAYS)),
         source.maintenance_overlapping(now, horizon),
         source.mail_for_review(),
     );
@@ -225,6 +242,8 @@ pub async fn build(
         .map(incident_line)
         .collect();
     after_resolution.sort_by_key(|i| i.resolved_at);
+    let mut held: Vec<IncidentLine> = held?.iter().map(incident_line).collect();
+    held.sort_by_key(|i| i.since);
 
     let maintenance = maintenance?;
     // From every maintenance, the ones the section below leaves out included: two that each only
@@ -262,6 +281,7 @@ pub async fn build(
         access_requests: Section::of(access_requests),
         open_incidents: Section::of(open_incidents),
         statuspage_after_resolution: Section::of(after_resolution),
+        held_incidents: Section::of(held),
         maintenance_days: MAINTENANCE_DAYS,
         maintenance: Section::of(maintenance),
         maintenance_outages,
@@ -428,6 +448,14 @@ fn incident_line(record: &IncidentRecord) -> IncidentLine {
         resolved_at: record.resolved_at,
         statuspage_id: record.statuspage_id.clone(),
         statuspage_status: record.statuspage_status.clone(),
+        held_by: record.hold.as_ref().filter(|_| record.is_held()).map(|h| {
+            format!(
+                "planned downtime {} of {} until {}",
+                h.window,
+                h.services.join(", "),
+                h.until
+            )
+        }),
     }
 }
 

@@ -51,6 +51,12 @@ pub trait BriefSource: TaskIndex {
         last: IsoWeek,
     ) -> Result<Vec<ShiftRecord>, StoreError>;
     async fn open_incidents(&self, list: IncidentList) -> Result<Vec<IncidentRecord>, StoreError>;
+    /// Incidents a planned downtime window of ours held back from Statuspage, open or resolved,
+    /// first seen at or after `since`.
+    async fn held_incidents(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<IncidentRecord>, StoreError>;
     /// Maintenances whose window overlaps `[from, to)`.
     async fn maintenance_overlapping(
         &self,

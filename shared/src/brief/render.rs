@@ -128,6 +128,10 @@ fn incident(i: &IncidentLine, zone: Zone<'_>) -> Line {
                 .unwrap_or_default()
         ));
     }
+    if let Some(held) = &i.held_by {
+        line.details
+            .push(format!("held back from Statuspage: {held}"));
+    }
     if let Some(id) = &i.statuspage_id {
         line.details.push(format!(
             "Statuspage incident {id}: {}",
@@ -265,6 +269,14 @@ fn parts(brief: &Brief, zone: Zone<'_>) -> Vec<Part> {
         part(
             "Statuspage incidents still open after VictorOps resolved them".into(),
             &brief.statuspage_after_resolution,
+            |i| incident(i, zone),
+        ),
+        part(
+            format!(
+                "Incidents held back from Statuspage by planned downtime (the last {} days)",
+                super::HELD_DAYS
+            ),
+            &brief.held_incidents,
             |i| incident(i, zone),
         ),
         part(

@@ -17,6 +17,7 @@ pub(crate) struct MemorySource {
     pub shifts: Vec<ShiftRecord>,
     pub tasks: Vec<(TaskList, ListedTask)>,
     pub incidents: Vec<(IncidentList, IncidentRecord)>,
+    pub held: Vec<IncidentRecord>,
     pub maintenance: Vec<MaintenanceRecord>,
     pub reviews: Vec<ReviewItem>,
     /// The roster was mirrored before the rotations' names were kept with it.
@@ -95,6 +96,18 @@ impl BriefSource for MemorySource {
             .iter()
             .filter(|(l, _)| *l == list)
             .map(|(_, r)| r.clone())
+            .collect())
+    }
+    async fn held_incidents(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<IncidentRecord>, StoreError> {
+        self.read();
+        Ok(self
+            .held
+            .iter()
+            .filter(|r| r.first_seen_at >= since)
+            .cloned()
             .collect())
     }
     async fn maintenance_overlapping(
@@ -196,6 +209,7 @@ pub(crate) fn incident(number: &str, phase: Phase, statuspage: bool) -> Incident
         statuspage_id: statuspage.then(|| format!("sp{number}")),
         statuspage_status: statuspage.then(|| "identified".to_owned()),
         statuspage_closed_at: None,
+        hold: None,
         version: 3,
     }
 }
@@ -305,6 +319,14 @@ pub(crate) fn full() -> MemorySource {
             incident("2040", Phase::Resolved, true),
         ),
     ];
+    let mut held = incident("2043", Phase::Resolved, false);
+    held.hold = Some(crate::incidents::lifecycle::Hold {
+        window: "20270108T0600-1a2b3c4d".into(),
+        services: vec!["database".into()],
+        until: at("2027-01-08T08:30:00Z"),
+        released_at: None,
+    });
+    source.held = vec![held];
     source.maintenance = vec![
         maintenance(
             "NW-1",
@@ -341,7 +363,7 @@ async fn an_empty_table_gives_a_brief_whose_every_section_says_nothing() {
         .await
         .unwrap();
     let text = render::text(&brief, utc().as_ref());
-    assert_eq!(text.matches("  nothing\n").count(), 8, "{text}");
+    assert_eq!(text.matches("  nothing\n").count(), 9, "{text}");
     for heading in [
         "Who is on duty",
         "Phabricator tasks that need triage (0)",
@@ -349,13 +371,14 @@ async fn an_empty_table_gives_a_brief_whose_every_section_says_nothing() {
         "Access requests waiting for approvals (0)",
         "VictorOps incidents open (0)",
         "Statuspage incidents still open after VictorOps resolved them (0)",
+        "Incidents held back from Statuspage by planned downtime (the last 7 days) (0)",
         "Vendor maintenance affecting service in the next 14 days (0)",
         "Mail that needs review (0)",
     ] {
         assert!(text.contains(heading), "{heading} missing from\n{text}");
     }
     let html = render::html_fragment(&brief, utc().as_ref());
-    assert_eq!(html.matches("<em>nothing</em>").count(), 8, "{html}");
+    assert_eq!(html.matches("<em>nothing</em>").count(), 9, "{html}");
 }
 
 #[tokio::test]
@@ -371,6 +394,12 @@ async fn a_full_table_fills_every_section_with_links_and_times_in_the_readers_zo
         "{text}"
     );
     assert!(text.contains("backup: Ben Meyer"), "{text}");
+    assert!(
+        text.contains(
+            "held back from Statuspage: planned downtime 20270108T0600-1a2b3c4d of database until"
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("sre-clinic: Next week 2027-W02: Ben Meyer"),
         "{text}"
@@ -440,7 +469,7 @@ async fn the_brief_takes_a_bounded_number_of_reads_whatever_the_table_holds() {
     build(&source, &settings(), now()).await.unwrap();
     // The rotations' names, one rotation's shifts, the people on duty, three task lists, two
     // incident lists, maintenance, review.
-    assert_eq!(*source.reads.lock().unwrap(), 10);
+    assert_eq!(*source.reads.lock().unwrap(), 11);
 }
 
 #[tokio::test]
@@ -494,7 +523,7 @@ async fn a_roster_mirrored_without_the_rotations_names_is_read_off_the_people() 
     assert_eq!(b.duty.len(), 1);
     assert!(b.duty[0].current.as_ref().unwrap().on_duty.is_some());
     // One read more: the people, for their rotations.
-    assert_eq!(*unlisted.reads.lock().unwrap(), 11);
+    assert_eq!(*unlisted.reads.lock().unwrap(), 12);
 }
 
 #[tokio::test]

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use serde::Serialize;
 use tracing::{info, warn};
 
-use super::lifecycle::{Delivery, IncidentRecord, Phase, Transition, apply};
-use super::mapping::{ComponentStatus, Mapping};
+use super::lifecycle::{Delivery, Hold, IncidentRecord, Phase, Transition, apply};
+use super::mapping::{ComponentStatus, DuringDowntime, Mapping, Publication};
 use super::ports::{
-    Contact, Directory, IncidentLedger, IncidentUpdate, NewIncident, StatusPage, StatuspageError,
+    Contact, Directory, DowntimeBook, IncidentLedger, IncidentUpdate, NewIncident, StatusPage,
+    StatuspageError,
 };
 use super::publish::{CreateIncident, UpdateStatus, rank};
 use crate::audit::AuditEntry;
@@ -57,6 +58,8 @@ pub struct DeliveryReport {
     pub statuspage_id: Option<String>,
     pub statuspage_status: Option<String>,
     pub duty_mail: Option<String>,
+    /// The planned downtime window holding the incident back from Statuspage, if one does.
+    pub held_by: Option<String>,
 }
 
 pub struct IncidentDesk<S> {
@@ -68,7 +71,7 @@ pub struct IncidentDesk<S> {
     duty_rotation: String,
 }
 
-impl<S: IncidentLedger + Directory> IncidentDesk<S> {
+impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
     pub fn new(
         store: S,
         statuspage: Arc<dyn StatusPage>,
@@ -116,17 +119,41 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
             incident: record.number.to_string(),
             phase: record.phase,
             change,
-            published: record.publication.is_some(),
+            published: record.publication.is_some() && !record.held_back(now),
             statuspage_id: None,
             statuspage_status: None,
             duty_mail: None,
+            held_by: record
+                .hold
+                .as_ref()
+                .filter(|_| record.held_back(now))
+                .map(|h| h.window.clone()),
         };
         if record.publication.is_none() {
             info!(incident = %record.number, change, "incident recorded; no mapping rule publishes it");
             return Ok(report);
         }
-        // Publish first, so a mail outage never delays the public incident; mail even when
-        // publishing failed, so a Statuspage outage never keeps the person on duty uninformed.
+        if record.held_back(now) {
+            info!(incident = %record.number, change, window = ?report.held_by, "incident recorded; held back by planned downtime");
+            return Ok(report);
+        }
+        let (record, mailed) = self.publish(record, cause, now).await?;
+        let record = self.release_if_outlasted(record, cause, now).await?;
+        report.duty_mail = mailed;
+        report.statuspage_id = record.statuspage_id.clone();
+        report.statuspage_status = record.statuspage_status.clone();
+        Ok(report)
+    }
+
+    /// Brings Statuspage in line with a published incident and tells the clinic-duty person of it.
+    /// Publish first, so a mail outage never delays the public incident; mail even when publishing
+    /// failed, so a Statuspage outage never keeps the person on duty uninformed.
+    pub(super) async fn publish(
+        &self,
+        record: IncidentRecord,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(IncidentRecord, Option<String>), DeskError> {
         let phase = record.phase;
         let published = self.sync_statuspage(record.clone(), cause, now).await;
         let mailed = if phase < Phase::Resolved {
@@ -134,11 +161,68 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         } else {
             Ok(None)
         };
-        let record = published?;
-        report.duty_mail = mailed?;
-        report.statuspage_id = record.statuspage_id.clone();
-        report.statuspage_status = record.statuspage_status.clone();
-        Ok(report)
+        Ok((published?, mailed?))
+    }
+
+    /// A held incident still open after its window ended was not (only) the planned work: it is
+    /// published after all. Marks it released once it is published, so a failure on the way leaves
+    /// it listed as held for the next delivery or the window's end to retry.
+    pub(super) async fn release_if_outlasted(
+        &self,
+        record: IncidentRecord,
+        cause: &str,
+        now: jiff::Timestamp,
+    ) -> Result<IncidentRecord, DeskError> {
+        let Some(hold) = record
+            .hold
+            .as_ref()
+            .filter(|_| record.outlasted_its_window(now))
+        else {
+            return Ok(record);
+        };
+        let audit = AuditEntry::new(
+            now,
+            ACTOR,
+            "incident.release",
+            record.subject(),
+            format!(
+                "still {} when planned downtime {} ended at {}: published after all",
+                record.phase, hold.window, hold.until
+            ),
+            cause,
+        );
+        self.amend(&record, audit, move |r| {
+            if let Some(h) = r.hold.as_mut()
+                && h.released_at.is_none()
+            {
+                h.released_at = Some(now);
+            }
+        })
+        .await
+    }
+
+    /// The hold for an incident opening at `at` under `publication`: the first planned downtime
+    /// window of ours running then on one of its components, when the rule holds such incidents.
+    async fn hold_for(
+        &self,
+        publication: Option<&Publication>,
+        at: jiff::Timestamp,
+    ) -> Result<Option<Hold>, DeskError> {
+        let Some(p) = publication.filter(|p| p.during_downtime == DuringDowntime::Hold) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .pending_windows()
+            .await?
+            .into_iter()
+            .find(|w| w.covers(at, p.components.keys()))
+            .map(|w| Hold {
+                window: w.id,
+                services: w.services,
+                until: w.end,
+                released_at: None,
+            }))
     }
 
     async fn record_delivery(
@@ -149,27 +233,45 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
     ) -> Result<(IncidentRecord, &'static str), DeskError> {
         for _ in 0..WRITE_ATTEMPTS {
             let stored = self.store.incident(&delivery.number).await?;
-            let publication = || {
-                self.mapping.publication(
+            // Only an opening delivery decides where the incident is published, and whether a
+            // planned downtime window holds it back.
+            let (publication, hold) = if stored.is_none() {
+                let publication = self.mapping.publication(
                     &delivery.routing_key,
                     &delivery.entity_id,
                     &delivery.display_name,
-                )
+                );
+                let hold = self.hold_for(publication.as_ref(), delivery.at).await?;
+                (publication, hold)
+            } else {
+                (None, None)
             };
-            let (mut record, change, why) = match apply(stored.as_ref(), delivery, publication, now)
-            {
+            let (mut record, change, why) = match apply(
+                stored.as_ref(),
+                delivery,
+                || publication,
+                now,
+            ) {
                 Transition::Unchanged => {
                     let record =
                         stored.ok_or_else(|| DeskError::Contended(delivery.number.to_string()))?;
                     return Ok((record, "unchanged"));
                 }
-                Transition::Opened(record) => {
+                Transition::Opened(mut record) => {
+                    record.hold = hold;
                     let why = format!(
                         "VictorOps incident opened in phase {} ({})",
                         record.phase,
-                        match &record.publication {
-                            Some(p) => format!("published by mapping rule {:?}", p.rule),
-                            None => "no mapping rule: recorded, not published".into(),
+                        match (&record.publication, &record.hold) {
+                            (Some(p), Some(h)) => format!(
+                                "mapping rule {:?} holds it back: it opened inside planned downtime {} of {} until {}",
+                                p.rule,
+                                h.window,
+                                h.services.join(", "),
+                                h.until
+                            ),
+                            (Some(p), None) => format!("published by mapping rule {:?}", p.rule),
+                            (None, _) => "no mapping rule: recorded, not published".into(),
                         }
                     );
                     (record, "opened", why)
@@ -252,7 +354,7 @@ impl<S: IncidentLedger + Directory> IncidentDesk<S> {
         let Some(publication) = record.publication.clone() else {
             return Ok(record);
         };
-        if record.statuspage_closed_at.is_some() {
+        if record.statuspage_closed_at.is_some() || record.held_back(now) {
             return Ok(record);
         }
         let record = match &record.statuspage_id {

@@ -7,8 +7,8 @@ use serde::Serialize;
 use super::desk::{ACTOR, DeskError, IncidentDesk};
 use super::mapping::Mapping;
 use super::ports::{
-    ANNOUNCE_AHEAD, Contact, Directory, DowntimeBook, DowntimeKind, DowntimeWindow, IncidentLedger,
-    NewMaintenance, START_AHEAD,
+    ANNOUNCE_AHEAD, Contact, Directory, DowntimeBook, DowntimeKind, DowntimeWindow, ENDED,
+    IncidentLedger, NewMaintenance, START_AHEAD,
 };
 use super::publish::ScheduleMaintenance;
 use crate::audit::AuditEntry;
@@ -144,7 +144,8 @@ pub struct DowntimeLine {
     pub window: String,
     pub slot: &'static str,
     /// `sent`, `already-sent`, `skipped` (the window is over), `due` (dry run), `left-to-statuspage`
-    /// (the mapping's `downtime_notices = "statuspage"`).
+    /// (the mapping's `downtime_notices = "statuspage"`); for slot `ended`,
+    /// `held-incident-published` once per held incident still open when the window ended.
     pub outcome: &'static str,
 }
 
@@ -343,9 +344,60 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
                 window = self.save_window_change(next, audit).await?;
             }
         }
+        if !dry_run && now >= window.end && !window.mails_done.iter().any(|d| d == ENDED) {
+            window = self.end_window(window, now, cause, lines).await?;
+        }
         Ok(window)
     }
+
+    /// The window is over: the incidents it held back that are still open were not (only) the
+    /// planned work, so they are published now. Marked ended only once they are, so a Statuspage
+    /// failure here is retried by the next sweep (each publication is claimed once).
+    async fn end_window(
+        &self,
+        window: DowntimeWindow,
+        now: jiff::Timestamp,
+        cause: &str,
+        lines: &mut Vec<DowntimeLine>,
+    ) -> Result<DowntimeWindow, DeskError> {
+        let mut published = 0;
+        for record in self
+            .store()
+            .held_incidents(window.start - HELD_SLACK)
+            .await?
+        {
+            let held_here = record.hold.as_ref().is_some_and(|h| h.window == window.id);
+            if !held_here || !record.outlasted_its_window(now) {
+                continue;
+            }
+            let (record, _) = self.publish(record, cause, now).await?;
+            self.release_if_outlasted(record, cause, now).await?;
+            published += 1;
+            lines.push(DowntimeLine {
+                window: window.id.clone(),
+                slot: ENDED,
+                outcome: "held-incident-published",
+            });
+        }
+        let audit = AuditEntry::new(
+            now,
+            ACTOR,
+            "downtime.ended",
+            window.subject(),
+            format!(
+                "the window ended; {published} incident(s) it held back were still open and are published"
+            ),
+            cause,
+        );
+        let mut next = window;
+        next.mails_done.push(ENDED.to_owned());
+        self.save_window_change(next, audit).await
+    }
 }
+
+/// Incidents are listed by when Clinic first saw them, which trails the VictorOps time the hold was
+/// decided on; this much earlier than the window's start is searched too.
+const HELD_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 #[cfg(test)]
 mod tests {

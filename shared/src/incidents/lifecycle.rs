@@ -140,8 +140,22 @@ pub struct IncidentRecord {
     pub statuspage_status: Option<String>,
     /// When Clinic saw the Statuspage incident closed (by a person or by auto-resolve): no reminder after.
     pub statuspage_closed_at: Option<jiff::Timestamp>,
+    /// Set when the incident opened inside a planned downtime window of ours and its rule holds
+    /// such incidents back from Statuspage (the mapping's `during_downtime`).
+    #[serde(default)]
+    pub hold: Option<Hold>,
     /// Optimistic-concurrency counter: every write expects the version it read.
     pub version: u64,
+}
+
+/// Why an incident is not on Statuspage: the planned downtime window it opened in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub window: String,
+    pub services: Vec<String>,
+    pub until: jiff::Timestamp,
+    /// When Clinic published it after all, because it was still open when the window ended.
+    pub released_at: Option<jiff::Timestamp>,
 }
 
 /// What a delivery changes.
@@ -172,6 +186,7 @@ impl IncidentRecord {
             statuspage_id: None,
             statuspage_status: None,
             statuspage_closed_at: None,
+            hold: None,
             version: 0,
         };
         record.enter(delivery);
@@ -194,6 +209,25 @@ impl IncidentRecord {
     /// The person to remind: who resolved it, else who acknowledged it.
     pub fn responder(&self) -> Option<&str> {
         self.resolved_by.as_deref().or(self.acked_by.as_deref())
+    }
+
+    /// Held back from Statuspage by a planned downtime window, and not released.
+    pub fn is_held(&self) -> bool {
+        self.hold.as_ref().is_some_and(|h| h.released_at.is_none())
+    }
+
+    /// Held, still open, and its window is over at `now`: time to publish it after all.
+    pub fn outlasted_its_window(&self, now: jiff::Timestamp) -> bool {
+        self.phase < Phase::Resolved
+            && self
+                .hold
+                .as_ref()
+                .is_some_and(|h| h.released_at.is_none() && now >= h.until)
+    }
+
+    /// Kept off Statuspage at `now`: held, and not (yet) outlasting its window.
+    pub fn held_back(&self, now: jiff::Timestamp) -> bool {
+        self.is_held() && !self.outlasted_its_window(now)
     }
 
     /// The subject path used in audit entries.
@@ -383,5 +417,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_held_incident_stays_back_while_its_window_runs_and_only_an_open_one_comes_out_after() {
+        let opened = delivery(Phase::Unacked, None, "2027-01-05T09:50:00Z");
+        let Transition::Opened(mut record) = apply(
+            None,
+            &opened,
+            || None,
+            "2027-01-05T09:50:01Z".parse().unwrap(),
+        ) else {
+            panic!("a first delivery opens the incident");
+        };
+        record.hold = Some(Hold {
+            window: "w1".into(),
+            services: vec!["database".into()],
+            until: "2027-01-05T11:00:00Z".parse().unwrap(),
+            released_at: None,
+        });
+        let during = "2027-01-05T10:59:59Z".parse().unwrap();
+        let after = "2027-01-05T11:00:00Z".parse().unwrap();
+        assert!(record.held_back(during));
+        assert!(!record.held_back(after) && record.outlasted_its_window(after));
+        let mut resolved = record.clone();
+        resolved.phase = Phase::Resolved;
+        assert!(
+            resolved.held_back(after),
+            "resolved inside the window: never published"
+        );
+        record.hold.as_mut().unwrap().released_at = Some(after);
+        assert!(!record.is_held() && !record.outlasted_its_window(after));
     }
 }

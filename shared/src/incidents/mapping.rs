@@ -57,6 +57,26 @@ pub struct Publication {
     pub title: String,
     pub impact: Impact,
     pub components: BTreeMap<String, ComponentStatus>,
+    /// What an incident opening inside a planned downtime window of ours on one of these components
+    /// does (the rule's `during_downtime`); records stored before the option existed never opened
+    /// inside one, so the default there is irrelevant and the rule's default is used.
+    #[serde(default)]
+    pub during_downtime: DuringDowntime,
+}
+
+/// What an incident that opens inside one of Clinic's own planned downtime windows does, when the
+/// window covers one of the rule's components. Statuspage itself keeps its automation quiet during
+/// a maintenance: an alert caused by planned work is expected, and a public incident for it would
+/// tell subscribers of an outage they were already told about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuringDowntime {
+    /// Recorded and listed in the brief, not published, and no duty mail; published after all if
+    /// it is still open when the window ends.
+    #[default]
+    Hold,
+    /// Published as any other incident.
+    Publish,
 }
 
 /// Who tells people about a planned downtime window as it comes near, starts and ends. Statuspage
@@ -118,6 +138,7 @@ struct Rule {
     title: Option<String>,
     impact: Impact,
     components: BTreeMap<String, ComponentStatus>,
+    during_downtime: DuringDowntime,
 }
 
 /// The validated mapping file.
@@ -201,6 +222,8 @@ struct RawRule {
     title: Option<String>,
     impact: Impact,
     components: BTreeMap<String, ComponentStatus>,
+    #[serde(default)]
+    during_downtime: DuringDowntime,
 }
 
 impl Mapping {
@@ -270,6 +293,7 @@ impl Mapping {
                 title: r.title.filter(|t| !t.trim().is_empty()),
                 impact: r.impact,
                 components: r.components,
+                during_downtime: r.during_downtime,
             });
         }
         for (name, id) in &raw.services {
@@ -308,6 +332,7 @@ impl Mapping {
                 title: r.title.clone().unwrap_or_else(|| display_name.to_owned()),
                 impact: r.impact,
                 components: r.components.clone(),
+                during_downtime: r.during_downtime,
             })
     }
 }
@@ -398,6 +423,24 @@ components = { h7wv9qjxpl2s = "partial_outage" }
         assert!(Mapping::parse("[options]\nauto_resolv = true\n").is_err());
         let text = "[[rule]]\nname = \"x\"\nentities = [\"*\"]\nimpact = \"major\"\ncomponents = { abc = \"broken\" }\n";
         assert!(Mapping::parse(text).is_err());
+    }
+
+    #[test]
+    fn a_rule_holds_incidents_back_during_planned_downtime_unless_it_says_publish() {
+        let text = |extra: &str| {
+            format!(
+                "[[rule]]\nname = \"db\"\nentities = [\"*\"]\nimpact = \"minor\"\n{extra}\
+                 components = {{ abc123 = \"degraded_performance\" }}\n"
+            )
+        };
+        let held = Mapping::parse(&text("")).unwrap();
+        let p = held.publication("sre", "x", "X").unwrap();
+        assert_eq!(p.during_downtime, DuringDowntime::Hold);
+        let published = Mapping::parse(&text("during_downtime = \"publish\"\n")).unwrap();
+        let p = published.publication("sre", "x", "X").unwrap();
+        assert_eq!(p.during_downtime, DuringDowntime::Publish);
+        let err = Mapping::parse(&text("during_downtime = \"mute\"\n")).unwrap_err();
+        assert!(err.to_string().contains("during_downtime"), "{err}");
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub trait IncidentLedger: Claims + Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Incidents with a Statuspage incident Clinic has not seen closed.
     async fn open_on_statuspage(&self) -> Result<Vec<IncidentRecord>, StoreError>;
+    /// Incidents held back by planned downtime and not released, first seen at or after `since`.
+    async fn held_incidents(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<IncidentRecord>, StoreError>;
 }
 
 #[async_trait]
@@ -127,13 +132,32 @@ impl DowntimeWindow {
         slots
     }
 
-    /// True while some mail is still to be sent or skipped.
+    /// True while some mail is still to be sent or skipped, or the sweep has not yet seen the
+    /// window end: a running window stays listed, for the incidents it holds back.
     pub fn pending(&self) -> bool {
         self.slots()
             .iter()
-            .any(|(slot, _)| !self.mails_done.iter().any(|d| d == slot))
+            .map(|(slot, _)| *slot)
+            .chain([ENDED])
+            .any(|slot| !self.mails_done.iter().any(|d| d == slot))
+    }
+
+    /// The window runs at `at` on one of `component_ids`.
+    pub fn covers(
+        &self,
+        at: jiff::Timestamp,
+        component_ids: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> bool {
+        self.start <= at
+            && at < self.end
+            && component_ids
+                .into_iter()
+                .any(|c| self.component_ids.iter().any(|mine| mine == c.as_ref()))
     }
 }
+
+/// The mark in [`DowntimeWindow::mails_done`] that the sweep saw the window end (not a mail).
+pub(crate) const ENDED: &str = "ended";
 
 #[async_trait]
 pub trait DowntimeBook: Send + Sync {

@@ -7,7 +7,7 @@ use tracing::info;
 
 use super::desk::{ACTOR, DeskError, IncidentDesk};
 use super::lifecycle::{IncidentRecord, Phase};
-use super::ports::{Contact, Directory, IncidentLedger, StatuspageError};
+use super::ports::{Contact, Directory, DowntimeBook, IncidentLedger, StatuspageError};
 use crate::audit::AuditEntry;
 use crate::claim::ClaimKey;
 
@@ -40,7 +40,7 @@ pub fn slot_at(
     Some(elapsed / every.as_secs().max(1))
 }
 
-impl<S: IncidentLedger + Directory> IncidentDesk<S> {
+impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
     /// Sends the reminders due at `now`; with `dry_run` only lists them.
     pub async fn sweep(
         &self,

@@ -170,6 +170,17 @@ impl BriefSource for DynamoStore {
             .collect()
     }
 
+    async fn held_incidents(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<IncidentRecord>, StoreError> {
+        self.query_index_from(keys::INCIDENTS_HELD, &keys::held_since(since, ""))
+            .await?
+            .into_iter()
+            .map(Self::from_item)
+            .collect()
+    }
+
     async fn maintenance_overlapping(
         &self,
         from: jiff::Timestamp,

@@ -69,7 +69,14 @@ impl IncidentLedger for DynamoStore {
         // One index entry per incident: the reminder sweep's list while its Statuspage incident is
         // open, else the brief's list of incidents VictorOps has not resolved yet.
         let on_statuspage = record.statuspage_id.is_some() && record.statuspage_closed_at.is_none();
-        let gsi = if on_statuspage {
+        let gsi = if record.is_held() {
+            // Held incidents have their own list, resolved ones too: the brief shows what the
+            // window held back, and its end publishes the ones still open.
+            Some((
+                keys::INCIDENTS_HELD.to_owned(),
+                keys::held_since(record.first_seen_at, record.number.as_str()),
+            ))
+        } else if on_statuspage {
             Some((keys::STATUSPAGE_OPEN.to_owned(), record.number.to_string()))
         } else if record.phase != Phase::Resolved {
             Some((keys::VICTOROPS_OPEN.to_owned(), record.number.to_string()))
@@ -104,6 +111,26 @@ impl IncidentLedger for DynamoStore {
             if let Some(record) = self.incident(&number).await?
                 && record.statuspage_id.is_some()
                 && record.statuspage_closed_at.is_none()
+            {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    async fn held_incidents(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<Vec<IncidentRecord>, StoreError> {
+        let mut records = Vec::new();
+        for listed in self
+            .query_index_from(keys::INCIDENTS_HELD, &keys::held_since(since, ""))
+            .await?
+        {
+            let listed: IncidentRecord = Self::record(listed)?;
+            // The index is eventually consistent: read the item itself before acting on it.
+            if let Some(record) = self.incident(&listed.number).await?
+                && record.is_held()
             {
                 records.push(record);
             }

@@ -102,6 +102,14 @@ pub fn task(phid: &str) -> String {
 }
 
 pub const VICTOROPS_OPEN: &str = "VICTOROPS#OPEN";
+/// Incidents a planned downtime window holds back from Statuspage, by when Clinic first saw them
+/// (`held_since`): the brief's last week of them, and the window's end releasing the open ones.
+pub const INCIDENTS_HELD: &str = "INCIDENT#HELD";
+
+/// The GSI1SK of a held incident: first-seen second, zero-padded so text order is time order.
+pub fn held_since(first_seen: jiff::Timestamp, number: &str) -> String {
+    format!("{:012}#{number}", first_seen.as_second().max(0))
+}
 
 /// The index partition of a list of open clinic-duty tasks.
 pub fn task_list(list: crate::triage::ports::TaskList) -> &'static str {

@@ -166,6 +166,25 @@ impl DynamoStore {
         self.pages(self.index_below(pk, below, attributes)).await
     }
 
+    /// Items of the GSI1 partition `pk` whose GSI1SK sorts at or after `from`, in GSI1SK order.
+    pub(crate) async fn query_index_from(
+        &self,
+        pk: &str,
+        from: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(self.table.as_str())
+            .index_name(table::GSI1)
+            .key_condition_expression("#pk = :pk AND #sk >= :low")
+            .expression_attribute_names("#pk", table::GSI1_PK)
+            .expression_attribute_names("#sk", table::GSI1_SK)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":low", s(from));
+        self.pages(request).await
+    }
+
     /// The first `limit` items of [`Self::query_index_below`] and how many there are in all: one
     /// Query limited to them and one that only counts (Select COUNT), concurrently.
     pub(crate) async fn query_index_first(

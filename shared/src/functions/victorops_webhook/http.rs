@@ -9,7 +9,7 @@ use tracing::{error, warn};
 use crate::incidents::desk::{DeskError, IncidentDesk};
 use crate::incidents::escalation::{EscalationForm, parse_escalation};
 use crate::incidents::lifecycle::Delivery;
-use crate::incidents::ports::{Directory, IncidentLedger};
+use crate::incidents::ports::{Directory, DowntimeBook, IncidentLedger};
 use crate::incidents::webhook::{Refusal, parse_outgoing, secret_matches};
 use crate::secret::Secret;
 
@@ -62,7 +62,7 @@ fn query_token(request: &Request) -> Option<String> {
     })
 }
 
-impl<S: IncidentLedger + Directory> VictorOpsWebhook<S> {
+impl<S: IncidentLedger + Directory + DowntimeBook> VictorOpsWebhook<S> {
     pub fn new(desk: IncidentDesk<S>, auth: WebhookAuth) -> Self {
         Self { desk, auth }
     }
@@ -159,7 +159,7 @@ impl<S: IncidentLedger + Directory> VictorOpsWebhook<S> {
 }
 
 #[async_trait::async_trait]
-impl<S: IncidentLedger + Directory + Send + Sync> crate::functions::http::Hook
+impl<S: IncidentLedger + Directory + DowntimeBook + Send + Sync> crate::functions::http::Hook
     for VictorOpsWebhook<S>
 {
     async fn handle_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
