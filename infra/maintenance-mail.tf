@@ -150,6 +150,8 @@ resource "aws_lambda_function" "maintenance_mail" {
       CLINIC_CALENDAR_KEY    = local.calendar_key
       # The calendar's event UIDs end in it.
       CLINIC_MAIL_DOMAIN = var.mail_domain
+      # The circuits file `make package` put beside the binary (CIRCUITS=path), unless var.circuits is false.
+      CLINIC_CIRCUITS = var.circuits ? "/var/task/circuits.toml" : ""
     }
   }
 }

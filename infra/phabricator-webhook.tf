@@ -96,7 +96,9 @@ resource "aws_lambda_function" "phabricator_webhook" {
       # The rotation feed's event UIDs end in it.
       CLINIC_MAIL_DOMAIN = var.mail_domain
       # Packaged beside the binary by `make package` (TRIAGE_RULES=path to use the team's own).
-      CLINIC_TRIAGE_RULES                        = "/var/task/triage-rules.toml"
+      CLINIC_TRIAGE_RULES = "/var/task/triage-rules.toml"
+      # The circuits file `make package` put beside the binary (CIRCUITS=path), unless var.circuits is false.
+      CLINIC_CIRCUITS                            = var.circuits ? "/var/task/circuits.toml" : ""
       CLINIC_DRY_RUN                             = var.triage_dry_run ? "1" : "0"
       PHABRICATOR_API_TOKEN_SSM_PARAMETER        = "${local.phabricator_parameters}/conduit-api-token"
       PHABRICATOR_WEBHOOK_HMAC_KEY_SSM_PARAMETER = "${local.phabricator_parameters}/webhook-hmac-key"

@@ -102,6 +102,8 @@ resource "aws_lambda_function" "rotation" {
       # The brief in the handoff mail: task links, and the triage rules' stale threshold (packaged too).
       PHABRICATOR_URL     = var.phabricator_url
       CLINIC_TRIAGE_RULES = "/var/task/triage-rules.toml"
+      # The circuits file `make package` put beside the binary (CIRCUITS=path), unless var.circuits is false.
+      CLINIC_CIRCUITS = var.circuits ? "/var/task/circuits.toml" : ""
       # Empty (no dead man's switch) unless the team keeps a ping URL for the weekly run.
       CLINIC_HEALTHCHECK_URL_SSM_PARAMETER = var.healthchecks ? "${var.ssm_prefix}/rotation/healthcheck-url" : ""
       # VictorOps kept in step with the rotation (scheduled overrides, drift notices); off while

@@ -158,3 +158,9 @@ variable "victorops_api_id" {
   type        = string
   default     = ""
 }
+
+variable "circuits" {
+  description = "Whether `make package` shipped the team's circuits file (CIRCUITS=path; the brief's, /status' and the calendar's outages of redundancy groups). false when it was packaged with CIRCUITS= (none)."
+  type        = bool
+  default     = true
+}

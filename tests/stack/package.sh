@@ -5,13 +5,18 @@
 # ROSTER=path puts the team's reviewed roster into the rotation zip as roster.toml; TRIAGE_RULES=path
 # puts the triage rules into the phabricator-webhook zip and, for the brief in the handoff mail, the
 # rotation zip as triage-rules.toml; INCIDENT_MAPPING=path puts the incident mapping into the
-# victorops-webhook zip as incident-mapping.toml (CLINIC_INCIDENT_MAPPING in infra/victorops-webhook.tf).
+# victorops-webhook zip as incident-mapping.toml (CLINIC_INCIDENT_MAPPING in infra/victorops-webhook.tf);
+# CIRCUITS=path puts the team's circuits file into the zips that show maintenance (rotation: the
+# handoff brief; phabricator-webhook: /status; maintenance-mail: the calendar) as circuits.toml, after
+# `clinic maintenance circuits` checked it. CIRCUITS= (empty) ships none: set Terraform's
+# `circuits = false` then.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ARCH=${ARCH:-x86_64}
 ROSTER=${ROSTER:-events/roster.toml}
 TRIAGE_RULES=${TRIAGE_RULES:-shared/data/triage-rules.toml}
 INCIDENT_MAPPING=${INCIDENT_MAPPING:-events/incident-mapping.toml}
+CIRCUITS=${CIRCUITS-events/circuits.toml}
 FUNCTIONS=(rotation maintenance-mail)
 for f in functions/*/; do
   name=$(basename "$f")
@@ -26,6 +31,10 @@ esac
 [ -f "$TRIAGE_RULES" ] || { echo "triage rules $TRIAGE_RULES not found (set TRIAGE_RULES=path)" >&2; exit 2; }
 [ -f "$INCIDENT_MAPPING" ] || { echo "incident mapping $INCIDENT_MAPPING not found (set INCIDENT_MAPPING=path)" >&2; exit 2; }
 cargo run --quiet -p clinic --bin clinic -- roster check --roster "$ROSTER"
+if [ -n "$CIRCUITS" ]; then
+  [ -f "$CIRCUITS" ] || { echo "circuits file $CIRCUITS not found (set CIRCUITS=path, or CIRCUITS= for none)" >&2; exit 2; }
+  cargo run --quiet -p clinic --bin clinic -- maintenance circuits "$CIRCUITS"
+fi
 
 export PATH="$PWD/.venv-tools/bin:$PATH"
 packages=()
@@ -35,9 +44,9 @@ rm -rf dist && mkdir -p dist
 for name in "${FUNCTIONS[@]}"; do
   cp "target/lambda/$name/bootstrap.zip" "dist/$name.zip"
 done
-python3 - "$ROSTER" "$TRIAGE_RULES" "$INCIDENT_MAPPING" <<'PY'
+python3 - "$ROSTER" "$TRIAGE_RULES" "$INCIDENT_MAPPING" "$CIRCUITS" <<'PY'
 import sys, zipfile
-roster, rules, mapping = sys.argv[1], sys.argv[2], sys.argv[3]
+roster, rules, mapping, circuits = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 with zipfile.ZipFile("dist/rotation.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(roster, "roster.toml")
     z.write(rules, "triage-rules.toml")
@@ -45,6 +54,10 @@ with zipfile.ZipFile("dist/phabricator-webhook.zip", "a", compression=zipfile.ZI
     z.write(rules, "triage-rules.toml")
 with zipfile.ZipFile("dist/victorops-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(mapping, "incident-mapping.toml")
+if circuits:
+    for name in ("rotation", "phabricator-webhook", "maintenance-mail"):
+        with zipfile.ZipFile(f"dist/{name}.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
+            z.write(circuits, "circuits.toml")
 PY
 echo "function zips (goal: under 6 MB each):"
 for name in "${FUNCTIONS[@]}"; do
