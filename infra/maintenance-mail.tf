@@ -84,8 +84,15 @@ data "aws_iam_policy_document" "maintenance_mail" {
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
+      "dynamodb:UpdateItem",
     ]
     resources = local.table_arns
+  }
+
+  statement {
+    sid       = "OutageMail"
+    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    resources = [aws_sesv2_email_identity.domain.arn]
   }
 
   statement {
@@ -152,6 +159,9 @@ resource "aws_lambda_function" "maintenance_mail" {
       CLINIC_MAIL_DOMAIN = var.mail_domain
       # The circuits file `make package` put beside the binary (CIRCUITS=path), unless var.circuits is false.
       CLINIC_CIRCUITS = var.circuits ? "/var/task/circuits.toml" : ""
+      # With the circuits file: the person on duty there is mailed of each outage it reveals.
+      CLINIC_DUTY_ROTATION = var.duty_rotation
+      CLINIC_SENDER        = "${var.sender_local_part}@${var.mail_domain}"
     }
   }
 }

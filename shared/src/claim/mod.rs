@@ -40,12 +40,15 @@ pub enum ClaimScope {
     Downtime(String),
     /// A rotation, by its name.
     Rotation(String),
+    /// A redundancy group of the circuits file, by its name.
+    RedundancyGroup(String),
 }
 
 /// One action done once: per incident `what` is `statuspage-create`, `statuspage-<status>`,
 /// `mail-opened`, `reminder-<slot>`; per downtime window `statuspage-create`,
 /// `mail-<announce|start|after>`; per rotation `handoff#<week>#<role>#<address>` and
-/// `victorops-drift#<week>#<address>`, `victorops-take#<override>#<week>[#record|#undo|
+/// `victorops-drift#<week>#<address>`; per redundancy group `outage#<start>#<maintenances>`;
+/// `victorops-take#<override>#<week>[#record|#undo|
 /// #notice#<address>|#mail#<address>]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ClaimKey {
@@ -74,6 +77,13 @@ impl ClaimKey {
             what: what.into(),
         }
     }
+
+    pub fn redundancy_group(name: &str, what: impl Into<String>) -> Self {
+        Self {
+            scope: ClaimScope::RedundancyGroup(name.to_owned()),
+            what: what.into(),
+        }
+    }
 }
 
 impl fmt::Display for ClaimKey {
@@ -82,6 +92,7 @@ impl fmt::Display for ClaimKey {
             ClaimScope::Incident(n) => ("incident", n),
             ClaimScope::Downtime(id) => ("downtime", id),
             ClaimScope::Rotation(name) => ("rotation", name),
+            ClaimScope::RedundancyGroup(name) => ("redundancy-group", name),
         };
         write!(f, "{kind}/{id}/{}", self.what)
     }

@@ -19,6 +19,16 @@ pub struct MaintenanceMailConfig {
     pub calendar: CalendarTarget,
     /// Inbound mail larger than this is kept for review instead of parsed.
     pub mail_max_bytes: u64,
+    /// Who is told of an outage the circuits file reveals: the person on duty in this rotation
+    /// (`CLINIC_DUTY_ROTATION`), mailed from `CLINIC_SENDER`. `None` without a circuits file or
+    /// without a rotation.
+    pub outage_mail: Option<OutageMailSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutageMailSettings {
+    pub sender: crate::mail::EmailAddress,
+    pub rotation: String,
 }
 
 impl FromVariables for MaintenanceMailConfig {
@@ -40,12 +50,19 @@ impl FromVariables for MaintenanceMailConfig {
             crate::maintenance::circuits::Circuits::load(std::path::Path::new(path))
                 .map_err(|e| format!("names a file Clinic cannot use: {e}"))
         });
+        let rotation = variables.optional(vars::DUTY_ROTATION);
+        let sender = match rotation {
+            // Only needed, and then required, when someone is to be mailed.
+            Some(_) => sections::sender(variables),
+            None => None,
+        };
         let mail_max_bytes = variables.number_in(
             vars::MAIL_MAX_BYTES,
             1024..=40 * 1024 * 1024,
             10 * 1024 * 1024,
             "a number of bytes",
         );
+        let has_circuits = circuits.is_some();
         Some(Self {
             aws,
             table: table?,
@@ -59,6 +76,10 @@ impl FromVariables for MaintenanceMailConfig {
                 },
             },
             mail_max_bytes,
+            outage_mail: rotation
+                .zip(sender)
+                .filter(|_| has_circuits)
+                .map(|(rotation, sender)| OutageMailSettings { sender, rotation }),
         })
     }
 }
@@ -103,6 +124,55 @@ mod tests {
              CLINIC_CALENDAR_INCLUDE_REDUNDANCY must be true or false (got \"sometimes\"); \
              CLINIC_MAIL_MAX_BYTES must be a number of bytes from 1024 to 41943040 (got \"12\")"
         );
+    }
+
+    #[test]
+    fn the_person_on_duty_is_mailed_of_outages_only_with_circuits_and_a_rotation_and_then_needs_a_sender()
+     {
+        let circuits = format!("{}/../events/circuits.toml", env!("CARGO_MANIFEST_DIR"));
+        let base = [
+            ("CLINIC_TABLE", "clinic-test"),
+            ("CLINIC_CALENDAR_BUCKET", "feeds"),
+            ("CLINIC_CALENDAR_KEY", "maintenance-3f9c1a7e5b2d4c6e.ics"),
+        ];
+        let with = |extra: &[(&'static str, &str)]| {
+            let mut all: Vec<(&str, String)> =
+                base.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            all.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+            all
+        };
+        let pairs = |all: Vec<(&'static str, String)>| {
+            lookup(
+                &all.iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let circuits = circuits.as_str();
+        let config = MaintenanceMailConfig::from_lookup(pairs(with(&[
+            ("CLINIC_CIRCUITS", circuits),
+            ("CLINIC_DUTY_ROTATION", "sre-clinic"),
+            ("CLINIC_SENDER", "clinic@example.org"),
+        ])))
+        .unwrap();
+        let settings = config.outage_mail.expect("outage mail is on");
+        assert_eq!(settings.rotation, "sre-clinic");
+        assert_eq!(settings.sender.as_str(), "clinic@example.org");
+        let err = MaintenanceMailConfig::from_lookup(pairs(with(&[
+            ("CLINIC_CIRCUITS", circuits),
+            ("CLINIC_DUTY_ROTATION", "sre-clinic"),
+        ])))
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("CLINIC_SENDER is not set"),
+            "{err}"
+        );
+        let without_circuits = MaintenanceMailConfig::from_lookup(pairs(with(&[
+            ("CLINIC_DUTY_ROTATION", "sre-clinic"),
+            ("CLINIC_SENDER", "clinic@example.org"),
+        ])))
+        .unwrap();
+        assert!(without_circuits.outage_mail.is_none());
     }
 
     #[test]

@@ -7,10 +7,12 @@ use tracing::error;
 
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::s3::S3Objects;
+use crate::adapters::ses::SesMailer;
 use crate::config::MaintenanceMailConfig;
 use crate::functions::lambda::HandlerFailure;
 use crate::log_text::escape;
 use crate::maintenance::ingest::{IngestReport, MailIngest};
+use crate::maintenance::outage_mail::OutageMail;
 
 /// Every AWS action the maintenance-mail function's code performs (HeadObject is authorised by
 /// s3:GetObject); Terraform grants exactly these plus logging and its failure queue.
@@ -18,8 +20,11 @@ pub const AWS_ACTIONS: &[&str] = &[
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:Query",
+    "dynamodb:UpdateItem",
     "s3:GetObject",
     "s3:PutObject",
+    "ses:SendEmail",
+    "ses:SendRawEmail",
 ];
 
 pub struct MaintenanceFunction {
@@ -31,14 +36,23 @@ impl MaintenanceFunction {
         let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
         let store = DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone());
         let objects = Arc::new(S3Objects::new(crate::adapters::sdk::s3(&sdk, &config.aws)));
-        Self {
-            job: MailIngest::new(
+        let mut job = MailIngest::new(
+            store.clone(),
+            objects,
+            config.calendar.clone(),
+            config.mail_max_bytes,
+        );
+        if let Some(settings) = &config.outage_mail {
+            let store = Arc::new(store);
+            job = job.with_outage_mail(OutageMail::new(
+                store.clone(),
                 store,
-                objects,
-                config.calendar.clone(),
-                config.mail_max_bytes,
-            ),
+                Arc::new(SesMailer::new(crate::adapters::sdk::sesv2(&sdk))),
+                settings.sender.clone(),
+                settings.rotation.clone(),
+            ));
         }
+        Self { job }
     }
 
     pub fn from_job(job: MailIngest<DynamoStore>) -> Self {

@@ -51,6 +51,8 @@ pub enum IngestError {
     Object(#[from] ObjectError),
     #[error("the table failed")]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    OutageMail(#[from] super::outage_mail::OutageMailError),
 }
 
 impl IngestError {
@@ -129,6 +131,9 @@ pub struct ObjectReport {
 pub struct IngestReport {
     pub objects: Vec<ObjectReport>,
     pub calendar_published: bool,
+    /// The outages of redundancy groups the person on duty was told of (with a circuits file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<super::outage_mail::OutageNotice>,
 }
 
 impl IngestReport {
@@ -186,6 +191,7 @@ pub struct MailIngest<S> {
     max_bytes: u64,
     clock: Arc<dyn Clock>,
     parse: Parser,
+    outage_mail: Option<super::outage_mail::OutageMail>,
 }
 
 /// How far back and ahead the calendar reaches.
@@ -272,7 +278,14 @@ where
             max_bytes,
             clock: crate::clock::system(),
             parse: super::parse_notice,
+            outage_mail: None,
         }
+    }
+
+    /// Tells the person on duty of each outage the calendar's circuits file reveals.
+    pub fn with_outage_mail(mut self, mail: super::outage_mail::OutageMail) -> Self {
+        self.outage_mail = Some(mail);
+        self
     }
 
     /// Parses mail with `parse` instead of [`super::parse_notice`] (tests: a parser that panics or
@@ -325,12 +338,35 @@ where
                 outcome,
             });
         }
+        // The outages are looked at on every run, not only when a record changed: a run whose mail
+        // failed is retried with its objects already handled, and must still send it.
+        let alerts = self
+            .outage_mail
+            .as_ref()
+            .zip(self.calendar.options.circuits.as_ref());
+        let records = if changed || alerts.is_some() {
+            self.calendar_records().await?
+        } else {
+            Vec::new()
+        };
         if changed {
-            self.publish_calendar().await?;
+            self.publish_calendar_of(&records).await?;
         }
+        let outages = match alerts {
+            Some((mail, circuits)) => {
+                let cause = objects
+                    .first()
+                    .map(|o| format!("s3://{}/{}", o.bucket, o.key))
+                    .unwrap_or_default();
+                mail.notify(&records, circuits, self.clock.now(), &cause)
+                    .await?
+            }
+            None => Vec::new(),
+        };
         Ok(IngestReport {
             objects,
             calendar_published: changed,
+            outages,
         })
     }
 
@@ -571,13 +607,28 @@ where
         Ok(ObjectOutcome::NeedsReview { reason })
     }
 
-    /// Regenerates the calendar from the table and writes it where clients subscribe.
-    pub async fn publish_calendar(&self) -> Result<(), IngestError> {
+    /// The maintenances the calendar shows.
+    async fn calendar_records(
+        &self,
+    ) -> Result<Vec<super::lifecycle::MaintenanceRecord>, IngestError> {
         let now = self.clock.now();
         let from = now - jiff::SignedDuration::from_hours(24 * CALENDAR_PAST_DAYS);
         let to = now + jiff::SignedDuration::from_hours(24 * CALENDAR_FUTURE_DAYS);
-        let records = self.store.maintenances_between(from, to).await?;
-        let feed = render(&records, &self.calendar.options, now);
+        Ok(self.store.maintenances_between(from, to).await?)
+    }
+
+    /// Regenerates the calendar from the table and writes it where clients subscribe.
+    pub async fn publish_calendar(&self) -> Result<(), IngestError> {
+        let records = self.calendar_records().await?;
+        self.publish_calendar_of(&records).await
+    }
+
+    async fn publish_calendar_of(
+        &self,
+        records: &[super::lifecycle::MaintenanceRecord],
+    ) -> Result<(), IngestError> {
+        let now = self.clock.now();
+        let feed = render(records, &self.calendar.options, now);
         self.objects
             .publish(
                 &self.calendar.bucket,

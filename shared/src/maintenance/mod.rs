@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod limits;
 mod model;
 mod notice;
+pub mod outage_mail;
 mod page;
 pub mod ports;
 mod provider_id;

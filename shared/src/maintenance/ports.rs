@@ -88,3 +88,14 @@ pub trait MaintenanceLedger: Send + Sync {
     /// by [`MaintenanceLedger::parse_started`] leaves the list. Any other review item is left alone.
     async fn parse_finished(&self, id: &str, now: jiff::Timestamp) -> Result<(), StoreError>;
 }
+
+/// Who to tell of an outage the circuits file reveals: the person on clinic duty.
+#[async_trait]
+pub trait DutyDirectory: Send + Sync {
+    /// The person on duty in `rotation` at `at` (the committed shift whose [start, end) holds it).
+    async fn on_duty(
+        &self,
+        rotation: &str,
+        at: jiff::Timestamp,
+    ) -> Result<Option<crate::mail::Mailbox>, StoreError>;
+}

@@ -19,6 +19,7 @@ fn claim_pk(scope: &ClaimScope) -> String {
         ClaimScope::Incident(number) => keys::incident(number),
         ClaimScope::Downtime(id) => keys::downtime(id),
         ClaimScope::Rotation(name) => keys::rotation(name),
+        ClaimScope::RedundancyGroup(name) => keys::redundancy_group(name),
     }
 }
 

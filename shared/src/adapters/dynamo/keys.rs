@@ -33,6 +33,11 @@ pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
 pub const TASK_STATE: &str = "STATE";
 pub const TASK_QUEUED_PREFIX: &str = "QUEUED#";
 
+/// A redundancy group of the circuits file: only its claims (one mail per outage) live here.
+pub fn redundancy_group(name: &str) -> String {
+    format!("GROUP#{name}")
+}
+
 pub fn rotation(name: &str) -> String {
     format!("ROTATION#{name}")
 }

@@ -275,6 +275,19 @@ impl MaintenanceLedger for DynamoStore {
 /// The attribute that makes a review item the marker of a parse under way.
 const PARSE_ATTEMPTS: &str = "parse_attempts";
 
+#[async_trait]
+impl crate::maintenance::ports::DutyDirectory for DynamoStore {
+    async fn on_duty(
+        &self,
+        rotation: &str,
+        at: jiff::Timestamp,
+    ) -> Result<Option<crate::mail::Mailbox>, StoreError> {
+        // The same reading of the committed shifts the incident desk makes.
+        let contact = crate::incidents::ports::Directory::on_duty(self, rotation, at).await?;
+        Ok(contact.map(|c| crate::mail::Mailbox::new(c.name, c.email)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

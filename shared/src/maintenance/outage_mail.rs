@@ -1,0 +1,259 @@
+//! The mail to the person on clinic duty when the circuits file shows that maintenances together
+//! take a redundancy group down: two vendors that each "only reduce redundancy" on the two paths
+//! of a group at overlapping times are an outage nobody announced. One mail per outage (the group,
+//! its window and the maintenances taking part), under a claim, so a retried run or a second
+//! notice that changes nothing about the outage never mails again; a notice that moves it does.
+
+use std::sync::Arc;
+
+use tracing::warn;
+
+use super::circuits::{Circuits, GroupOutage, outages};
+use super::lifecycle::MaintenanceRecord;
+use super::ports::DutyDirectory;
+use crate::audit::AuditEntry;
+use crate::claim::{ClaimKey, Claims, Once, OnceError, Outcome};
+use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OnceMail, OutgoingMail};
+use crate::store::StoreError;
+
+/// The audit's actor: the maintenance-mail function, as the ingest's entries name it.
+const ACTOR: &str = "maintenance-mail";
+/// A claimed mail not sent within this is free for another invocation.
+const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutageMailError {
+    #[error("the table failed")]
+    Store(#[from] StoreError),
+    #[error("sending the outage mail failed")]
+    Mail(#[from] MailError),
+    #[error("another invocation is mailing {0} right now")]
+    Busy(String),
+}
+
+/// What one outage came to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutageNotice {
+    pub group: String,
+    /// `sent`, `already-sent`, or `nobody-on-duty` (kept for the next run to try again).
+    pub outcome: &'static str,
+}
+
+/// Tells the person on duty in `rotation` of each outage.
+pub struct OutageMail {
+    claims: Arc<dyn Claims>,
+    directory: Arc<dyn DutyDirectory>,
+    mailer: Arc<dyn Mailer>,
+    sender: EmailAddress,
+    rotation: String,
+}
+
+impl OutageMail {
+    pub fn new(
+        claims: Arc<dyn Claims>,
+        directory: Arc<dyn DutyDirectory>,
+        mailer: Arc<dyn Mailer>,
+        sender: EmailAddress,
+        rotation: String,
+    ) -> Self {
+        Self {
+            claims,
+            directory,
+            mailer,
+            sender,
+            rotation,
+        }
+    }
+
+    /// Mails each outage of `records` through `circuits` not over at `now` that was not mailed yet.
+    pub async fn notify(
+        &self,
+        records: &[MaintenanceRecord],
+        circuits: &Circuits,
+        now: jiff::Timestamp,
+        cause: &str,
+    ) -> Result<Vec<OutageNotice>, OutageMailError> {
+        let coming: Vec<GroupOutage> = outages(records, circuits)
+            .into_iter()
+            .filter(|o| o.end > now.as_second())
+            .collect();
+        let mut notices = Vec::new();
+        if coming.is_empty() {
+            return Ok(notices);
+        }
+        let Some(duty) = self.directory.on_duty(&self.rotation, now).await? else {
+            warn!(rotation = %self.rotation, outages = coming.len(), "nobody on duty to tell of an outage; the next run tries again");
+            return Ok(coming
+                .into_iter()
+                .map(|o| OutageNotice {
+                    group: o.group,
+                    outcome: "nobody-on-duty",
+                })
+                .collect());
+        };
+        for outage in coming {
+            let sent = self.mail_once(&outage, &duty, now, cause).await?;
+            notices.push(OutageNotice {
+                group: outage.group,
+                outcome: if sent { "sent" } else { "already-sent" },
+            });
+        }
+        Ok(notices)
+    }
+
+    async fn mail_once(
+        &self,
+        outage: &GroupOutage,
+        to: &Mailbox,
+        now: jiff::Timestamp,
+        cause: &str,
+    ) -> Result<bool, OutageMailError> {
+        let key = ClaimKey::redundancy_group(&outage.group, claim_what(outage));
+        let (subject, text) = mail_text(outage);
+        let mail = OutgoingMail {
+            from: Mailbox::new("Clinic", self.sender.clone()),
+            to: vec![to.clone()],
+            cc: Vec::new(),
+            subject,
+            html: format!("<pre>{}</pre>", crate::mail::escape_html(&text)),
+            text,
+        };
+        let tag = key.to_string();
+        let subject_path = format!("redundancy-group/{}", outage.group);
+        let once = OnceMail {
+            mailer: self.mailer.as_ref(),
+            mail: &mail,
+            message_id: Box::new(|attempt| {
+                crate::mail::stable_message_id(&tag, &key.what, attempt)
+            }),
+            audit: Box::new(|_message_id, at| {
+                AuditEntry::new(
+                    at,
+                    ACTOR,
+                    "maintenance.outage-mail",
+                    subject_path.clone(),
+                    format!(
+                        "outage of {} from {} to {} ({}) mailed to {}",
+                        outage.group,
+                        utc(outage.start),
+                        utc(outage.end),
+                        outage.maintenances.join(", "),
+                        to.address
+                    ),
+                    cause,
+                )
+            }),
+        };
+        match Once::new(self.claims.as_ref(), LEASE)
+            .run(&key, &once, now)
+            .await
+        {
+            Ok(Outcome::Done { acted, .. }) => Ok(acted),
+            Ok(Outcome::Busy { .. }) => Err(OutageMailError::Busy(key.to_string())),
+            Err(OnceError::Store(e)) => Err(e.into()),
+            Err(OnceError::Effect(e)) => Err(e.into()),
+        }
+    }
+}
+
+/// The claim of one outage: its window and the maintenances taking part, so a notice that moves
+/// the window or adds a maintenance is a new outage to tell of, and nothing else is.
+fn claim_what(outage: &GroupOutage) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(outage.maintenances.join("\n").as_bytes());
+    format!(
+        "outage#{}#{}#{}",
+        outage.start,
+        outage.end,
+        hex::encode(&digest[..8])
+    )
+}
+
+fn utc(second: i64) -> String {
+    jiff::Timestamp::from_second(second)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| second.to_string())
+}
+
+fn mail_text(outage: &GroupOutage) -> (String, String) {
+    let subject = format!(
+        "[clinic] Outage risk: redundancy group {} ({}) down {} to {}",
+        outage.group,
+        outage.site,
+        utc(outage.start),
+        utc(outage.end)
+    );
+    let mut text = format!(
+        "Hello,\n\nThe vendor maintenances below together affect every circuit of redundancy group {} \
+         (site {}) from {} to {}: the group has no path left for that time.\n\n",
+        outage.group,
+        outage.site,
+        utc(outage.start),
+        utc(outage.end)
+    );
+    if outage.unannounced {
+        text.push_str(
+            "Every one of these notices says it only reduces redundancy: no vendor announced this outage.\n\n",
+        );
+    }
+    text.push_str("Maintenances:\n");
+    for m in &outage.maintenances {
+        text.push_str(&format!("  - {m}\n"));
+    }
+    text.push_str("\nCircuits of the group:\n");
+    for c in &outage.circuits {
+        text.push_str(&format!("  - {c}\n"));
+    }
+    text.push_str(
+        "\nAsk a vendor to move its window, or plan for the outage. Once someone has looked, record it with\n\
+         `clinic maintenance ack PROVIDER/ID --note ...` for each maintenance: the brief and the calendar\n\
+         show who looked.\n\n-- Clinic\n",
+    );
+    (subject, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outage(maintenances: &[&str], start: i64) -> GroupOutage {
+        GroupOutage {
+            group: "lis1-mad1".into(),
+            site: "lis1".into(),
+            start,
+            end: start + 3600,
+            maintenances: maintenances.iter().map(|m| m.to_string()).collect(),
+            circuits: vec!["HT-LIS-MAD-07".into(), "NWF-LIS-MAD-01".into()],
+            unannounced: true,
+        }
+    }
+
+    #[test]
+    fn an_outage_is_claimed_by_its_window_and_its_maintenances() {
+        let a = outage(&["harbour/HT-1", "northwind/NW-1"], 1_800_000_000);
+        assert_eq!(claim_what(&a), claim_what(&a.clone()));
+        assert_ne!(
+            claim_what(&a),
+            claim_what(&outage(&["harbour/HT-1", "northwind/NW-1"], 1_800_000_600)),
+            "a moved window is a new outage"
+        );
+        assert_ne!(
+            claim_what(&a),
+            claim_what(&outage(&["harbour/HT-1", "northwind/NW-2"], 1_800_000_000)),
+            "another maintenance is a new outage"
+        );
+    }
+
+    #[test]
+    fn the_mail_says_which_group_goes_down_when_and_that_nobody_announced_it() {
+        let (subject, text) =
+            mail_text(&outage(&["harbour/HT-1", "northwind/NW-1"], 1_800_000_000));
+        assert!(
+            subject.contains("lis1-mad1") && subject.contains("2027-01-15 08:00 UTC"),
+            "{subject}"
+        );
+        assert!(text.contains("no vendor announced this outage"), "{text}");
+        assert!(text.contains("  - northwind/NW-1\n"), "{text}");
+        assert!(text.contains("clinic maintenance ack"), "{text}");
+    }
+}
