@@ -1,4 +1,5 @@
-//! The `maintenance-mail` Lambda: runs on S3 ObjectCreated for each inbound mail SES stored.
+//! The `maintenance-mail` Lambda: runs on S3 ObjectCreated for each inbound mail SES stored, and
+//! (when the schedule is deployed) every minute for the start and end notices of maintenances.
 
 use clinic::config::{FromVariables as _, MaintenanceMailConfig};
 use clinic::functions::maintenance_mail::MaintenanceFunction;
@@ -10,7 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = MaintenanceMailConfig::load().await?;
     let function = MaintenanceFunction::from_config(&config).await;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        function.handle(event.payload)
+        function.dispatch(event.payload)
     }))
     .await
 }

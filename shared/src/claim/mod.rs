@@ -42,12 +42,15 @@ pub enum ClaimScope {
     Rotation(String),
     /// A redundancy group of the circuits file, by its name.
     RedundancyGroup(String),
+    /// A vendor maintenance, by its provider and the provider's id.
+    Maintenance { provider: String, id: String },
 }
 
 /// One action done once: per incident `what` is `statuspage-create`, `statuspage-<status>`,
 /// `mail-opened`, `reminder-<slot>`; per downtime window `statuspage-create`,
 /// `mail-<announce|start|after>`; per rotation `handoff#<week>#<role>#<address>` and
 /// `victorops-drift#<week>#<address>`; per redundancy group `outage#<start>#<maintenances>`;
+/// per maintenance `notice#<start|end>#<time>`;
 /// `victorops-take#<override>#<week>[#record|#undo|
 /// #notice#<address>|#mail#<address>]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,6 +81,16 @@ impl ClaimKey {
         }
     }
 
+    pub fn maintenance(provider: &str, id: &str, what: impl Into<String>) -> Self {
+        Self {
+            scope: ClaimScope::Maintenance {
+                provider: provider.to_owned(),
+                id: id.to_owned(),
+            },
+            what: what.into(),
+        }
+    }
+
     pub fn redundancy_group(name: &str, what: impl Into<String>) -> Self {
         Self {
             scope: ClaimScope::RedundancyGroup(name.to_owned()),
@@ -93,6 +106,9 @@ impl fmt::Display for ClaimKey {
             ClaimScope::Downtime(id) => ("downtime", id),
             ClaimScope::Rotation(name) => ("rotation", name),
             ClaimScope::RedundancyGroup(name) => ("redundancy-group", name),
+            ClaimScope::Maintenance { provider, id } => {
+                return write!(f, "maintenance/{provider}/{id}/{}", self.what);
+            }
         };
         write!(f, "{kind}/{id}/{}", self.what)
     }

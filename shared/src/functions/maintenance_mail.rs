@@ -27,8 +27,13 @@ pub const AWS_ACTIONS: &[&str] = &[
     "ses:SendRawEmail",
 ];
 
+/// The Scheduler job name the minute sweep answers to.
+pub const NOTICE_JOB: &str = "maintenance-notices";
+
 pub struct MaintenanceFunction {
     job: MailIngest<DynamoStore>,
+    /// The minute sweep has no dead man's switch of its own: the schedule is optional.
+    heartbeat: crate::adapters::healthchecks::Heartbeat,
 }
 
 impl MaintenanceFunction {
@@ -52,15 +57,45 @@ impl MaintenanceFunction {
                 settings.rotation.clone(),
             ));
         }
-        Self { job }
+        Self::from_job(job)
     }
 
     pub fn from_job(job: MailIngest<DynamoStore>) -> Self {
-        Self { job }
+        Self {
+            job,
+            heartbeat: crate::adapters::healthchecks::Heartbeat::new(None),
+        }
     }
 
     pub fn job(&self) -> &MailIngest<DynamoStore> {
         &self.job
+    }
+
+    /// One Lambda event: an S3 notification (it has `Records`), or the minute sweep's schedule
+    /// (start and end notices of vendor maintenance).
+    pub async fn dispatch(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<serde_json::Value, HandlerFailure> {
+        if event.get("Records").is_some() {
+            let report = self.handle(event).await?;
+            return Ok(serde_json::to_value(report).unwrap_or_default());
+        }
+        let job = &self.job;
+        crate::functions::lambda::scheduled_sweep(
+            &event,
+            NOTICE_JOB,
+            &self.heartbeat,
+            |trigger| async move {
+                let notices = job
+                    .notice_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await?;
+                Ok::<_, crate::maintenance::ingest::IngestError>(
+                    serde_json::json!({ "maintenance_notices": notices }),
+                )
+            },
+        )
+        .await
     }
 
     /// Handles one S3 ObjectCreated event.

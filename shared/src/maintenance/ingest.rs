@@ -607,6 +607,28 @@ where
         Ok(ObjectOutcome::NeedsReview { reason })
     }
 
+    /// The minute sweep: start and end notices of the maintenances that matter, to the person on
+    /// duty (nothing without outage mail configured). `now` is the trigger's scheduled time.
+    pub async fn notice_sweep(
+        &self,
+        now: jiff::Timestamp,
+        cause: &str,
+        dry_run: bool,
+    ) -> Result<Vec<super::outage_mail::MaintenanceNotice>, IngestError> {
+        let Some(mail) = &self.outage_mail else {
+            return Ok(Vec::new());
+        };
+        let grace = super::outage_mail::NOTICE_GRACE;
+        let records = self
+            .store
+            .maintenances_between(now - grace, now + jiff::SignedDuration::from_secs(1))
+            .await?;
+        let circuits = self.calendar.options.circuits.as_ref();
+        Ok(mail
+            .start_and_end(&records, circuits, now, cause, dry_run)
+            .await?)
+    }
+
     /// The maintenances the calendar shows.
     async fn calendar_records(
         &self,

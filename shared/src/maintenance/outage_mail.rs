@@ -10,6 +10,7 @@ use tracing::warn;
 
 use super::circuits::{Circuits, GroupOutage, outages};
 use super::lifecycle::MaintenanceRecord;
+use super::model::Status;
 use super::ports::DutyDirectory;
 use crate::audit::AuditEntry;
 use crate::claim::{ClaimKey, Claims, Once, OnceError, Outcome};
@@ -110,6 +111,33 @@ impl OutageMail {
     ) -> Result<bool, OutageMailError> {
         let key = ClaimKey::redundancy_group(&outage.group, claim_what(outage));
         let (subject, text) = mail_text(outage);
+        let summary = format!(
+            "outage of {} from {} to {} ({}) mailed to {}",
+            outage.group,
+            utc(outage.start),
+            utc(outage.end),
+            outage.maintenances.join(", "),
+            to.address
+        );
+        let audited = Audited {
+            action: "maintenance.outage-mail",
+            subject: format!("redundancy-group/{}", outage.group),
+            summary,
+            cause,
+        };
+        self.send_once(&key, to, subject, text, audited, now).await
+    }
+
+    /// Sends one mail under `key`: `Ok(false)` when it was sent before.
+    async fn send_once(
+        &self,
+        key: &ClaimKey,
+        to: &Mailbox,
+        subject: String,
+        text: String,
+        audited: Audited<'_>,
+        now: jiff::Timestamp,
+    ) -> Result<bool, OutageMailError> {
         let mail = OutgoingMail {
             from: Mailbox::new("Clinic", self.sender.clone()),
             to: vec![to.clone()],
@@ -119,7 +147,6 @@ impl OutageMail {
             text,
         };
         let tag = key.to_string();
-        let subject_path = format!("redundancy-group/{}", outage.group);
         let once = OnceMail {
             mailer: self.mailer.as_ref(),
             mail: &mail,
@@ -130,22 +157,15 @@ impl OutageMail {
                 AuditEntry::new(
                     at,
                     ACTOR,
-                    "maintenance.outage-mail",
-                    subject_path.clone(),
-                    format!(
-                        "outage of {} from {} to {} ({}) mailed to {}",
-                        outage.group,
-                        utc(outage.start),
-                        utc(outage.end),
-                        outage.maintenances.join(", "),
-                        to.address
-                    ),
-                    cause,
+                    audited.action,
+                    audited.subject.clone(),
+                    audited.summary.clone(),
+                    audited.cause,
                 )
             }),
         };
         match Once::new(self.claims.as_ref(), LEASE)
-            .run(&key, &once, now)
+            .run(key, &once, now)
             .await
         {
             Ok(Outcome::Done { acted, .. }) => Ok(acted),
@@ -154,6 +174,177 @@ impl OutageMail {
             Err(OnceError::Effect(e)) => Err(e.into()),
         }
     }
+
+    /// The minute sweep's notices: to the person on duty, once each, when a maintenance that
+    /// matters (it affects service, or takes part in an outage of a redundancy group) starts and
+    /// when it ends. A notice more than [`NOTICE_GRACE`] late is not sent: it would only confuse.
+    pub async fn start_and_end(
+        &self,
+        records: &[MaintenanceRecord],
+        circuits: Option<&Circuits>,
+        now: jiff::Timestamp,
+        cause: &str,
+        dry_run: bool,
+    ) -> Result<Vec<MaintenanceNotice>, OutageMailError> {
+        let due = due_notices(records, circuits, now);
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let duty = if dry_run {
+            None
+        } else {
+            self.directory.on_duty(&self.rotation, now).await?
+        };
+        let mut lines = Vec::new();
+        for (record, slot, outage) in due {
+            let name = format!("{}/{}", record.provider, record.maintenance_id);
+            let outcome = match (&duty, dry_run) {
+                (_, true) => "due",
+                (None, false) => {
+                    warn!(maintenance = %name, slot, "nobody on duty to tell; the next minute tries again");
+                    "nobody-on-duty"
+                }
+                (Some(to), false) => {
+                    let at = if slot == "start" {
+                        record.start
+                    } else {
+                        record.end
+                    };
+                    let key = ClaimKey::maintenance(
+                        &record.provider,
+                        &record.maintenance_id,
+                        format!("notice#{slot}#{at}"),
+                    );
+                    let (subject, text) = notice_text(record, slot, outage.as_deref());
+                    let audited = Audited {
+                        action: "maintenance.notice",
+                        subject: record.subject(),
+                        summary: format!("{slot} notice mailed to {}", to.address),
+                        cause,
+                    };
+                    if self
+                        .send_once(&key, to, subject, text, audited, now)
+                        .await?
+                    {
+                        "sent"
+                    } else {
+                        "already-sent"
+                    }
+                }
+            };
+            lines.push(MaintenanceNotice {
+                maintenance: name,
+                slot,
+                outcome,
+            });
+        }
+        Ok(lines)
+    }
+}
+
+/// How late a start or end notice may still go out.
+pub const NOTICE_GRACE: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
+
+/// One start or end notice of the minute sweep.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MaintenanceNotice {
+    pub maintenance: String,
+    /// `start` or `end`.
+    pub slot: &'static str,
+    /// `sent`, `already-sent`, `due` (dry run) or `nobody-on-duty`.
+    pub outcome: &'static str,
+}
+
+/// What an audit entry of a sent mail says.
+struct Audited<'a> {
+    action: &'static str,
+    subject: String,
+    summary: String,
+    cause: &'a str,
+}
+
+/// The notices due at `now`: each maintenance that matters whose start or end passed less than
+/// [`NOTICE_GRACE`] ago, with the redundancy group it helps take down, if any.
+fn due_notices<'r>(
+    records: &'r [MaintenanceRecord],
+    circuits: Option<&Circuits>,
+    now: jiff::Timestamp,
+) -> Vec<(&'r MaintenanceRecord, &'static str, Option<String>)> {
+    let groups = circuits.map(|c| outages(records, c)).unwrap_or_default();
+    let now = now.as_second();
+    let grace = NOTICE_GRACE.as_secs();
+    let mut due = Vec::new();
+    for record in records {
+        if matches!(record.status, Status::Cancelled) || record.end <= record.start {
+            continue;
+        }
+        let name = format!("{}/{}", record.provider, record.maintenance_id);
+        let outage = groups
+            .iter()
+            .find(|o| o.maintenances.contains(&name))
+            .map(|o| o.group.clone());
+        if record.only_reduces_redundancy() && outage.is_none() {
+            continue;
+        }
+        for (slot, at) in [("start", record.start), ("end", record.end)] {
+            // A vendor that said it completed early has nothing left to start.
+            if slot == "start" && matches!(record.status, Status::Completed) {
+                continue;
+            }
+            if at <= now && now < at + grace {
+                due.push((record, slot, outage.clone()));
+            }
+        }
+    }
+    due
+}
+
+fn notice_text(record: &MaintenanceRecord, slot: &str, outage: Option<&str>) -> (String, String) {
+    let name = format!("{} {}", record.provider, record.maintenance_id);
+    let circuits: Vec<String> = record
+        .circuits
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({})",
+                c.circuit_id,
+                super::lifecycle::impact_name(c.impact)
+            )
+        })
+        .collect();
+    let (subject, opening) = if slot == "start" {
+        (
+            format!(
+                "[clinic] Vendor maintenance starting: {name} until {}",
+                utc(record.end)
+            ),
+            format!(
+                "Vendor maintenance {name} starts now ({} to {}).",
+                utc(record.start),
+                utc(record.end)
+            ),
+        )
+    } else {
+        (
+            format!("[clinic] Vendor maintenance over: {name}"),
+            format!(
+                "Vendor maintenance {name} ({} to {}) should be over now: check that its circuits are back.",
+                utc(record.start),
+                utc(record.end)
+            ),
+        )
+    };
+    let mut text = format!("Hello,\n\n{opening}\n\nCircuits: {}\n", circuits.join(", "));
+    if let Some(group) = outage {
+        text.push_str(&format!(
+            "It takes part in an outage of redundancy group {group}: with the others, no path is left.\n"
+        ));
+    }
+    if let Some(ack) = &record.acknowledged {
+        text.push_str(&format!("{} looked at it: {}\n", ack.by, ack.note));
+    }
+    text.push_str("\n-- Clinic\n");
+    (subject, text)
 }
 
 /// The claim of one outage: its window and the maintenances taking part, so a notice that moves

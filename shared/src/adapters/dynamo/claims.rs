@@ -20,6 +20,7 @@ fn claim_pk(scope: &ClaimScope) -> String {
         ClaimScope::Downtime(id) => keys::downtime(id),
         ClaimScope::Rotation(name) => keys::rotation(name),
         ClaimScope::RedundancyGroup(name) => keys::redundancy_group(name),
+        ClaimScope::Maintenance { provider, id } => keys::maintenance(provider, id),
     }
 }
 
