@@ -334,6 +334,7 @@ impl Calendar {
                 .and_then(|p| p.value.trim().parse().ok()),
             summary: text("SUMMARY"),
             unreadable,
+            open_ended: false,
         }
     }
 }

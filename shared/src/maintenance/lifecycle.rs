@@ -252,6 +252,8 @@ mod tests {
             circuits: vec![Circuit::new("C-1", Impact::Outage)],
             end: start + 3600,
             maintenance_id: "M-1".into(),
+            open_ended: false,
+            reading: crate::maintenance::ReadingKind::Template,
             organizer: "noc@example.net".into(),
             provider: "exampletransit".into(),
             sequence,

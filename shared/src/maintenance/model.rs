@@ -68,6 +68,22 @@ impl Status {
     }
 }
 
+/// How a notice was read: by the template of the provider that sent it (or a BCOP calendar), or by the
+/// template-free reading of labelled windows, which a person should confirm before trusting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadingKind {
+    #[default]
+    Template,
+    Generic,
+}
+
+impl ReadingKind {
+    pub fn is_template(&self) -> bool {
+        *self == ReadingKind::Template
+    }
+}
+
 /// One affected service and how it is impacted.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Circuit {
@@ -93,8 +109,15 @@ pub struct Maintenance {
     pub circuits: Vec<Circuit>,
     pub end: i64,
     pub maintenance_id: String,
+    /// The notice gave no end time: `end` is then `start`, and the window lasts until a later notice
+    /// (or a person) says otherwise.
+    #[serde(default)]
+    pub open_ended: bool,
     pub organizer: String,
     pub provider: String,
+    /// `template` or `generic` (see [`ReadingKind`]); not a field of the reference library.
+    #[serde(default)]
+    pub reading: ReadingKind,
     pub sequence: i64,
     pub stamp: i64,
     pub start: i64,
@@ -119,6 +142,8 @@ pub(crate) struct Draft {
     pub uid: Option<String>,
     pub sequence: Option<i64>,
     pub summary: Option<String>,
+    /// The notice says the end is not known ("until further notice", "TBD").
+    pub open_ended: bool,
     /// A field the notice states in a form that cannot be read, and why; reported instead of guessed.
     pub unreadable: Option<(Field, String)>,
 }
@@ -128,6 +153,34 @@ pub(crate) struct Defaults<'a> {
     pub provider: ProviderId,
     pub organizer: &'a str,
     pub sent_at: Option<i64>,
+    /// The notice's subject, for the status words of templates that do not read them.
+    pub subject: Option<&'a str>,
+}
+
+/// The status a text states in so many words (cancelled, completed, rescheduled, in progress, scheduled),
+/// for any template; `None` when it does not. Stricter than a template's own vocabulary: "update" or
+/// "notification" alone say nothing here.
+pub(crate) fn status_stated(text: &str) -> Option<Status> {
+    let text = text.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    if has(&["cancelled", "canceled", "cancellation", "withdrawn"]) {
+        Some(Status::Cancelled)
+    } else if has(&[
+        "completed",
+        "has been completed",
+        "work complete",
+        "successfully closed",
+    ]) {
+        Some(Status::Completed)
+    } else if has(&["rescheduled", "re-scheduled", "postponed"]) {
+        Some(Status::ReScheduled)
+    } else if has(&["in progress", "has started", "has begun", "now underway"]) {
+        Some(Status::InProcess)
+    } else if has(&["tentative"]) {
+        Some(Status::Tentative)
+    } else {
+        None
+    }
 }
 
 impl Draft {
@@ -146,7 +199,13 @@ impl Draft {
         let maintenance_id =
             non_empty(self.maintenance_id).ok_or_else(|| missing(Field::MaintenanceId))?;
         let start = self.start.ok_or_else(|| missing(Field::Start))?;
-        let end = self.end.ok_or_else(|| missing(Field::End))?;
+        // A window without an end is kept, flagged, rather than refused: the start is what matters most.
+        let open_ended = self.open_ended || self.end.is_none();
+        let end = if open_ended {
+            start
+        } else {
+            self.end.unwrap_or(start)
+        };
         let stamp = self
             .stamp
             .or(defaults.sent_at)
@@ -159,10 +218,16 @@ impl Draft {
             account,
             maintenance_id,
             circuits: self.circuits,
-            // A notice that announces a window without saying otherwise is a confirmed plan.
-            status: self.status.unwrap_or(Status::Confirmed),
+            // A notice that announces a window without saying otherwise is a confirmed plan, unless its
+            // subject says plainly where it stands (a template that forgot a "Completed" variant).
+            status: self
+                .status
+                .or_else(|| defaults.subject.and_then(status_stated))
+                .unwrap_or(Status::Confirmed),
             start,
             end,
+            open_ended,
+            reading: ReadingKind::Template,
             stamp,
             organizer: non_empty(self.organizer).unwrap_or_else(|| defaults.organizer.to_string()),
             uid: self.uid.unwrap_or_else(|| "0".to_string()),

@@ -62,6 +62,8 @@ fn a_bcop_calendar_from_an_unknown_sender_is_read_as_a_maintenance_note() {
             start: 1_711_836_000,
             end: 1_711_854_000,
             maintenance_id: "PW-778".into(),
+            open_ended: false,
+            reading: crate::maintenance::ReadingKind::Template,
             organizer: "mailto:noc@fibre-north.example".into(),
             provider: "fibre-north.example".into(),
             sequence: 2,

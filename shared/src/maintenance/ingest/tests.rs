@@ -287,6 +287,8 @@ fn one_maintenance(_raw: &[u8]) -> Result<Vec<Maintenance>, NoticeError> {
         circuits: vec![Circuit::new("C-1", Impact::Outage)],
         end: 1_900_003_600,
         maintenance_id: "HT-1".into(),
+        open_ended: false,
+        reading: crate::maintenance::ReadingKind::Template,
         organizer: "noc@harbour.example".into(),
         provider: "harbour".into(),
         sequence: 1,
