@@ -200,6 +200,12 @@ pub(super) fn circuits(pages: &[Page]) -> Vec<String> {
                 .collect();
             add(below, &mut found);
         }
+        // Label and value in neighbouring cells ("Circuit ID | TWN-1").
+        for item in labelled(page) {
+            if is_circuit_label(&item.label) && !item.label.contains(':') {
+                add(ids_in(&item.value), &mut found);
+            }
+        }
         // Tables: every row's cell under a circuit column.
         let mut index = 0;
         while index < page.lines.len() {

@@ -17,7 +17,8 @@ const ANNOUNCES: &[&str] = &[
     "planned activity",
     "planned engineering",
     "engineering works",
-    "network works",
+    "network work",
+    "work notification",
     "change notification",
     "wartung",
     "geplante arbeiten",
@@ -66,6 +67,8 @@ const NEVER: &[&str] = &[
     "unplanned",
     "resolved",
     "survey",
+    "invit",
+    "question",
     "offer",
     "% off",
     "discount",
@@ -85,6 +88,11 @@ fn contains_word(haystack: &str, word: &str) -> bool {
 /// Whether the mail reads as a maintenance announcement (windows are looked for only then).
 pub(crate) fn announces_maintenance(notice: &Notice) -> bool {
     let subject = notice.subject.to_lowercase();
+    // A reply is a person talking about a notice, not the notice (forwards are read: they carry it).
+    let reply = ["re:", "aw:", "sv:", "antw:", "vs:", "odp:"];
+    if reply.iter().any(|r| subject.trim_start().starts_with(r)) {
+        return false;
+    }
     if NEVER.iter().any(|w| contains_word(&subject, w)) {
         return false;
     }
@@ -96,13 +104,17 @@ pub(crate) fn announces_maintenance(notice: &Notice) -> bool {
     if ANNOUNCES.iter().any(|w| contains_word(&subject, w)) {
         return true;
     }
-    // No telling subject: a heading or a label of the body must say it ("Maintenance Window:",
-    // "Planned Work Notification").
+    // No telling subject: a heading or a label of the body must say it ("Maintenance Window: ...",
+    // "Planned Work Notification"), not a passing mention in a sentence.
     body.lines().take(80).any(|line| {
-        let line = line.trim();
-        line.len() <= 80
-            && ANNOUNCES.iter().any(|w| contains_word(line, w))
-            && (line.ends_with(':') || line.contains(": ") || line.split_whitespace().count() <= 6)
+        let line = line.trim().trim_start_matches(['|', '#', '*']).trim();
+        let heading = match line.split_once(':') {
+            Some((label, _)) => label,
+            None if line.split_whitespace().count() <= 6 => line,
+            None => return false,
+        };
+        heading.len() <= 60
+            && ANNOUNCES.iter().any(|w| contains_word(heading, w))
             && !NEVER.iter().any(|w| contains_word(line, w))
     })
 }
