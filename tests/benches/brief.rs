@@ -222,6 +222,9 @@ async fn seed_live(store: &DynamoStore) -> usize {
             source: NoticeSource::default(),
             notices: 1,
             acknowledged: None,
+            reading: clinic::maintenance::ReadingKind::Template,
+            open_ended: false,
+            confirmed: None,
         };
         store
             .write_maintenance(&record, &audit(start - 14 * DAY, "maintenance.create"))

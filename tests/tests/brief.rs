@@ -129,6 +129,9 @@ fn maintenance(id: &str, impact: Impact, status: Status, start: i64) -> Maintena
         source: NoticeSource::default(),
         notices: 1,
         acknowledged: None,
+        reading: clinic::maintenance::ReadingKind::Template,
+        open_ended: false,
+        confirmed: None,
     }
 }
 

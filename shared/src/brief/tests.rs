@@ -240,6 +240,9 @@ pub(crate) fn maintenance(
         source: NoticeSource::default(),
         notices: 1,
         acknowledged: None,
+        reading: crate::maintenance::ReadingKind::Template,
+        open_ended: false,
+        confirmed: None,
     }
 }
 

@@ -98,7 +98,21 @@ pub fn title(record: &MaintenanceRecord) -> String {
     } else {
         ""
     };
-    format!("{cancelled}{}: {circuits} ({impact})", record.provider)
+    // A generic reading is shown, but marked, until a person confirms it; a window without an end says so.
+    let unverified = if record.unverified() {
+        "[unverified] "
+    } else {
+        ""
+    };
+    let open = if record.open_ended {
+        ", open-ended"
+    } else {
+        ""
+    };
+    format!(
+        "{unverified}{cancelled}{}: {circuits} ({impact}{open})",
+        record.provider
+    )
 }
 
 /// Renders the feed. `generated` is DTSTAMP of every event (the feed's own time).
@@ -201,6 +215,19 @@ pub fn render(
                 impact_name(c.impact)
             );
         }
+        if r.unverified() {
+            let _ = writeln!(
+                description,
+                "Read without a template: check it against the mail, then `clinic maintenance confirm {}/{}`",
+                r.provider, r.maintenance_id
+            );
+        }
+        if let Some(c) = &r.confirmed {
+            let _ = writeln!(description, "Confirmed by {} at {}", c.by, instant(c.at));
+        }
+        if r.open_ended {
+            let _ = writeln!(description, "End: not given by the notice");
+        }
         if !r.summary.is_empty() {
             let _ = writeln!(description, "\n{}", r.summary.trim());
         }
@@ -218,6 +245,12 @@ pub fn render(
         };
         line(&mut out, &format!("STATUS:{status}"));
         line(&mut out, "CATEGORIES:Vendor maintenance");
+        if r.unverified() {
+            line(&mut out, "X-CLINIC-UNVERIFIED:TRUE");
+        }
+        if r.open_ended {
+            line(&mut out, "X-CLINIC-OPEN-ENDED:TRUE");
+        }
         line(&mut out, "END:VEVENT");
     }
     line(&mut out, "END:VCALENDAR");
@@ -251,6 +284,9 @@ mod tests {
             source: NoticeSource::default(),
             notices: 2,
             acknowledged: None,
+            reading: crate::maintenance::ReadingKind::Template,
+            open_ended: false,
+            confirmed: None,
         }
     }
 
@@ -285,6 +321,36 @@ mod tests {
         for l in feed.split("\r\n") {
             assert!(l.len() <= 75, "line too long: {l}");
         }
+    }
+
+    #[test]
+    fn a_generic_reading_is_marked_unverified_until_confirmed_and_an_open_end_is_flagged() {
+        let mut r = record("G-1", Impact::Outage, Status::Confirmed);
+        r.reading = crate::maintenance::ReadingKind::Generic;
+        r.open_ended = true;
+        r.end = r.start;
+        let options = FeedOptions {
+            include_redundancy_only: false,
+            uid_domain: crate::mail::MailDomain::parse("clinic.example.org").unwrap(),
+            circuits: None,
+        };
+        let feed = render(std::slice::from_ref(&r), &options, generated()).replace("\r\n ", "");
+        assert!(
+            feed.contains("SUMMARY:[unverified] exampletransit: "),
+            "{feed}"
+        );
+        assert!(feed.contains("(OUTAGE\\, open-ended)"), "{feed}");
+        assert!(feed.contains("X-CLINIC-UNVERIFIED:TRUE\r\n"));
+        assert!(feed.contains("X-CLINIC-OPEN-ENDED:TRUE\r\n"));
+        r.confirmed = Some(crate::maintenance::lifecycle::Acknowledgement {
+            by: "cli:akaur".into(),
+            at: generated(),
+            note: String::new(),
+        });
+        let feed = render(std::slice::from_ref(&r), &options, generated()).replace("\r\n ", "");
+        assert!(!feed.contains("[unverified]"));
+        assert!(!feed.contains("X-CLINIC-UNVERIFIED"));
+        assert!(feed.contains("Confirmed by cli:akaur"));
     }
 
     #[test]

@@ -378,6 +378,9 @@ redundancy_group = "fra1-wave"
             source: NoticeSource::default(),
             notices: 1,
             acknowledged: None,
+            reading: crate::maintenance::ReadingKind::Template,
+            open_ended: false,
+            confirmed: None,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Circuit, Impact, Maintenance, Status};
+use super::{Circuit, Impact, Maintenance, ReadingKind, Status};
 
 /// Where a notice came from, kept with the record it changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -39,6 +39,15 @@ pub struct MaintenanceRecord {
     /// notices. Absent from the item until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged: Option<Acknowledgement>,
+    /// How its latest notice was read; a generic reading is unverified until a person confirms it.
+    #[serde(default, skip_serializing_if = "ReadingKind::is_template")]
+    pub reading: ReadingKind,
+    /// The notices gave no end: `end` equals `start` until a notice or a person gives one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open_ended: bool,
+    /// A person checked it against the mail (`clinic maintenance confirm`), correcting it or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<Acknowledgement>,
 }
 
 /// Someone looked at a maintenance and said so.
@@ -51,6 +60,11 @@ pub struct Acknowledgement {
 }
 
 impl MaintenanceRecord {
+    /// Read without a template and not yet confirmed by a person.
+    pub fn unverified(&self) -> bool {
+        self.reading == ReadingKind::Generic && self.confirmed.is_none()
+    }
+
     /// True when every circuit only loses redundancy or is not affected: the seeds' "events that only
     /// reduce redundancy are not needed" in the calendar.
     pub fn only_reduces_redundancy(&self) -> bool {
@@ -139,6 +153,9 @@ pub fn judge(
             source: source.clone(),
             notices: 1,
             acknowledged: None,
+            reading: notice.reading,
+            open_ended: notice.open_ended,
+            confirmed: None,
         });
     };
     match (notice.stamp, notice.sequence).cmp(&(old.stamp, old.sequence)) {
@@ -168,6 +185,24 @@ pub fn judge(
             ));
             record.start = notice.start;
             record.end = notice.end;
+            // A person's confirmation was of the old window; a generic reading of a new one needs another.
+            if notice.reading == ReadingKind::Generic {
+                record.confirmed = None;
+            }
+        }
+        if notice.open_ended != old.open_ended {
+            changes.push(
+                if notice.open_ended {
+                    "end no longer known"
+                } else {
+                    "end now known"
+                }
+                .to_owned(),
+            );
+            record.open_ended = notice.open_ended;
+        }
+        if notice.reading != old.reading {
+            record.reading = notice.reading;
         }
         if !notice.circuits.is_empty() && notice.circuits != old.circuits {
             changes.push(format!(
