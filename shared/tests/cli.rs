@@ -552,3 +552,30 @@ fn an_acknowledgement_names_a_maintenance_as_provider_slash_id() {
         );
     }
 }
+
+#[test]
+fn a_confirmation_refuses_half_a_window_a_reversed_one_and_an_unknown_status_before_any_write() {
+    for (args, says) in [
+        ("maintenance confirm HT-5", "give provider/id"),
+        (
+            "maintenance confirm harbour/HT-5 --start 2027-01-10T01:00:00Z",
+            "--start and --end go together",
+        ),
+        (
+            "maintenance confirm harbour/HT-5 --start 2027-01-10T05:00:00Z --end 2027-01-10T01:00:00Z",
+            "ends (2027-01-10 01:00 UTC) before it starts",
+        ),
+        (
+            "maintenance confirm harbour/HT-5 --status maybe",
+            "not a status",
+        ),
+    ] {
+        let out = run(args);
+        assert!(!out.status.success(), "{args}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{args}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -66,6 +66,24 @@ pub(super) enum MaintenanceCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Confirm a stored maintenance after checking it against its mail (a generic reading is
+    /// marked unverified until then), correcting its window or status; audited (needs CLINIC_TABLE).
+    Confirm {
+        /// `provider/id`, as `maintenance list` prints them.
+        maintenance: String,
+        /// The real start (RFC 3339, e.g. 2026-05-07T16:00:00Z); give --end with it.
+        #[arg(long)]
+        start: Option<jiff::Timestamp>,
+        /// The real end (RFC 3339); give --start with it.
+        #[arg(long)]
+        end: Option<jiff::Timestamp>,
+        /// The real status: scheduled, tentative, rescheduled, in-progress, completed, cancelled.
+        #[arg(long, value_parser = super::confirm::status_word)]
+        status: Option<crate::maintenance::Status>,
+        /// What you checked (kept in the audit log).
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// List the mails kept for review (needs CLINIC_TABLE).
     Review {
         #[arg(long)]
@@ -154,6 +172,13 @@ pub(super) async fn run(command: MaintenanceCommand) -> Result<(), CliError> {
         MaintenanceCommand::Ack { maintenance, note } => {
             super::circuits::acknowledge(&maintenance, &note).await
         }
+        MaintenanceCommand::Confirm {
+            maintenance,
+            start,
+            end,
+            status,
+            note,
+        } => super::confirm::confirm(&maintenance, start, end, status, &note).await,
         MaintenanceCommand::Review { json } => {
             let store = table_store().await?;
             let items = store.reviews().await?;

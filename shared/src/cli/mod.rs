@@ -7,6 +7,7 @@ pub mod serve;
 
 mod audit;
 mod circuits;
+mod confirm;
 mod downtime;
 mod error;
 mod invoke;

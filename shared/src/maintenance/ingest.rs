@@ -200,6 +200,12 @@ const CALENDAR_FUTURE_DAYS: i64 = 730;
 
 /// A review item's id: one per mail object, so the marker of a parse and the item that replaces it
 /// are the same item, and a later parse of the same object finds both.
+/// The review item of the mail a maintenance's latest notice came from (where a generic reading waits
+/// for its confirmation).
+pub fn review_id_of(source: &NoticeSource) -> String {
+    review_id(&format!("s3://{}/{}", source.bucket, source.key))
+}
+
 fn review_id(object_key: &str) -> String {
     use sha2::Digest as _;
     hex::encode(&sha2::Sha256::digest(object_key.as_bytes())[..12])
@@ -455,9 +461,13 @@ where
         let parsed = std::panic::catch_unwind(|| parse(&raw.bytes));
         let maintenances = match parsed {
             Ok(Ok(list)) => {
-                self.store
-                    .parse_finished(&marker.id, self.clock.now())
-                    .await?;
+                // A generic reading stays on the review list (the marker is replaced below, once its
+                // maintenances are written) until a person confirms it.
+                if list.iter().all(|m| m.reading.is_template()) {
+                    self.store
+                        .parse_finished(&marker.id, self.clock.now())
+                        .await?;
+                }
                 list
             }
             Ok(Err(error)) => {
@@ -484,6 +494,31 @@ where
         let mut outcomes = Vec::new();
         for notice in &maintenances {
             outcomes.push(self.apply(notice, &source, cause).await?);
+        }
+        let unverified: Vec<String> = maintenances
+            .iter()
+            .filter(|m| !m.reading.is_template())
+            .map(|m| format!("{}/{}", m.provider, m.maintenance_id))
+            .collect();
+        if !unverified.is_empty() {
+            let reason = format!(
+                "read without a template (generic reading), so unverified: check {} against the mail, \
+                 then `clinic maintenance confirm PROVIDER/ID` (with --start/--end/--status to correct it)",
+                unverified.join(", ")
+            );
+            let item = ReviewItem {
+                reason: reason.clone(),
+                ..marker.clone()
+            };
+            let audit = AuditEntry::new(
+                self.clock.now(),
+                ACTOR,
+                "mail.review",
+                format!("review/{}", item.id),
+                reason,
+                cause,
+            );
+            self.store.add_review(&item, &audit).await?;
         }
         let done = serde_json::to_string(&outcomes).unwrap_or_default();
         if let Some(id) = &head.message_id {

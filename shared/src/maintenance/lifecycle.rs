@@ -50,6 +50,52 @@ pub struct MaintenanceRecord {
     pub confirmed: Option<Acknowledgement>,
 }
 
+/// A person checked a maintenance against its mail (`clinic maintenance confirm`): who, when, and the
+/// corrections made, if any. Recorded as `confirmed` on the record, the corrections in the audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    pub by: Acknowledgement,
+    /// The window as it really is, start and end in Unix seconds (end not before start).
+    pub window: Option<(i64, i64)>,
+    pub status: Option<Status>,
+}
+
+impl Confirmation {
+    /// A confirmation, refusing a corrected window that ends before it starts.
+    pub fn new(
+        by: Acknowledgement,
+        window: Option<(i64, i64)>,
+        status: Option<Status>,
+    ) -> Result<Confirmation, String> {
+        if let Some((start, end)) = window
+            && end < start
+        {
+            return Err(format!(
+                "the window ends ({}) before it starts ({})",
+                utc(end),
+                utc(start)
+            ));
+        }
+        Ok(Confirmation { by, window, status })
+    }
+
+    /// What it changes, as the audit entry says it.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some((start, end)) = self.window {
+            parts.push(format!("window {} to {}", utc(start), utc(end)));
+        }
+        if let Some(status) = self.status {
+            parts.push(format!("status {}", status_name(status)));
+        }
+        if parts.is_empty() {
+            "confirmed as read".to_owned()
+        } else {
+            format!("confirmed with {}", parts.join(", "))
+        }
+    }
+}
+
 /// Someone looked at a maintenance and said so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {

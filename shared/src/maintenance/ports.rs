@@ -68,6 +68,16 @@ pub trait MaintenanceLedger: Send + Sync {
         ack: &super::lifecycle::Acknowledgement,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
+    /// Records that a person confirmed maintenance `provider`/`id` (a generic reading, usually),
+    /// applying its corrections, with its audit entry, in one conditional write; `false` when no such
+    /// maintenance is stored.
+    async fn confirm(
+        &self,
+        provider: &str,
+        id: &str,
+        confirmation: &super::lifecycle::Confirmation,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
     /// Maintenances whose window overlaps `[from, to)`, by start time.
     async fn maintenances_between(
         &self,

@@ -78,7 +78,19 @@ impl MaintenanceLedger for DynamoStore {
             // between makes it a conflict, re-read and kept.
             .condition_expression(
                 "(attribute_not_exists(#pk) OR #stamp < :stamp OR (#stamp = :stamp AND #seq < :seq)) \
-                 AND (attribute_not_exists(#ack) OR #ack.#at = :ack_at)",
+                 AND (attribute_not_exists(#ack) OR #ack.#at = :ack_at) \
+                 AND (attribute_not_exists(#conf) OR #conf.#at = :conf_at)",
+            )
+            .expression_attribute_names("#conf", "confirmed")
+            .expression_attribute_values(
+                ":conf_at",
+                AttributeValue::S(
+                    record
+                        .confirmed
+                        .as_ref()
+                        .map(|a| a.at.to_string())
+                        .unwrap_or_default(),
+                ),
             )
             .expression_attribute_names("#pk", table::PK)
             .expression_attribute_names("#ack", "acknowledged")
@@ -141,6 +153,71 @@ impl MaintenanceLedger for DynamoStore {
         .await
     }
 
+    async fn confirm(
+        &self,
+        provider: &str,
+        id: &str,
+        confirmation: &crate::maintenance::lifecycle::Confirmation,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let malformed = |e| StoreError::malformed(keys::maintenance(provider, id), e);
+        let by = serde_dynamo::to_attribute_value(&confirmation.by).map_err(malformed)?;
+        let mut set = vec!["confirmed = :by"];
+        let mut remove = Vec::new();
+        let mut update = Update::builder()
+            .table_name(self.table().as_str())
+            .key(
+                table::PK,
+                AttributeValue::S(keys::maintenance(provider, id)),
+            )
+            .key(table::SK, AttributeValue::S(keys::META.to_owned()))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", table::PK)
+            .expression_attribute_values(":by", by);
+        if let Some((start, end)) = confirmation.window {
+            // The calendar index is keyed by the start: it moves with it, in the same write.
+            let stamp = jiff::Timestamp::from_second(start)
+                .map(|t| t.to_string())
+                .unwrap_or_else(|_| start.to_string());
+            set.extend([
+                "#start = :start",
+                "#end = :end",
+                "#gpk = :gpk",
+                "#gsk = :gsk",
+            ]);
+            remove.push("open_ended");
+            update = update
+                .expression_attribute_names("#start", "start")
+                .expression_attribute_names("#end", "end")
+                .expression_attribute_names("#gpk", table::GSI1_PK)
+                .expression_attribute_names("#gsk", table::GSI1_SK)
+                .expression_attribute_values(":start", n(start))
+                .expression_attribute_values(":end", n(end))
+                .expression_attribute_values(":gpk", s(keys::maintenance_month(&month_of(start))))
+                .expression_attribute_values(":gsk", s(format!("{stamp}#{provider}#{id}")));
+        }
+        if let Some(status) = confirmation.status {
+            let status = serde_dynamo::to_attribute_value(status).map_err(malformed)?;
+            set.push("#status = :status");
+            update = update
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", status);
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let update = update
+            .update_expression(expression)
+            .build()
+            .map_err(|e| failure("TransactWriteItems", e))?;
+        self.transact_items(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.audit_put(audit)?,
+        ])
+        .await
+    }
+
     async fn maintenances_between(
         &self,
         from: jiff::Timestamp,
@@ -152,7 +229,13 @@ impl MaintenanceLedger for DynamoStore {
         for month in months_between(earliest, to) {
             for item in self.query_index(&keys::maintenance_month(&month)).await? {
                 let record: MaintenanceRecord = Self::from_item(item)?;
-                if record.end > from.as_second() && record.start < to.as_second() {
+                // An open-ended window lasts until a notice or a person gives its end.
+                let end = if record.open_ended {
+                    i64::MAX
+                } else {
+                    record.end
+                };
+                if end > from.as_second() && record.start < to.as_second() {
                     records.push(record);
                 }
             }

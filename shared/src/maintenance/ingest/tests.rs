@@ -111,6 +111,30 @@ impl MaintenanceLedger for MemoryStore {
         tables.audit.push(audit.action.clone());
         Ok(true)
     }
+    async fn confirm(
+        &self,
+        provider: &str,
+        id: &str,
+        confirmation: &crate::maintenance::lifecycle::Confirmation,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.0.lock().unwrap();
+        let Some(record) = tables
+            .maintenances
+            .get_mut(&(provider.to_owned(), id.to_owned()))
+        else {
+            return Ok(false);
+        };
+        record.confirmed = Some(confirmation.by.clone());
+        if let Some((start, end)) = confirmation.window {
+            (record.start, record.end, record.open_ended) = (start, end, false);
+        }
+        if let Some(status) = confirmation.status {
+            record.status = status;
+        }
+        tables.audit.push(audit.action.clone());
+        Ok(true)
+    }
     async fn maintenances_between(
         &self,
         _from: jiff::Timestamp,
