@@ -86,13 +86,23 @@ fn describe_maintenance(m: &crate::maintenance::Maintenance) -> String {
         .iter()
         .map(|c| format!("{} ({})", c.circuit_id, word(&c.impact)))
         .collect();
+    let end = if m.open_ended {
+        "an end not given (open-ended)".to_owned()
+    } else {
+        utc(m.end)
+    };
+    let reading = if m.reading.is_template() {
+        ""
+    } else {
+        " (generic reading: unverified)"
+    };
     format!(
-        "  {} {} [{}] {} to {}\n    circuits: {}\n",
+        "  {} {} [{}] {} to {}{reading}\n    circuits: {}\n",
         m.provider,
         m.maintenance_id,
         word(&m.status),
         utc(m.start),
-        utc(m.end),
+        end,
         if circuits.is_empty() {
             "none named".to_owned()
         } else {
