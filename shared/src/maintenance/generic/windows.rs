@@ -104,7 +104,7 @@ fn order_in(text: &str) -> DayMonth {
     ]
     .iter()
     .any(|z| upper.contains(z));
-    if month_first && !day_first || (!day_first && us_zone) {
+    if !day_first && (month_first || us_zone) {
         DayMonth::MonthFirst
     } else {
         DayMonth::DayFirst
