@@ -128,6 +128,10 @@ pub struct MaintenanceLine {
     pub summary: String,
     /// Who said they looked at it (`clinic maintenance ack`).
     pub acknowledged: Option<crate::maintenance::lifecycle::Acknowledgement>,
+    /// Read without a template and not yet confirmed (`clinic maintenance confirm`).
+    pub unverified: bool,
+    /// The notice gave no end.
+    pub open_ended: bool,
 }
 
 /// A redundancy group whose every circuit is inside maintenances at once.
@@ -459,11 +463,11 @@ fn incident_line(record: &IncidentRecord) -> IncidentLine {
     }
 }
 
-/// Service is affected: some circuit loses more than redundancy, the window is not over, and the
-/// vendor has not cancelled or completed it.
+/// Service is affected: some circuit loses more than redundancy, the window is not over (an open-ended
+/// one is not over until a notice or a person ends it), and the vendor has not cancelled or completed it.
 fn affects_service(record: &MaintenanceRecord, now: jiff::Timestamp) -> bool {
     !record.only_reduces_redundancy()
-        && record.end > now.as_second()
+        && (record.open_ended || record.end > now.as_second())
         && record.completed_at.is_none()
         && !matches!(record.status, Status::Cancelled | Status::Completed)
 }
@@ -482,6 +486,8 @@ fn maintenance_line(record: &MaintenanceRecord) -> MaintenanceLine {
             .collect(),
         summary: record.summary.clone(),
         acknowledged: record.acknowledged.clone(),
+        unverified: record.unverified(),
+        open_ended: record.open_ended,
     }
 }
 

@@ -151,7 +151,17 @@ fn maintenance(m: &MaintenanceLine, zone: Zone<'_>) -> Line {
         "{} {}: {circuits} [{}]",
         m.provider, m.maintenance_id, m.status
     ));
-    line.details.push(window(m.start, m.end, zone));
+    line.details.push(if m.open_ended {
+        format!("{} (no end given)", window(m.start, m.end, zone))
+    } else {
+        window(m.start, m.end, zone)
+    });
+    if m.unverified {
+        line.details.push(format!(
+            "unverified (read without a template): check the mail, then `clinic maintenance confirm {}/{}`",
+            m.provider, m.maintenance_id
+        ));
+    }
     if let Some(ack) = &m.acknowledged {
         let note = if ack.note.trim().is_empty() {
             String::new()

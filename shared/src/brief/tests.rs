@@ -119,7 +119,7 @@ impl BriefSource for MemorySource {
         Ok(self
             .maintenance
             .iter()
-            .filter(|m| m.end > from.as_second() && m.start < to.as_second())
+            .filter(|m| (m.open_ended || m.end > from.as_second()) && m.start < to.as_second())
             .cloned()
             .collect())
     }
@@ -714,6 +714,32 @@ async fn an_acknowledged_maintenance_says_who_looked_and_when() {
     let text = render::text(&brief, None);
     assert!(
         text.contains("acknowledged by cli:akaur 2027-01-08 08:30 UTC: backup path checked"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_maintenance_read_without_a_template_says_it_is_unverified_and_how_to_confirm_it() {
+    let mut read = maintenance(
+        "NLN-42",
+        Impact::Outage,
+        Status::Confirmed,
+        "2027-01-09T01:00:00Z",
+    );
+    read.reading = crate::maintenance::ReadingKind::Generic;
+    // Started before now, with no end given: still shown.
+    read.start = at("2027-01-04T01:00:00Z").as_second();
+    read.end = read.start;
+    read.open_ended = true;
+    let source = MemorySource {
+        maintenance: vec![read],
+        ..MemorySource::default()
+    };
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    let text = render::text(&brief, None);
+    assert!(text.contains("(no end given)"), "{text}");
+    assert!(
+        text.contains("unverified (read without a template): check the mail, then `clinic maintenance confirm "),
         "{text}"
     );
 }

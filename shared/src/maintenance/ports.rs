@@ -78,7 +78,8 @@ pub trait MaintenanceLedger: Send + Sync {
         confirmation: &super::lifecycle::Confirmation,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
-    /// Maintenances whose window overlaps `[from, to)`, by start time.
+    /// Maintenances whose window overlaps `[from, to)`, by start time; an open-ended one overlaps
+    /// every range from its start on.
     async fn maintenances_between(
         &self,
         from: jiff::Timestamp,
