@@ -58,3 +58,46 @@ fn organisations_are_the_registrable_part_of_the_sender_domain() {
         assert_eq!(organisation(&n), name, "{from}");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Start Time (EST): ".to_string()),
+            Just("End: ".to_string()),
+            Just("Outage Window: ".to_string()),
+            Just("Circuit ID: ".to_string()),
+            Just("Reference: ".to_string()),
+            Just(" to ".to_string()),
+            Just("07.05.2026 16:00 GMT".to_string()),
+            Just("05/13/2026 22:00".to_string()),
+            Just("TBC".to_string()),
+            Just("\t".to_string()),
+            Just("\n".to_string()),
+            "[ -~]{0,12}",
+            "\\PC{0,6}",
+        ]
+    }
+
+    proptest! {
+        /// Whatever labels and values a hostile mail strings together, the reading never panics, and
+        /// every window it reads ends no earlier than it starts and lasts at most 31 days.
+        #[test]
+        fn any_labelled_body_reads_without_panicking_into_sane_windows(
+            parts in proptest::collection::vec(fragment(), 0..40)
+        ) {
+            let body: String = parts.concat();
+            let n = notice(&format!(
+                "From: noc@fuzz-carrier.de\nSubject: Planned maintenance FZ-1\n\n{body}\n"
+            ));
+            for draft in read(&n) {
+                let start = draft.start.expect("a draft has a start");
+                if let Some(end) = draft.end {
+                    prop_assert!(end >= start && end - start <= 31 * 86_400);
+                }
+            }
+        }
+    }
+}
