@@ -159,6 +159,12 @@ variable "victorops_api_id" {
   default     = ""
 }
 
+variable "maintenance_notices" {
+  description = "Whether the person on duty is mailed when a vendor maintenance that matters starts and when it ends (a rule every minute invokes maintenance-mail). Needs the circuits file for outages; maintenances that affect service count without it."
+  type        = bool
+  default     = false
+}
+
 variable "circuits" {
   description = "Whether `make package` shipped the team's circuits file (CIRCUITS=path; the brief's, /status' and the calendar's outages of redundancy groups). false when it was packaged with CIRCUITS= (none)."
   type        = bool
