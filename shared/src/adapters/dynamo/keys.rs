@@ -8,7 +8,9 @@
 //! | shift | `ROTATION#<name>` | `SHIFT#<iso week>` | `PERSON#<primary>` / `SHIFT#<start utc>` |
 //! | override | `ROTATION#<name>` | `OVERRIDE#<iso week>` | |
 //! | handoff mail claim | `ROTATION#<name>` | `CLAIM#handoff#<iso week>#<role>#<address>` | |
+//! | duty-moved mail claim | `ROTATION#<name>` | `CLAIM#moved#<iso week>#<person>` | |
 //! | VictorOps sync of a committed week (its overrides, the lease of the run working on it) | `ROTATION#<name>` | `VICTOROPS#<iso week>` | |
+//! | plan of the weeks ahead the last weekly run saw (whose duty moved) | `ROTATION#<name>` | `PLAN` | |
 //! | VictorOps drift notice claim | `ROTATION#<name>` | `CLAIM#victorops-drift#<iso week>#<address>` | |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
@@ -27,6 +29,7 @@ pub const META: &str = "META";
 pub const PROFILE: &str = "PROFILE";
 pub const PEOPLE: &str = "PEOPLE";
 pub const SHIFT_PREFIX: &str = "SHIFT#";
+pub const PLAN: &str = "PLAN";
 pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
 pub const VICTOROPS_PREFIX: &str = "VICTOROPS#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";

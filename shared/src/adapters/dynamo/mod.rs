@@ -25,6 +25,7 @@ mod maintenance;
 // VictorOps kept in step: the weeks' sync records and the drift notices.
 mod oncall;
 pub mod pages;
+mod plans;
 mod roster;
 mod shifts;
 pub mod table;
