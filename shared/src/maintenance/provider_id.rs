@@ -40,6 +40,8 @@ pub enum ProviderId {
     Verizon,
     Windstream,
     Zayo,
+    // Providers circuit-maintenance-parser 2.12.0 added, kept together.
+    SummitIg,
     /// Any sender of a BCOP (X-MAINTNOTE) iCalendar notice.
     #[serde(rename = "genericprovider")]
     Generic,
@@ -62,7 +64,7 @@ pub(super) struct Profile {
     pub(super) markers: &'static [&'static str],
 }
 
-pub(super) const ALL: [ProviderId; 30] = [
+pub(super) const ALL: [ProviderId; 31] = [
     ProviderId::Apple,
     ProviderId::AquaComms,
     ProviderId::Arelion,
@@ -93,6 +95,7 @@ pub(super) const ALL: [ProviderId; 30] = [
     ProviderId::Verizon,
     ProviderId::Windstream,
     ProviderId::Zayo,
+    ProviderId::SummitIg,
 ];
 
 impl ProviderId {
@@ -356,6 +359,12 @@ impl ProviderId {
                     "zayo global change management",
                     "zayo ttn-",
                 ],
+            ),
+            ProviderId::SummitIg => p(
+                "summitig",
+                "outages@summitig.net",
+                &["summitig.net"],
+                &["summitig.net", "summit infrastructure group"],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }

@@ -27,6 +27,7 @@ mod netflix;
 mod pccw;
 mod seaborn;
 mod sparkle;
+mod summitig;
 mod tata;
 mod telstra;
 mod turkcell;
@@ -63,6 +64,7 @@ pub(crate) fn reader(provider: ProviderId) -> Option<fn(&Notice) -> Vec<Draft>> 
         ProviderId::Verizon => verizon::read,
         ProviderId::Windstream => windstream::read,
         ProviderId::Zayo => zayo::read,
+        ProviderId::SummitIg => summitig::read,
         ProviderId::Arelion
         | ProviderId::EuNetworks
         | ProviderId::Ntt

@@ -1,0 +1,80 @@
+//! Notices written for this repository in the published formats of providers that have no case in the
+//! vendor corpus (the ones circuit-maintenance-parser 2.12.0 added, and the newer variants of providers
+//! Clinic already read). Each `provider_mails/<provider>-<n>.eml` must parse to exactly its
+//! `.expected.json` and be recognised as `<provider>`.
+
+use std::path::{Path, PathBuf};
+
+use clinic::maintenance::{detect_provider, parse_notice};
+use serde_json::Value;
+
+const FOLDER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/provider_mails");
+
+/// The providers each must have at least one mail here, so a lost file is noticed.
+const COVERED: [&str; 1] = ["summitig"];
+
+fn mails() -> Vec<PathBuf> {
+    let mut mails: Vec<PathBuf> = std::fs::read_dir(FOLDER)
+        .expect("the provider mails folder is in the repository")
+        .map(|entry| entry.expect("a readable folder entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    mails.sort();
+    mails
+}
+
+fn provider_of(mail: &Path) -> String {
+    let name = mail.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    name.rsplit_once('-').map_or(name, |(p, _)| p).to_string()
+}
+
+#[test]
+fn every_own_provider_mail_parses_to_its_expected_maintenances() {
+    let mut failures = Vec::new();
+    let mails = mails();
+    for mail in &mails {
+        let raw = std::fs::read(mail).expect("a readable mail");
+        let expected_path = mail.with_extension("expected.json");
+        let expected: Value = serde_json::from_str(
+            &std::fs::read_to_string(&expected_path)
+                .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display())),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
+        let name = mail.file_name().unwrap().to_string_lossy().to_string();
+        match parse_notice(&raw) {
+            Ok(maintenances) => {
+                let got = serde_json::to_value(&maintenances).expect("maintenances serialise");
+                if got != expected {
+                    failures.push(format!(
+                        "{name}: got\n{}\nexpected\n{}",
+                        serde_json::to_string_pretty(&got).unwrap(),
+                        serde_json::to_string_pretty(&expected).unwrap()
+                    ));
+                }
+            }
+            Err(error) => failures.push(format!("{name}: {error}")),
+        }
+        let detected = detect_provider(&raw).map(|p| p.to_string());
+        if detected.as_deref() != Some(provider_of(mail).as_str()) {
+            failures.push(format!("{name}: recognised as {detected:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} mails differ:\n{}",
+        failures.len(),
+        mails.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn every_newly_supported_provider_has_a_mail_of_its_own() {
+    let providers: Vec<String> = mails().iter().map(|m| provider_of(m)).collect();
+    let missing: Vec<&str> = COVERED
+        .iter()
+        .copied()
+        .filter(|p| !providers.iter().any(|q| q == p))
+        .collect();
+    assert!(missing.is_empty(), "no mail for {missing:?}");
+}
