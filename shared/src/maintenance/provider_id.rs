@@ -42,6 +42,7 @@ pub enum ProviderId {
     Zayo,
     // Providers circuit-maintenance-parser 2.12.0 added, kept together.
     SummitIg,
+    Retn,
     /// Any sender of a BCOP (X-MAINTNOTE) iCalendar notice.
     #[serde(rename = "genericprovider")]
     Generic,
@@ -64,7 +65,7 @@ pub(super) struct Profile {
     pub(super) markers: &'static [&'static str],
 }
 
-pub(super) const ALL: [ProviderId; 31] = [
+pub(super) const ALL: [ProviderId; 32] = [
     ProviderId::Apple,
     ProviderId::AquaComms,
     ProviderId::Arelion,
@@ -96,6 +97,7 @@ pub(super) const ALL: [ProviderId; 31] = [
     ProviderId::Windstream,
     ProviderId::Zayo,
     ProviderId::SummitIg,
+    ProviderId::Retn,
 ];
 
 impl ProviderId {
@@ -365,6 +367,12 @@ impl ProviderId {
                 "outages@summitig.net",
                 &["summitig.net"],
                 &["summitig.net", "summit infrastructure group"],
+            ),
+            ProviderId::Retn => p(
+                "retn",
+                "no-reply@retn.net",
+                &["retn.net"],
+                &["retn.net ticket#", "retn noc"],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }

@@ -25,6 +25,7 @@ mod megaport;
 mod momentum;
 mod netflix;
 mod pccw;
+mod retn;
 mod seaborn;
 mod sparkle;
 mod summitig;
@@ -65,6 +66,7 @@ pub(crate) fn reader(provider: ProviderId) -> Option<fn(&Notice) -> Vec<Draft>> 
         ProviderId::Windstream => windstream::read,
         ProviderId::Zayo => zayo::read,
         ProviderId::SummitIg => summitig::read,
+        ProviderId::Retn => retn::read,
         ProviderId::Arelion
         | ProviderId::EuNetworks
         | ProviderId::Ntt
