@@ -43,6 +43,7 @@ pub enum ProviderId {
     // Providers circuit-maintenance-parser 2.12.0 added, kept together.
     SummitIg,
     Retn,
+    Telxius,
     /// Any sender of a BCOP (X-MAINTNOTE) iCalendar notice.
     #[serde(rename = "genericprovider")]
     Generic,
@@ -65,7 +66,7 @@ pub(super) struct Profile {
     pub(super) markers: &'static [&'static str],
 }
 
-pub(super) const ALL: [ProviderId; 32] = [
+pub(super) const ALL: [ProviderId; 33] = [
     ProviderId::Apple,
     ProviderId::AquaComms,
     ProviderId::Arelion,
@@ -98,6 +99,7 @@ pub(super) const ALL: [ProviderId; 32] = [
     ProviderId::Zayo,
     ProviderId::SummitIg,
     ProviderId::Retn,
+    ProviderId::Telxius,
 ];
 
 impl ProviderId {
@@ -373,6 +375,12 @@ impl ProviderId {
                 "no-reply@retn.net",
                 &["retn.net"],
                 &["retn.net ticket#", "retn noc"],
+            ),
+            ProviderId::Telxius => p(
+                "telxius",
+                "sworks@telxius.com",
+                &["telxius.com"],
+                &["telxius", "sworks@telxius.com"],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }

@@ -31,6 +31,7 @@ mod sparkle;
 mod summitig;
 mod tata;
 mod telstra;
+mod telxius;
 mod turkcell;
 mod verizon;
 mod windstream;
@@ -67,6 +68,7 @@ pub(crate) fn reader(provider: ProviderId) -> Option<fn(&Notice) -> Vec<Draft>> 
         ProviderId::Zayo => zayo::read,
         ProviderId::SummitIg => summitig::read,
         ProviderId::Retn => retn::read,
+        ProviderId::Telxius => telxius::read,
         ProviderId::Arelion
         | ProviderId::EuNetworks
         | ProviderId::Ntt
