@@ -44,6 +44,7 @@ pub enum ProviderId {
     SummitIg,
     Retn,
     Telxius,
+    Vodafone,
     /// Any sender of a BCOP (X-MAINTNOTE) iCalendar notice.
     #[serde(rename = "genericprovider")]
     Generic,
@@ -66,7 +67,7 @@ pub(super) struct Profile {
     pub(super) markers: &'static [&'static str],
 }
 
-pub(super) const ALL: [ProviderId; 33] = [
+pub(super) const ALL: [ProviderId; 34] = [
     ProviderId::Apple,
     ProviderId::AquaComms,
     ProviderId::Arelion,
@@ -100,6 +101,7 @@ pub(super) const ALL: [ProviderId; 33] = [
     ProviderId::SummitIg,
     ProviderId::Retn,
     ProviderId::Telxius,
+    ProviderId::Vodafone,
 ];
 
 impl ProviderId {
@@ -381,6 +383,15 @@ impl ProviderId {
                 "sworks@telxius.com",
                 &["telxius.com"],
                 &["telxius", "sworks@telxius.com"],
+            ),
+            ProviderId::Vodafone => p(
+                "vodafone",
+                "networkchangemanagement@vodafone.com",
+                &["vodafone.com"],
+                &[
+                    "networkchangemanagement@vodafone.com",
+                    "vodafone network change management",
+                ],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }

@@ -34,6 +34,7 @@ mod telstra;
 mod telxius;
 mod turkcell;
 mod verizon;
+mod vodafone;
 mod windstream;
 mod zayo;
 
@@ -69,6 +70,7 @@ pub(crate) fn reader(provider: ProviderId) -> Option<fn(&Notice) -> Vec<Draft>> 
         ProviderId::SummitIg => summitig::read,
         ProviderId::Retn => retn::read,
         ProviderId::Telxius => telxius::read,
+        ProviderId::Vodafone => vodafone::read,
         ProviderId::Arelion
         | ProviderId::EuNetworks
         | ProviderId::Ntt
