@@ -45,6 +45,7 @@ pub enum ProviderId {
     Retn,
     Telxius,
     Vodafone,
+    Cirion,
     /// Any sender of a BCOP (X-MAINTNOTE) iCalendar notice.
     #[serde(rename = "genericprovider")]
     Generic,
@@ -67,7 +68,7 @@ pub(super) struct Profile {
     pub(super) markers: &'static [&'static str],
 }
 
-pub(super) const ALL: [ProviderId; 34] = [
+pub(super) const ALL: [ProviderId; 35] = [
     ProviderId::Apple,
     ProviderId::AquaComms,
     ProviderId::Arelion,
@@ -102,6 +103,7 @@ pub(super) const ALL: [ProviderId; 34] = [
     ProviderId::Retn,
     ProviderId::Telxius,
     ProviderId::Vodafone,
+    ProviderId::Cirion,
 ];
 
 impl ProviderId {
@@ -392,6 +394,12 @@ impl ProviderId {
                     "networkchangemanagement@vodafone.com",
                     "vodafone network change management",
                 ],
+            ),
+            ProviderId::Cirion => p(
+                "cirion",
+                "customer-report@ciriontechnologies.com",
+                &["ciriontechnologies.com"],
+                &["cirion technologies", "ciriontechnologies.com"],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }

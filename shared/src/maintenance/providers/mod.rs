@@ -12,6 +12,7 @@ mod aquacomms;
 mod att;
 mod aws;
 mod bso;
+mod cirion;
 mod cogent;
 mod colt;
 mod crowncastle;
@@ -71,6 +72,7 @@ pub(crate) fn reader(provider: ProviderId) -> Option<fn(&Notice) -> Vec<Draft>> 
         ProviderId::Retn => retn::read,
         ProviderId::Telxius => telxius::read,
         ProviderId::Vodafone => vodafone::read,
+        ProviderId::Cirion => cirion::read,
         ProviderId::Arelion
         | ProviderId::EuNetworks
         | ProviderId::Ntt
