@@ -11,7 +11,7 @@ use serde_json::Value;
 const FOLDER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/provider_mails");
 
 /// The providers each must have at least one mail here, so a lost file is noticed.
-const COVERED: [&str; 5] = ["summitig", "retn", "telxius", "vodafone", "cirion"];
+const COVERED: [&str; 6] = ["summitig", "retn", "telxius", "vodafone", "cirion", "flag"];
 
 fn mails() -> Vec<PathBuf> {
     let mut mails: Vec<PathBuf> = std::fs::read_dir(FOLDER)

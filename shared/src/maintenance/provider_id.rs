@@ -46,6 +46,7 @@ pub enum ProviderId {
     Telxius,
     Vodafone,
     Cirion,
+    Flag,
     /// Any sender of a BCOP (X-MAINTNOTE) iCalendar notice.
     #[serde(rename = "genericprovider")]
     Generic,
@@ -68,7 +69,7 @@ pub(super) struct Profile {
     pub(super) markers: &'static [&'static str],
 }
 
-pub(super) const ALL: [ProviderId; 35] = [
+pub(super) const ALL: [ProviderId; 36] = [
     ProviderId::Apple,
     ProviderId::AquaComms,
     ProviderId::Arelion,
@@ -104,6 +105,7 @@ pub(super) const ALL: [ProviderId; 35] = [
     ProviderId::Telxius,
     ProviderId::Vodafone,
     ProviderId::Cirion,
+    ProviderId::Flag,
 ];
 
 impl ProviderId {
@@ -400,6 +402,12 @@ impl ProviderId {
                 "customer-report@ciriontechnologies.com",
                 &["ciriontechnologies.com"],
                 &["cirion technologies", "ciriontechnologies.com"],
+            ),
+            ProviderId::Flag => p(
+                "flag",
+                "change@flagtel.com",
+                &["flagtel.com"],
+                &["change@flagtel.com", "flag telecom"],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }

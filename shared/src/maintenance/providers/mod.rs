@@ -17,6 +17,7 @@ mod cogent;
 mod colt;
 mod crowncastle;
 mod equinix;
+mod flag;
 mod gcx;
 mod google;
 mod gtt;
@@ -73,6 +74,7 @@ pub(crate) fn reader(provider: ProviderId) -> Option<fn(&Notice) -> Vec<Draft>> 
         ProviderId::Telxius => telxius::read,
         ProviderId::Vodafone => vodafone::read,
         ProviderId::Cirion => cirion::read,
+        ProviderId::Flag => flag::read,
         ProviderId::Arelion
         | ProviderId::EuNetworks
         | ProviderId::Ntt
