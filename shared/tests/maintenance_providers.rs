@@ -1,7 +1,8 @@
 //! Notices written for this repository in the published formats of providers that have no case in the
 //! vendor corpus (the ones circuit-maintenance-parser 2.12.0 added, and the newer variants of providers
 //! Clinic already read). Each `provider_mails/<provider>-<n>.eml` must parse to exactly its
-//! `.expected.json` and be recognised as `<provider>`.
+//! `.expected.json` and be recognised as `<provider>`. The expectations agree with circuit-maintenance-parser
+//! 2.12.0's reading of the same mails except two summaries (see docs/maintenance-mail.md#parsing).
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,9 @@ use serde_json::Value;
 const FOLDER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/provider_mails");
 
 /// The providers each must have at least one mail here, so a lost file is noticed.
-const COVERED: [&str; 6] = ["summitig", "retn", "telxius", "vodafone", "cirion", "flag"];
+const COVERED: [&str; 9] = [
+    "summitig", "retn", "telxius", "vodafone", "cirion", "flag", "google", "equinix", "aws",
+];
 
 fn mails() -> Vec<PathBuf> {
     let mut mails: Vec<PathBuf> = std::fs::read_dir(FOLDER)
@@ -77,4 +80,44 @@ fn every_newly_supported_provider_has_a_mail_of_its_own() {
         .filter(|p| !providers.iter().any(|q| q == p))
         .collect();
     assert!(missing.is_empty(), "no mail for {missing:?}");
+}
+
+/// One of the own mails with `from` replaced by `to`, to see how a damaged notice is answered.
+fn altered(name: &str, from: &str, to: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(Path::new(FOLDER).join(name)).expect("a readable mail");
+    assert!(text.contains(from), "{name} has no {from:?}");
+    text.replace(from, to).into_bytes()
+}
+
+#[test]
+fn a_summitig_time_in_a_zone_it_does_not_use_is_refused_naming_the_label() {
+    let raw = altered("summitig-1.eml", "Start Time (EST)", "Start Time (XYZ)");
+    let error = parse_notice(&raw).expect_err("an unknown zone is not guessed");
+    let message = error.to_string();
+    assert!(
+        message.contains("summitig") && message.contains("Start Time (XYZ)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_notice_whose_window_is_gone_is_refused_rather_than_half_read() {
+    for (name, from, to) in [
+        (
+            "telxius-1.eml",
+            "<p><b>Schedule:</b></p>",
+            "<p><b>Plan:</b></p>",
+        ),
+        (
+            "vodafone-1.eml",
+            "06/04/2026 00:00 to 06/04/2026 05:00 UTC",
+            "to be announced",
+        ),
+        ("flag-1.eml", "<td>Window</td>", "<td>Slot</td>"),
+        ("retn-1.eml", "Planned start time", "Start"),
+        ("cirion-1.eml", "(Greenwich Mean Time)", "(Brasilia Time)"),
+    ] {
+        let error = parse_notice(&altered(name, from, to)).expect_err(name);
+        assert!(error.to_string().contains("start time"), "{name}: {error}");
+    }
 }
