@@ -122,3 +122,28 @@ fn a_notice_whose_window_is_gone_is_refused_rather_than_half_read() {
         assert!(error.to_string().contains("start time"), "{name}: {error}");
     }
 }
+
+#[test]
+fn a_new_providers_notice_relayed_from_an_unknown_address_is_recognised_by_its_wording() {
+    for (name, sender) in [
+        ("summitig-1.eml", "outages@summitig.net"),
+        ("retn-1.eml", "no-reply@retn.net"),
+        ("telxius-1.eml", "sworks@telxius.com"),
+        ("vodafone-1.eml", "networkchangemanagement@vodafone.com"),
+        ("cirion-1.eml", "customer-report@ciriontechnologies.com"),
+        ("flag-1.eml", "change@flagtel.com"),
+    ] {
+        let raw = altered(name, sender, "relay@lists.ourcorp.example");
+        let provider = provider_of(Path::new(name));
+        let maintenances = parse_notice(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            maintenances.iter().all(|m| m.provider == provider),
+            "{name}"
+        );
+        assert_eq!(
+            detect_provider(&raw).map(|p| p.to_string()),
+            Some(provider),
+            "{name}"
+        );
+    }
+}

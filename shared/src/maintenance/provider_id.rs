@@ -374,7 +374,7 @@ impl ProviderId {
                 "summitig",
                 "outages@summitig.net",
                 &["summitig.net"],
-                &["summitig.net", "summit infrastructure group"],
+                &["summitig", "summit infrastructure group"],
             ),
             ProviderId::Retn => p(
                 "retn",
@@ -407,7 +407,7 @@ impl ProviderId {
                 "flag",
                 "change@flagtel.com",
                 &["flagtel.com"],
-                &["change@flagtel.com", "flag telecom"],
+                &["change@flagtel.com", "flag telecom", "flag | "],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }
