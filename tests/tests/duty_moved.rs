@@ -3,18 +3,17 @@
 //! whose next duty moved once, saying from when to when and why.
 
 use std::sync::Arc;
-use std::sync::Mutex;
 
-use async_trait::async_trait;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::ses::SesMailer;
 use clinic::handoff::job::{HandoffJob, JobError, MailOutcome};
-use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail};
+use clinic::mail::{EmailAddress, Mailer};
 use clinic::rotation::moves::PlanSnapshot;
 use clinic::rotation::ports::PlanSnapshots;
 use clinic::rotation::roster::Roster;
 use clinic::shifts::{OverrideRecord, ShiftLedger};
 use clinic::trigger::Trigger;
+use clinic_tests::failing_mailer::FailingMailer;
 use clinic_tests::{fresh_store, received_mail, verified_sender};
 
 const SENDER: &str = "clinic@moved-tests.example.org";
@@ -237,34 +236,14 @@ async fn an_absence_moves_a_duty_and_the_mail_names_it() {
     assert_eq!(moved_mails(&format!("{person}@{domain}")).await.len(), 1);
 }
 
-/// Fails every "duty moved" mail until healed.
-struct FailingMoved {
-    inner: SesMailer,
-    healed: Mutex<bool>,
-}
-
-#[async_trait]
-impl Mailer for FailingMoved {
-    async fn send(&self, mail: &OutgoingMail, raw: Vec<u8>) -> Result<SentMail, MailError> {
-        if mail.subject.contains("duty moved") && !*self.healed.lock().unwrap() {
-            return Err(MailError::Unavailable {
-                reason: "throttled (test)".into(),
-                source: None,
-            });
-        }
-        self.inner.send(mail, raw).await
-    }
-}
-
 #[tokio::test]
 async fn a_failed_moved_mail_fails_the_run_and_its_retry_sends_it_once_before_the_plan_is_kept() {
     let domain = "moved-retry.example.org";
     let store = fresh_store("moved-retry").await;
     let ses = verified_sender(SENDER).await;
-    let mailer = Arc::new(FailingMoved {
-        inner: SesMailer::new(ses),
-        healed: Mutex::new(false),
-    });
+    let mailer = Arc::new(FailingMailer::new(SesMailer::new(ses), |mail| {
+        mail.subject.contains("duty moved")
+    }));
     job_with(&store, roster(domain, None), mailer.clone())
         .run(&trigger("evt-w01", "2027-01-01T09:00:00Z"))
         .await
@@ -290,7 +269,7 @@ async fn a_failed_moved_mail_fails_the_run_and_its_retry_sends_it_once_before_th
     );
     assert!(moved_mails(&format!("{person}@{domain}")).await.is_empty());
 
-    *mailer.healed.lock().unwrap() = true;
+    mailer.heal();
     let retried = job
         .run(&trigger("evt-w02", "2027-01-08T09:00:00Z"))
         .await

@@ -14,7 +14,7 @@ use crate::rotation::moves::{self, DutyMove, Excluded, HORIZON_WEEKS, PlanSnapsh
 use crate::rotation::plan;
 use crate::rotation::ports::{PlanSnapshots, RosterMirror};
 use crate::rotation::roster::{Person, PersonId};
-use crate::shifts::{ShiftLedger, ShiftRecord, override_from_record};
+use crate::shifts::{ShiftLedger, ShiftRecord};
 use crate::trigger::Trigger;
 
 impl<S> HandoffJob<S>
@@ -114,13 +114,7 @@ where
             .iter()
             .map(ShiftRecord::served)
             .collect::<Result<Vec<_>, _>>()?;
-        let overrides = self
-            .store
-            .overrides(rotation)
-            .await?
-            .iter()
-            .map(override_from_record)
-            .collect::<Result<Vec<_>, _>>()?;
+        let overrides = self.overrides(rotation).await?;
         let planned = plan::plan_between(&self.roster, rotation, &served, &overrides, first, last)
             .map_err(|source| JobError::Plan {
                 rotation: rotation.to_owned(),

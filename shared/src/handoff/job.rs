@@ -368,16 +368,21 @@ where
         Ok(report)
     }
 
-    /// Commits `rotation`'s coming week, or finds it committed already.
-    async fn commit_week(&self, rotation: &str, trigger: &Trigger) -> Result<Staged, JobError> {
-        let shifts = self.store.shifts(rotation).await?;
-        let overrides = self
+    /// The overrides recorded for `rotation`, as the planner takes them.
+    pub(super) async fn overrides(&self, rotation: &str) -> Result<Vec<Override>, JobError> {
+        Ok(self
             .store
             .overrides(rotation)
             .await?
             .iter()
             .map(override_from_record)
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Commits `rotation`'s coming week, or finds it committed already.
+    async fn commit_week(&self, rotation: &str, trigger: &Trigger) -> Result<Staged, JobError> {
+        let shifts = self.store.shifts(rotation).await?;
+        let overrides = self.overrides(rotation).await?;
         let week = self.coming_week(rotation, trigger.time, &shifts, &overrides)?;
         let existing = shifts.iter().find(|s| s.week == week.to_string()).cloned();
 

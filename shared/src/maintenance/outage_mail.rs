@@ -471,29 +471,9 @@ redundancy_group = "lis1-mad1"
         id: &str,
         circuit: &str,
         impact: crate::maintenance::Impact,
-        (start, end): (i64, i64),
+        window: (i64, i64),
     ) -> MaintenanceRecord {
-        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-        MaintenanceRecord {
-            provider: provider.into(),
-            maintenance_id: id.into(),
-            account: "ACME".into(),
-            circuits: vec![crate::maintenance::Circuit::new(circuit, impact)],
-            status: Status::Confirmed,
-            start,
-            end,
-            stamp: 1_799_000_000,
-            sequence: 1,
-            organizer: format!("noc@{provider}.example"),
-            uid: id.into(),
-            summary: String::new(),
-            first_seen: at,
-            updated_at: at,
-            completed_at: None,
-            source: Default::default(),
-            notices: 1,
-            acknowledged: None,
-        }
+        MaintenanceRecord::sample(provider, id, &[(circuit, impact)], window)
     }
 
     fn due_at(records: &[MaintenanceRecord], circuits: Option<&Circuits>, at: i64) -> Vec<String> {
