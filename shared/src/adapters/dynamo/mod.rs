@@ -27,6 +27,8 @@ mod oncall;
 pub mod pages;
 mod roster;
 mod shifts;
+// Sign-in: links, sessions, attempt counters.
+mod signin;
 pub mod table;
 mod triage;
 
