@@ -164,3 +164,9 @@ variable "circuits" {
   type        = bool
   default     = true
 }
+
+variable "web_url" {
+  description = "Where people open Clinic's pages (a custom domain on the HTTP API, e.g. https://clinic.example.org); empty: the API stage's own URL. The mailed sign-in links point here."
+  type        = string
+  default     = ""
+}

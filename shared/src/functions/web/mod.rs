@@ -33,7 +33,9 @@ pub const AWS_ACTIONS: &[&str] = &[
     "dynamodb:PutItem",
     "dynamodb:Query",
     "dynamodb:UpdateItem",
+    // SES v2 authorises a raw-content send as both.
     "ses:SendEmail",
+    "ses:SendRawEmail",
     "ssm:GetParameters",
 ];
 
