@@ -532,3 +532,48 @@ async fn links_are_limited_per_address_and_per_client_for_a_quarter_of_an_hour()
     }
     assert_eq!(answers, vec![200, 200, 200, 200, 200, 200, 200, 200, 429]);
 }
+
+#[tokio::test]
+async fn a_session_cookie_planted_before_sign_in_is_replaced_by_a_fresh_one() {
+    let world = world("web-fixation").await;
+    // The attacker signs in as themselves and plants their own cookie in the victim's browser.
+    let mut attacker = world.browser("198.51.100.66");
+    attacker.ask_for_link(&world.address("bmoreau"), NOW).await;
+    let theirs = mailed_token(&world.address("bmoreau")).await;
+    assert_eq!(attacker.redeem(&theirs, NOW + 5).await.status, 303);
+    let planted = attacker.cookies["clinic_session"].clone();
+    let mut victim = world.browser("192.0.2.80");
+    victim
+        .cookies
+        .insert("clinic_session".into(), planted.clone());
+    // A made-up cookie is no session at all.
+    let mut stranger = world.browser("192.0.2.81");
+    stranger.cookies.insert(
+        "clinic_session".into(),
+        "v1.YWthdXI.1900000000.00.forged".into(),
+    );
+    assert_eq!(
+        stranger.get("/now", NOW).await.location.as_deref(),
+        Some("/signin")
+    );
+
+    victim.ask_for_link(&world.address("akaur"), NOW + 10).await;
+    let link_token = mailed_token(&world.address("akaur")).await;
+    assert_eq!(victim.redeem(&link_token, NOW + 20).await.status, 303);
+    let fresh = victim.cookies["clinic_session"].clone();
+    assert_ne!(fresh, planted, "the planted session survived the sign-in");
+    let page = victim.get("/now", NOW + 30).await;
+    assert!(
+        page.body.contains("Signed in as Asha Kaur"),
+        "{}",
+        page.body
+    );
+    // The victim's sign-out form token does not sign the attacker out, nor the reverse.
+    let attackers_page = attacker.get("/now", NOW + 30).await;
+    let attackers_csrf = csrf(&attackers_page.body);
+    let crossed = victim
+        .post("/signout", &[("csrf", &attackers_csrf)], NOW + 40)
+        .await;
+    assert_eq!(crossed.status, 403);
+    assert_eq!(world.sessions().await, 2);
+}
