@@ -170,3 +170,15 @@ variable "web_url" {
   type        = string
   default     = ""
 }
+
+variable "oidc_issuer" {
+  description = "An OIDC identity provider's issuer URL (e.g. https://login.example.org/): when set, API Gateway's JWT authorizer guards every page and its verified email claim signs people in instead of mailed links (docs/web.md)."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_audience" {
+  description = "The audiences (client ids) the JWT authorizer accepts, with oidc_issuer."
+  type        = list(string)
+  default     = []
+}

@@ -93,6 +93,8 @@ resource "aws_lambda_function" "web" {
       CLINIC_WEB_URL = local.web_url
       # The key signing links, sessions and CSRF tokens (openssl rand -hex 32; docs/deploy.md).
       CLINIC_WEB_SIGNING_KEY_SSM_PARAMETER = "${local.web_parameters}/signing-key"
+      # With an identity provider (var.oidc_issuer), the JWT authorizer's email claim signs people in.
+      CLINIC_WEB_JWT_AUTHORIZER = var.oidc_issuer == "" ? "0" : "1"
     }
   }
 }
@@ -121,6 +123,24 @@ resource "aws_apigatewayv2_route" "web" {
   api_id    = aws_apigatewayv2_api.webhooks.id
   route_key = each.value
   target    = "integrations/${aws_apigatewayv2_integration.web.id}"
+  # Behind the organisation's identity provider when var.oidc_issuer is set (docs/web.md).
+  authorization_type = var.oidc_issuer == "" ? "NONE" : "JWT"
+  authorizer_id      = var.oidc_issuer == "" ? null : aws_apigatewayv2_authorizer.oidc[0].id
+}
+
+# API Gateway checks the provider's token (signature by its published keys, issuer, audience, expiry)
+# before the function runs, and passes its claims; the handler matches the verified email to the roster.
+resource "aws_apigatewayv2_authorizer" "oidc" {
+  count            = var.oidc_issuer == "" ? 0 : 1
+  api_id           = aws_apigatewayv2_api.webhooks.id
+  authorizer_type  = "JWT"
+  name             = "${local.web_name}-oidc"
+  identity_sources = ["$request.header.Authorization"]
+
+  jwt_configuration {
+    issuer   = var.oidc_issuer
+    audience = var.oidc_audience
+  }
 }
 
 resource "aws_lambda_permission" "web" {

@@ -66,6 +66,8 @@ fn shift(
 struct World {
     store: DynamoStore,
     routes: Routes,
+    /// The same pages behind API Gateway's JWT authorizer (`CLINIC_WEB_JWT_AUTHORIZER=1`).
+    behind_authorizer: Routes,
     domain: String,
 }
 
@@ -109,10 +111,23 @@ async fn world(prefix: &str) -> World {
         sender: Mailbox::new("Clinic", EmailAddress::parse(SENDER).unwrap()),
         base_url: HttpUrl::parse(BASE).unwrap(),
     };
-    let routes = Arc::new(WebPages::new(signin, store_arc)).routes();
+    let routes = Arc::new(WebPages::new(signin, store_arc.clone())).routes();
+    let signin = SignIn {
+        key: SigningKey::parse(KEY).unwrap(),
+        ledger: store_arc.clone(),
+        people: store_arc.clone(),
+        mailer: Arc::new(clinic::adapters::ses::SesMailer::new(
+            aws_sdk_sesv2::Client::new(&sdk_config().await),
+        )),
+        nonces: Arc::new(clinic::adapters::random::OsNonces),
+        sender: Mailbox::new("Clinic", EmailAddress::parse(SENDER).unwrap()),
+        base_url: HttpUrl::parse(BASE).unwrap(),
+    };
+    let behind_authorizer = Arc::new(WebPages::new(signin, store_arc).trusting_jwt(true)).routes();
     World {
         store,
         routes,
+        behind_authorizer,
         domain,
     }
 }
@@ -576,4 +591,70 @@ async fn a_session_cookie_planted_before_sign_in_is_replaced_by_a_fresh_one() {
         .await;
     assert_eq!(crossed.status, 403);
     assert_eq!(world.sessions().await, 2);
+}
+
+/// A request as API Gateway passes it once its JWT authorizer accepted a token with `claims`.
+fn vouched(path: &str, claims: &[(&str, &str)]) -> Request {
+    use lambda_http::aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+        ApiGatewayV2httpRequestContext,
+    };
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims = claims
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    authorizer.jwt = Some(jwt);
+    context.authorizer = Some(authorizer);
+    let mut request = Request::new(Body::Empty);
+    *request.uri_mut() = path.parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(lambda_http::request::RequestContext::ApiGatewayV2(context));
+    request
+}
+
+#[tokio::test]
+async fn behind_a_jwt_authorizer_the_verified_email_claim_signs_in_and_nothing_else_does() {
+    let world = world("web-jwt").await;
+    let asha = world.address("akaur");
+    let claims = [
+        ("email", asha.as_str()),
+        ("email_verified", "true"),
+        ("sub", "idp|42"),
+    ];
+    let page = world
+        .behind_authorizer
+        .dispatch_at(vouched("/now", &claims), at(NOW))
+        .await;
+    assert_eq!(page.status().as_u16(), 200);
+    let body = String::from_utf8_lossy(page.body().as_ref()).into_owned();
+    assert!(body.contains("Signed in as Asha Kaur"), "{body}");
+    // The same claims mean nothing to a deployment that did not put the authorizer in front.
+    let unguarded = world
+        .routes
+        .dispatch_at(vouched("/now", &claims), at(NOW))
+        .await;
+    assert_eq!(unguarded.status().as_u16(), 303);
+    for refused in [
+        vec![("email", asha.as_str()), ("email_verified", "false")],
+        vec![
+            ("email", "someone-else@example.org"),
+            ("email_verified", "true"),
+        ],
+        vec![("sub", "idp|42")],
+    ] {
+        let answer = world
+            .behind_authorizer
+            .dispatch_at(vouched("/now", &refused), at(NOW))
+            .await;
+        assert_eq!(answer.status().as_u16(), 303, "{refused:?} signed in");
+    }
+    assert_eq!(
+        world.sessions().await,
+        0,
+        "the authorizer's sign-in writes no session"
+    );
 }

@@ -69,6 +69,8 @@ pub mod vars {
     pub const WEB_URL: &str = "CLINIC_WEB_URL";
     /// The key signing sign-in links, session cookies and CSRF tokens (a credential).
     pub const WEB_SIGNING_KEY: &str = "CLINIC_WEB_SIGNING_KEY";
+    /// API Gateway's JWT authorizer guards the pages: its claims sign people in.
+    pub const WEB_JWT_AUTHORIZER: &str = "CLINIC_WEB_JWT_AUTHORIZER";
 
     /// Every variable the configurations read.
     pub const ALL: &[&str] = &[
@@ -105,6 +107,7 @@ pub mod vars {
         STATUS_TOKEN,
         WEB_URL,
         WEB_SIGNING_KEY,
+        WEB_JWT_AUTHORIZER,
     ];
 }
 

@@ -18,6 +18,8 @@ pub struct WebConfig {
     /// Where people open the pages (`https://clinic.example.org`): the links mailed point there.
     pub web_url: HttpUrl,
     pub signing_key: SigningKey,
+    /// API Gateway's JWT authorizer guards every page route: its `email` claim signs people in.
+    pub jwt_authorizer: bool,
 }
 
 impl FromVariables for WebConfig {
@@ -27,12 +29,19 @@ impl FromVariables for WebConfig {
         let sender = sections::sender(variables);
         let web_url = variables.required_parsed(vars::WEB_URL, HttpUrl::parse);
         let signing_key = variables.required_parsed(vars::WEB_SIGNING_KEY, SigningKey::parse);
+        let jwt_authorizer = variables.flag(
+            vars::WEB_JWT_AUTHORIZER,
+            &["1", "true"],
+            &["0", "false"],
+            "1, true, 0 or false",
+        );
         Some(Self {
             aws,
             table: table?,
             sender: sender?,
             web_url: web_url?,
             signing_key: signing_key?,
+            jwt_authorizer,
         })
     }
 }

@@ -229,6 +229,26 @@ impl SignIn {
         }))
     }
 
+    /// A person an identity provider vouched for (API Gateway's JWT authorizer checked the token
+    /// before the request arrived): the roster's person with `address`, if any. Their forms' CSRF
+    /// tokens are bound to the token's `subject`.
+    pub async fn vouched_for(
+        &self,
+        address: &str,
+        subject: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<SignedIn>, StoreError> {
+        let people = self.people.people().await?;
+        Ok(people
+            .iter()
+            .find(|p| p.email.eq_ignore_ascii_case(address.trim()))
+            .map(|person| SignedIn {
+                person: person.id.clone(),
+                binding: format!("jwt:{subject}"),
+                expires: now,
+            }))
+    }
+
     /// Ends the session `cookie` holds (nothing if it holds none).
     pub async fn sign_out(&self, cookie: &str) -> Result<(), StoreError> {
         self.ledger.end_session(&token::at_rest(cookie)).await

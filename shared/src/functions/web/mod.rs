@@ -58,6 +58,8 @@ pub struct WebPages {
     signin: SignIn,
     source: Arc<dyn BriefSource>,
     nonces: Arc<dyn Nonces>,
+    /// API Gateway's JWT authorizer stands in front (`CLINIC_WEB_JWT_AUTHORIZER`): its claims sign in.
+    trust_jwt: bool,
 }
 
 impl WebPages {
@@ -67,7 +69,16 @@ impl WebPages {
             signin,
             source,
             nonces,
+            trust_jwt: false,
         }
+    }
+
+    /// Takes the `email` claim API Gateway's JWT authorizer passes as signed in (docs/web.md). Only
+    /// for a deployment whose every route has the authorizer: the claims come from the request
+    /// context, which API Gateway alone writes (`clinic serve` never sets one).
+    pub fn trusting_jwt(mut self, trust: bool) -> Self {
+        self.trust_jwt = trust;
+        self
     }
 
     /// Built from the configuration: one table client and one SES client per process.
@@ -89,7 +100,7 @@ impl WebPages {
             sender: Mailbox::new("Clinic", config.sender.clone()),
             base_url: config.web_url.clone(),
         };
-        Self::new(signin, store)
+        Self::new(signin, store).trusting_jwt(config.jwt_authorizer)
     }
 
     /// Every route of [`ROUTES`] to these pages.
@@ -313,7 +324,14 @@ impl WebPages {
         now: jiff::Timestamp,
     ) -> Result<Option<crate::signin::SignedIn>, Response<Body>> {
         let Some(value) = cookie(request, SESSION) else {
-            return Ok(None);
+            return match jwt_identity(request).filter(|_| self.trust_jwt) {
+                Some((address, subject)) => self
+                    .signin
+                    .vouched_for(&address, &subject, now)
+                    .await
+                    .map_err(|e| unavailable(&e.to_string())),
+                None => Ok(None),
+            };
         };
         self.signin
             .signed_in(&value, now)
@@ -370,6 +388,24 @@ fn client_address(request: &Request) -> String {
             .unwrap_or_else(|| "unknown".to_owned()),
         _ => "unknown".to_owned(),
     }
+}
+
+/// The verified address and subject of the JWT API Gateway's authorizer checked, if any.
+fn jwt_identity(request: &Request) -> Option<(String, String)> {
+    use lambda_http::RequestExt as _;
+    let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
+        request.request_context_ref()
+    else {
+        return None;
+    };
+    let claims = &context.authorizer.as_ref()?.jwt.as_ref()?.claims;
+    // A provider that says the address is not verified does not vouch for it.
+    if claims.get("email_verified").is_some_and(|v| v != "true") {
+        return None;
+    }
+    let email = claims.get("email")?.clone();
+    let subject = claims.get("sub").cloned().unwrap_or_else(|| email.clone());
+    Some((email, subject))
 }
 
 /// Every page: HTML, never cached, never framed, no script, no referrer (a link's token stays put).
