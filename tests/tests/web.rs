@@ -658,3 +658,62 @@ async fn behind_a_jwt_authorizer_the_verified_email_claim_signs_in_and_nothing_e
         "the authorizer's sign-in writes no session"
     );
 }
+
+#[tokio::test]
+async fn on_lambda_the_form_arrives_base64_encoded_and_the_client_is_api_gateways_source_ip() {
+    use base64::Engine as _;
+    let world = world("web-lambda").await;
+    let presession = "ab".repeat(32);
+    let key = SigningKey::parse(KEY).unwrap();
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", &world.address("akaur"))
+        .append_pair("csrf", &token::csrf_token(&key, &presession))
+        .finish();
+    // An HTTP API (payload 2.0) event as API Gateway sends a form post: cookies apart, body base64.
+    let event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": "POST /signin",
+        "rawPath": "/signin",
+        "rawQueryString": "",
+        "cookies": [format!("clinic_presession={presession}")],
+        "headers": {
+            "content-type": "application/x-www-form-urlencoded",
+            "host": "abcdef1234.execute-api.eu-west-1.amazonaws.com",
+            "x-forwarded-for": "10.9.9.9"
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef1234",
+            "domainName": "abcdef1234.execute-api.eu-west-1.amazonaws.com",
+            "domainPrefix": "abcdef1234",
+            "http": {
+                "method": "POST",
+                "path": "/signin",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.77",
+                "userAgent": "Mozilla/5.0"
+            },
+            "requestId": "web-test-1",
+            "routeKey": "POST /signin",
+            "stage": "$default",
+            "time": "15/Jan/2027:08:00:00 +0000",
+            "timeEpoch": 1_800_000_000_000_i64
+        },
+        "body": base64::engine::general_purpose::STANDARD.encode(&form),
+        "isBase64Encoded": true
+    });
+    let request = clinic::functions::lambda::request_from_event(event).expect("an HTTP event");
+    let answer = world.routes.dispatch_at(request, at(NOW)).await;
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(mails_to(&world.address("akaur")).await.len(), 1);
+    let items = world.items().await.join("\n");
+    // Counted under API Gateway's sourceIp, never the X-Forwarded-For a client can write.
+    assert!(
+        items.contains(&format!(
+            "ATTEMPTS#client#{}",
+            token::at_rest("203.0.113.77")
+        )),
+        "{items}"
+    );
+    assert!(!items.contains(&format!("ATTEMPTS#client#{}", token::at_rest("10.9.9.9"))));
+}
