@@ -61,6 +61,17 @@ try {
   assert.equal(session.secure, true);
   assert.equal(session.sameSite, 'Lax');
 
+  // Every page is sent uncached, unframed, scriptless and without a referrer.
+  const reload = await page.reload();
+  const headers = reload.headers();
+  assert.equal(headers['cache-control'], 'no-store');
+  assert.equal(headers['referrer-policy'], 'no-referrer');
+  assert.match(headers['content-security-policy'], /default-src 'none'.*frame-ancestors 'none'/);
+  // Landmarks for screen readers: banner, navigation, main, contentinfo, and a skip link.
+  for (const role of ['banner', 'navigation', 'main', 'contentinfo']) {
+    assert.equal(await page.getByRole(role).count(), 1, `one ${role} landmark`);
+  }
+  assert.equal(await page.getByRole('link', { name: 'Skip to the content' }).count(), 1);
   assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'On duty now');
   assert.equal(await page.getByRole('main').count(), 1);
   const main = await page.getByRole('main').innerText();
@@ -79,6 +90,18 @@ try {
   assert.ok(seen > 0, `the brief names nobody on duty at all:\n${main}`);
   assert.match(main, /Times are in Europe\/London/);
   await step('4-now');
+
+  // The link again, in a second browser: spent, refused, nobody signed in.
+  const other = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const replay = await other.newPage();
+  await replay.goto(link);
+  await replay.getByRole('button', { name: 'Sign in' }).click();
+  await replay.getByRole('alert').waitFor();
+  assert.match(await replay.getByRole('alert').innerText(), /used already/);
+  assert.ok(!(await other.cookies()).some((c) => c.name === 'clinic_session'), 'a replayed link set a session');
+  await replay.screenshot({ path: `${shots}/4b-replayed-link.png`, fullPage: true });
+  console.log('ok 4b-replayed-link: refused');
+  await other.close();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${base}/signin`);
