@@ -6,3 +6,6 @@ pub mod service;
 pub mod token;
 
 pub use service::{LinkRequest, NewSession, SignIn, SignInError, SignedIn};
+
+#[cfg(test)]
+mod tests;
