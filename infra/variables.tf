@@ -170,3 +170,21 @@ variable "circuits" {
   type        = bool
   default     = true
 }
+
+variable "web_url" {
+  description = "Where people open Clinic's pages (a custom domain on the HTTP API, e.g. https://clinic.example.org); empty: the API stage's own URL. The mailed sign-in links point here."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_issuer" {
+  description = "An OIDC identity provider's issuer URL (e.g. https://login.example.org/): when set, API Gateway's JWT authorizer guards every page and its verified email claim signs people in instead of mailed links (docs/web.md)."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_audience" {
+  description = "The audiences (client ids) the JWT authorizer accepts, with oidc_issuer."
+  type        = list(string)
+  default     = []
+}

@@ -28,6 +28,8 @@ pub mod pages;
 mod plans;
 mod roster;
 mod shifts;
+// Sign-in: links, sessions, attempt counters.
+mod signin;
 pub mod table;
 mod triage;
 
