@@ -10,7 +10,7 @@ STACK_DIR := .stack
 CLINIC := target/debug/clinic
 export CLINIC_STACK_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: help venv build test lint infra-check conformance bench demo package deploy stack-up stack-down stack-env holidays-data clean
+.PHONY: help venv build test lint infra-check conformance browser-test bench demo package deploy stack-up stack-down stack-env holidays-data clean
 
 help:
 	@echo "make demo   - run the weekly rotation on the local stack and show what it did"
@@ -50,6 +50,7 @@ test: venv lint infra-check
 	@echo "== the brief's and the functions' table tests again, on the stack with partition-indexed Queries (same build)"
 	CLINIC_STACK_INDEXED_QUERIES=1 cargo test --workspace --test brief --test follow_up --test rotation --test oncall --test phabricator
 	@$(MAKE) --no-print-directory conformance
+	@$(MAKE) --no-print-directory browser-test
 
 # The stack cannot be validated offline (no provider downloads): format, and checkov's policy checks,
 # every skipped check justified in a comment beside it. tests/tests/infra.rs checks the wiring.
@@ -73,6 +74,17 @@ conformance: build
 	  echo "maintenance parser conformance on $(CORPUS):"; \
 	  python3 ../shared/tools/conformance.py --dir $(CORPUS) --batch --cmd '$(CLINIC) maintenance parse {}' | tail -n 3; \
 	else echo "SKIPPED: maintenance parser conformance: $(CORPUS) not found (the vendor corpus is not in this repository)"; fi
+
+# The pages in a real browser: playwright-core (pinned in tests/browser/package-lock.json, from the npm
+# registry) driving Debian's Chromium (/usr/bin/chromium; .ci/run installs it) against `clinic serve`
+# on the local stack. Screenshots of each page: target/browser/.
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	@echo "== the browser test's npm packages (playwright-core, about 9 MB, once)"
+	cd tests/browser && npm ci --no-audit --no-fund
+
+browser-test: venv build tests/browser/node_modules/.package-lock.json
+	@echo "== the pages in Chromium: sign in through the mailed link, the now page (screenshots in target/browser/)"
+	@bash tests/stack/browser.sh
 
 # The public holidays the planner embeds, regenerated from PyPI's `holidays` at a pinned version;
 # the output is committed, so building never needs Python (docs/roster.md).

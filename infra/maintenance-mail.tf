@@ -199,6 +199,31 @@ resource "aws_s3_bucket_notification" "inbound_mail" {
   depends_on = [aws_lambda_permission.inbound_mail]
 }
 
+# Start and end notices of the maintenances that matter (they affect service, or take part in an
+# outage of a redundancy group), mailed to the person on duty: every minute when var.maintenance_notices
+# is set. A notice is claimed per maintenance and slot, so a retried or repeated minute sends nothing twice.
+resource "aws_cloudwatch_event_rule" "maintenance_notices" {
+  count               = var.maintenance_notices ? 1 : 0
+  name                = "${local.maintenance_name}-notices"
+  description         = "Mail the person on duty when a vendor maintenance that matters starts and ends"
+  schedule_expression = "rate(1 minute)"
+}
+
+resource "aws_cloudwatch_event_target" "maintenance_notices" {
+  count = var.maintenance_notices ? 1 : 0
+  rule  = aws_cloudwatch_event_rule.maintenance_notices[0].name
+  arn   = aws_lambda_function.maintenance_mail.arn
+}
+
+resource "aws_lambda_permission" "maintenance_notices" {
+  count         = var.maintenance_notices ? 1 : 0
+  statement_id  = "AllowNoticeSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.maintenance_mail.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.maintenance_notices[0].arn
+}
+
 # Errors and throttles of the function, and anything left in its failure queue, notify the alarm topic.
 locals {
   maintenance_mail_alarms = {

@@ -38,3 +38,8 @@ output "status_url" {
   description = "The read-only brief (send Authorization: Bearer <status token>; Accept: application/json for JSON); the rotation's calendar feed is <this>/rotation.ics?token=<status token>."
   value       = "${aws_apigatewayv2_stage.webhooks.invoke_url}status"
 }
+
+output "web_url" {
+  description = "Clinic's pages: people sign in here with a link mailed to their roster address. Write the signing key to <ssm_prefix>/web/signing-key first (docs/deploy.md)."
+  value       = "${local.web_url}/now"
+}

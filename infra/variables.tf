@@ -159,8 +159,32 @@ variable "victorops_api_id" {
   default     = ""
 }
 
+variable "maintenance_notices" {
+  description = "Whether the person on duty is mailed when a vendor maintenance that matters starts and when it ends (a rule every minute invokes maintenance-mail). Needs the circuits file for outages; maintenances that affect service count without it."
+  type        = bool
+  default     = false
+}
+
 variable "circuits" {
   description = "Whether `make package` shipped the team's circuits file (CIRCUITS=path; the brief's, /status' and the calendar's outages of redundancy groups). false when it was packaged with CIRCUITS= (none)."
   type        = bool
   default     = true
+}
+
+variable "web_url" {
+  description = "Where people open Clinic's pages (a custom domain on the HTTP API, e.g. https://clinic.example.org); empty: the API stage's own URL. The mailed sign-in links point here."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_issuer" {
+  description = "An OIDC identity provider's issuer URL (e.g. https://login.example.org/): when set, API Gateway's JWT authorizer guards every page and its verified email claim signs people in instead of mailed links (docs/web.md)."
+  type        = string
+  default     = ""
+}
+
+variable "oidc_audience" {
+  description = "The audiences (client ids) the JWT authorizer accepts, with oidc_issuer."
+  type        = list(string)
+  default     = []
 }

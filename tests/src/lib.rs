@@ -9,6 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use clinic::adapters::dynamo::{DynamoStore, TableName};
 
 pub mod call_log;
+pub mod failing_mailer;
 pub mod fault_proxy;
 pub mod incident_rig;
 pub mod statuspage_fake;

@@ -156,7 +156,7 @@ fn string_list(body: &hcl::Body, key: &str) -> Vec<String> {
 fn functions() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> {
     use clinic::config::{
         FromVariables as _, MaintenanceMailConfig, PhabricatorWebhookConfig, RotationConfig,
-        VictorOpsWebhookConfig,
+        VictorOpsWebhookConfig, WebConfig,
     };
     vec![
         (
@@ -179,13 +179,50 @@ fn functions() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])
             VictorOpsWebhookConfig::required(),
             clinic::functions::victorops_webhook::AWS_ACTIONS,
         ),
+        (
+            "web",
+            WebConfig::required(),
+            clinic::functions::web::AWS_ACTIONS,
+        ),
     ]
 }
 
 /// Whether the function is invoked asynchronously (schedules, S3), so Lambda sends its failed
-/// invocations to a queue: every one is (the webhooks by their sweeps' schedules too).
-fn has_failure_queue(_name: &str) -> bool {
-    true
+/// invocations to a queue: every one is (the webhooks by their sweeps' schedules too) but `web`,
+/// which API Gateway alone invokes, synchronously.
+fn has_failure_queue(name: &str) -> bool {
+    name != "web"
+}
+
+#[test]
+fn the_web_function_has_exactly_one_api_route_per_page_it_answers() {
+    let blocks = stack();
+    let routes = labelled(&blocks, "resource", "aws_apigatewayv2_route");
+    let web = routes
+        .iter()
+        .find(|b| name_of(b) == "web")
+        .expect("an aws_apigatewayv2_route \"web\"");
+    let keys: BTreeSet<String> = match web
+        .body()
+        .attributes()
+        .find(|a| a.key() == "for_each")
+        .map(|a| a.expr().clone())
+    {
+        Some(hcl::Expression::Object(object)) => object
+            .values()
+            .map(|v| v.to_string().trim_matches('"').to_owned())
+            .collect(),
+        other => panic!("the web routes' for_each is not an object: {other:?}"),
+    };
+    let expected: BTreeSet<String> = clinic::functions::web::ROUTES
+        .iter()
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert_eq!(keys, expected);
+    assert!(
+        expression_text(web.body(), "target").is_some_and(|t| t.contains("integration.web.")),
+        "the web routes lead elsewhere"
+    );
 }
 
 #[test]

@@ -359,3 +359,164 @@ async fn maintenances_on_different_groups_or_times_are_no_outage() {
     );
     assert!(s.outage_mails().await.is_empty());
 }
+
+impl Setup {
+    /// The start and end notices the person on duty has received.
+    async fn notice_mails(&self) -> Vec<String> {
+        received_mail()
+            .await
+            .into_iter()
+            .filter(|m| m.destinations.iter().any(|d| d.contains(&self.duty)))
+            .map(|m| m.raw)
+            .filter(|raw| raw.contains("Subject: [clinic] Vendor maintenance"))
+            .collect()
+    }
+
+    async fn sweep(&self, at: &str) -> Result<Vec<(String, &'static str, &'static str)>, String> {
+        let notices = self
+            .job
+            .notice_sweep(t(at), &format!("test-sweep-{at}"), false)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(notices
+            .into_iter()
+            .map(|n| (n.maintenance, n.slot, n.outcome))
+            .collect())
+    }
+}
+
+fn names(found: &[(String, &'static str, &'static str)]) -> Vec<String> {
+    found
+        .iter()
+        .map(|(m, slot, outcome)| format!("{m} {slot} {outcome}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_minute_sweep_mails_the_person_on_duty_once_when_each_part_of_an_outage_starts_and_ends()
+ {
+    let s = setup("notices.example.org").await;
+    // The first path goes down at 01:00 for four hours, the second at 03:00: together an outage.
+    s.deliver(
+        "inbound/a",
+        notice(
+            "harbour-transit",
+            "HT-10",
+            "HT-LIS-MAD-07",
+            "2027-03-05T01:00:00Z",
+        ),
+    )
+    .await
+    .unwrap();
+    s.deliver(
+        "inbound/b",
+        notice(
+            "northwind",
+            "NW-10",
+            "NWF-LIS-MAD-01",
+            "2027-03-05T03:00:00Z",
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(s.sweep("2027-03-05T00:59:00Z").await.unwrap().is_empty());
+
+    let first = s.sweep("2027-03-05T01:00:00Z").await.unwrap();
+    assert_eq!(names(&first).len(), 1, "{first:?}");
+    assert!(names(&first)[0].contains("HT-10 start sent"), "{first:?}");
+    let mails = s.notice_mails().await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(
+        mails[0].contains("Subject: [clinic] Vendor maintenance starting:")
+            && mails[0].contains("HT-10")
+            && mails[0].contains("lis1-mad1"),
+        "the notice names the maintenance and the group it takes down: {}",
+        mails[0]
+    );
+
+    // The next minutes find it sent, and send nothing more.
+    let again = s.sweep("2027-03-05T01:01:00Z").await.unwrap();
+    assert!(
+        names(&again)[0].contains("HT-10 start already-sent"),
+        "{again:?}"
+    );
+    assert_eq!(s.notice_mails().await.len(), 1);
+
+    // SES fails at the second start: the minute fails (Lambda retries it), then its retry sends once.
+    s.ses_proxy.inject(
+        Matcher::any().method("POST"),
+        Fault::Fail(500),
+        Times::Every,
+    );
+    assert!(s.sweep("2027-03-05T03:00:00Z").await.is_err());
+    assert_eq!(s.notice_mails().await.len(), 1);
+    s.ses_proxy.heal();
+    let retried = s.sweep("2027-03-05T03:00:00Z").await.unwrap();
+    assert!(
+        names(&retried)[0].contains("NW-10 start sent"),
+        "{retried:?}"
+    );
+    assert_eq!(s.notice_mails().await.len(), 2);
+
+    // A sweep that runs late (20 minutes after the first path came back) sends no stale notice.
+    assert!(s.sweep("2027-03-05T05:20:00Z").await.unwrap().is_empty());
+
+    // The second path's end, through the function as the schedule invokes it.
+    let Setup { job, duty, .. } = s;
+    let function = clinic::functions::maintenance_mail::MaintenanceFunction::from_job(job);
+    let dry = function
+        .dispatch(serde_json::json!({
+            "job": "maintenance-notices", "scheduled_time": "2027-03-05T07:00:00Z", "dry_run": true
+        }))
+        .await
+        .expect("dry run");
+    assert_eq!(dry["maintenance_notices"][0]["outcome"], "due", "{dry}");
+    let ended = function
+        .dispatch(serde_json::json!({
+            "version": "0", "id": "evt-notices-0700", "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012", "time": "2027-03-05T07:00:00Z",
+            "region": "us-east-1", "resources": [], "detail": {}
+        }))
+        .await
+        .expect("scheduled minute");
+    assert_eq!(ended["maintenance_notices"][0]["slot"], "end", "{ended}");
+    assert_eq!(
+        ended["maintenance_notices"][0]["outcome"], "sent",
+        "{ended}"
+    );
+    let mails: Vec<String> = received_mail()
+        .await
+        .into_iter()
+        .filter(|m| m.destinations.iter().any(|d| d.contains(&duty)))
+        .map(|m| m.raw)
+        .filter(|raw| raw.contains("Subject: [clinic] Vendor maintenance over:"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0].contains("NW-10"), "{}", mails[0]);
+
+    let refused = function
+        .dispatch(
+            serde_json::json!({"job": "weekly-rotation", "scheduled_time": "2027-03-05T07:00:00Z"}),
+        )
+        .await;
+    assert!(refused.is_err(), "another job's input is refused");
+}
+
+#[tokio::test]
+async fn a_maintenance_that_only_reduces_redundancy_on_its_own_gets_no_start_or_end_notice() {
+    let s = setup("no-notice.example.org").await;
+    s.deliver(
+        "inbound/a",
+        notice(
+            "harbour-transit",
+            "HT-11",
+            "HT-LIS-MAD-07",
+            "2027-03-06T01:00:00Z",
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(s.sweep("2027-03-06T01:00:00Z").await.unwrap().is_empty());
+    assert!(s.sweep("2027-03-06T05:00:00Z").await.unwrap().is_empty());
+    assert!(s.notice_mails().await.is_empty());
+}

@@ -1,19 +1,18 @@
 //! The weekly rotation job against the local stack: DynamoDB and SES v2 served by moto.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::ses::SesMailer;
 use clinic::audit::AuditLog;
 use clinic::handoff::job::{HandoffJob, JobError, MailOutcome};
 use clinic::idempotency::IdempotencyStore;
-use clinic::mail::{EmailAddress, MailError, Mailer, OutgoingMail, SentMail};
+use clinic::mail::{EmailAddress, Mailer};
 use clinic::rotation::roster::Roster;
 use clinic::shifts::{OverrideRecord, ShiftLedger};
 use clinic::trigger::Trigger;
+use clinic_tests::failing_mailer::FailingMailer;
 use clinic_tests::fault_proxy::{Fault, Matcher, Times};
 use clinic_tests::{behind_proxy, fresh_store, received_mail, verified_sender};
 
@@ -293,40 +292,15 @@ async fn ten_concurrent_invocations_write_one_shift_and_one_set_of_mails() {
     );
 }
 
-/// SES in front of which one address fails until `healed`.
-struct FailingFor {
-    inner: SesMailer,
-    address: String,
-    healed: Mutex<bool>,
-    attempts: AtomicUsize,
-}
-
-#[async_trait]
-impl Mailer for FailingFor {
-    async fn send(&self, mail: &OutgoingMail, raw: Vec<u8>) -> Result<SentMail, MailError> {
-        self.attempts.fetch_add(1, Ordering::SeqCst);
-        let failing = mail.recipients().any(|r| r.as_str() == self.address);
-        if failing && !*self.healed.lock().unwrap() {
-            return Err(MailError::Unavailable {
-                reason: "throttled (test)".into(),
-                source: None,
-            });
-        }
-        self.inner.send(mail, raw).await
-    }
-}
-
 #[tokio::test]
 async fn a_failed_mail_is_retried_on_the_next_invocation_without_resending_the_others() {
     let domain = "retry.example.org";
     let store = fresh_store("rotation-retry").await;
     let ses = verified_sender(SENDER).await;
-    let mailer = Arc::new(FailingFor {
-        inner: SesMailer::new(ses),
-        address: format!("team@{domain}"),
-        healed: Mutex::new(false),
-        attempts: AtomicUsize::new(0),
-    });
+    let failing = format!("team@{domain}");
+    let mailer = Arc::new(FailingMailer::new(SesMailer::new(ses), move |mail| {
+        mail.recipients().any(|r| r.as_str() == failing)
+    }));
     let job = job_with(store.clone(), roster(domain), mailer.clone());
 
     let first = job.run(&trigger("evt-f", "2027-01-01T09:00:00Z")).await;
@@ -338,7 +312,7 @@ async fn a_failed_mail_is_retried_on_the_next_invocation_without_resending_the_o
     let after_first = mails_to(domain).await;
     assert_eq!(after_first.get(&format!("team@{domain}")), None);
 
-    *mailer.healed.lock().unwrap() = true;
+    mailer.heal();
     // Lambda retries the same event: it was not recorded as done, so it runs again.
     let second = job
         .run(&trigger("evt-f", "2027-01-01T09:00:00Z"))

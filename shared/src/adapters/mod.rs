@@ -5,6 +5,7 @@ pub mod conduit;
 pub mod dynamo;
 pub mod healthchecks;
 pub mod pacing;
+pub mod random;
 pub mod s3;
 pub mod sdk;
 pub mod ses;

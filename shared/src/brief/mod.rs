@@ -324,7 +324,7 @@ fn days(n: u32) -> jiff::SignedDuration {
 
 /// Each rotation's shifts around `now`: the rotations' names (one read by key), one Query per
 /// rotation, then the people those shifts name (one read by key).
-async fn duty(
+pub async fn duty(
     source: &dyn BriefSource,
     now: jiff::Timestamp,
 ) -> Result<Vec<RotationDuty>, StoreError> {

@@ -49,7 +49,7 @@ pub enum ClaimScope {
 /// One action done once: per incident `what` is `statuspage-create`, `statuspage-<status>`,
 /// `mail-opened`, `reminder-<slot>`; per downtime window `statuspage-create`,
 /// `mail-<announce|start|after>`; per rotation `handoff#<week>#<role>#<address>` and
-/// `victorops-drift#<week>#<address>`; per redundancy group `outage#<start>#<maintenances>`;
+/// `victorops-drift#<week>#<address>`, `moved#<week>#<person>`; per redundancy group `outage#<start>#<maintenances>`;
 /// per maintenance `notice#<start|end>#<time>`;
 /// `victorops-take#<override>#<week>[#record|#undo|
 /// #notice#<address>|#mail#<address>]`.

@@ -120,6 +120,7 @@ impl Backoff {
 async fn to_lambda(
     request: hyper::Request<Incoming>,
     body_read: Duration,
+    peer: SocketAddr,
 ) -> Result<Request, Response<Body>> {
     let (parts, body) = request.into_parts();
     let collected =
@@ -142,7 +143,11 @@ async fn to_lambda(
     } else {
         Body::Binary(bytes.to_vec())
     };
-    Ok(Request::from_parts(parts, body))
+    let mut request = Request::from_parts(parts, body);
+    request
+        .extensions_mut()
+        .insert(crate::functions::http::ClientAddress(peer.ip()));
+    Ok(request)
 }
 
 fn to_hyper(response: Response<Body>) -> hyper::Response<Full<Bytes>> {
@@ -199,7 +204,7 @@ pub async fn serve_with(
                 async move {
                     let method = request.method().clone();
                     let path = escape(request.uri().path());
-                    let response = match to_lambda(request, limits.body_read).await {
+                    let response = match to_lambda(request, limits.body_read, peer).await {
                         Ok(request) => routes.dispatch(request).await,
                         Err(refusal) => refusal,
                     };

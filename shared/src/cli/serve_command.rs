@@ -4,7 +4,7 @@
 use clap::Args;
 
 use crate::config::{
-    FromVariables as _, PhabricatorWebhookConfig, StatusConfig, VictorOpsWebhookConfig,
+    FromVariables as _, PhabricatorWebhookConfig, StatusConfig, VictorOpsWebhookConfig, WebConfig,
 };
 
 use super::error::CliError;
@@ -63,11 +63,21 @@ pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Usage(e.to_string()))?;
         routes = routes.route(Method::POST, "/hooks/victorops", Arc::new(hook));
     }
+    // The pages (sign-in, now) when CLINIC_WEB_URL and CLINIC_WEB_SIGNING_KEY are set, as the web function.
+    let web_config = WebConfig::load().await;
+    if let Ok(config) = &web_config {
+        let pages = Arc::new(crate::functions::web::WebPages::from_config(config).await);
+        routes = routes.extend(&pages.routes());
+    }
     if routes.paths().next().is_none() {
         let mut problems = Vec::new();
-        for error in [phabricator_config.err(), victorops_config.err()]
-            .into_iter()
-            .flatten()
+        for error in [
+            phabricator_config.err(),
+            victorops_config.err(),
+            web_config.err(),
+        ]
+        .into_iter()
+        .flatten()
         {
             problems.extend(error.problems);
         }

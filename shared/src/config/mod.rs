@@ -12,6 +12,7 @@ pub mod secrets;
 mod sections;
 mod variables;
 mod victorops_webhook;
+mod web;
 
 use std::fmt;
 use std::future::Future;
@@ -23,6 +24,7 @@ pub use rotation::RotationConfig;
 pub use sections::{BriefInputs, BriefSettingsError};
 pub use variables::Variables;
 pub use victorops_webhook::VictorOpsWebhookConfig;
+pub use web::WebConfig;
 
 /// Names of the variables Clinic reads, in one place so docs, Terraform and tests agree.
 pub mod vars {
@@ -63,6 +65,12 @@ pub mod vars {
     pub const VICTOROPS_API_KEY: &str = "VICTOROPS_API_KEY";
     /// Bearer token of the read-only `GET /status` endpoint (a credential).
     pub const STATUS_TOKEN: &str = "CLINIC_STATUS_TOKEN";
+    /// Where people open the pages; the mailed sign-in links point there.
+    pub const WEB_URL: &str = "CLINIC_WEB_URL";
+    /// The key signing sign-in links, session cookies and CSRF tokens (a credential).
+    pub const WEB_SIGNING_KEY: &str = "CLINIC_WEB_SIGNING_KEY";
+    /// API Gateway's JWT authorizer guards the pages: its claims sign people in.
+    pub const WEB_JWT_AUTHORIZER: &str = "CLINIC_WEB_JWT_AUTHORIZER";
 
     /// Every variable the configurations read.
     pub const ALL: &[&str] = &[
@@ -97,6 +105,9 @@ pub mod vars {
         VICTOROPS_API_ID,
         VICTOROPS_API_KEY,
         STATUS_TOKEN,
+        WEB_URL,
+        WEB_SIGNING_KEY,
+        WEB_JWT_AUTHORIZER,
     ];
 }
 

@@ -25,6 +25,7 @@ pub const CREDENTIALS: &[&str] = &[
     // The dead man's switch URL is a credential too: whoever has it can report success.
     vars::HEALTHCHECK_URL,
     vars::STATUS_TOKEN,
+    vars::WEB_SIGNING_KEY,
 ];
 
 /// The variable naming `credential`'s parameter.

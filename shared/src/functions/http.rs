@@ -8,6 +8,11 @@ use async_trait::async_trait;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
+/// Who sent a request, as the server saw it: `clinic serve` puts the peer's address in the
+/// request's extensions (on Lambda, API Gateway's `sourceIp` says it). Never a header a client writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 /// A webhook handler, as Lambda and `clinic serve` call it. It maps every failure to a status.
 #[async_trait]
 pub trait Hook: Send + Sync {

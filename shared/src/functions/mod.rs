@@ -1,4 +1,4 @@
-//! The four Lambdas' wiring, one module each named after its function, and what they share: the
+//! The five Lambdas' wiring, one module each named after its function, and what they share: the
 //! runtime glue (`lambda`) and the HTTP handler interface that `clinic serve` also routes to (`http`).
 
 pub mod http;
@@ -7,3 +7,4 @@ pub mod maintenance_mail;
 pub mod phabricator_webhook;
 pub mod rotation;
 pub mod victorops_webhook;
+pub mod web;

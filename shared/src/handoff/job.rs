@@ -21,7 +21,7 @@ use crate::idempotency::{Begin, IdempotencyStore};
 use crate::mail::{EmailAddress, MailError, Mailbox, Mailer, OutgoingMail};
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::plan::{self, History, Override, PlannedWeek};
-use crate::rotation::ports::RosterMirror;
+use crate::rotation::ports::{PlanSnapshots, RosterMirror};
 use crate::rotation::roster::{Person, PersonId, Roster};
 use crate::shifts::{Commit, ShiftLedger, ShiftRecord, override_from_record};
 use crate::store::StoreError;
@@ -87,6 +87,17 @@ pub struct MailReport {
     pub outcome: MailOutcome,
 }
 
+/// One person told (or to be told) that their next duty moved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MovedReport {
+    pub person: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub why: String,
+    #[serde(flatten)]
+    pub outcome: MailOutcome,
+}
+
 /// What the run found or did with the coming week's shift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -127,6 +138,9 @@ pub struct RotationReport {
     /// What the run did in VictorOps, for a rotation Clinic keeps in step with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub victorops: Option<crate::oncall::VictorOpsReport>,
+    /// The people whose next duty moved since the previous run's plan, and their mails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duty_moved: Vec<MovedReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,16 +156,16 @@ pub struct JobReport {
 
 /// The rotation function's work, with its dependencies as ports.
 pub struct HandoffJob<S> {
-    store: S,
+    pub(super) store: S,
     mailer: Arc<dyn Mailer>,
-    roster: Roster,
-    sender: EmailAddress,
+    pub(super) roster: Roster,
+    pub(super) sender: EmailAddress,
     lease: jiff::SignedDuration,
     victorops: Option<Arc<crate::oncall::VictorOpsSync>>,
     /// Builds the brief each handoff mail carries; without it the mails carry none.
     briefing: Option<Briefing>,
     /// When the job's records say it acted; the week it acts on comes from the trigger.
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 impl JobReport {
@@ -178,17 +192,21 @@ impl JobReport {
                     .unwrap_or_default()
             ));
             for m in &r.mails {
-                let outcome = match &m.outcome {
-                    MailOutcome::Sent { message_id } => format!("sent <{message_id}>"),
-                    MailOutcome::AlreadySent => "already sent before".to_owned(),
-                    MailOutcome::HeldElsewhere => "being sent by another invocation".to_owned(),
-                    MailOutcome::Failed { reason } => format!("FAILED: {reason}"),
-                    MailOutcome::DryRun => "not sent (dry run)".to_owned(),
-                };
+                let outcome = outcome_words(&m.outcome);
                 out.push_str(&format!(
                     "  mail to {:<9} {:<32} {outcome}\n",
                     m.role.as_str(),
                     m.to
+                ));
+            }
+            for m in &r.duty_moved {
+                out.push_str(&format!(
+                    "  duty moved: {} from {} to {} ({}): {}\n",
+                    m.person,
+                    m.from.as_deref().unwrap_or("none"),
+                    m.to.as_deref().unwrap_or("none ahead"),
+                    m.why,
+                    outcome_words(&m.outcome)
                 ));
             }
             if let Some(victorops) = &r.victorops {
@@ -201,7 +219,7 @@ impl JobReport {
 
 impl<S> HandoffJob<S>
 where
-    S: ShiftLedger + Claims + RosterMirror + AuditLog + IdempotencyStore,
+    S: ShiftLedger + Claims + RosterMirror + AuditLog + IdempotencyStore + PlanSnapshots,
 {
     pub fn new(
         store: S,
@@ -291,17 +309,21 @@ where
         let brief = self.brief_at(trigger.time).await;
         for week in staged {
             let name = week.rotation.clone();
+            let shift = week.shift.clone();
             let mut report = self.announce(week, trigger, brief.as_ref()).await?;
-            failed += report
-                .mails
-                .iter()
-                .filter(|m| {
-                    matches!(
-                        m.outcome,
-                        MailOutcome::Failed { .. } | MailOutcome::HeldElsewhere
-                    )
-                })
-                .count();
+            report.duty_moved = self.duty_moved(&shift, trigger).await?;
+            let pending = |outcome: &MailOutcome| {
+                matches!(
+                    outcome,
+                    MailOutcome::Failed { .. } | MailOutcome::HeldElsewhere
+                )
+            };
+            failed += report.mails.iter().filter(|m| pending(&m.outcome)).count()
+                + report
+                    .duty_moved
+                    .iter()
+                    .filter(|m| pending(&m.outcome))
+                    .count();
             if let Some(sync) = self.victorops.as_ref().filter(|_| !trigger.dry_run) {
                 let who = crate::shifts::overrides::Operator {
                     actor: ACTOR,
@@ -346,16 +368,21 @@ where
         Ok(report)
     }
 
-    /// Commits `rotation`'s coming week, or finds it committed already.
-    async fn commit_week(&self, rotation: &str, trigger: &Trigger) -> Result<Staged, JobError> {
-        let shifts = self.store.shifts(rotation).await?;
-        let overrides = self
+    /// The overrides recorded for `rotation`, as the planner takes them.
+    pub(super) async fn overrides(&self, rotation: &str) -> Result<Vec<Override>, JobError> {
+        Ok(self
             .store
             .overrides(rotation)
             .await?
             .iter()
             .map(override_from_record)
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Commits `rotation`'s coming week, or finds it committed already.
+    async fn commit_week(&self, rotation: &str, trigger: &Trigger) -> Result<Staged, JobError> {
+        let shifts = self.store.shifts(rotation).await?;
+        let overrides = self.overrides(rotation).await?;
         let week = self.coming_week(rotation, trigger.time, &shifts, &overrides)?;
         let existing = shifts.iter().find(|s| s.week == week.to_string()).cloned();
 
@@ -435,6 +462,7 @@ where
             unstaffed_reason: shift.unstaffed_reason.clone(),
             mails: reports,
             victorops: None,
+            duty_moved: Vec::new(),
         })
     }
 
@@ -519,22 +547,42 @@ where
         mail: &OutgoingMail,
         cause: &str,
     ) -> Result<MailOutcome, JobError> {
+        let sending = Sending {
+            claim: key.claim(),
+            message_id: &|attempt| key.message_id(attempt),
+            subject: key.subject(),
+            summary: format!(
+                "handoff of {} {}: {}",
+                key.rotation,
+                key.week,
+                key.role.reason()
+            ),
+        };
+        let outcome = self.send_once(&sending, mail, cause).await?;
+        if let MailOutcome::Sent { .. } = outcome {
+            info!(to = %key.address, role = key.role.as_str(), week = %key.week, "handoff mail sent");
+        }
+        Ok(outcome)
+    }
+
+    /// Sends `mail` once under its claim, audited as `mail.send`.
+    pub(super) async fn send_once(
+        &self,
+        sending: &Sending<'_>,
+        mail: &OutgoingMail,
+        cause: &str,
+    ) -> Result<MailOutcome, JobError> {
         let once = crate::mail::OnceMail {
             mailer: self.mailer.as_ref(),
             mail,
-            message_id: Box::new(|attempt| key.message_id(attempt)),
+            message_id: Box::new(|attempt| (sending.message_id)(attempt)),
             audit: Box::new(|message_id, at| {
                 AuditEntry::new(
                     at,
                     ACTOR,
                     "mail.send",
-                    key.subject(),
-                    format!(
-                        "handoff of {} {}: {}",
-                        key.rotation,
-                        key.week,
-                        key.role.reason()
-                    ),
+                    sending.subject.clone(),
+                    sending.summary.clone(),
                     cause,
                 )
                 .with_details(serde_json::json!({
@@ -544,25 +592,22 @@ where
         };
         let result = Once::new(&self.store, self.lease)
             .patient(JOB_PATIENCE)
-            .run(&key.claim(), &once, self.clock.now())
+            .run(&sending.claim, &once, self.clock.now())
             .await;
         match result {
             Ok(Outcome::Done {
                 outcome,
                 acted: true,
-            }) => {
-                info!(to = %key.address, role = key.role.as_str(), week = %key.week, "handoff mail sent");
-                Ok(MailOutcome::Sent {
-                    message_id: outcome,
-                })
-            }
+            }) => Ok(MailOutcome::Sent {
+                message_id: outcome,
+            }),
             Ok(Outcome::Done { acted: false, .. }) => Ok(MailOutcome::AlreadySent),
             // Another invocation is sending it: not done, so the run is retried until it is.
             Ok(Outcome::Busy { .. }) => Ok(MailOutcome::HeldElsewhere),
             Err(OnceError::Store(e)) => Err(e.into()),
             Err(OnceError::Effect(error)) => {
                 let reason = error.to_string();
-                warn!(to = %key.address, role = key.role.as_str(), error = %crate::log_text::escape(&reason), "handoff mail failed");
+                warn!(to = ?mail.to.first().map(|m| m.address.to_string()), subject = %sending.subject, error = %crate::log_text::escape(&reason), "mail failed");
                 if let MailError::Rejected { .. } = error {
                     warn!(
                         "the mail service rejected the message; check the sender identity and recipients"
@@ -643,6 +688,24 @@ where
         mails.sort_by(|a, b| (a.0.role, &a.0.address).cmp(&(b.0.role, &b.0.address)));
         mails
     }
+}
+
+fn outcome_words(outcome: &MailOutcome) -> String {
+    match outcome {
+        MailOutcome::Sent { message_id } => format!("sent <{message_id}>"),
+        MailOutcome::AlreadySent => "already sent before".to_owned(),
+        MailOutcome::HeldElsewhere => "being sent by another invocation".to_owned(),
+        MailOutcome::Failed { reason } => format!("FAILED: {reason}"),
+        MailOutcome::DryRun => "not sent (dry run)".to_owned(),
+    }
+}
+
+/// One mail to send once: its claim, its stable Message-ID, and what its audit entry says.
+pub(super) struct Sending<'a> {
+    pub claim: crate::claim::ClaimKey,
+    pub message_id: &'a (dyn Fn(u32) -> String + Sync),
+    pub subject: String,
+    pub summary: String,
 }
 
 /// A rotation's week committed in the first pass of a run, waiting for its mails.

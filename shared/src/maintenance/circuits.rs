@@ -320,8 +320,6 @@ fn add(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::maintenance::Circuit;
-    use crate::maintenance::lifecycle::NoticeSource;
     use proptest::prelude::*;
 
     const FILE: &str = r#"
@@ -353,35 +351,9 @@ redundancy_group = "fra1-wave"
         provider: &str,
         id: &str,
         circuits: &[(&str, Impact)],
-        (start, end): (i64, i64),
+        window: (i64, i64),
     ) -> MaintenanceRecord {
-        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-        MaintenanceRecord {
-            provider: provider.into(),
-            maintenance_id: id.into(),
-            account: "ACME".into(),
-            circuits: circuits
-                .iter()
-                .map(|(c, impact)| Circuit::new(*c, *impact))
-                .collect(),
-            status: Status::Confirmed,
-            start,
-            end,
-            stamp: 1_799_000_000,
-            sequence: 1,
-            organizer: format!("noc@{provider}.example"),
-            uid: id.into(),
-            summary: String::new(),
-            first_seen: at,
-            updated_at: at,
-            completed_at: None,
-            source: NoticeSource::default(),
-            notices: 1,
-            acknowledged: None,
-            reading: crate::maintenance::ReadingKind::Template,
-            open_ended: false,
-            confirmed: None,
-        }
+        MaintenanceRecord::sample(provider, id, circuits, window)
     }
 
     #[test]

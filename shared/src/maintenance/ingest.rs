@@ -653,10 +653,13 @@ where
         let Some(mail) = &self.outage_mail else {
             return Ok(Vec::new());
         };
-        let grace = super::outage_mail::NOTICE_GRACE;
+        // A notice is due only for a start or end in the last NOTICE_GRACE, but whether the
+        // maintenance takes part in an outage depends on others around it: a second path's
+        // maintenance may start hours later, or have ended before this one does.
+        let around = super::outage_mail::OUTAGE_LOOKAROUND;
         let records = self
             .store
-            .maintenances_between(now - grace, now + jiff::SignedDuration::from_secs(1))
+            .maintenances_between(now - around, now + around)
             .await?;
         let circuits = self.calendar.options.circuits.as_ref();
         Ok(mail

@@ -106,6 +106,43 @@ pub struct Acknowledgement {
 }
 
 impl MaintenanceRecord {
+    /// A confirmed maintenance of `provider`'s with one notice, for the domain's unit tests.
+    #[cfg(test)]
+    pub(crate) fn sample(
+        provider: &str,
+        id: &str,
+        circuits: &[(&str, super::Impact)],
+        (start, end): (i64, i64),
+    ) -> Self {
+        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        Self {
+            provider: provider.into(),
+            maintenance_id: id.into(),
+            account: "ACME".into(),
+            circuits: circuits
+                .iter()
+                .map(|(c, impact)| super::Circuit::new(*c, *impact))
+                .collect(),
+            status: super::Status::Confirmed,
+            start,
+            end,
+            stamp: 1_799_000_000,
+            sequence: 1,
+            organizer: format!("noc@{provider}.example"),
+            uid: id.into(),
+            summary: String::new(),
+            first_seen: at,
+            updated_at: at,
+            completed_at: None,
+            source: NoticeSource::default(),
+            notices: 1,
+            acknowledged: None,
+            reading: super::ReadingKind::Template,
+            open_ended: false,
+            confirmed: None,
+        }
+    }
+
     /// Read without a template and not yet confirmed by a person.
     pub fn unverified(&self) -> bool {
         self.reading == ReadingKind::Generic && self.confirmed.is_none()

@@ -245,6 +245,10 @@ impl OutageMail {
 /// How late a start or end notice may still go out.
 pub const NOTICE_GRACE: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
+/// How far around the minute the sweep reads maintenances to tell which take part in an outage:
+/// an outage is an overlap, so a maintenance up to this long before or after one due now counts.
+pub const OUTAGE_LOOKAROUND: jiff::SignedDuration = jiff::SignedDuration::from_hours(72);
+
 /// One start or end notice of the minute sweep.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MaintenanceNotice {
@@ -446,5 +450,139 @@ mod tests {
         assert!(text.contains("no vendor announced this outage"), "{text}");
         assert!(text.contains("  - northwind/NW-1\n"), "{text}");
         assert!(text.contains("clinic maintenance ack"), "{text}");
+    }
+
+    const PATHS: &str = r#"
+[[circuit]]
+id = "HT-LIS-MAD-07"
+site = "lis1"
+service = "wave (second path)"
+redundancy_group = "lis1-mad1"
+
+[[circuit]]
+id = "NWF-LIS-MAD-01"
+site = "lis1"
+service = "wave"
+redundancy_group = "lis1-mad1"
+"#;
+
+    fn record(
+        provider: &str,
+        id: &str,
+        circuit: &str,
+        impact: crate::maintenance::Impact,
+        window: (i64, i64),
+    ) -> MaintenanceRecord {
+        MaintenanceRecord::sample(provider, id, &[(circuit, impact)], window)
+    }
+
+    fn due_at(records: &[MaintenanceRecord], circuits: Option<&Circuits>, at: i64) -> Vec<String> {
+        due_notices(records, circuits, jiff::Timestamp::from_second(at).unwrap())
+            .into_iter()
+            .map(|(r, slot, group)| {
+                format!(
+                    "{}/{} {slot}{}",
+                    r.provider,
+                    r.maintenance_id,
+                    group.map(|g| format!(" ({g})")).unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    const H: i64 = 3600;
+    const T0: i64 = 1_900_000_000;
+
+    #[test]
+    fn a_start_or_end_notice_is_due_from_its_moment_for_the_grace_period_only() {
+        use crate::maintenance::Impact;
+        let r = [record(
+            "acme",
+            "A-1",
+            "X-1",
+            Impact::Outage,
+            (T0, T0 + 4 * H),
+        )];
+        assert!(due_at(&r, None, T0 - 1).is_empty(), "not yet");
+        assert_eq!(due_at(&r, None, T0), vec!["acme/A-1 start"]);
+        assert_eq!(due_at(&r, None, T0 + 14 * 60 + 59), vec!["acme/A-1 start"]);
+        assert!(
+            due_at(&r, None, T0 + 15 * 60).is_empty(),
+            "too late to help"
+        );
+        assert!(
+            due_at(&r, None, T0 + 2 * H).is_empty(),
+            "nothing mid-window"
+        );
+        assert_eq!(due_at(&r, None, T0 + 4 * H + 60), vec!["acme/A-1 end"]);
+    }
+
+    #[test]
+    fn cancelled_and_redundancy_only_maintenances_give_no_notice_and_completed_ones_no_start() {
+        use crate::maintenance::Impact;
+        let mut cancelled = record("acme", "A-2", "X-2", Impact::Outage, (T0, T0 + H));
+        cancelled.status = Status::Cancelled;
+        let redundancy = record(
+            "acme",
+            "A-3",
+            "X-3",
+            Impact::ReducedRedundancy,
+            (T0, T0 + H),
+        );
+        let mut completed = record("acme", "A-4", "X-4", Impact::Outage, (T0, T0 + H));
+        completed.status = Status::Completed;
+        let r = [cancelled, redundancy, completed];
+        assert!(due_at(&r, None, T0 + 60).is_empty());
+        assert_eq!(due_at(&r, None, T0 + H), vec!["acme/A-4 end"]);
+    }
+
+    #[test]
+    fn redundancy_only_maintenances_that_together_take_a_group_down_get_notices_naming_it() {
+        use crate::maintenance::Impact;
+        let circuits = Circuits::parse(PATHS).unwrap();
+        // The second path goes down two hours after the first, and comes back after it.
+        let r = [
+            record(
+                "harbour-transit",
+                "HT-1",
+                "HT-LIS-MAD-07",
+                Impact::ReducedRedundancy,
+                (T0, T0 + 4 * H),
+            ),
+            record(
+                "northwind",
+                "NW-1",
+                "NWF-LIS-MAD-01",
+                Impact::ReducedRedundancy,
+                (T0 + 2 * H, T0 + 6 * H),
+            ),
+        ];
+        assert_eq!(
+            due_at(&r, Some(&circuits), T0),
+            vec!["harbour-transit/HT-1 start (lis1-mad1)"]
+        );
+        assert_eq!(
+            due_at(&r, Some(&circuits), T0 + 6 * H),
+            vec!["northwind/NW-1 end (lis1-mad1)"]
+        );
+        assert!(
+            due_at(&r[..1], Some(&circuits), T0).is_empty(),
+            "one path alone is no outage"
+        );
+        assert!(
+            due_at(&r, None, T0).is_empty(),
+            "without the circuits file nothing says they are the same group"
+        );
+    }
+
+    #[test]
+    fn the_notice_says_the_window_and_the_group_it_takes_down() {
+        use crate::maintenance::Impact;
+        let r = record("acme", "A-5", "X-5", Impact::Outage, (T0, T0 + H));
+        let (subject, text) = notice_text(&r, "start", Some("lis1-mad1"));
+        assert!(subject.contains("starting: acme A-5"), "{subject}");
+        assert!(text.contains("lis1-mad1"), "{text}");
+        let (subject, _) = notice_text(&r, "end", None);
+        assert!(subject.contains("over: acme A-5"), "{subject}");
     }
 }

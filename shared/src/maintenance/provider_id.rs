@@ -40,6 +40,13 @@ pub enum ProviderId {
     Verizon,
     Windstream,
     Zayo,
+    // Providers circuit-maintenance-parser 2.12.0 added, kept together.
+    SummitIg,
+    Retn,
+    Telxius,
+    Vodafone,
+    Cirion,
+    Flag,
     /// Any sender of a BCOP (X-MAINTNOTE) iCalendar notice.
     #[serde(rename = "genericprovider")]
     Generic,
@@ -62,7 +69,7 @@ pub(super) struct Profile {
     pub(super) markers: &'static [&'static str],
 }
 
-pub(super) const ALL: [ProviderId; 30] = [
+pub(super) const ALL: [ProviderId; 36] = [
     ProviderId::Apple,
     ProviderId::AquaComms,
     ProviderId::Arelion,
@@ -93,6 +100,12 @@ pub(super) const ALL: [ProviderId; 30] = [
     ProviderId::Verizon,
     ProviderId::Windstream,
     ProviderId::Zayo,
+    ProviderId::SummitIg,
+    ProviderId::Retn,
+    ProviderId::Telxius,
+    ProviderId::Vodafone,
+    ProviderId::Cirion,
+    ProviderId::Flag,
 ];
 
 impl ProviderId {
@@ -356,6 +369,45 @@ impl ProviderId {
                     "zayo global change management",
                     "zayo ttn-",
                 ],
+            ),
+            ProviderId::SummitIg => p(
+                "summitig",
+                "outages@summitig.net",
+                &["summitig.net"],
+                &["summitig", "summit infrastructure group"],
+            ),
+            ProviderId::Retn => p(
+                "retn",
+                "no-reply@retn.net",
+                &["retn.net"],
+                &["retn.net ticket#", "retn noc"],
+            ),
+            ProviderId::Telxius => p(
+                "telxius",
+                "sworks@telxius.com",
+                &["telxius.com"],
+                &["telxius", "sworks@telxius.com"],
+            ),
+            ProviderId::Vodafone => p(
+                "vodafone",
+                "networkchangemanagement@vodafone.com",
+                &["vodafone.com"],
+                &[
+                    "networkchangemanagement@vodafone.com",
+                    "vodafone network change management",
+                ],
+            ),
+            ProviderId::Cirion => p(
+                "cirion",
+                "customer-report@ciriontechnologies.com",
+                &["ciriontechnologies.com"],
+                &["cirion technologies", "ciriontechnologies.com"],
+            ),
+            ProviderId::Flag => p(
+                "flag",
+                "change@flagtel.com",
+                &["flagtel.com"],
+                &["change@flagtel.com", "flag telecom", "flag | "],
             ),
             ProviderId::Generic => p("genericprovider", "unknown", &[], &[]),
         }

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod explain;
+pub mod moves;
 pub mod plan;
 pub mod ports;
 pub mod roster;

@@ -29,3 +29,18 @@ pub fn roster_fingerprint(roster: &Roster) -> String {
     .to_string();
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
+
+/// The plan each weekly run saw for the weeks ahead, kept to tell the next run whose duty moved.
+#[async_trait]
+pub trait PlanSnapshots: Send + Sync {
+    async fn plan_snapshot(
+        &self,
+        rotation: &str,
+    ) -> Result<Option<super::moves::PlanSnapshot>, StoreError>;
+    /// Keeps `snapshot` as the rotation's latest unless one of a later week is kept already
+    /// (`Ok(false)`: a late retry of an older run never replaces a newer plan).
+    async fn save_plan_snapshot(
+        &self,
+        snapshot: &super::moves::PlanSnapshot,
+    ) -> Result<bool, StoreError>;
+}

@@ -8,7 +8,9 @@
 //! | shift | `ROTATION#<name>` | `SHIFT#<iso week>` | `PERSON#<primary>` / `SHIFT#<start utc>` |
 //! | override | `ROTATION#<name>` | `OVERRIDE#<iso week>` | |
 //! | handoff mail claim | `ROTATION#<name>` | `CLAIM#handoff#<iso week>#<role>#<address>` | |
+//! | duty-moved mail claim | `ROTATION#<name>` | `CLAIM#moved#<iso week>#<person>` | |
 //! | VictorOps sync of a committed week (its overrides, the lease of the run working on it) | `ROTATION#<name>` | `VICTOROPS#<iso week>` | |
+//! | plan of the weeks ahead the last weekly run saw (whose duty moved) | `ROTATION#<name>` | `PLAN` | |
 //! | VictorOps drift notice claim | `ROTATION#<name>` | `CLAIM#victorops-drift#<iso week>#<address>` | |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<rfc3339 utc>#<id>` | `AUDITOF#<subject>` / `<rfc3339 utc>` |
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
@@ -21,12 +23,16 @@
 //! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | `TASKS#APPROVAL`, `TASKS#TRIAGE` or `TASKS#OPEN` / `<last activity utc>#<phid>` while an open clinic-duty task |
 //! | delivery queued on a task another delivery holds (handled by the holder before it returns) | `TASK#<task phid>` | `QUEUED#<delivery sha-256>` | |
 //! | VictorOps incident still open in VictorOps (no open Statuspage incident) | `INCIDENT#<number>` | `STATE` | `VICTOROPS#OPEN` / `<number>` |
+//! | mailed sign-in link, single use | `SIGNIN#<token sha-256>` | `LINK` | (TTL `expires_at`) |
+//! | browser session | `SESSION#<cookie sha-256>` | `SESSION` | (TTL `expires_at`) |
+//! | sign-in attempt counter of an address or a client | `ATTEMPTS#<scope>#<sha-256>` | `WINDOW#<start utc>` | (TTL `expires_at`) |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
 pub const PROFILE: &str = "PROFILE";
 pub const PEOPLE: &str = "PEOPLE";
 pub const SHIFT_PREFIX: &str = "SHIFT#";
+pub const PLAN: &str = "PLAN";
 pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
 pub const VICTOROPS_PREFIX: &str = "VICTOROPS#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
@@ -139,4 +145,23 @@ pub fn precise_instant(at: jiff::Timestamp) -> String {
 /// A UTC instant as fixed-width text (whole seconds), so index sort keys order as the instants do.
 pub fn instant(at: jiff::Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub const LINK: &str = "LINK";
+pub const SESSION: &str = "SESSION";
+
+pub fn signin_link(hash: &str) -> String {
+    format!("SIGNIN#{hash}")
+}
+
+pub fn session(hash: &str) -> String {
+    format!("SESSION#{hash}")
+}
+
+pub fn attempts(scope: &str, subject: &str) -> String {
+    format!("ATTEMPTS#{scope}#{subject}")
+}
+
+pub fn attempt_window(start: jiff::Timestamp) -> String {
+    format!("WINDOW#{}", instant(start))
 }

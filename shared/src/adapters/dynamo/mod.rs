@@ -25,8 +25,11 @@ mod maintenance;
 // VictorOps kept in step: the weeks' sync records and the drift notices.
 mod oncall;
 pub mod pages;
+mod plans;
 mod roster;
 mod shifts;
+// Sign-in: links, sessions, attempt counters.
+mod signin;
 pub mod table;
 mod triage;
 

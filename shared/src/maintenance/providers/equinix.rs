@@ -1,7 +1,8 @@
 //! Equinix: the subject names the status and ends with the ticket in brackets; the body gives the window
 //! as "UTC: FRIDAY, 02 JUL 10:00 - FRIDAY, 02 JUL 15:00" (year only in the SPAN/DATE line), one impact for
 //! all services, and a table per product with the account and service serial numbers. Bilingual notices
-//! repeat the block in the local language first.
+//! repeat the block in the local language first. Newer subjects may end in " - CHG0125903" instead of
+//! the bracketed ticket.
 
 use std::sync::LazyLock;
 
@@ -14,6 +15,7 @@ use crate::maintenance::page::{Page, after_label, same_label, squash};
 
 static TICKET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[([^\[\]]+)\]\s*$").expect("valid regex"));
+static CHANGE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bCHG\d+\b").expect("valid regex"));
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d{1,2}-[A-Za-z]{3}-(\d{4})").expect("valid regex"));
 
@@ -22,7 +24,8 @@ pub(super) fn read(notice: &Notice) -> Vec<Draft> {
     let mut draft = Draft {
         maintenance_id: TICKET
             .captures(subject.trim())
-            .map(|c| c[1].trim().to_string()),
+            .map(|c| c[1].trim().to_string())
+            .or_else(|| CHANGE.find(&subject).map(|m| m.as_str().to_string())),
         summary: Some(subject.trim().to_string()),
         status: Some(status(&subject)),
         ..Draft::default()

@@ -1,5 +1,7 @@
 //! Megaport: "Hi <account>", "... maintenance (<ticket>) ...", "Purpose of Maintenance: ...", start and end
-//! in UTC, and a table of the affected service ids.
+//! in UTC, and a table of the affected service ids. The ticket stands in brackets in the opening sentence,
+//! "This is a reminder that Planned maintenance (id) ..." or, in newer notices, "Please be advised that
+//! Megaport will be performing a maintenance activity (id) ...".
 
 use std::sync::LazyLock;
 
@@ -11,6 +13,10 @@ use crate::maintenance::notice::Notice;
 
 static TICKET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)maintenance\s*\(([^)\s]+)\)").expect("valid regex"));
+static OPENING_TICKET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:This is a reminder|Please be advised that)\b[^(]*\(([^)\s]+)\)")
+        .expect("valid regex")
+});
 
 pub(super) fn read(notice: &Notice) -> Vec<Draft> {
     let reading = Reading::month_first();
@@ -28,7 +34,9 @@ pub(super) fn read(notice: &Notice) -> Vec<Draft> {
             }
             if draft.maintenance_id.is_none()
                 && text.contains('(')
-                && let Some(ticket) = TICKET.captures(text)
+                && let Some(ticket) = OPENING_TICKET
+                    .captures(text)
+                    .or_else(|| TICKET.captures(text))
             {
                 draft.maintenance_id = Some(ticket[1].to_string());
                 let lower = text.to_lowercase();

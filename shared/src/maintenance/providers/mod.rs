@@ -12,10 +12,12 @@ mod aquacomms;
 mod att;
 mod aws;
 mod bso;
+mod cirion;
 mod cogent;
 mod colt;
 mod crowncastle;
 mod equinix;
+mod flag;
 mod gcx;
 mod google;
 mod gtt;
@@ -25,12 +27,16 @@ mod megaport;
 mod momentum;
 mod netflix;
 mod pccw;
+mod retn;
 mod seaborn;
 mod sparkle;
+mod summitig;
 mod tata;
 mod telstra;
+mod telxius;
 mod turkcell;
 mod verizon;
+mod vodafone;
 mod windstream;
 mod zayo;
 
@@ -63,6 +69,12 @@ pub(crate) fn reader(provider: ProviderId) -> Option<fn(&Notice) -> Vec<Draft>> 
         ProviderId::Verizon => verizon::read,
         ProviderId::Windstream => windstream::read,
         ProviderId::Zayo => zayo::read,
+        ProviderId::SummitIg => summitig::read,
+        ProviderId::Retn => retn::read,
+        ProviderId::Telxius => telxius::read,
+        ProviderId::Vodafone => vodafone::read,
+        ProviderId::Cirion => cirion::read,
+        ProviderId::Flag => flag::read,
         ProviderId::Arelion
         | ProviderId::EuNetworks
         | ProviderId::Ntt

@@ -1,0 +1,81 @@
+//! What the web function (and `clinic serve`'s pages) reads: the table, the sender of sign-in
+//! links, the pages' public URL and the key that signs links, sessions and CSRF tokens.
+
+use super::sections;
+use super::variables::Variables;
+use super::{FromVariables, vars};
+use crate::adapters::dynamo::TableName;
+use crate::adapters::sdk::AwsSettings;
+use crate::http_url::HttpUrl;
+use crate::mail::EmailAddress;
+use crate::signin::token::SigningKey;
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub aws: AwsSettings,
+    pub table: TableName,
+    pub sender: EmailAddress,
+    /// Where people open the pages (`https://clinic.example.org`): the links mailed point there.
+    pub web_url: HttpUrl,
+    pub signing_key: SigningKey,
+    /// API Gateway's JWT authorizer guards every page route: its `email` claim signs people in.
+    pub jwt_authorizer: bool,
+}
+
+impl FromVariables for WebConfig {
+    fn read(variables: &mut Variables<'_>) -> Option<Self> {
+        let table = sections::table(variables);
+        let aws = sections::aws(variables);
+        let sender = sections::sender(variables);
+        let web_url = variables.required_parsed(vars::WEB_URL, HttpUrl::parse);
+        let signing_key = variables.required_parsed(vars::WEB_SIGNING_KEY, SigningKey::parse);
+        let jwt_authorizer = variables.flag(
+            vars::WEB_JWT_AUTHORIZER,
+            &["1", "true"],
+            &["0", "false"],
+            "1, true, 0 or false",
+        );
+        Some(Self {
+            aws,
+            table: table?,
+            sender: sender?,
+            web_url: web_url?,
+            signing_key: signing_key?,
+            jwt_authorizer,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::lookup;
+
+    #[test]
+    fn the_web_function_names_what_it_lacks_and_never_prints_its_key() {
+        let err =
+            WebConfig::from_lookup(lookup(&[("CLINIC_WEB_SIGNING_KEY", "short")])).unwrap_err();
+        let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();
+        assert_eq!(
+            named,
+            vec![
+                vars::TABLE,
+                vars::SENDER,
+                vars::WEB_URL,
+                vars::WEB_SIGNING_KEY
+            ]
+        );
+        let config = WebConfig::from_lookup(lookup(&[
+            ("CLINIC_TABLE", "clinic-test"),
+            ("CLINIC_SENDER", "clinic@example.org"),
+            ("CLINIC_WEB_URL", "https://clinic.example.org/"),
+            (
+                "CLINIC_WEB_SIGNING_KEY",
+                "supersecret-supersecret-supersecret-0",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(config.web_url.as_str(), "https://clinic.example.org");
+        assert!(!format!("{config:?}").contains("supersecret"));
+    }
+}

@@ -1,0 +1,118 @@
+// Clinic's sign-in and now page in Debian's Chromium (headless), as a person uses them: open the
+// page, ask for a link, open the link from the mail the local SES received, press "Sign in", read
+// who is on duty, sign out. Each step is checked and screenshotted into $SCREENSHOTS.
+import { readFileSync, mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const base = process.env.CLINIC_URL;
+const moto = process.env.MOTO_URL;
+const address = process.env.SIGNIN_ADDRESS;
+const shots = process.env.SCREENSHOTS;
+const status = JSON.parse(readFileSync(process.env.STATUS_JSON, 'utf8'));
+mkdirSync(shots, { recursive: true });
+
+// The link in the last mail moto's SES accepted for `address` (quoted-printable undone).
+async function mailedLink() {
+  const data = await (await fetch(`${moto}/moto-api/data.json`)).json();
+  const mails = (data.ses?.RawMessage ?? []).filter((m) => (m.destinations ?? []).includes(address));
+  assert.ok(mails.length > 0, `no mail to ${address}`);
+  const raw = mails.at(-1).raw_data.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+  const match = raw.match(/https?:\/\/[^\s"<]+\/signin\/link\?token=[A-Za-z0-9._-]+/);
+  assert.ok(match, 'the mail holds no sign-in link');
+  return match[0];
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--no-first-run'],
+});
+let failed = false;
+try {
+  // A phone-sized window: the pages must read on one.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const step = async (name) => {
+    await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+    console.log(`ok ${name}: ${page.url()}`);
+  };
+
+  await page.goto(`${base}/now`);
+  assert.equal(new URL(page.url()).pathname, '/signin', 'an anonymous reader is sent to sign in');
+  await step('1-signin');
+
+  await page.getByLabel('Your e-mail address').fill(address);
+  await page.getByRole('button', { name: 'Mail me a sign-in link' }).click();
+  await page.getByRole('status').waitFor();
+  assert.match(await page.getByRole('status').innerText(), /If that address is on the roster/);
+  await step('2-check-your-mail');
+
+  const link = await mailedLink();
+  assert.ok(link.startsWith(base), `the link ${link} points at ${base}`);
+  await page.goto(link);
+  await step('3-link');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/now`);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'clinic_session');
+  assert.ok(session, 'a session cookie is set');
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.secure, true);
+  assert.equal(session.sameSite, 'Lax');
+
+  // Every page is sent uncached, unframed, scriptless and without a referrer.
+  const reload = await page.reload();
+  const headers = reload.headers();
+  assert.equal(headers['cache-control'], 'no-store');
+  assert.equal(headers['referrer-policy'], 'no-referrer');
+  assert.match(headers['content-security-policy'], /default-src 'none'.*frame-ancestors 'none'/);
+  // Landmarks for screen readers: banner, navigation, main, contentinfo, and a skip link.
+  for (const role of ['banner', 'navigation', 'main', 'contentinfo']) {
+    assert.equal(await page.getByRole(role).count(), 1, `one ${role} landmark`);
+  }
+  assert.equal(await page.getByRole('link', { name: 'Skip to the content' }).count(), 1);
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'On duty now');
+  assert.equal(await page.getByRole('main').count(), 1);
+  const main = await page.getByRole('main').innerText();
+  let seen = 0;
+  for (const rotation of status.duty) {
+    const section = page.getByRole('region', { name: rotation.rotation });
+    const text = await section.innerText();
+    const current = rotation.current?.on_duty?.name;
+    if (current) {
+      assert.ok(text.includes(current), `${rotation.rotation}: ${current} is not on the page:\n${text}`);
+      seen += 1;
+    }
+    const backup = rotation.current?.backup?.name;
+    if (backup) assert.ok(text.includes(backup), `${rotation.rotation}: backup ${backup} missing`);
+  }
+  assert.ok(seen > 0, `the brief names nobody on duty at all:\n${main}`);
+  assert.match(main, /Times are in Europe\/London/);
+  await step('4-now');
+
+  // The link again, in a second browser: spent, refused, nobody signed in.
+  const other = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const replay = await other.newPage();
+  await replay.goto(link);
+  await replay.getByRole('button', { name: 'Sign in' }).click();
+  await replay.getByRole('alert').waitFor();
+  assert.match(await replay.getByRole('alert').innerText(), /used already/);
+  assert.ok(!(await other.cookies()).some((c) => c.name === 'clinic_session'), 'a replayed link set a session');
+  await replay.screenshot({ path: `${shots}/4b-replayed-link.png`, fullPage: true });
+  console.log('ok 4b-replayed-link: refused');
+  await other.close();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${base}/signin`);
+  await page.goto(`${base}/now`);
+  assert.equal(new URL(page.url()).pathname, '/signin', 'signed out, the page asks to sign in again');
+  await step('5-signed-out');
+  console.log(`browser test passed: screenshots in ${shots}/`);
+} catch (error) {
+  failed = true;
+  console.error(error);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

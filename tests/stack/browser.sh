@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The pages in a real browser (`make browser-test`, part of `make test`): moto server, the weekly job
+# run once to commit a week, `clinic serve` with the web pages on a free loopback port, then
+# tests/browser/signin.mjs driving Debian's Chromium through playwright-core: sign in with the link
+# read from the local SES, see the duty. Screenshots go to target/browser/. Everything started here
+# is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=.venv/bin/python
+CLINIC=target/debug/clinic
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || { echo "browser test: $CHROMIUM not found; install Debian's chromium (apt-get install -y --no-install-recommends chromium)"; exit 1; }
+[ -x "$CLINIC" ] || { echo "browser test: $CLINIC not built (cargo build -p clinic)"; exit 1; }
+mkdir -p target/browser
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+"$PY" tests/stack/moto_stack.py --port-file "$work/port" >"$work/moto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+[ -s "$work/port" ] || { cat "$work/moto.log"; echo "local stack did not start"; exit 1; }
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$work/port")" AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export CLINIC_TABLE=clinic-browser CLINIC_SENDER=clinic@example.net CLINIC_ROSTER=events/roster.toml
+export RUST_LOG=warn
+$CLINIC setup table >/dev/null
+$CLINIC setup identity --address "$CLINIC_SENDER" >/dev/null
+# The weekly job commits 2027-W01 and mirrors the roster; the pages are then read on Tuesday of it.
+$CLINIC invoke rotation --event events/rotation-weekly-scheduled-event.json --at 2027-01-01T09:00:00Z >"$work/rotation.log"
+AT=2027-01-05T09:00:00Z
+# Who the brief says is on duty, for the browser to find on the page (the same answer, read another way).
+$CLINIC status --json --at "$AT" >"$work/status.json"
+
+port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+export CLINIC_WEB_URL="http://127.0.0.1:$port"
+export CLINIC_WEB_SIGNING_KEY=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
+$CLINIC serve --listen "127.0.0.1:$port" --at "$AT" >"$work/serve.out" 2>"$work/serve.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q 'listening on' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+grep -q 'listening on' "$work/serve.out" || { cat "$work/serve.out" "$work/serve.log"; echo "clinic serve did not start"; exit 1; }
+
+CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status.json" \
+  SIGNIN_ADDRESS=akaur@example.net SCREENSHOTS=target/browser CHROMIUM="$CHROMIUM" \
+  node tests/browser/signin.mjs || { echo "--- clinic serve's log:"; tail -n 30 "$work/serve.log"; exit 1; }
