@@ -101,3 +101,11 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_label_naming_a_zone_clinic_does_not_know_is_not_read_in_a_guessed_one() {
+    assert!(super::windows::names_unknown_zone("Start Time (XYZ)"));
+    assert!(!super::windows::names_unknown_zone("Start Time (EST)"));
+    assert!(!super::windows::names_unknown_zone("Start Time (UTC)"));
+    assert!(!super::windows::names_unknown_zone("Start (local time)"));
+}

@@ -167,6 +167,23 @@ fn label_zone(label: &str) -> Option<Zone> {
         .find_map(zone_named)
 }
 
+/// Whether a label names, in brackets, a zone Clinic does not know ("Start Time (XYZ)"): its times
+/// are not read at all rather than read in a guessed zone.
+pub(super) fn names_unknown_zone(label: &str) -> bool {
+    let Some((_, rest)) = label.split_once('(') else {
+        return false;
+    };
+    let Some((inside, _)) = rest.split_once(')') else {
+        return false;
+    };
+    let inside = inside.trim();
+    let looks_like_zone = (2..=5).contains(&inside.len())
+        && inside.chars().all(|c| c.is_ascii_uppercase())
+        || inside.starts_with("UTC")
+        || inside.starts_with("GMT");
+    looks_like_zone && zone_named(inside).is_none()
+}
+
 /// Whether a text holds a time of day ("16:00", "4:00 pm"): a window is never a bare date.
 fn has_clock(text: &str) -> bool {
     let b = text.as_bytes();
@@ -261,6 +278,9 @@ pub(super) fn in_page(page: &Page, context: &Context) -> Found {
         let Some((kind, backup)) = kind(&item.label) else {
             continue;
         };
+        if names_unknown_zone(&item.label) {
+            continue;
+        }
         let zone = label_zone(&item.label);
         match kind {
             Kind::Window => {
@@ -348,6 +368,13 @@ fn table_windows(page: &Page, context: &Context) -> Vec<Window> {
         let (start_col, end_col, window_col) =
             (column(Kind::Start), column(Kind::End), column(Kind::Window));
         if start_col.is_none() && window_col.is_none() {
+            continue;
+        }
+        if [start_col, end_col, window_col]
+            .into_iter()
+            .flatten()
+            .any(|c| names_unknown_zone(&header.cells[c]))
+        {
             continue;
         }
         let zone_of = |col: Option<usize>| col.and_then(|c| label_zone(&header.cells[c]));
