@@ -279,7 +279,10 @@ fn due_notices<'r>(
     let grace = NOTICE_GRACE.as_secs();
     let mut due = Vec::new();
     for record in records {
-        if matches!(record.status, Status::Cancelled) || record.end <= record.start {
+        // An open-ended window (stored with its end at its start) has a start to tell, no end.
+        let open_ended = record.open_ended;
+        if matches!(record.status, Status::Cancelled) || (record.end <= record.start && !open_ended)
+        {
             continue;
         }
         let name = format!("{}/{}", record.provider, record.maintenance_id);
@@ -292,7 +295,9 @@ fn due_notices<'r>(
         }
         for (slot, at) in [("start", record.start), ("end", record.end)] {
             // A vendor that said it completed early has nothing left to start.
-            if slot == "start" && matches!(record.status, Status::Completed) {
+            if (slot == "start" && matches!(record.status, Status::Completed))
+                || (slot == "end" && open_ended)
+            {
                 continue;
             }
             if at <= now && now < at + grace {
@@ -316,16 +321,17 @@ fn notice_text(record: &MaintenanceRecord, slot: &str, outage: Option<&str>) -> 
             )
         })
         .collect();
+    let until = if record.open_ended {
+        "no end announced".to_owned()
+    } else {
+        utc(record.end)
+    };
     let (subject, opening) = if slot == "start" {
         (
+            format!("[clinic] Vendor maintenance starting: {name} until {until}"),
             format!(
-                "[clinic] Vendor maintenance starting: {name} until {}",
-                utc(record.end)
-            ),
-            format!(
-                "Vendor maintenance {name} starts now ({} to {}).",
-                utc(record.start),
-                utc(record.end)
+                "Vendor maintenance {name} starts now ({} to {until}).",
+                utc(record.start)
             ),
         )
     } else {
@@ -572,6 +578,21 @@ redundancy_group = "lis1-mad1"
         assert!(
             due_at(&r, None, T0).is_empty(),
             "without the circuits file nothing says they are the same group"
+        );
+    }
+
+    #[test]
+    fn an_open_ended_maintenance_gets_a_start_notice_and_no_end_notice() {
+        use crate::maintenance::Impact;
+        let mut r = record("acme", "A-6", "X-6", Impact::Outage, (T0, T0));
+        r.open_ended = true;
+        let r = [r];
+        assert_eq!(due_at(&r, None, T0 + 60), vec!["acme/A-6 start"]);
+        let mut closed = r[0].clone();
+        closed.open_ended = false;
+        assert!(
+            due_at(&[closed], None, T0 + 60).is_empty(),
+            "an empty window is nothing"
         );
     }
 
