@@ -157,3 +157,92 @@ fn the_generic_reading_alone_reads_part_of_the_corpus() {
 }
 
 const FLOOR: usize = 6;
+
+/// A workbook of one sheet holding `rows` as inline strings: the smallest XLSX a spreadsheet
+/// program writes the same cells into, made here so no binary file is kept in the repository.
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    use std::io::Write as _;
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!("<row r=\"{}\">", r + 1));
+        for (c, cell) in row.iter().enumerate() {
+            let column = (b'A' + c as u8) as char;
+            sheet.push_str(&format!(
+                "<c r=\"{column}{}\" t=\"inlineStr\"><is><t>{}</t></is></c>",
+                r + 1,
+                escape(cell)
+            ));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Maintenance" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in parts {
+            zip.start_file(name, options).expect("zip entry");
+            zip.write_all(text.as_bytes()).expect("zip write");
+        }
+        zip.finish().expect("zip");
+    }
+    out.into_inner()
+}
+
+#[test]
+fn an_xlsx_attachment_is_read_as_the_same_csv_would_be() {
+    use base64::Engine as _;
+    let book = workbook(&[
+        &["Circuit ID", "Start Time (UTC)", "End Time (UTC)"],
+        &["GIX-PORT-0042", "2026-06-10 22:00", "2026-06-11 01:00"],
+        &["GIX-PORT-0043", "2026-06-10 22:00", "2026-06-11 01:00"],
+    ]);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&book);
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/generic/positive");
+    let csv_mail = std::fs::read_to_string(folder.join("p11-csv-attachment.eml")).expect("p11");
+    let start = csv_mail
+        .find("Content-Type: text/csv")
+        .expect("the CSV part");
+    let end = csv_mail.rfind("--b1--").expect("the closing boundary");
+    let raw = format!(
+        "{}Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet; name=\"maintenance.xlsx\"\n\
+         Content-Disposition: attachment; filename=\"maintenance.xlsx\"\nContent-Transfer-Encoding: base64\n\n{encoded}\n\n{}",
+        &csv_mail[..start],
+        &csv_mail[end..]
+    );
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(folder.join("p11-csv-attachment.expected.json")).expect("p11"),
+    )
+    .expect("expected JSON");
+    let got = serde_json::to_value(parse_notice(raw.as_bytes()).expect("read")).unwrap();
+    let got: Vec<Value> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| stated(m, &expected[0]))
+        .collect();
+    assert_eq!(Value::Array(got), expected);
+}
