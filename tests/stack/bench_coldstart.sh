@@ -15,7 +15,7 @@ case "$ARCH" in x86_64) target=x86_64-unknown-linux-gnu ;; arm64) target=aarch64
 cargo lambda build --quiet --release --target "$target" -p clinic-tests --bin hello-lambda --bin coldstart
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for name in rotation maintenance-mail phabricator-webhook victorops-webhook; do
+for name in rotation maintenance-mail phabricator-webhook victorops-webhook web; do
   mkdir -p "$work/$name" && unzip -q -o "dist/$name.zip" -d "$work/$name"
 done
 harness=target/lambda/coldstart/bootstrap
@@ -74,3 +74,7 @@ probe victorops-webhook "${common[@]}" --env VICTOROPS_WEBHOOK_SECRET=another-se
   --env STATUSPAGE_PAGE_ID=kctbh9vrtdwd --env CLINIC_INCIDENT_MAPPING=events/incident-mapping.toml \
   --env CLINIC_DUTY_ROTATION=sre-clinic \
   --event events/victorops-function-url-triggered.json "$work/victorops-webhook/bootstrap"
+# The pages: a webhook's event is a route the web function does not serve (404, no AWS call).
+probe web "${common[@]}" --env CLINIC_WEB_URL=https://clinic.example.org \
+  --env CLINIC_WEB_SIGNING_KEY=cold-start-probe-signing-key-0000000001 \
+  --event events/victorops-function-url-triggered.json "$work/web/bootstrap"

@@ -241,6 +241,9 @@ fn finish(
         organizer,
         sent_at: notice.sent_at,
         subject: Some(notice.subject.as_str()),
+        body_status: notice
+            .pages()
+            .find_map(|page| model::status_asserted(&page.text())),
     };
     drafts.into_iter().map(|d| d.finish(&defaults)).collect()
 }

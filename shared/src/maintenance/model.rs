@@ -155,6 +155,51 @@ pub(crate) struct Defaults<'a> {
     pub sent_at: Option<i64>,
     /// The notice's subject, for the status words of templates that do not read them.
     pub subject: Option<&'a str>,
+    /// The status the body asserts in a full phrase ("has been cancelled"), for templates that read
+    /// none and a subject that says none.
+    pub body_status: Option<Status>,
+}
+
+/// The status a body asserts in so many words: only past or present statements ("has been
+/// cancelled", "is now in progress"), never the conditional boilerplate of notices ("should this
+/// work be cancelled", "will be rescheduled if").
+pub(crate) fn status_asserted(text: &str) -> Option<Status> {
+    let text = text.to_lowercase();
+    let has = |phrases: &[&str]| phrases.iter().any(|p| text.contains(p));
+    if has(&[
+        "has been cancelled",
+        "has been canceled",
+        "have been cancelled",
+        "have been canceled",
+        "was cancelled",
+        "was canceled",
+    ]) {
+        Some(Status::Cancelled)
+    } else if has(&[
+        "has been completed",
+        "have been completed",
+        "was completed",
+        "has been successfully completed",
+        "was successfully completed",
+    ]) {
+        Some(Status::Completed)
+    } else if has(&[
+        "has been rescheduled",
+        "have been rescheduled",
+        "was rescheduled",
+        "has been postponed",
+        "was postponed",
+    ]) {
+        Some(Status::ReScheduled)
+    } else if has(&[
+        "is now in progress",
+        "is currently in progress",
+        "is now underway",
+    ]) {
+        Some(Status::InProcess)
+    } else {
+        None
+    }
 }
 
 /// The status a text states in so many words (cancelled, completed, rescheduled, in progress, scheduled),
@@ -223,6 +268,7 @@ impl Draft {
             status: self
                 .status
                 .or_else(|| defaults.subject.and_then(status_stated))
+                .or(defaults.body_status)
                 .unwrap_or(Status::Confirmed),
             start,
             end,
@@ -244,6 +290,65 @@ fn non_empty(value: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_asserting_a_status_decides_it_when_the_template_and_subject_say_none() {
+        assert_eq!(
+            status_asserted("Dear customer, the work below has been cancelled."),
+            Some(Status::Cancelled)
+        );
+        assert_eq!(
+            status_asserted("The maintenance was successfully completed at 04:10."),
+            Some(Status::Completed)
+        );
+        assert_eq!(
+            status_asserted("It has been postponed to June."),
+            Some(Status::ReScheduled)
+        );
+        for boilerplate in [
+            "Should this work be cancelled, you will be notified.",
+            "If the work is rescheduled we will send a new notice.",
+            "You will be told once it is completed.",
+        ] {
+            assert_eq!(status_asserted(boilerplate), None, "{boilerplate}");
+        }
+        let draft = Draft {
+            account: Some("ACME".into()),
+            maintenance_id: Some("X-1".into()),
+            start: Some(1_800_000_000),
+            end: Some(1_800_003_600),
+            ..Draft::default()
+        };
+        let defaults = |subject, body_status| Defaults {
+            provider: crate::maintenance::provider_id::ProviderId::Generic,
+            organizer: "noc@acme.example",
+            sent_at: Some(1_799_000_000),
+            subject: Some(subject),
+            body_status,
+        };
+        let read = |d: &Draft, subject, body| d.clone().finish(&defaults(subject, body)).unwrap();
+        assert_eq!(
+            read(&draft, "Planned work X-1", Some(Status::Cancelled)).status,
+            Status::Cancelled
+        );
+        assert_eq!(
+            read(
+                &draft,
+                "[Completed] Planned work X-1",
+                Some(Status::Cancelled)
+            )
+            .status,
+            Status::Completed,
+            "the subject speaks first"
+        );
+        let mut stated = draft.clone();
+        stated.status = Some(Status::Confirmed);
+        assert_eq!(
+            read(&stated, "Planned work X-1", Some(Status::Cancelled)).status,
+            Status::Confirmed,
+            "the template's own reading wins"
+        );
+    }
 
     #[test]
     fn enums_serialise_to_the_reference_strings() {
