@@ -9,6 +9,11 @@ cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
 CLINIC=target/debug/clinic
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+# A fresh Debian machine gets Debian's Chromium here, as `.ci/run` does (root only; otherwise say how).
+if [ ! -x "$CHROMIUM" ] && [ "$CHROMIUM" = /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== the browser test's Chromium from Debian's packages (once)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 [ -x "$CHROMIUM" ] || { echo "browser test: $CHROMIUM not found; install Debian's chromium (apt-get install -y --no-install-recommends chromium)"; exit 1; }
 [ -x "$CLINIC" ] || { echo "browser test: $CLINIC not built (cargo build -p clinic)"; exit 1; }
 mkdir -p target/browser
