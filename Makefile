@@ -83,7 +83,7 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 
 browser-test: venv build tests/browser/node_modules/.package-lock.json
-	@echo "== the pages in Chromium: sign in through the mailed link, the now page (screenshots in target/browser/)"
+	@echo "== the pages in Chromium: sign in through the mailed link, the now page, a maintenance confirmed (screenshots in target/browser/)"
 	@bash tests/stack/browser.sh
 
 # The public holidays the planner embeds, regenerated from PyPI's `holidays` at a pinned version;

@@ -111,14 +111,16 @@ resource "aws_apigatewayv2_integration" "web" {
 resource "aws_apigatewayv2_route" "web" {
   #checkov:skip=CKV_AWS_309:the pages are for people's browsers: the handler signs people in itself (mailed link, signed session cookie, CSRF on every POST); an organisation with an identity provider adds a JWT authorizer instead (docs/web.md)
   for_each = {
-    home        = "GET /"
-    stylesheet  = "GET /style.css"
-    signin      = "GET /signin"
-    signin-post = "POST /signin"
-    link        = "GET /signin/link"
-    link-post   = "POST /signin/link"
-    now         = "GET /now"
-    signout     = "POST /signout"
+    home                = "GET /"
+    stylesheet          = "GET /style.css"
+    signin              = "GET /signin"
+    signin-post         = "POST /signin"
+    link                = "GET /signin/link"
+    link-post           = "POST /signin/link"
+    now                 = "GET /now"
+    maintenance         = "GET /maintenance"
+    maintenance-confirm = "POST /maintenance/confirm"
+    signout             = "POST /signout"
   }
   api_id    = aws_apigatewayv2_api.webhooks.id
   route_key = each.value

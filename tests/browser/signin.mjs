@@ -91,6 +91,18 @@ try {
   assert.match(main, /Times are in Europe\/London/);
   await step('4-now');
 
+  // The maintenance page: the generic reading browser.sh fed in, confirmed with its one button.
+  await page.getByRole('navigation').getByRole('link', { name: 'Maintenance' }).click();
+  await page.waitForURL(`${base}/maintenance`);
+  const unverified = page.getByRole('region', { name: 'nordlicht-netz/NLN-2027-0042' });
+  assert.match(await unverified.innerText(), /NLN-HAM-0091 \(OUTAGE\)/);
+  await step('4c-maintenance');
+  await unverified.getByRole('button', { name: 'Confirm as read' }).click();
+  await page.waitForURL(/\/maintenance\?confirmed=/);
+  assert.match(await page.getByRole('status').innerText(), /NLN-2027-0042 is confirmed as read/);
+  assert.equal(await page.getByRole('button', { name: 'Confirm as read' }).count(), 0, 'still a button to press');
+  await step('4d-maintenance-confirmed');
+
   // The link again, in a second browser: spent, refused, nobody signed in.
   const other = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const replay = await other.newPage();

@@ -2,7 +2,7 @@
 # The pages in a real browser (`make browser-test`, part of `make test`): moto server, the weekly job
 # run once to commit a week, `clinic serve` with the web pages on a free loopback port, then
 # tests/browser/signin.mjs driving Debian's Chromium through playwright-core: sign in with the link
-# read from the local SES, see the duty. Screenshots go to target/browser/. Everything started here
+# read from the local SES, see the duty, confirm a generic reading on the maintenance page. Screenshots go to target/browser/. Everything started here
 # is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,6 +34,29 @@ $CLINIC setup identity --address "$CLINIC_SENDER" >/dev/null
 # The weekly job commits 2027-W01 and mirrors the roster; the pages are then read on Tuesday of it.
 $CLINIC invoke rotation --event events/rotation-weekly-scheduled-event.json --at 2027-01-01T09:00:00Z >"$work/rotation.log"
 AT=2027-01-05T09:00:00Z
+# A notice no template reads (a generic reading, unverified) for the maintenance page's button: put in
+# a bucket as SES would and read by the maintenance-mail function, its window a week after $AT.
+export CLINIC_CALENDAR_BUCKET=clinic-browser-mail CLINIC_CALENDAR_KEY=feeds/browser-test-0123456789/maintenance.ics
+"$PY" - "$work/s3.json" <<'PY'
+import json, sys, boto3
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="clinic-browser-mail")
+mail = ("From: NOC <noc@ops.nordlicht-netz.de>\r\nTo: maintenance@clinic.example.org\r\n"
+        "Subject: Planned maintenance NLN-2027-0042\r\nDate: Mon, 04 Jan 2027 10:00:00 +0000\r\n"
+        "Message-ID: <nln-42@browser>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Dear customer,\r\n\r\nPlanned Start Time: 12.01.2027 02:00 UTC\r\nPlanned End Time: TBC\r\n"
+        "Circuit ID: NLN-HAM-0091\r\nImpact: outage of up to 20 minutes\r\n").encode()
+s3.put_object(Bucket="clinic-browser-mail", Key="inbound/nln-42", Body=mail)
+event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+    "eventTime": "2027-01-04T10:00:01.000Z", "eventName": "ObjectCreated:Put",
+    "userIdentity": {"principalId": "AWS:ses"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+    "responseElements": {"x-amz-request-id": "req-browser-nln-42", "x-amz-id-2": "x"},
+    "s3": {"s3SchemaVersion": "1.0", "configurationId": "inbound",
+           "bucket": {"name": "clinic-browser-mail", "ownerIdentity": {"principalId": "o"}, "arn": "arn:aws:s3:::clinic-browser-mail"},
+           "object": {"key": "inbound/nln-42", "size": len(mail), "eTag": "e", "sequencer": "1"}}}]}
+json.dump(event, open(sys.argv[1], "w"))
+PY
+$CLINIC invoke maintenance-mail --event "$work/s3.json" >"$work/maintenance.log"
 # Who the brief says is on duty, for the browser to find on the page (the same answer, read another way).
 $CLINIC status --json --at "$AT" >"$work/status.json"
 

@@ -111,7 +111,7 @@ async fn world(prefix: &str) -> World {
         sender: Mailbox::new("Clinic", EmailAddress::parse(SENDER).unwrap()),
         base_url: HttpUrl::parse(BASE).unwrap(),
     };
-    let routes = Arc::new(WebPages::new(signin, store_arc.clone())).routes();
+    let routes = Arc::new(WebPages::new(signin, store_arc.clone(), store_arc.clone())).routes();
     let signin = SignIn {
         key: SigningKey::parse(KEY).unwrap(),
         ledger: store_arc.clone(),
@@ -123,7 +123,8 @@ async fn world(prefix: &str) -> World {
         sender: Mailbox::new("Clinic", EmailAddress::parse(SENDER).unwrap()),
         base_url: HttpUrl::parse(BASE).unwrap(),
     };
-    let behind_authorizer = Arc::new(WebPages::new(signin, store_arc).trusting_jwt(true)).routes();
+    let behind_authorizer =
+        Arc::new(WebPages::new(signin, store_arc.clone(), store_arc).trusting_jwt(true)).routes();
     World {
         store,
         routes,

@@ -3,6 +3,7 @@
 //! corrections and an audit entry, and the calendar stops marking it unverified.
 
 use crate::maintenance::Status;
+use crate::maintenance::confirm::{ConfirmOutcome, ReviewLeft};
 use crate::maintenance::lifecycle::{Acknowledgement, Confirmation};
 
 use super::error::CliError;
@@ -24,20 +25,7 @@ pub(super) fn status_word(text: &str) -> Result<Status, String> {
 
 /// `provider/id` as `maintenance list` prints it.
 pub(super) fn named(maintenance: &str) -> Result<(&str, &str), CliError> {
-    maintenance
-        .trim()
-        .split_once('/')
-        .filter(|(p, i)| {
-            let fine = |s: &str| {
-                !s.is_empty() && s.len() <= 200 && !s.chars().any(|c| c.is_control() || c == ' ')
-            };
-            fine(p) && fine(i)
-        })
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "not a maintenance: {maintenance:?} (give provider/id, as `clinic maintenance list` prints them)"
-            ))
-        })
+    crate::maintenance::confirm::parse_name(maintenance).map_err(CliError::Usage)
 }
 
 pub(super) async fn confirm(
@@ -47,7 +35,6 @@ pub(super) async fn confirm(
     status: Option<Status>,
     note: &str,
 ) -> Result<(), CliError> {
-    use crate::maintenance::ports::MaintenanceLedger as _;
     let (provider, id) = named(maintenance)?;
     let note = note.trim();
     if note.len() > 2000 || note.chars().any(|c| c.is_control() && c != '\n') {
@@ -68,7 +55,7 @@ pub(super) async fn confirm(
     let by = super::operator::operator();
     let confirmation = Confirmation::new(
         Acknowledgement {
-            by: by.clone(),
+            by,
             at,
             note: note.to_owned(),
         },
@@ -77,46 +64,28 @@ pub(super) async fn confirm(
     )
     .map_err(CliError::Usage)?;
     let store = super::table::table_store().await?;
-    let what = confirmation.describe();
-    let audit = crate::audit::AuditEntry::new(
-        at,
-        by,
-        "maintenance.confirm",
-        format!("maintenance/{provider}/{id}"),
-        if note.is_empty() {
-            what.clone()
-        } else {
-            format!("{what}: {note}")
-        },
-        format!("cli:{}", uuid::Uuid::new_v4().simple()),
-    );
-    let record = store.maintenance(provider, id).await?;
-    if store.confirm(provider, id, &confirmation, &audit).await? {
-        println!("maintenance {provider}/{id} {what}");
-        // Its mail waited on the review list for this: it leaves the list (a second, separate write;
-        // if it fails, `clinic maintenance reviewed` does the same).
-        if let Some(record) = record {
-            let review = crate::maintenance::ingest::review_id_of(&record.source);
-            let done = crate::audit::AuditEntry::new(
-                jiff::Timestamp::now(),
-                super::operator::operator(),
-                "maintenance.reviewed",
-                format!("review/{review}"),
-                format!("maintenance {provider}/{id} confirmed"),
-                format!("cli:{}", uuid::Uuid::new_v4().simple()),
-            );
-            match store.review_done(&review, &done).await {
-                Ok(true) => println!("its mail left the review list ({review})"),
-                Ok(false) => {}
-                Err(e) => eprintln!(
-                    "clinic: the mail stays on the review list ({e}); take it off with `clinic maintenance reviewed {review}`"
+    let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());
+    match crate::maintenance::confirm::confirm(&store, provider, id, &confirmation, &cause).await? {
+        ConfirmOutcome::Confirmed { what, review } => {
+            println!("maintenance {provider}/{id} {what}");
+            match review {
+                ReviewLeft::Left(review) => println!("its mail left the review list ({review})"),
+                ReviewLeft::NotListed => {}
+                ReviewLeft::Stays { review, error } => eprintln!(
+                    "clinic: the mail stays on the review list ({error}); take it off with `clinic maintenance reviewed {review}`"
                 ),
             }
+            Ok(())
         }
-        Ok(())
-    } else {
-        Err(CliError::Usage(format!(
+        ConfirmOutcome::AlreadyConfirmed(earlier) => {
+            println!(
+                "maintenance {provider}/{id} was confirmed already, by {} at {}: nothing written",
+                earlier.by, earlier.at
+            );
+            Ok(())
+        }
+        ConfirmOutcome::NoSuchMaintenance => Err(CliError::Usage(format!(
             "no stored maintenance is {provider}/{id} (see `clinic maintenance list`)"
-        )))
+        ))),
     }
 }

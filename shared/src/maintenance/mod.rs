@@ -8,6 +8,7 @@
 mod budget;
 pub mod calendar_feed;
 pub mod circuits;
+pub mod confirm;
 mod datetime;
 mod detect;
 mod error;

@@ -69,8 +69,9 @@ pub trait MaintenanceLedger: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
     /// Records that a person confirmed maintenance `provider`/`id` (a generic reading, usually),
-    /// applying its corrections, with its audit entry, in one conditional write; `false` when no such
-    /// maintenance is stored.
+    /// applying its corrections, with its audit entry, in one conditional write; `false` (nothing
+    /// written) when no such maintenance is stored, or when `confirmation` corrects nothing and the
+    /// maintenance is confirmed already.
     async fn confirm(
         &self,
         provider: &str,

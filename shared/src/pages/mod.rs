@@ -1,7 +1,8 @@
 //! The pages people open in a browser, rendered on the server: one layout with landmarks, one small
-//! stylesheet, no script. What they show comes from the domain (the brief's duty for *now*); this
-//! module only writes HTML, every value escaped.
+//! stylesheet, no script. What they show comes from the domain (the brief's duty for *now*, the
+//! unverified maintenances for *maintenance*); this module only writes HTML, every value escaped.
 
+pub mod maintenance;
 pub mod now;
 pub mod signin;
 
@@ -33,7 +34,8 @@ pub fn page(title: &str, reader: Option<&Reader<'_>>, main: &str) -> String {
         None => String::new(),
     };
     let nav = if reader.is_some() {
-        "<nav aria-label=\"Pages\"><ul><li><a href=\"/now\">Now</a></li></ul></nav>"
+        "<nav aria-label=\"Pages\"><ul><li><a href=\"/now\">Now</a></li>\
+         <li><a href=\"/maintenance\">Maintenance</a></li></ul></nav>"
     } else {
         ""
     };

@@ -171,7 +171,14 @@ impl MaintenanceLedger for DynamoStore {
                 AttributeValue::S(keys::maintenance(provider, id)),
             )
             .key(table::SK, AttributeValue::S(keys::META.to_owned()))
-            .condition_expression("attribute_exists(#pk)")
+            // A confirmation that corrects nothing adds nothing to an earlier one: it writes nothing.
+            .condition_expression(
+                if confirmation.window.is_none() && confirmation.status.is_none() {
+                    "attribute_exists(#pk) AND attribute_not_exists(confirmed)"
+                } else {
+                    "attribute_exists(#pk)"
+                },
+            )
             .expression_attribute_names("#pk", table::PK)
             .expression_attribute_values(":by", by);
         if let Some((start, end)) = confirmation.window {

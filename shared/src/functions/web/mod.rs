@@ -1,8 +1,10 @@
 //! The `web` function's HTTP handler, shared by Lambda and `clinic serve`: sign-in by mailed link,
-//! the session cookie, sign-out and the *now* page (docs/web.md). Every POST carries a CSRF token
+//! the session cookie, sign-out, the *now* page and the *maintenance* page with its confirm button
+//! (docs/web.md). Every POST carries a CSRF token
 //! bound to the browser's (pre-)session cookie; every answer forbids caching and framing.
 
 mod cookies;
+mod maintenance;
 
 use std::sync::Arc;
 
@@ -18,14 +20,17 @@ use crate::config::WebConfig;
 use crate::functions::http::{ClientAddress, Hook, Routes};
 use crate::log_text::escape;
 use crate::mail::Mailbox;
+use crate::maintenance::ports::MaintenanceLedger;
 use crate::pages::{self, Reader};
 use crate::signin::ports::Nonces;
 use crate::signin::service::LINK_PATH;
 use crate::signin::{SignIn, SignInError};
 
 /// Every AWS action the web function's code performs (Terraform grants exactly these): the roster's
-/// people and the shifts (the brief's duty reads), links, sessions and counters, the link's mail and
-/// its signing key from Parameter Store.
+/// people and the shifts (the brief's duty reads), links, sessions and counters, the maintenances and
+/// the review list (read, and a confirmation's update with its audit entry and the review item's
+/// update, in TransactWriteItems: UpdateItem and PutItem), the link's mail and its signing key from
+/// Parameter Store.
 pub const AWS_ACTIONS: &[&str] = &[
     "dynamodb:BatchGetItem",
     "dynamodb:DeleteItem",
@@ -48,6 +53,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", LINK_PATH),
     ("POST", LINK_PATH),
     ("GET", "/now"),
+    ("GET", pages::maintenance::PATH),
+    ("POST", pages::maintenance::CONFIRM_PATH),
     ("POST", "/signout"),
 ];
 
@@ -57,17 +64,23 @@ const MAX_FORM_BYTES: usize = 4096;
 pub struct WebPages {
     signin: SignIn,
     source: Arc<dyn BriefSource>,
+    maintenances: Arc<dyn MaintenanceLedger>,
     nonces: Arc<dyn Nonces>,
     /// API Gateway's JWT authorizer stands in front (`CLINIC_WEB_JWT_AUTHORIZER`): its claims sign in.
     trust_jwt: bool,
 }
 
 impl WebPages {
-    pub fn new(signin: SignIn, source: Arc<dyn BriefSource>) -> Self {
+    pub fn new(
+        signin: SignIn,
+        source: Arc<dyn BriefSource>,
+        maintenances: Arc<dyn MaintenanceLedger>,
+    ) -> Self {
         let nonces = signin.nonces.clone();
         Self {
             signin,
             source,
+            maintenances,
             nonces,
             trust_jwt: false,
         }
@@ -100,7 +113,7 @@ impl WebPages {
             sender: Mailbox::new("Clinic", config.sender.clone()),
             base_url: config.web_url.clone(),
         };
-        Self::new(signin, store).trusting_jwt(config.jwt_authorizer)
+        Self::new(signin, store.clone(), store).trusting_jwt(config.jwt_authorizer)
     }
 
     /// Every route of [`ROUTES`] to these pages.
@@ -139,6 +152,10 @@ impl WebPages {
             }
             (Method::POST, LINK_PATH) => self.redeem(&request, now).await,
             (Method::GET, "/now") => self.now(&request, now).await,
+            (Method::GET, pages::maintenance::PATH) => self.maintenance(&request, now).await,
+            (Method::POST, pages::maintenance::CONFIRM_PATH) => {
+                self.confirm_maintenance(&request, now).await
+            }
             (Method::POST, "/signout") => self.sign_out(&request, now).await,
             _ => html(
                 StatusCode::NOT_FOUND,
@@ -435,11 +452,10 @@ fn html(status: StatusCode, body: String) -> Response<Body> {
     response
 }
 
-fn redirect(to: &'static str) -> Response<Body> {
+fn redirect(to: &str) -> Response<Body> {
     let mut response = html(StatusCode::SEE_OTHER, String::new());
-    response
-        .headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_static(to));
+    let to = HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"));
+    response.headers_mut().insert(header::LOCATION, to);
     response
 }
 
