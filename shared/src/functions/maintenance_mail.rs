@@ -32,8 +32,6 @@ pub const NOTICE_JOB: &str = "maintenance-notices";
 
 pub struct MaintenanceFunction {
     job: MailIngest<DynamoStore>,
-    /// The minute sweep has no dead man's switch of its own: the schedule is optional.
-    heartbeat: crate::adapters::healthchecks::Heartbeat,
 }
 
 impl MaintenanceFunction {
@@ -61,10 +59,7 @@ impl MaintenanceFunction {
     }
 
     pub fn from_job(job: MailIngest<DynamoStore>) -> Self {
-        Self {
-            job,
-            heartbeat: crate::adapters::healthchecks::Heartbeat::new(None),
-        }
+        Self { job }
     }
 
     pub fn job(&self) -> &MailIngest<DynamoStore> {
@@ -81,21 +76,23 @@ impl MaintenanceFunction {
             let report = self.handle(event).await?;
             return Ok(serde_json::to_value(report).unwrap_or_default());
         }
-        let job = &self.job;
-        crate::functions::lambda::scheduled_sweep(
-            &event,
-            NOTICE_JOB,
-            &self.heartbeat,
-            |trigger| async move {
-                let notices = job
-                    .notice_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
-                    .await?;
-                Ok::<_, crate::maintenance::ingest::IngestError>(
-                    serde_json::json!({ "maintenance_notices": notices }),
-                )
-            },
-        )
-        .await
+        // Parsed here rather than through `lambda::scheduled_sweep`: the sweep has no dead man's
+        // switch (its schedule is optional), and leaving the healthchecks client out keeps reqwest
+        // out of this zip (about 600 KB).
+        let trigger = crate::trigger::Trigger::parse(&event, NOTICE_JOB).map_err(|e| {
+            error!(error = %escape(&e.to_string()), "refused event");
+            HandlerFailure::new(&e, false)
+        })?;
+        tracing::info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "maintenance notice sweep");
+        let notices = self
+            .job
+            .notice_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+            .await
+            .map_err(|e| {
+                error!(error = %escape(&e.to_string()), "maintenance notice sweep failed");
+                HandlerFailure::new(&e, true)
+            })?;
+        Ok(serde_json::json!({ "maintenance_notices": notices }))
     }
 
     /// Handles one S3 ObjectCreated event.
