@@ -216,7 +216,14 @@ mod tests {
         )
         .unwrap();
         let committed = ShiftRecord::from_plan("clinic", &first.weeks[0], now, "test");
-        let ahead = rotation_ahead(&roster, "clinic", &[committed.clone()], &[], now).unwrap();
+        let ahead = rotation_ahead(
+            &roster,
+            "clinic",
+            std::slice::from_ref(&committed),
+            &[],
+            now,
+        )
+        .unwrap();
         assert_eq!(ahead.weeks.len(), AHEAD_WEEKS as usize);
         assert!(ahead.weeks[0].committed);
         assert_eq!(ahead.weeks[0].primary, committed.primary);

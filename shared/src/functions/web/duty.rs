@@ -60,22 +60,21 @@ impl WebPages {
         })
     }
 
-    fn schedule_or_page(&self, visit: &Visit, title: &str) -> Result<&Schedule, Response<Body>> {
-        self.schedule.as_ref().ok_or_else(|| {
-            let reader = Reader {
-                name: &visit.name,
-                csrf: &visit.csrf,
-            };
-            html(
-                StatusCode::SERVICE_UNAVAILABLE,
-                pages::page(
-                    title,
-                    Some(&reader),
-                    "<p class=\"note\" role=\"alert\">This deployment's web function has no roster \
-                     (CLINIC_ROSTER), so it cannot plan the weeks ahead.</p>",
-                ),
-            )
-        })
+    /// The page a deployment without a roster answers with.
+    fn no_roster(visit: &Visit, title: &str) -> Response<Body> {
+        let reader = Reader {
+            name: &visit.name,
+            csrf: &visit.csrf,
+        };
+        html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            pages::page(
+                title,
+                Some(&reader),
+                "<p class=\"note\" role=\"alert\">This deployment's web function has no roster \
+                 (CLINIC_ROSTER), so it cannot plan the weeks ahead.</p>",
+            ),
+        )
     }
 
     async fn people(&self) -> Result<People, Response<Body>> {
@@ -93,9 +92,8 @@ impl WebPages {
             Ok(visit) => visit,
             Err(response) => return response,
         };
-        let schedule = match self.schedule_or_page(&visit, TITLE) {
-            Ok(schedule) => schedule,
-            Err(response) => return response,
+        let Some(schedule) = self.schedule.as_ref() else {
+            return Self::no_roster(&visit, TITLE);
         };
         let rotations =
             match crate::ahead::ahead(schedule.ledger.as_ref(), &schedule.roster, now).await {
@@ -120,9 +118,8 @@ impl WebPages {
             Ok(visit) => visit,
             Err(response) => return response,
         };
-        let schedule = match self.schedule_or_page(&visit, TITLE) {
-            Ok(schedule) => schedule,
-            Err(response) => return response,
+        let Some(schedule) = self.schedule.as_ref() else {
+            return Self::no_roster(&visit, TITLE);
         };
         let me = Some(visit.person.as_str());
         let mut past: Vec<ShiftRecord> = Vec::new();
