@@ -95,6 +95,11 @@ resource "aws_lambda_function" "web" {
       CLINIC_WEB_SIGNING_KEY_SSM_PARAMETER = "${local.web_parameters}/signing-key"
       # With an identity provider (var.oidc_issuer), the JWT authorizer's email claim signs people in.
       CLINIC_WEB_JWT_AUTHORIZER = var.oidc_issuer == "" ? "0" : "1"
+      # /ahead and /mine plan from the same reviewed roster as the weekly job (packaged by `make
+      # package`); /mine's task links and stale threshold are the brief's.
+      CLINIC_ROSTER       = "/var/task/roster.toml"
+      PHABRICATOR_URL     = var.phabricator_url
+      CLINIC_TRIAGE_RULES = "/var/task/triage-rules.toml"
     }
   }
 }
@@ -118,6 +123,8 @@ resource "aws_apigatewayv2_route" "web" {
     link                = "GET /signin/link"
     link-post           = "POST /signin/link"
     now                 = "GET /now"
+    ahead               = "GET /ahead"
+    mine                = "GET /mine"
     maintenance         = "GET /maintenance"
     maintenance-confirm = "POST /maintenance/confirm"
     signout             = "POST /signout"

@@ -3,6 +3,7 @@
 //! adapters ← glue — and `tests/architecture.rs` keeps it so (docs/architecture.md).
 
 // The domain: models, rules, ports and the services and jobs that drive them.
+pub mod ahead;
 pub mod audit;
 pub mod brief;
 pub mod claim;

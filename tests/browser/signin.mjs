@@ -1,6 +1,6 @@
 // Clinic's sign-in and now page in Debian's Chromium (headless), as a person uses them: open the
 // page, ask for a link, open the link from the mail the local SES received, press "Sign in", read
-// who is on duty, sign out. Each step is checked and screenshotted into $SCREENSHOTS.
+// who is on duty, the ahead and mine pages, sign out. Each step is checked and screenshotted into $SCREENSHOTS.
 import { readFileSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -102,6 +102,28 @@ try {
   assert.match(await page.getByRole('status').innerText(), /NLN-2027-0042 is confirmed as read/);
   assert.equal(await page.getByRole('button', { name: 'Confirm as read' }).count(), 0, 'still a button to press');
   await step('4d-maintenance-confirmed');
+
+  // Ahead: each rotation's twelve weeks, the committed one marked so, the rest planned, each with why.
+  await page.getByRole('navigation').getByRole('link', { name: 'Ahead' }).click();
+  await page.waitForURL(`${base}/ahead`);
+  assert.equal(await page.getByRole('heading', { level: 1, name: 'Duty ahead' }).count(), 1);
+  const weeks = page.locator('main li.week');
+  assert.ok((await weeks.count()) >= 12, 'twelve weeks per rotation');
+  assert.ok((await page.locator('main li.week.committed').count()) >= 1, 'a committed week');
+  assert.ok((await page.locator('main li.week.planned').count()) >= 1, 'planned weeks');
+  assert.match(await page.locator('main li.week.planned .why').first().innerText(), /^primary/);
+  await page.locator('main li.week.planned summary').first().focus();
+  await page.keyboard.press('Enter');
+  assert.ok(await page.locator('main li.week.planned details').first().evaluate((d) => d.open), 'the disclosure opens from the keyboard');
+  await step('4e-ahead');
+
+  // Mine: the reader's shifts and what needs someone.
+  await page.getByRole('navigation').getByRole('link', { name: 'Mine' }).click();
+  await page.waitForURL(`${base}/mine`);
+  for (const name of ['Your coming shifts', 'Your past shifts', 'Tasks to triage', 'Open incidents', 'Mail to review']) {
+    assert.equal(await page.getByRole('region', { name }).count(), 1, `a ${name} section`);
+  }
+  await step('4f-mine');
 
   // The link again, in a second browser: spent, refused, nobody signed in.
   const other = await browser.newContext({ viewport: { width: 390, height: 844 } });

@@ -12,7 +12,7 @@ use lambda_http::{Request, service_fn};
 async fn main() -> Result<(), lambda_http::Error> {
     clinic::functions::lambda::init_tracing();
     let config = WebConfig::load().await?;
-    let routes = Arc::new(WebPages::from_config(&config).await).routes();
+    let routes = Arc::new(WebPages::from_config(&config).await?).routes();
     let routes = &routes;
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, std::convert::Infallible>(routes.dispatch(request).await)

@@ -66,7 +66,10 @@ pub(super) async fn run(args: ServeArgs) -> Result<(), CliError> {
     // The pages (sign-in, now) when CLINIC_WEB_URL and CLINIC_WEB_SIGNING_KEY are set, as the web function.
     let web_config = WebConfig::load().await;
     if let Ok(config) = &web_config {
-        let pages = Arc::new(crate::functions::web::WebPages::from_config(config).await);
+        let pages = crate::functions::web::WebPages::from_config(config)
+            .await
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let pages = Arc::new(pages);
         routes = routes.extend(&pages.routes());
     }
     if routes.paths().next().is_none() {

@@ -1,5 +1,6 @@
 //! What the web function (and `clinic serve`'s pages) reads: the table, the sender of sign-in
-//! links, the pages' public URL and the key that signs links, sessions and CSRF tokens.
+//! links, the pages' public URL and the key that signs links, sessions and CSRF tokens; the roster
+//! and the brief's inputs for *ahead* and *mine*.
 
 use super::sections;
 use super::variables::Variables;
@@ -20,6 +21,10 @@ pub struct WebConfig {
     pub signing_key: SigningKey,
     /// API Gateway's JWT authorizer guards every page route: its `email` claim signs people in.
     pub jwt_authorizer: bool,
+    /// The roster the weekly job plans from (`CLINIC_ROSTER`): without it *ahead* and *mine* say so.
+    pub roster: Option<std::path::PathBuf>,
+    /// Task links and the stale threshold of *mine*, as the brief's.
+    pub brief: sections::BriefInputs,
 }
 
 impl FromVariables for WebConfig {
@@ -35,7 +40,13 @@ impl FromVariables for WebConfig {
             &["0", "false"],
             "1, true, 0 or false",
         );
+        let roster = variables
+            .optional(vars::ROSTER)
+            .map(std::path::PathBuf::from);
+        let brief = sections::BriefInputs::read(variables);
         Some(Self {
+            roster,
+            brief,
             aws,
             table: table?,
             sender: sender?,

@@ -2,7 +2,9 @@
 //! stylesheet, no script. What they show comes from the domain (the brief's duty for *now*, the
 //! unverified maintenances for *maintenance*); this module only writes HTML, every value escaped.
 
+pub mod ahead;
 pub mod maintenance;
+pub mod mine;
 pub mod now;
 pub mod signin;
 
@@ -35,6 +37,7 @@ pub fn page(title: &str, reader: Option<&Reader<'_>>, main: &str) -> String {
     };
     let nav = if reader.is_some() {
         "<nav aria-label=\"Pages\"><ul><li><a href=\"/now\">Now</a></li>\
+         <li><a href=\"/ahead\">Ahead</a></li><li><a href=\"/mine\">Mine</a></li>\
          <li><a href=\"/maintenance\">Maintenance</a></li></ul></nav>"
     } else {
         ""

@@ -4,7 +4,10 @@
 //! bound to the browser's (pre-)session cookie; every answer forbids caching and framing.
 
 mod cookies;
+mod duty;
 mod maintenance;
+
+pub use duty::Schedule;
 
 use std::sync::Arc;
 
@@ -53,6 +56,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", LINK_PATH),
     ("POST", LINK_PATH),
     ("GET", "/now"),
+    ("GET", pages::ahead::PATH),
+    ("GET", pages::mine::PATH),
     ("GET", pages::maintenance::PATH),
     ("POST", pages::maintenance::CONFIRM_PATH),
     ("POST", "/signout"),
@@ -68,6 +73,8 @@ pub struct WebPages {
     nonces: Arc<dyn Nonces>,
     /// API Gateway's JWT authorizer stands in front (`CLINIC_WEB_JWT_AUTHORIZER`): its claims sign in.
     trust_jwt: bool,
+    /// The roster and shifts *ahead* and *mine* plan from; without it they say so.
+    schedule: Option<Schedule>,
 }
 
 impl WebPages {
@@ -83,7 +90,14 @@ impl WebPages {
             maintenances,
             nonces,
             trust_jwt: false,
+            schedule: None,
         }
+    }
+
+    /// The roster and shift ledger the *ahead* and *mine* pages plan from.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = Some(schedule);
+        self
     }
 
     /// Takes the `email` claim API Gateway's JWT authorizer passes as signed in (docs/web.md). Only
@@ -94,8 +108,11 @@ impl WebPages {
         self
     }
 
-    /// Built from the configuration: one table client and one SES client per process.
-    pub async fn from_config(config: &WebConfig) -> Self {
+    /// Built from the configuration: one table client and one SES client per process, the roster
+    /// loaded once (a roster or settings file that cannot be read stops the cold start).
+    pub async fn from_config(
+        config: &WebConfig,
+    ) -> Result<Self, crate::functions::rotation::StartupError> {
         let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
         let store = Arc::new(DynamoStore::new(
             crate::adapters::sdk::dynamodb(&sdk),
@@ -113,7 +130,17 @@ impl WebPages {
             sender: Mailbox::new("Clinic", config.sender.clone()),
             base_url: config.web_url.clone(),
         };
-        Self::new(signin, store.clone(), store).trusting_jwt(config.jwt_authorizer)
+        let mut pages =
+            Self::new(signin, store.clone(), store.clone()).trusting_jwt(config.jwt_authorizer);
+        if let Some(path) = &config.roster {
+            use crate::reviewed_file::ReviewedFile as _;
+            pages = pages.with_schedule(Schedule {
+                roster: Arc::new(crate::rotation::roster::Roster::load(path)?),
+                ledger: store,
+                settings: config.brief.settings()?,
+            });
+        }
+        Ok(pages)
     }
 
     /// Every route of [`ROUTES`] to these pages.
@@ -152,6 +179,8 @@ impl WebPages {
             }
             (Method::POST, LINK_PATH) => self.redeem(&request, now).await,
             (Method::GET, "/now") => self.now(&request, now).await,
+            (Method::GET, pages::ahead::PATH) => self.ahead(&request, now).await,
+            (Method::GET, pages::mine::PATH) => self.mine(&request, now).await,
             (Method::GET, pages::maintenance::PATH) => self.maintenance(&request, now).await,
             (Method::POST, pages::maintenance::CONFIRM_PATH) => {
                 self.confirm_maintenance(&request, now).await
