@@ -5,6 +5,7 @@
 // The domain: models, rules, ports and the services and jobs that drive them.
 pub mod audit;
 pub mod brief;
+pub mod calendars;
 pub mod claim;
 pub mod clock;
 pub mod handoff;

@@ -2,7 +2,7 @@
 # `make package`: release zips of every function for provided.al2023, into dist/<function>.zip.
 # cargo-lambda (from PyPI, with zig) links against an old glibc so the binaries run on Amazon Linux 2023.
 # ARCH=arm64 builds for Graviton where the aarch64 standard library is installed (rustup target add).
-# ROSTER=path puts the team's reviewed roster into the rotation zip as roster.toml; TRIAGE_RULES=path
+# ROSTER=path puts the team's reviewed roster into the rotation and web zips as roster.toml; TRIAGE_RULES=path
 # puts the triage rules into the phabricator-webhook zip and, for the brief in the handoff mail, the
 # rotation zip as triage-rules.toml; INCIDENT_MAPPING=path puts the incident mapping into the
 # victorops-webhook zip as incident-mapping.toml (CLINIC_INCIDENT_MAPPING in infra/victorops-webhook.tf);
@@ -50,6 +50,9 @@ roster, rules, mapping, circuits = sys.argv[1], sys.argv[2], sys.argv[3], sys.ar
 with zipfile.ZipFile("dist/rotation.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(roster, "roster.toml")
     z.write(rules, "triage-rules.toml")
+# The web function plans its calendar feeds' weeks ahead from the same roster.
+with zipfile.ZipFile("dist/web.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
+    z.write(roster, "roster.toml")
 with zipfile.ZipFile("dist/phabricator-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(rules, "triage-rules.toml")
 with zipfile.ZipFile("dist/victorops-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:

@@ -2,6 +2,7 @@
 //! stylesheet, no script. What they show comes from the domain (the brief's duty for *now*, the
 //! unverified maintenances for *maintenance*); this module only writes HTML, every value escaped.
 
+pub mod calendars;
 pub mod maintenance;
 pub mod now;
 pub mod signin;
@@ -35,7 +36,8 @@ pub fn page(title: &str, reader: Option<&Reader<'_>>, main: &str) -> String {
     };
     let nav = if reader.is_some() {
         "<nav aria-label=\"Pages\"><ul><li><a href=\"/now\">Now</a></li>\
-         <li><a href=\"/maintenance\">Maintenance</a></li></ul></nav>"
+         <li><a href=\"/maintenance\">Maintenance</a></li>\
+         <li><a href=\"/calendars\">Calendars</a></li></ul></nav>"
     } else {
         ""
     };

@@ -3,6 +3,7 @@
 //! (docs/web.md). Every POST carries a CSRF token
 //! bound to the browser's (pre-)session cookie; every answer forbids caching and framing.
 
+mod calendars;
 mod cookies;
 mod maintenance;
 
@@ -42,6 +43,8 @@ pub const AWS_ACTIONS: &[&str] = &[
     "ses:SendEmail",
     "ses:SendRawEmail",
     "ssm:GetParameters",
+    // The maintenance feed: the calendar object the maintenance-mail function writes.
+    "s3:GetObject",
 ];
 
 /// The routes the function answers (API Gateway has one route each; `tests/tests/infra.rs` checks it).
@@ -56,7 +59,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", pages::maintenance::PATH),
     ("POST", pages::maintenance::CONFIRM_PATH),
     ("POST", "/signout"),
+    // Calendars: the page, its two buttons, and the feeds (no session: the token is in the path).
+    ("GET", pages::calendars::PATH),
+    ("POST", pages::calendars::ISSUE_PATH),
+    ("POST", pages::calendars::REVOKE_PATH),
+    ("GET", FEED_ROUTE),
 ];
+
+/// API Gateway's route for every feed: one path segment, `<token>.ics`.
+pub const FEED_ROUTE: &str = "/feeds/{feed}";
 
 /// Form bodies larger than this are refused unread.
 const MAX_FORM_BYTES: usize = 4096;
@@ -68,6 +79,7 @@ pub struct WebPages {
     nonces: Arc<dyn Nonces>,
     /// API Gateway's JWT authorizer stands in front (`CLINIC_WEB_JWT_AUTHORIZER`): its claims sign in.
     trust_jwt: bool,
+    calendars: Option<crate::calendars::Calendars>,
 }
 
 impl WebPages {
@@ -83,7 +95,14 @@ impl WebPages {
             maintenances,
             nonces,
             trust_jwt: false,
+            calendars: None,
         }
+    }
+
+    /// Serves the *Calendars* page and the feeds (docs/web.md, "Calendars").
+    pub fn with_calendars(mut self, calendars: crate::calendars::Calendars) -> Self {
+        self.calendars = Some(calendars);
+        self
     }
 
     /// Takes the `email` claim API Gateway's JWT authorizer passes as signed in (docs/web.md). Only
@@ -113,7 +132,10 @@ impl WebPages {
             sender: Mailbox::new("Clinic", config.sender.clone()),
             base_url: config.web_url.clone(),
         };
-        Self::new(signin, store.clone(), store).trusting_jwt(config.jwt_authorizer)
+        let calendars = calendars::from_config(config, &sdk, store.clone());
+        Self::new(signin, store.clone(), store)
+            .trusting_jwt(config.jwt_authorizer)
+            .with_calendars(calendars)
     }
 
     /// Every route of [`ROUTES`] to these pages.
@@ -157,6 +179,12 @@ impl WebPages {
                 self.confirm_maintenance(&request, now).await
             }
             (Method::POST, "/signout") => self.sign_out(&request, now).await,
+            (Method::GET, pages::calendars::PATH) => self.calendars(&request, now).await,
+            (Method::POST, pages::calendars::ISSUE_PATH) => self.issue_feed(&request, now).await,
+            (Method::POST, pages::calendars::REVOKE_PATH) => self.revoke_feed(&request, now).await,
+            (Method::GET, feed) if feed.starts_with(crate::calendars::service::FEED_PREFIX) => {
+                self.feed(feed, now).await
+            }
             _ => html(
                 StatusCode::NOT_FOUND,
                 pages::page("Not found", None, "<p>There is no such page.</p>"),
