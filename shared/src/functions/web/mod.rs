@@ -1,5 +1,6 @@
 //! The `web` function's HTTP handler, shared by Lambda and `clinic serve`: sign-in by mailed link,
-//! the session cookie, sign-out, the *now* page and the *maintenance* page with its confirm button
+//! the session cookie, sign-out, the *now* page, the *maintenance* page with its confirm button and
+//! the *calendars* page with the feeds it issues
 //! (docs/web.md). Every POST carries a CSRF token
 //! bound to the browser's (pre-)session cookie; every answer forbids caching and framing.
 
