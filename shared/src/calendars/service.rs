@@ -129,16 +129,13 @@ impl Calendars {
         if alarm_minutes.is_some_and(|m| m > MAX_ALARM_MINUTES) {
             return Err(IssueError::BadAlarm);
         }
-        match &kind {
-            FeedKind::Team { rotation } => {
-                if !self.rotations().await?.contains(rotation) {
-                    return Err(IssueError::NoSuchRotation(rotation.clone()));
-                }
-            }
-            FeedKind::Maintenance if !self.publishes_maintenance() => {
-                return Err(IssueError::NoMaintenanceCalendar);
-            }
-            _ => {}
+        if let FeedKind::Team { rotation } = &kind
+            && !self.rotations().await?.contains(rotation)
+        {
+            return Err(IssueError::NoSuchRotation(rotation.clone()));
+        }
+        if kind == FeedKind::Maintenance && !self.publishes_maintenance() {
+            return Err(IssueError::NoMaintenanceCalendar);
         }
         let bytes = self
             .nonces

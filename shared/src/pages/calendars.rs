@@ -41,13 +41,13 @@ pub fn main(list: &CalendarList<'_>) -> String {
     } else {
         out.push_str("<ul class=\"feeds\">\n");
         for feed in list.feeds {
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "<li><span>{} · issued {} · {}</span> \
                  <form method=\"post\" action=\"{REVOKE_PATH}\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
                  <input type=\"hidden\" name=\"feed\" value=\"{}\">\
-                 <button type=\"submit\" aria-label=\"Revoke the feed {} issued {}\">Revoke</button></form></li>\n",
+                 <button type=\"submit\" aria-label=\"Revoke the feed {} issued {}\">Revoke</button></form></li>",
                 escape_html(&feed.kind.describe()),
                 feed.issued_at.strftime("%Y-%m-%d %H:%M UTC"),
                 alarm_text(feed.alarm_minutes),
