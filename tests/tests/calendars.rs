@@ -69,6 +69,13 @@ struct World {
 
 /// The roster mirrored, 2027-W02 and W03 committed, the pages with their calendars over the table.
 async fn world(prefix: &str) -> World {
+    world_with(prefix, None).await
+}
+
+async fn world_with(
+    prefix: &str,
+    maintenance: Option<Arc<dyn clinic::calendars::service::PublishedCalendar>>,
+) -> World {
     let store = fresh_store(prefix).await;
     let domain = format!("{}.example.net", store.table().as_str().to_lowercase());
     let audit = AuditEntry::new(
@@ -107,7 +114,7 @@ async fn world(prefix: &str) -> World {
         source: shared.clone(),
         shifts: shared.clone(),
         roster: Some(Arc::new(roster)),
-        maintenance: None,
+        maintenance,
         domain: MailDomain::parse(MAIL_DOMAIN).unwrap(),
     };
     let pages = WebPages::new(signin, shared.clone(), shared).with_calendars(calendars);
@@ -508,4 +515,56 @@ async fn forged_unknown_and_unsigned_requests_are_refused_with_nothing_written()
     assert_eq!(akaur.get(&format!("/feeds/{hash}.ics")).await.status, 404);
     assert_eq!(world.feed_items().await, 1);
     assert_eq!(world.items().await.len(), before.len() + 1);
+}
+
+/// The maintenance-mail function's calendar object as this test writes it (one event).
+const MAINTENANCE_ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Clinic//Vendor maintenance//EN\r\n\
+    BEGIN:VEVENT\r\nUID:maintenance-acme-M1@mail.clinic-feeds.example\r\nDTSTAMP:20270115T080000Z\r\n\
+    DTSTART:20270120T010000Z\r\nDTEND:20270120T050000Z\r\nSUMMARY:acme: CIR-1 (outage)\r\n\
+    STATUS:CONFIRMED\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+#[tokio::test]
+async fn a_maintenance_token_serves_the_calendar_object_the_maintenance_mail_function_writes() {
+    let sdk = sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = clinic_tests::unique_table("calmaint")
+        .as_str()
+        .to_lowercase()
+        .replace('_', "-");
+    let key = "feeds/3f9c1a7e5b2d4c6e8a0b/maintenance.ics";
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    s3.put_object()
+        .bucket(&bucket)
+        .key(key)
+        .body(MAINTENANCE_ICS.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let object = clinic::adapters::s3::PublishedCalendarObject {
+        objects: clinic::adapters::s3::S3Objects::new(s3),
+        bucket,
+        key: key.to_owned(),
+    };
+    let world = world_with("calmaint", Some(Arc::new(object))).await;
+    let mut akaur = world.signed_in("akaur", "192.0.2.15").await;
+    let path = akaur.issue("maintenance", "").await;
+    let before = world.items().await;
+    let feed = akaur.get(&path).await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    assert_eq!(feed.body, MAINTENANCE_ICS, "the object, byte for byte");
+    let events = parsed(&feed.body);
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0]["uid"]
+            .as_str()
+            .unwrap()
+            .starts_with("maintenance-")
+    );
+    assert_eq!(world.items().await, before);
+    // The status token is no way in: the feed's own token is.
+    assert_eq!(akaur.get("/feeds/status.ics").await.status, 404);
 }
