@@ -28,7 +28,16 @@ $(VENV)/.installed:
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
 	touch $@
 
-venv: $(VENV)/.installed
+# An independent, strict iCalendar parser for the feeds' tests (tests/stack/ical_check.py), apart
+# from moto's venv so neither pins the other's dependencies.
+ICALENDAR_VERSION := 6.1.3
+$(VENV)-ical/.installed:
+	@echo "== the feeds' iCalendar parser: icalendar $(ICALENDAR_VERSION) into $(VENV)-ical (a small download, once)"
+	python3 -m venv $(VENV)-ical
+	$(VENV)-ical/bin/pip install --quiet --disable-pip-version-check 'icalendar==$(ICALENDAR_VERSION)'
+	touch $@
+
+venv: $(VENV)/.installed $(VENV)-ical/.installed
 
 # Builds are not --quiet: the first one compiles ~450 crates for several minutes, and cargo's
 # "Compiling …" lines are how a newcomer sees it is working.

@@ -43,6 +43,12 @@ data "aws_iam_policy_document" "web" {
   }
 
   statement {
+    sid       = "MaintenanceFeed"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.calendar.arn}/${local.calendar_key}"]
+  }
+
+  statement {
     sid       = "Credentials"
     actions   = ["ssm:GetParameters"]
     resources = ["${local.parameter_arn_prefix}/web/*"]
@@ -100,6 +106,11 @@ resource "aws_lambda_function" "web" {
       CLINIC_ROSTER       = "/var/task/roster.toml"
       PHABRICATOR_URL     = var.phabricator_url
       CLINIC_TRIAGE_RULES = "/var/task/triage-rules.toml"
+      # Calendars (docs/web.md): the maintenance feed serves the object the maintenance-mail function
+      # writes; the feeds' UIDs end in the deployment's mail domain.
+      CLINIC_CALENDAR_BUCKET = aws_s3_bucket.calendar.id
+      CLINIC_CALENDAR_KEY    = local.calendar_key
+      CLINIC_MAIL_DOMAIN     = var.mail_domain
     }
   }
 }
@@ -128,13 +139,18 @@ resource "aws_apigatewayv2_route" "web" {
     maintenance         = "GET /maintenance"
     maintenance-confirm = "POST /maintenance/confirm"
     signout             = "POST /signout"
+    calendars           = "GET /calendars"
+    calendars-issue     = "POST /calendars/issue"
+    calendars-revoke    = "POST /calendars/revoke"
+    feed                = "GET /feeds/{feed}"
   }
   api_id    = aws_apigatewayv2_api.webhooks.id
   route_key = each.value
   target    = "integrations/${aws_apigatewayv2_integration.web.id}"
-  # Behind the organisation's identity provider when var.oidc_issuer is set (docs/web.md).
-  authorization_type = var.oidc_issuer == "" ? "NONE" : "JWT"
-  authorizer_id      = var.oidc_issuer == "" ? null : aws_apigatewayv2_authorizer.oidc[0].id
+  # Behind the organisation's identity provider when var.oidc_issuer is set (docs/web.md); never the
+  # feeds: calendar clients send no token of a provider, the feed's own token is in its path.
+  authorization_type = var.oidc_issuer == "" || each.key == "feed" ? "NONE" : "JWT"
+  authorizer_id      = var.oidc_issuer == "" || each.key == "feed" ? null : aws_apigatewayv2_authorizer.oidc[0].id
 }
 
 # API Gateway checks the provider's token (signature by its published keys, issuer, audience, expiry)

@@ -52,7 +52,8 @@ with zipfile.ZipFile("dist/rotation.zip", "a", compression=zipfile.ZIP_DEFLATED)
     z.write(rules, "triage-rules.toml")
 with zipfile.ZipFile("dist/phabricator-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(rules, "triage-rules.toml")
-# The web function's /ahead and /mine plan from the same roster and read the same stale threshold.
+# The web function's /ahead, /mine and calendar feeds plan from the same roster; /mine reads the
+# same stale threshold.
 with zipfile.ZipFile("dist/web.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(roster, "roster.toml")
     z.write(rules, "triage-rules.toml")

@@ -88,3 +88,31 @@ impl MailObjects for S3Objects {
         Ok(())
     }
 }
+
+/// The calendar object the maintenance-mail function writes, read back for the maintenance feed.
+pub struct PublishedCalendarObject {
+    pub objects: S3Objects,
+    pub bucket: String,
+    pub key: String,
+}
+
+/// A feed larger than this is refused rather than relayed (the maintenance calendar is far smaller).
+const MAX_CALENDAR_BYTES: u64 = 8 * 1024 * 1024;
+
+#[async_trait]
+impl crate::calendars::service::PublishedCalendar for PublishedCalendarObject {
+    async fn maintenance_calendar(&self) -> Result<String, String> {
+        let raw = self
+            .objects
+            .fetch(&self.bucket, &self.key, MAX_CALENDAR_BYTES)
+            .await
+            .map_err(|e| e.to_string())?;
+        if raw.bytes.is_empty() && raw.size > 0 {
+            return Err(format!(
+                "the calendar object is {} bytes, over the limit",
+                raw.size
+            ));
+        }
+        String::from_utf8(raw.bytes).map_err(|_| "the calendar object is not UTF-8".to_owned())
+    }
+}

@@ -377,7 +377,7 @@ pub async fn duty(
 }
 
 /// The rotations people of the roster serve in, by name.
-pub(crate) fn rotations_of(people: &[PersonCard]) -> Vec<&str> {
+pub fn rotations_of(people: &[PersonCard]) -> Vec<&str> {
     let mut rotations: Vec<&str> = people
         .iter()
         .flat_map(|p| p.rotations.iter().map(String::as_str))

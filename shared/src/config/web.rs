@@ -21,8 +21,13 @@ pub struct WebConfig {
     pub signing_key: SigningKey,
     /// API Gateway's JWT authorizer guards every page route: its `email` claim signs people in.
     pub jwt_authorizer: bool,
-    /// The roster the weekly job plans from (`CLINIC_ROSTER`): without it *ahead* and *mine* say so.
-    pub roster: Option<std::path::PathBuf>,
+    /// The feeds' event UIDs end in it (`CLINIC_MAIL_DOMAIN`).
+    pub mail_domain: crate::mail::MailDomain,
+    /// The reviewed roster (`CLINIC_ROSTER`), loaded: the feeds' planned weeks come from it.
+    pub roster: Option<crate::rotation::roster::Roster>,
+    /// Where the maintenance-mail function writes its calendar (`CLINIC_CALENDAR_BUCKET`,
+    /// `CLINIC_CALENDAR_KEY`): the maintenance feed serves that object.
+    pub maintenance_calendar: Option<(String, String)>,
     /// Task links and the stale threshold of *mine*, as the brief's.
     pub brief: sections::BriefInputs,
 }
@@ -40,13 +45,38 @@ impl FromVariables for WebConfig {
             &["0", "false"],
             "1, true, 0 or false",
         );
-        let roster = variables
-            .optional(vars::ROSTER)
-            .map(std::path::PathBuf::from);
+        let mail_domain = sections::mail_domain(variables);
+        let roster = variables.optional_parsed(vars::ROSTER, |path: &str| {
+            use crate::reviewed_file::ReviewedFile as _;
+            crate::rotation::roster::Roster::load(std::path::Path::new(path))
+                .map_err(|e| format!("names a roster Clinic cannot use: {e}"))
+        });
+        let bucket = variables.optional(vars::CALENDAR_BUCKET);
+        let key = variables.optional(vars::CALENDAR_KEY);
+        let maintenance_calendar = match (bucket, key) {
+            (Some(bucket), Some(key)) => Some((bucket, key)),
+            (None, None) => None,
+            (Some(_), None) => {
+                variables.problem(
+                    vars::CALENDAR_KEY,
+                    "must be set with CLINIC_CALENDAR_BUCKET",
+                );
+                None
+            }
+            (None, Some(_)) => {
+                variables.problem(
+                    vars::CALENDAR_BUCKET,
+                    "must be set with CLINIC_CALENDAR_KEY",
+                );
+                None
+            }
+        };
         let brief = sections::BriefInputs::read(variables);
         Some(Self {
-            roster,
             brief,
+            mail_domain,
+            roster,
+            maintenance_calendar,
             aws,
             table: table?,
             sender: sender?,

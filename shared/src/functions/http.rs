@@ -87,7 +87,7 @@ impl Routes {
         let path = request.uri().path().to_owned();
         let mut path_known = false;
         for (method, route, hook) in &self.routes {
-            if *route == path {
+            if route_matches(route, &path) {
                 path_known = true;
                 if method == request.method() {
                     return hook.handle_at(request, now).await;
@@ -100,6 +100,18 @@ impl Routes {
             StatusCode::NOT_FOUND
         };
         plain(status, status.canonical_reason().unwrap_or_default())
+    }
+}
+
+/// Whether `path` is `route`'s: equal, or a route ending in a `{name}` segment (API Gateway's path
+/// parameter) and a path with one non-empty segment in its place.
+fn route_matches(route: &str, path: &str) -> bool {
+    match route.rsplit_once('/') {
+        Some((parent, last)) if last.starts_with('{') && last.ends_with('}') => path
+            .strip_prefix(parent)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|segment| !segment.is_empty() && !segment.contains('/')),
+        _ => route == path,
     }
 }
 
@@ -119,6 +131,17 @@ mod tests {
     use super::*;
 
     struct Echo;
+
+    #[test]
+    fn a_path_parameter_route_takes_exactly_one_non_empty_segment() {
+        assert!(route_matches("/feeds/{feed}", "/feeds/abc.ics"));
+        assert!(!route_matches("/feeds/{feed}", "/feeds/"));
+        assert!(!route_matches("/feeds/{feed}", "/feeds"));
+        assert!(!route_matches("/feeds/{feed}", "/feeds/a/b.ics"));
+        assert!(!route_matches("/feeds/{feed}", "/feedsx/abc.ics"));
+        assert!(route_matches("/now", "/now"));
+        assert!(!route_matches("/now", "/now/x"));
+    }
 
     #[async_trait]
     impl Hook for Echo {

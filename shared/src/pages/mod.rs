@@ -3,6 +3,7 @@
 //! unverified maintenances for *maintenance*); this module only writes HTML, every value escaped.
 
 pub mod ahead;
+pub mod calendars;
 pub mod maintenance;
 pub mod mine;
 pub mod now;
@@ -38,7 +39,8 @@ pub fn page(title: &str, reader: Option<&Reader<'_>>, main: &str) -> String {
     let nav = if reader.is_some() {
         "<nav aria-label=\"Pages\"><ul><li><a href=\"/now\">Now</a></li>\
          <li><a href=\"/ahead\">Ahead</a></li><li><a href=\"/mine\">Mine</a></li>\
-         <li><a href=\"/maintenance\">Maintenance</a></li></ul></nav>"
+         <li><a href=\"/maintenance\">Maintenance</a></li>\
+         <li><a href=\"/calendars\">Calendars</a></li></ul></nav>"
     } else {
         ""
     };

@@ -26,6 +26,7 @@
 //! | mailed sign-in link, single use | `SIGNIN#<token sha-256>` | `LINK` | (TTL `expires_at`) |
 //! | browser session | `SESSION#<cookie sha-256>` | `SESSION` | (TTL `expires_at`) |
 //! | sign-in attempt counter of an address or a client | `ATTEMPTS#<scope>#<sha-256>` | `WINDOW#<start utc>` | (TTL `expires_at`) |
+//! | calendar feed token (whose feed, which kind, its alarm) | `FEEDTOKEN#<token sha-256>` | `FEED` | `FEEDS#<person>` / `<issued utc>#<token sha-256>` |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -164,4 +165,14 @@ pub fn attempts(scope: &str, subject: &str) -> String {
 
 pub fn attempt_window(start: jiff::Timestamp) -> String {
     format!("WINDOW#{}", instant(start))
+}
+
+pub const FEED: &str = "FEED";
+
+pub fn feed_token(hash: &str) -> String {
+    format!("FEEDTOKEN#{hash}")
+}
+
+pub fn feeds_of(person: &str) -> String {
+    format!("FEEDS#{person}")
 }

@@ -17,6 +17,7 @@ use crate::store::StoreError;
 mod audit;
 mod brief;
 mod claims;
+mod feeds;
 mod idempotency;
 // The incident desk's ports.
 mod incidents;

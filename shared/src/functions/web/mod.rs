@@ -1,8 +1,10 @@
 //! The `web` function's HTTP handler, shared by Lambda and `clinic serve`: sign-in by mailed link,
-//! the session cookie, sign-out, the *now* page and the *maintenance* page with its confirm button
+//! the session cookie, sign-out, the *now* page, the *maintenance* page with its confirm button and
+//! the *calendars* page with the feeds it issues
 //! (docs/web.md). Every POST carries a CSRF token
 //! bound to the browser's (pre-)session cookie; every answer forbids caching and framing.
 
+mod calendars;
 mod cookies;
 mod duty;
 mod maintenance;
@@ -45,6 +47,8 @@ pub const AWS_ACTIONS: &[&str] = &[
     "ses:SendEmail",
     "ses:SendRawEmail",
     "ssm:GetParameters",
+    // The maintenance feed: the calendar object the maintenance-mail function writes.
+    "s3:GetObject",
 ];
 
 /// The routes the function answers (API Gateway has one route each; `tests/tests/infra.rs` checks it).
@@ -61,7 +65,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", pages::maintenance::PATH),
     ("POST", pages::maintenance::CONFIRM_PATH),
     ("POST", "/signout"),
+    // Calendars: the page, its two buttons, and the feeds (no session: the token is in the path).
+    ("GET", pages::calendars::PATH),
+    ("POST", pages::calendars::ISSUE_PATH),
+    ("POST", pages::calendars::REVOKE_PATH),
+    ("GET", FEED_ROUTE),
 ];
+
+/// API Gateway's route for every feed: one path segment, `<token>.ics`.
+pub const FEED_ROUTE: &str = "/feeds/{feed}";
 
 /// Form bodies larger than this are refused unread.
 const MAX_FORM_BYTES: usize = 4096;
@@ -75,6 +87,7 @@ pub struct WebPages {
     trust_jwt: bool,
     /// The roster and shifts *ahead* and *mine* plan from; without it they say so.
     schedule: Option<Schedule>,
+    calendars: Option<crate::calendars::Calendars>,
 }
 
 impl WebPages {
@@ -91,12 +104,19 @@ impl WebPages {
             nonces,
             trust_jwt: false,
             schedule: None,
+            calendars: None,
         }
     }
 
     /// The roster and shift ledger the *ahead* and *mine* pages plan from.
     pub fn with_schedule(mut self, schedule: Schedule) -> Self {
         self.schedule = Some(schedule);
+        self
+    }
+
+    /// Serves the *Calendars* page and the feeds (docs/web.md, "Calendars").
+    pub fn with_calendars(mut self, calendars: crate::calendars::Calendars) -> Self {
+        self.calendars = Some(calendars);
         self
     }
 
@@ -130,12 +150,13 @@ impl WebPages {
             sender: Mailbox::new("Clinic", config.sender.clone()),
             base_url: config.web_url.clone(),
         };
-        let mut pages =
-            Self::new(signin, store.clone(), store.clone()).trusting_jwt(config.jwt_authorizer);
-        if let Some(path) = &config.roster {
-            use crate::reviewed_file::ReviewedFile as _;
+        let calendars = calendars::from_config(config, &sdk, store.clone());
+        let mut pages = Self::new(signin, store.clone(), store.clone())
+            .trusting_jwt(config.jwt_authorizer)
+            .with_calendars(calendars);
+        if let Some(roster) = &config.roster {
             pages = pages.with_schedule(Schedule {
-                roster: Arc::new(crate::rotation::roster::Roster::load(path)?),
+                roster: Arc::new(roster.clone()),
                 ledger: store,
                 settings: config.brief.settings()?,
             });
@@ -186,6 +207,12 @@ impl WebPages {
                 self.confirm_maintenance(&request, now).await
             }
             (Method::POST, "/signout") => self.sign_out(&request, now).await,
+            (Method::GET, pages::calendars::PATH) => self.calendars(&request, now).await,
+            (Method::POST, pages::calendars::ISSUE_PATH) => self.issue_feed(&request, now).await,
+            (Method::POST, pages::calendars::REVOKE_PATH) => self.revoke_feed(&request, now).await,
+            (Method::GET, feed) if feed.starts_with(crate::calendars::service::FEED_PREFIX) => {
+                self.feed(feed, now).await
+            }
             _ => html(
                 StatusCode::NOT_FOUND,
                 pages::page("Not found", None, "<p>There is no such page.</p>"),
