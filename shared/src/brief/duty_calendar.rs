@@ -12,7 +12,13 @@ use crate::store::StoreError;
 pub const WEEKS_BACK: usize = 26;
 
 fn uid(shift: &ShiftRecord, domain: &MailDomain) -> String {
-    let safe: String = format!("{}-{}", shift.rotation, shift.week)
+    duty_uid(&shift.rotation, &shift.week, domain)
+}
+
+/// The UID of a rotation's week in every duty feed (the team's, a person's, this one), so a
+/// calendar subscribed to several shows one event.
+pub(crate) fn duty_uid(rotation: &str, week: &str, domain: &MailDomain) -> String {
+    let safe: String = format!("{rotation}-{week}")
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "-_.".contains(c) {
@@ -26,7 +32,8 @@ fn uid(shift: &ShiftRecord, domain: &MailDomain) -> String {
     format!("duty-{safe}@{}", domain.as_str())
 }
 
-fn who(id: Option<&String>, people: &[PersonCard]) -> Option<String> {
+/// A person as the feeds name them: name, team and zone, or the id the roster no longer has.
+pub(crate) fn who(id: Option<&String>, people: &[PersonCard]) -> Option<String> {
     let id = id?;
     Some(
         people

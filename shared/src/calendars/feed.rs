@@ -3,6 +3,7 @@
 //! and week — the existing rotation feed's — so a planned event becomes its committed one in place.
 
 use crate::brief::PersonCard;
+use crate::brief::duty_calendar::who;
 use crate::mail::MailDomain;
 use crate::maintenance::calendar_feed::{instant, line, text};
 
@@ -37,28 +38,7 @@ pub struct FeedLayout<'a> {
 }
 
 pub fn uid(rotation: &str, week: &str, domain: &MailDomain) -> String {
-    let safe: String = format!("{rotation}-{week}")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("duty-{safe}@{}", domain.as_str())
-}
-
-fn who(id: Option<&String>, people: &[PersonCard]) -> Option<String> {
-    let id = id?;
-    Some(
-        people
-            .iter()
-            .find(|p| p.id == *id)
-            .map(|p| format!("{} ({}, {})", p.name, p.team, p.timezone))
-            .unwrap_or_else(|| id.clone()),
-    )
+    crate::brief::duty_calendar::duty_uid(rotation, week, domain)
 }
 
 /// SEQUENCE rises as a week firms up: planned 0, committed 1, overridden after commit 2.

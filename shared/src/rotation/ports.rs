@@ -37,8 +37,9 @@ pub trait PlanSnapshots: Send + Sync {
         &self,
         rotation: &str,
     ) -> Result<Option<super::moves::PlanSnapshot>, StoreError>;
-    /// Keeps `snapshot` as the rotation's latest unless one of a later week is kept already
-    /// (`Ok(false)`: a late retry of an older run never replaces a newer plan).
+    /// Keeps `snapshot` as the rotation's latest unless one of its week or a later one is kept
+    /// already (`Ok(false)`: another run of the same week, or a late retry of an older one, never
+    /// replaces the plan the next week's run compares with).
     async fn save_plan_snapshot(
         &self,
         snapshot: &super::moves::PlanSnapshot,

@@ -19,25 +19,13 @@ impl FeedTokens for DynamoStore {
                 format!("{}#{}", keys::instant(feed.issued_at), feed.hash),
             )),
         )?;
-        let result = self
-            .client
-            .put_item()
-            .table_name(self.table.as_str())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", table::PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(failure("PutItem", e)),
-        }
+        self.put_if(
+            item,
+            "attribute_not_exists(#pk)",
+            &[("#pk", table::PK)],
+            &[],
+        )
+        .await
     }
 
     async fn feed(&self, hash: &str) -> Result<Option<FeedRecord>, StoreError> {

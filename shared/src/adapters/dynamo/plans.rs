@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{DynamoStore, failure, keys, s};
+use super::{DynamoStore, keys, s};
 use crate::rotation::moves::PlanSnapshot;
 use crate::rotation::ports::PlanSnapshots;
 use crate::store::StoreError;
@@ -25,25 +25,12 @@ impl PlanSnapshots for DynamoStore {
             None,
         )?;
         // ISO weeks (`2027-W09`) sort as text.
-        let result = self
-            .client
-            .put_item()
-            .table_name(self.table.as_str())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#week) OR #week <= :week")
-            .expression_attribute_names("#week", "week")
-            .expression_attribute_values(":week", s(&snapshot.week))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(failure("PutItem", e)),
-        }
+        self.put_if(
+            item,
+            "attribute_not_exists(#week) OR #week < :week",
+            &[("#week", "week")],
+            &[(":week", s(&snapshot.week))],
+        )
+        .await
     }
 }

@@ -74,25 +74,13 @@ impl SignInLedger for DynamoStore {
             table::TTL_ATTRIBUTE.into(),
             n(session.expires_at.as_second()),
         );
-        let result = self
-            .client
-            .put_item()
-            .table_name(self.table.as_str())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", table::PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(failure("PutItem", e)),
-        }
+        self.put_if(
+            item,
+            "attribute_not_exists(#pk)",
+            &[("#pk", table::PK)],
+            &[],
+        )
+        .await
     }
 
     async fn session(&self, hash: &str) -> Result<Option<SessionRecord>, StoreError> {
