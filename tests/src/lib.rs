@@ -14,6 +14,7 @@ pub mod fault_proxy;
 pub mod incident_rig;
 pub mod statuspage_fake;
 pub mod victorops_api_fake;
+pub mod web_browser;
 
 /// The repository's root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {
@@ -311,4 +312,22 @@ impl Served {
         let _ = self.stop.send(());
         self.server.await.expect("the server task");
     }
+}
+
+/// The S3 notification Lambda gets when SES stores mail `key` (`size` bytes) in `bucket`: what the
+/// maintenance-mail function is invoked with (a key's spaces arrive as `+`, as S3 encodes them).
+pub fn s3_event(bucket: &str, key: &str, size: usize) -> aws_lambda_events::s3::S3Event {
+    let encoded = key.replace(' ', "+");
+    serde_json::from_value(serde_json::json!({
+        "Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2027-01-05T14:03:11.977Z", "eventName": "ObjectCreated:Put",
+            "userIdentity": {"principalId": "AWS:ses"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+            "responseElements": {"x-amz-request-id": format!("req-{key}"), "x-amz-id-2": "x"},
+            "s3": {"s3SchemaVersion": "1.0", "configurationId": "inbound",
+                   "bucket": {"name": bucket, "ownerIdentity": {"principalId": "o"}, "arn": format!("arn:aws:s3:::{bucket}")},
+                   "object": {"key": encoded, "size": size, "eTag": "e", "sequencer": "1"}}
+        }]
+    }))
+    .expect("a valid S3 event")
 }

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::AuditEntry;
 use clinic::calendars::Calendars;
-use clinic::functions::http::{ClientAddress, Routes};
+use clinic::functions::http::Routes;
 use clinic::functions::web::WebPages;
 use clinic::http_url::HttpUrl;
 use clinic::mail::{EmailAddress, MailDomain, Mailbox};
@@ -22,9 +22,8 @@ use clinic::rotation::roster::Roster;
 use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::signin::SignIn;
 use clinic::signin::token::SigningKey;
-use clinic_tests::{fresh_store, received_mail, repo_root, sdk_config, verified_sender};
-use lambda_http::http::{Method, header};
-use lambda_http::{Body, Request};
+use clinic_tests::web_browser::{Browser, csrf};
+use clinic_tests::{fresh_store, repo_root, sdk_config, verified_sender};
 
 /// Friday 2027-01-15 08:00 UTC, in 2027-W02.
 const NOW: i64 = 1_800_000_000;
@@ -155,29 +154,8 @@ impl World {
 
     /// A browser signed in as `id` through the mailed link.
     async fn signed_in(&self, id: &str, client: &str) -> Browser<'_> {
-        let mut browser = Browser {
-            routes: &self.routes,
-            cookies: BTreeMap::new(),
-            client: client.parse().unwrap(),
-        };
-        let address = format!("{id}@{}", self.domain);
-        let form = browser.get("/signin").await;
-        let asked = browser
-            .post(
-                "/signin",
-                &[("email", &address), ("csrf", &csrf(&form.body))],
-            )
-            .await;
-        assert_eq!(asked.status, 200, "{}", asked.body);
-        let token = mailed_token(&address).await;
-        let page = browser.get(&format!("/signin/link?token={token}")).await;
-        let redeemed = browser
-            .post(
-                "/signin/link",
-                &[("token", &token), ("csrf", &csrf(&page.body))],
-            )
-            .await;
-        assert_eq!(redeemed.status, 303, "{}", redeemed.body);
+        let mut browser = Browser::new(&self.routes, client).at(NOW);
+        browser.sign_in(&format!("{id}@{}", self.domain), NOW).await;
         browser
     }
 }
@@ -194,113 +172,25 @@ fn canonical(value: &AttributeValue) -> String {
     }
 }
 
-struct Answer {
-    status: u16,
-    content_type: String,
-    body: String,
-}
-
-struct Browser<'a> {
-    routes: &'a Routes,
-    cookies: BTreeMap<String, String>,
-    client: std::net::IpAddr,
-}
-
-impl Browser<'_> {
-    async fn send(&mut self, method: Method, path: &str, body: Body) -> Answer {
-        let mut request = Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = path.parse().unwrap();
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if !cookie.is_empty() {
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
-        }
-        request.extensions_mut().insert(ClientAddress(self.client));
-        let response = self.routes.dispatch_at(request, at(NOW)).await;
-        for set in response.headers().get_all(header::SET_COOKIE) {
-            let (pair, _) = set.to_str().unwrap().split_once(';').unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if set.to_str().unwrap().contains("Max-Age=0;") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        Answer {
-            status: response.status().as_u16(),
-            content_type: response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .map(|v| v.to_str().unwrap().to_owned())
-                .unwrap_or_default(),
-            body: String::from_utf8_lossy(response.body().as_ref()).into_owned(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        self.send(Method::GET, path, Body::Empty).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send(Method::POST, path, Body::from(body)).await
-    }
-
-    /// Issues a feed on the *Calendars* page; the path of its address, shown once.
-    async fn issue(&mut self, kind: &str, alarm: &str) -> String {
-        let page = self.get("/calendars").await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        let issued = self
-            .post(
-                "/calendars/issue",
-                &[
-                    ("kind", kind),
-                    ("alarm", alarm),
-                    ("csrf", &csrf(&page.body)),
-                ],
-            )
-            .await;
-        assert_eq!(issued.status, 200, "{}", issued.body);
-        let marker = format!("value=\"{BASE}/feeds/");
-        let start =
-            issued.body.find(&marker).expect("the feed's address") + marker.len() - "/feeds/".len();
-        issued.body[start..].split('"').next().unwrap().to_owned()
-    }
-}
-
-fn csrf(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no CSRF token in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-async fn mailed_token(address: &str) -> String {
-    let mails: Vec<String> = received_mail()
-        .await
-        .into_iter()
-        .filter(|m| m.destinations.iter().any(|d| d == address))
-        .map(|m| m.raw.replace("=\r\n", "").replace("=3D", "="))
-        .collect();
-    let mail = mails
-        .last()
-        .unwrap_or_else(|| panic!("no mail to {address}"));
-    let start = mail.find("?token=").unwrap() + "?token=".len();
-    mail[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '&')
-        .next()
-        .unwrap()
-        .to_owned()
+/// Issues a feed on the *Calendars* page; the path of its address, shown once.
+async fn issue(browser: &mut Browser<'_>, kind: &str, alarm: &str) -> String {
+    let page = browser.get("/calendars").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let issued = browser
+        .post(
+            "/calendars/issue",
+            &[
+                ("kind", kind),
+                ("alarm", alarm),
+                ("csrf", &csrf(&page.body)),
+            ],
+        )
+        .await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let marker = format!("value=\"{BASE}/feeds/");
+    let start =
+        issued.body.find(&marker).expect("the feed's address") + marker.len() - "/feeds/".len();
+    issued.body[start..].split('"').next().unwrap().to_owned()
 }
 
 /// The feed as the independent parser reads it (it fails the test on any strictness problem).
@@ -336,7 +226,7 @@ fn parsed(feed: &str) -> Vec<serde_json::Value> {
 async fn a_personal_feed_issued_on_the_page_passes_a_strict_parser_with_planned_weeks_tentative() {
     let world = world("calpersonal").await;
     let mut akaur = world.signed_in("akaur", "192.0.2.10").await;
-    let path = akaur.issue("personal", "30").await;
+    let path = issue(&mut akaur, "personal", "30").await;
     let before = world.items().await;
     let feed = akaur.get(&path).await;
     assert_eq!(feed.status, 200, "{}", feed.body);
@@ -391,7 +281,7 @@ async fn a_personal_feed_issued_on_the_page_passes_a_strict_parser_with_planned_
 async fn a_team_feed_holds_every_shift_and_a_revoked_one_answers_404_writing_nothing() {
     let world = world("calteam").await;
     let mut akaur = world.signed_in("akaur", "192.0.2.11").await;
-    let path = akaur.issue("team:sre-clinic", "").await;
+    let path = issue(&mut akaur, "team:sre-clinic", "").await;
     assert_eq!(world.feed_items().await, 1);
     let events = parsed(&akaur.get(&path).await.body);
     let confirmed = events.iter().filter(|e| e["status"] == "CONFIRMED").count();
@@ -495,11 +385,7 @@ async fn forged_unknown_and_unsigned_requests_are_refused_with_nothing_written()
         assert_eq!(answer.status, 400, "{kind} {alarm}: {}", answer.body);
     }
     // Signed out: the page sends to sign-in, a POST is refused.
-    let mut stranger = Browser {
-        routes: &world.routes,
-        cookies: BTreeMap::new(),
-        client: "192.0.2.14".parse().unwrap(),
-    };
+    let mut stranger = Browser::new(&world.routes, "192.0.2.14").at(NOW);
     assert_eq!(stranger.get("/calendars").await.status, 303);
     assert_eq!(
         stranger
@@ -509,7 +395,7 @@ async fn forged_unknown_and_unsigned_requests_are_refused_with_nothing_written()
         403
     );
     // The lookup by a stored hash as if it were a token finds nothing.
-    let path = akaur.issue("personal", "").await;
+    let path = issue(&mut akaur, "personal", "").await;
     let token = path.trim_start_matches("/feeds/").trim_end_matches(".ics");
     let hash = clinic::calendars::service::token_hash(token);
     assert_eq!(akaur.get(&format!("/feeds/{hash}.ics")).await.status, 404);
@@ -551,7 +437,7 @@ async fn a_maintenance_token_serves_the_calendar_object_the_maintenance_mail_fun
     };
     let world = world_with("calmaint", Some(Arc::new(object))).await;
     let mut akaur = world.signed_in("akaur", "192.0.2.15").await;
-    let path = akaur.issue("maintenance", "").await;
+    let path = issue(&mut akaur, "maintenance", "").await;
     let before = world.items().await;
     let feed = akaur.get(&path).await;
     assert_eq!(feed.status, 200, "{}", feed.body);

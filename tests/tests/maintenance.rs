@@ -111,22 +111,6 @@ fn notice(
     .into_bytes()
 }
 
-fn s3_event(bucket: &str, key: &str, size: usize) -> aws_lambda_events::s3::S3Event {
-    let encoded = key.replace(' ', "+");
-    serde_json::from_value(serde_json::json!({
-        "Records": [{
-            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-            "eventTime": "2027-01-05T14:03:11.977Z", "eventName": "ObjectCreated:Put",
-            "userIdentity": {"principalId": "AWS:ses"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {"x-amz-request-id": format!("req-{key}"), "x-amz-id-2": "x"},
-            "s3": {"s3SchemaVersion": "1.0", "configurationId": "inbound",
-                   "bucket": {"name": bucket, "ownerIdentity": {"principalId": "o"}, "arn": format!("arn:aws:s3:::{bucket}")},
-                   "object": {"key": encoded, "size": size, "eTag": "e", "sequencer": "1"}}
-        }]
-    }))
-    .expect("a valid S3 event")
-}
-
 impl Setup {
     async fn deliver(&self, key: &str, raw: Vec<u8>) -> ObjectOutcome {
         let size = raw.len();
@@ -140,7 +124,7 @@ impl Setup {
             .expect("put mail");
         let report = self
             .job
-            .run(s3_event(&self.bucket, key, size))
+            .run(clinic_tests::s3_event(&self.bucket, key, size))
             .await
             .expect("ingest");
         report
@@ -262,7 +246,7 @@ async fn the_same_message_delivered_twice_changes_nothing() {
     // The same object's event again, and the same Message-ID under another object key.
     let again = s
         .job
-        .run(s3_event(&s.bucket, "inbound/one", mail.len()))
+        .run(clinic_tests::s3_event(&s.bucket, "inbound/one", mail.len()))
         .await
         .unwrap();
     assert_eq!(again.objects[0].outcome, ObjectOutcome::AlreadyHandled);
@@ -483,7 +467,7 @@ async fn ingest_that_aborts_while_parsing_started_by_the_test_below() {
         10 << 20,
     )
     .with_parser(aborting_parser);
-    let _ = job.run(s3_event(bucket, key, 0)).await;
+    let _ = job.run(clinic_tests::s3_event(bucket, key, 0)).await;
     unreachable!("the parser aborts the process");
 }
 
@@ -530,7 +514,11 @@ async fn a_parse_that_aborts_leaves_the_mail_for_review_and_a_later_parse_clears
     // Lambda's retry of the same event, with a parser that finishes: parsed, and off the list.
     let retry = s
         .job
-        .run(s3_event(&s.bucket, "inbound/dies", mail.len()))
+        .run(clinic_tests::s3_event(
+            &s.bucket,
+            "inbound/dies",
+            mail.len(),
+        ))
         .await
         .unwrap();
     assert!(
@@ -548,7 +536,11 @@ async fn a_parse_that_aborts_leaves_the_mail_for_review_and_a_later_parse_clears
     // And once more: nothing changes.
     let again = s
         .job
-        .run(s3_event(&s.bucket, "inbound/dies", mail.len()))
+        .run(clinic_tests::s3_event(
+            &s.bucket,
+            "inbound/dies",
+            mail.len(),
+        ))
         .await
         .unwrap();
     assert_eq!(again.objects[0].outcome, ObjectOutcome::AlreadyHandled);
@@ -592,7 +584,7 @@ async fn a_mail_over_a_parse_limit_is_kept_for_review_naming_the_limit() {
     assert!(reviews[0].reason.contains("MIME nesting depth"));
     assert_eq!(
         s.job
-            .run(s3_event(&s.bucket, "inbound/deep", 0))
+            .run(clinic_tests::s3_event(&s.bucket, "inbound/deep", 0))
             .await
             .unwrap()
             .objects[0]

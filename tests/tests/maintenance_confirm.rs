@@ -64,21 +64,6 @@ async fn setup(prefix: &str) -> Setup {
     }
 }
 
-fn event(bucket: &str, key: &str, size: usize) -> aws_lambda_events::s3::S3Event {
-    serde_json::from_value(serde_json::json!({
-        "Records": [{
-            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-            "eventTime": "2027-01-05T14:03:11.977Z", "eventName": "ObjectCreated:Put",
-            "userIdentity": {"principalId": "AWS:ses"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {"x-amz-request-id": format!("req-{key}"), "x-amz-id-2": "x"},
-            "s3": {"s3SchemaVersion": "1.0", "configurationId": "inbound",
-                   "bucket": {"name": bucket, "ownerIdentity": {"principalId": "o"}, "arn": format!("arn:aws:s3:::{bucket}")},
-                   "object": {"key": key, "size": size, "eTag": "e", "sequencer": "1"}}
-        }]
-    }))
-    .expect("a valid S3 event")
-}
-
 /// A notice of a vendor no template knows, with its window ten days from now and no end time.
 fn open_ended_notice(now: jiff::Timestamp) -> (Vec<u8>, i64) {
     let start = jiff::Timestamp::from_second(now.as_second() - now.as_second() % 3600).unwrap()
@@ -110,7 +95,7 @@ async fn a_generic_reading_is_unverified_on_the_review_list_until_one_confirm_co
         .expect("put mail");
     let report = s
         .job
-        .run(event(&s.bucket, "inbound/g1", size))
+        .run(clinic_tests::s3_event(&s.bucket, "inbound/g1", size))
         .await
         .expect("ingest");
     assert!(

@@ -172,21 +172,6 @@ fn notice(provider: &str, id: &str, circuit: &str, start: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn s3_event(bucket: &str, key: &str, size: usize) -> aws_lambda_events::s3::S3Event {
-    serde_json::from_value(serde_json::json!({
-        "Records": [{
-            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-            "eventTime": "2027-03-01T09:00:00.000Z", "eventName": "ObjectCreated:Put",
-            "userIdentity": {"principalId": "AWS:ses"}, "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {"x-amz-request-id": format!("req-{key}"), "x-amz-id-2": "x"},
-            "s3": {"s3SchemaVersion": "1.0", "configurationId": "inbound",
-                   "bucket": {"name": bucket, "ownerIdentity": {"principalId": "o"}, "arn": format!("arn:aws:s3:::{bucket}")},
-                   "object": {"key": key, "size": size, "eTag": "e", "sequencer": "1"}}
-        }]
-    }))
-    .unwrap()
-}
-
 impl Setup {
     async fn put(&self, key: &str, raw: &[u8]) {
         self.s3
@@ -201,7 +186,7 @@ impl Setup {
 
     async fn run(&self, key: &str, size: usize) -> Result<IngestReport, String> {
         self.job
-            .run(s3_event(&self.bucket, key, size))
+            .run(clinic_tests::s3_event(&self.bucket, key, size))
             .await
             .map_err(|e| e.to_string())
     }

@@ -3,13 +3,11 @@
 //! replayed and an expired link, a form without its CSRF token, an unknown address, the rate limits —
 //! each with nothing written that would sign anyone in.
 
-use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::AuditEntry;
-use clinic::functions::http::{ClientAddress, Routes};
+use clinic::functions::http::Routes;
 use clinic::functions::web::WebPages;
 use clinic::http_url::HttpUrl;
 use clinic::mail::{EmailAddress, Mailbox};
@@ -18,8 +16,8 @@ use clinic::rotation::roster::Roster;
 use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::signin::SignIn;
 use clinic::signin::token::{self, Purpose, SigningKey};
-use clinic_tests::{fresh_store, received_mail, repo_root, sdk_config, verified_sender};
-use lambda_http::http::{Method, header};
+use clinic_tests::web_browser::{self, Browser, csrf, mails_to};
+use clinic_tests::{fresh_store, repo_root, sdk_config, verified_sender};
 use lambda_http::{Body, Request};
 
 /// Friday 2027-01-15 08:00 UTC, in 2027-W02.
@@ -139,11 +137,7 @@ impl World {
     }
 
     fn browser(&self, client: &str) -> Browser<'_> {
-        Browser {
-            routes: &self.routes,
-            cookies: BTreeMap::new(),
-            client: client.parse().unwrap(),
-        }
+        Browser::new(&self.routes, client)
     }
 
     /// Every item of the table, as text.
@@ -173,116 +167,7 @@ impl World {
     }
 }
 
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-/// A browser: its cookies, its address, the pages it asks for.
-struct Browser<'a> {
-    routes: &'a Routes,
-    cookies: BTreeMap<String, String>,
-    client: IpAddr,
-}
-
-impl Browser<'_> {
-    async fn send(&mut self, method: Method, path: &str, body: Body, now: i64) -> Answer {
-        let mut request = Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = path.parse().unwrap();
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if !cookie.is_empty() {
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
-        }
-        request.extensions_mut().insert(ClientAddress(self.client));
-        let response = self.routes.dispatch_at(request, at(now)).await;
-        for set in response.headers().get_all(header::SET_COOKIE) {
-            let set = set.to_str().unwrap();
-            for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age="] {
-                assert!(set.contains(attribute), "{set} lacks {attribute}");
-            }
-            let (pair, _) = set.split_once(';').unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if set.contains("Max-Age=0;") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        Answer {
-            status: response.status().as_u16(),
-            location: response
-                .headers()
-                .get(header::LOCATION)
-                .map(|l| l.to_str().unwrap().to_owned()),
-            body: String::from_utf8_lossy(response.body().as_ref()).into_owned(),
-        }
-    }
-
-    async fn get(&mut self, path: &str, now: i64) -> Answer {
-        self.send(Method::GET, path, Body::Empty, now).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)], now: i64) -> Answer {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send(Method::POST, path, Body::from(body), now).await
-    }
-
-    /// Asks for a link for `address` through the form, as a person would.
-    async fn ask_for_link(&mut self, address: &str, now: i64) -> Answer {
-        let form = self.get("/signin", now).await;
-        assert_eq!(form.status, 200);
-        let csrf = csrf(&form.body);
-        self.post("/signin", &[("email", address), ("csrf", &csrf)], now)
-            .await
-    }
-
-    /// Opens the mailed link and presses its button.
-    async fn redeem(&mut self, link_token: &str, now: i64) -> Answer {
-        let page = self
-            .get(&format!("/signin/link?token={link_token}"), now)
-            .await;
-        assert_eq!(page.status, 200);
-        let csrf = csrf(&page.body);
-        self.post(
-            "/signin/link",
-            &[("token", link_token), ("csrf", &csrf)],
-            now,
-        )
-        .await
-    }
-}
-
-/// The CSRF token of the page's form.
-fn csrf(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no CSRF token in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// The mails the local SES accepted for `address`.
-async fn mails_to(address: &str) -> Vec<String> {
-    received_mail()
-        .await
-        .into_iter()
-        .filter(|m| m.destinations.iter().any(|d| d == address))
-        .map(|m| m.raw.replace("=\r\n", "").replace("=3D", "="))
-        .collect()
-}
-
-/// The token of the last link mailed to `address`.
+/// The token of the last link mailed to `address`, which points at the pages' public URL.
 async fn mailed_token(address: &str) -> String {
     let mails = mails_to(address).await;
     let mail = mails
@@ -292,19 +177,14 @@ async fn mailed_token(address: &str) -> String {
         mail.contains(&format!("{BASE}/signin/link?token=")),
         "{mail}"
     );
-    let start = mail.find("?token=").unwrap() + "?token=".len();
-    mail[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '&')
-        .next()
-        .unwrap()
-        .to_owned()
+    web_browser::mailed_token(address).await
 }
 
 #[tokio::test]
 async fn a_person_on_the_roster_signs_in_through_the_mailed_link_sees_the_duty_and_signs_out() {
     let world = world("web-signin").await;
     let mut browser = world.browser("192.0.2.10");
-    let now = browser.get("/now", NOW).await;
+    let now = browser.get_at("/now", NOW).await;
     assert_eq!(
         (now.status, now.location.as_deref()),
         (303, Some("/signin"))
@@ -334,7 +214,7 @@ async fn a_person_on_the_roster_signs_in_through_the_mailed_link_sees_the_duty_a
     assert!(!browser.cookies.contains_key("clinic_presession"));
     assert!(!world.items().await.join("\n").contains(&session));
 
-    let page = browser.get("/now", NOW + 120).await;
+    let page = browser.get_at("/now", NOW + 120).await;
     assert_eq!(page.status, 200, "{}", page.body);
     for expected in [
         "<main id=\"main\">",
@@ -354,7 +234,7 @@ async fn a_person_on_the_roster_signs_in_through_the_mailed_link_sees_the_duty_a
             page.body
         );
     }
-    let tokyo = browser.get("/now?tz=Asia/Tokyo", NOW + 120).await;
+    let tokyo = browser.get_at("/now?tz=Asia/Tokyo", NOW + 120).await;
     assert!(
         tokyo.body.contains("Monday 11 January 2027, 09:00 JST"),
         "{}",
@@ -363,13 +243,13 @@ async fn a_person_on_the_roster_signs_in_through_the_mailed_link_sees_the_duty_a
 
     // Signing out without the form's token is refused and the session stays.
     let forged = browser
-        .post("/signout", &[("csrf", "forged")], NOW + 180)
+        .post_at("/signout", &[("csrf", "forged")], NOW + 180)
         .await;
     assert_eq!(forged.status, 403);
-    assert_eq!(browser.get("/now", NOW + 190).await.status, 200);
+    assert_eq!(browser.get_at("/now", NOW + 190).await.status, 200);
     let csrf = csrf(&page.body);
     let out = browser
-        .post("/signout", &[("csrf", &csrf)], NOW + 200)
+        .post_at("/signout", &[("csrf", &csrf)], NOW + 200)
         .await;
     assert_eq!(
         (out.status, out.location.as_deref()),
@@ -384,7 +264,7 @@ async fn a_person_on_the_roster_signs_in_through_the_mailed_link_sees_the_duty_a
     // The old cookie, kept by someone, no longer signs in.
     browser.cookies.insert("clinic_session".into(), session);
     assert_eq!(
-        browser.get("/now", NOW + 210).await.location.as_deref(),
+        browser.get_at("/now", NOW + 210).await.location.as_deref(),
         Some("/signin")
     );
 }
@@ -459,14 +339,16 @@ async fn a_post_without_its_csrf_token_is_refused_and_changes_nothing() {
     let world = world("web-csrf").await;
     let address = world.address("akaur");
     let mut browser = world.browser("192.0.2.50");
-    browser.get("/signin", NOW).await;
-    let missing = browser.post("/signin", &[("email", &address)], NOW).await;
+    browser.get_at("/signin", NOW).await;
+    let missing = browser
+        .post_at("/signin", &[("email", &address)], NOW)
+        .await;
     assert_eq!(missing.status, 403);
     // Another browser's token does not fit this browser's cookie.
     let mut other = world.browser("192.0.2.51");
-    let theirs = csrf(&other.get("/signin", NOW).await.body);
+    let theirs = csrf(&other.get_at("/signin", NOW).await.body);
     let foreign = browser
-        .post("/signin", &[("email", &address), ("csrf", &theirs)], NOW)
+        .post_at("/signin", &[("email", &address), ("csrf", &theirs)], NOW)
         .await;
     assert_eq!(foreign.status, 403);
     assert!(
@@ -481,7 +363,7 @@ async fn a_post_without_its_csrf_token_is_refused_and_changes_nothing() {
     browser.ask_for_link(&address, NOW).await;
     let link_token = mailed_token(&address).await;
     let no_token = browser
-        .post("/signin/link", &[("token", &link_token)], NOW + 5)
+        .post_at("/signin/link", &[("token", &link_token)], NOW + 5)
         .await;
     assert_eq!(no_token.status, 403);
     assert_eq!(world.sessions().await, 0);
@@ -569,7 +451,7 @@ async fn a_session_cookie_planted_before_sign_in_is_replaced_by_a_fresh_one() {
         "v1.YWthdXI.1900000000.00.forged".into(),
     );
     assert_eq!(
-        stranger.get("/now", NOW).await.location.as_deref(),
+        stranger.get_at("/now", NOW).await.location.as_deref(),
         Some("/signin")
     );
 
@@ -578,17 +460,17 @@ async fn a_session_cookie_planted_before_sign_in_is_replaced_by_a_fresh_one() {
     assert_eq!(victim.redeem(&link_token, NOW + 20).await.status, 303);
     let fresh = victim.cookies["clinic_session"].clone();
     assert_ne!(fresh, planted, "the planted session survived the sign-in");
-    let page = victim.get("/now", NOW + 30).await;
+    let page = victim.get_at("/now", NOW + 30).await;
     assert!(
         page.body.contains("Signed in as Asha Kaur"),
         "{}",
         page.body
     );
     // The victim's sign-out form token does not sign the attacker out, nor the reverse.
-    let attackers_page = attacker.get("/now", NOW + 30).await;
+    let attackers_page = attacker.get_at("/now", NOW + 30).await;
     let attackers_csrf = csrf(&attackers_page.body);
     let crossed = victim
-        .post("/signout", &[("csrf", &attackers_csrf)], NOW + 40)
+        .post_at("/signout", &[("csrf", &attackers_csrf)], NOW + 40)
         .await;
     assert_eq!(crossed.status, 403);
     assert_eq!(world.sessions().await, 2);

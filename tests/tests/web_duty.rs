@@ -3,14 +3,13 @@
 //! the planned ones marked planned with the planner's reasons (an override's among them), and the
 //! person's own shift. Without a session both pages send the browser to sign in.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::ses::SesMailer;
 use clinic::audit::AuditEntry;
 use clinic::brief::BriefSettings;
-use clinic::functions::http::{ClientAddress, Routes};
+use clinic::functions::http::Routes;
 use clinic::functions::web::{Schedule, WebPages};
 use clinic::handoff::job::HandoffJob;
 use clinic::http_url::HttpUrl;
@@ -23,9 +22,8 @@ use clinic::shifts::{OverrideRecord, ShiftLedger, override_from_record};
 use clinic::signin::SignIn;
 use clinic::signin::token::SigningKey;
 use clinic::trigger::Trigger;
-use clinic_tests::{fresh_store, received_mail, verified_sender};
-use lambda_http::http::{Method, header};
-use lambda_http::{Body, Request};
+use clinic_tests::web_browser::Browser;
+use clinic_tests::{fresh_store, verified_sender};
 
 const SENDER: &str = "clinic@duty-pages.example.org";
 const KEY: &str = "duty-pages-signing-key-0123456789abcdef";
@@ -49,107 +47,6 @@ fn roster(domain: &str) -> Roster {
 
 fn now() -> jiff::Timestamp {
     NOW.parse().unwrap()
-}
-
-struct Browser<'a> {
-    routes: &'a Routes,
-    cookies: BTreeMap<String, String>,
-}
-
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-impl Browser<'_> {
-    async fn send(&mut self, method: Method, path: &str, body: Body) -> Answer {
-        let mut request = Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = path.parse().unwrap();
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if !cookie.is_empty() {
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
-        }
-        request
-            .extensions_mut()
-            .insert(ClientAddress("192.0.2.44".parse().unwrap()));
-        let response = self.routes.dispatch_at(request, now()).await;
-        for set in response.headers().get_all(header::SET_COOKIE) {
-            let (pair, _) = set.to_str().unwrap().split_once(';').unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.insert(name.to_owned(), value.to_owned());
-        }
-        Answer {
-            status: response.status().as_u16(),
-            location: response
-                .headers()
-                .get(header::LOCATION)
-                .map(|l| l.to_str().unwrap().to_owned()),
-            body: String::from_utf8_lossy(response.body().as_ref()).into_owned(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        self.send(Method::GET, path, Body::Empty).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send(Method::POST, path, Body::from(body)).await
-    }
-
-    /// Asks for a link through the form, reads it from the local SES and presses its button.
-    async fn sign_in(&mut self, address: &str) {
-        let form = self.get("/signin").await;
-        let asked = self
-            .post(
-                "/signin",
-                &[("email", address), ("csrf", &csrf(&form.body))],
-            )
-            .await;
-        assert_eq!(asked.status, 200, "{}", asked.body);
-        let mails: Vec<String> = received_mail()
-            .await
-            .into_iter()
-            .filter(|m| m.destinations.iter().any(|d| d == address))
-            .map(|m| m.raw.replace("=\r\n", "").replace("=3D", "="))
-            .collect();
-        let mail = mails.last().expect("a sign-in mail");
-        let start = mail.find("?token=").expect("a link") + "?token=".len();
-        let token = mail[start..]
-            .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '&')
-            .next()
-            .unwrap()
-            .to_owned();
-        let page = self.get(&format!("/signin/link?token={token}")).await;
-        let done = self
-            .post(
-                "/signin/link",
-                &[("token", &token), ("csrf", &csrf(&page.body))],
-            )
-            .await;
-        assert_eq!(
-            (done.status, done.location.as_deref()),
-            (303, Some("/now")),
-            "{}",
-            done.body
-        );
-    }
-}
-
-fn csrf(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a CSRF token") + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
 }
 
 async fn pages(store: &DynamoStore, roster: Roster) -> Routes {
@@ -216,10 +113,7 @@ async fn after_the_weekly_run_ahead_shows_the_committed_week_and_planned_ones_wi
     let on_duty = committed.primary.clone().expect("someone on duty");
 
     let routes = pages(&store, roster(domain)).await;
-    let mut browser = Browser {
-        routes: &routes,
-        cookies: BTreeMap::new(),
-    };
+    let mut browser = Browser::new(&routes, "192.0.2.44").at(now().as_second());
     for path in ["/ahead", "/mine"] {
         let answer = browser.get(path).await;
         assert_eq!(
@@ -229,7 +123,10 @@ async fn after_the_weekly_run_ahead_shows_the_committed_week_and_planned_ones_wi
         );
     }
 
-    browser.sign_in(&format!("{on_duty}@{domain}")).await;
+    let done = browser
+        .sign_in(&format!("{on_duty}@{domain}"), now().as_second())
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/now"), "{}", done.body);
     let ahead = browser.get("/ahead").await;
     assert_eq!(ahead.status, 200, "{}", ahead.body);
     let body = &ahead.body;

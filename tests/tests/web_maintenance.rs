@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::s3::S3Objects;
 use clinic::audit::{AuditEntry, AuditLog};
-use clinic::functions::http::{ClientAddress, Routes};
+use clinic::functions::http::Routes;
 use clinic::functions::web::WebPages;
 use clinic::http_url::HttpUrl;
 use clinic::mail::{EmailAddress, Mailbox};
@@ -23,11 +23,8 @@ use clinic::rotation::ports::RosterMirror;
 use clinic::rotation::roster::Roster;
 use clinic::signin::SignIn;
 use clinic::signin::token::SigningKey;
-use clinic_tests::{
-    fresh_store, received_mail, repo_root, sdk_config, unique_table, verified_sender,
-};
-use lambda_http::http::{Method, header};
-use lambda_http::{Body, Request};
+use clinic_tests::web_browser::{Browser, csrf};
+use clinic_tests::{fresh_store, repo_root, sdk_config, unique_table, verified_sender};
 
 const SENDER: &str = "clinic-web@example.net";
 const KEY: &str = "web-tests-signing-key-0123456789abcdef";
@@ -187,121 +184,6 @@ fn canonical(value: &AttributeValue) -> String {
     }
 }
 
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-/// A browser: its cookies and the pages it asks for.
-struct Browser<'a> {
-    routes: &'a Routes,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Browser<'_> {
-    async fn send(&mut self, method: Method, path: &str, body: Body, now: i64) -> Answer {
-        let mut request = Request::new(body);
-        *request.method_mut() = method;
-        *request.uri_mut() = path.parse().unwrap();
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if !cookie.is_empty() {
-            request
-                .headers_mut()
-                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
-        }
-        request
-            .extensions_mut()
-            .insert(ClientAddress("192.0.2.44".parse().unwrap()));
-        let response = self.routes.dispatch_at(request, at(now)).await;
-        for set in response.headers().get_all(header::SET_COOKIE) {
-            let (pair, _) = set.to_str().unwrap().split_once(';').unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if set.to_str().unwrap().contains("Max-Age=0;") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        Answer {
-            status: response.status().as_u16(),
-            location: response
-                .headers()
-                .get(header::LOCATION)
-                .map(|l| l.to_str().unwrap().to_owned()),
-            body: String::from_utf8_lossy(response.body().as_ref()).into_owned(),
-        }
-    }
-
-    async fn get(&mut self, path: &str, now: i64) -> Answer {
-        self.send(Method::GET, path, Body::Empty, now).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)], now: i64) -> Answer {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        self.send(Method::POST, path, Body::from(body), now).await
-    }
-
-    /// Signs in as `address` the way a person does: the form, the mailed link, its button.
-    async fn sign_in(&mut self, address: &str, now: i64) {
-        let form = self.get("/signin", now).await;
-        let asked = self
-            .post(
-                "/signin",
-                &[("email", address), ("csrf", &csrf(&form.body))],
-                now,
-            )
-            .await;
-        assert_eq!(asked.status, 200, "{}", asked.body);
-        let token = mailed_token(address).await;
-        let page = self
-            .get(&format!("/signin/link?token={token}"), now + 5)
-            .await;
-        let signed_in = self
-            .post(
-                "/signin/link",
-                &[("token", &token), ("csrf", &csrf(&page.body))],
-                now + 5,
-            )
-            .await;
-        assert_eq!(signed_in.status, 303, "{}", signed_in.body);
-        assert!(self.cookies.contains_key("clinic_session"));
-    }
-}
-
-/// The CSRF token of the page's (first) form.
-fn csrf(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no CSRF token in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// The token of the last sign-in link the local SES accepted for `address`.
-async fn mailed_token(address: &str) -> String {
-    let mail = received_mail()
-        .await
-        .into_iter()
-        .filter(|m| m.destinations.iter().any(|d| d == address))
-        .map(|m| m.raw.replace("=\r\n", "").replace("=3D", "="))
-        .next_back()
-        .unwrap_or_else(|| panic!("no mail to {address}"));
-    let start = mail.find("?token=").expect("a link in the mail") + "?token=".len();
-    mail[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '&')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_second_click_writes_nothing()
  {
@@ -326,11 +208,8 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
             .any(|r| r.id == review)
     );
 
-    let mut browser = Browser {
-        routes: &world.routes,
-        cookies: BTreeMap::new(),
-    };
-    let anonymous = browser.get("/maintenance", now).await;
+    let mut browser = Browser::new(&world.routes, "192.0.2.44");
+    let anonymous = browser.get_at("/maintenance", now).await;
     assert_eq!(
         (anonymous.status, anonymous.location.as_deref()),
         (303, Some("/signin"))
@@ -338,7 +217,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
     let address = format!("akaur@{}", world.domain);
     browser.sign_in(&address, now).await;
 
-    let page = browser.get("/maintenance", now + 10).await;
+    let page = browser.get_at("/maintenance", now + 10).await;
     assert_eq!(page.status, 200, "{}", page.body);
     // Asha reads times in her roster zone, Europe/London (GMT in winter, BST in summer).
     let window = at(start)
@@ -377,16 +256,13 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
         vec![("maintenance", &named), ("csrf", "forged")],
     ] {
         let refused = browser
-            .post("/maintenance/confirm", &fields, now + 20)
+            .post_at("/maintenance/confirm", &fields, now + 20)
             .await;
         assert_eq!(refused.status, 403, "{}", refused.body);
     }
-    let mut stranger = Browser {
-        routes: &world.routes,
-        cookies: BTreeMap::new(),
-    };
+    let mut stranger = Browser::new(&world.routes, "192.0.2.44");
     let refused = stranger
-        .post(
+        .post_at(
             "/maintenance/confirm",
             &[("maintenance", &named), ("csrf", &token)],
             now + 20,
@@ -403,7 +279,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
         ),
     ] {
         let bad = browser
-            .post(
+            .post_at(
                 "/maintenance/confirm",
                 &[("maintenance", name), ("csrf", &token)],
                 now + 25,
@@ -424,7 +300,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
 
     // The one click.
     let clicked = browser
-        .post(
+        .post_at(
             "/maintenance/confirm",
             &[("maintenance", &named), ("csrf", &token)],
             now + 30,
@@ -481,7 +357,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
         && e.actor == "web:akaur"
         && e.subject == format!("review/{review}")));
 
-    let shown = browser.get(&location, now + 31).await;
+    let shown = browser.get_at(&location, now + 31).await;
     assert_eq!(shown.status, 200);
     assert!(
         shown
@@ -495,7 +371,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
     // A second click (a stale tab, a double press) says so and writes nothing more.
     let confirmed_state = world.items().await;
     let again = browser
-        .post(
+        .post_at(
             "/maintenance/confirm",
             &[("maintenance", &named), ("csrf", &token)],
             now + 40,
@@ -545,7 +421,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
         "a racing confirm wrote"
     );
     let told = browser
-        .get(again.location.as_deref().unwrap(), now + 41)
+        .get_at(again.location.as_deref().unwrap(), now + 41)
         .await;
     assert!(
         told.body.contains("was confirmed already: nothing changed"),
