@@ -7,6 +7,7 @@ pub mod ahead;
 pub mod audit;
 pub mod brief;
 pub mod calendars;
+pub mod chat;
 pub mod claim;
 pub mod clock;
 pub mod handoff;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 
+use super::chat::check_identity;
 use super::ids::{IanaTimeZone, PersonId, RotationName, TeamName};
 use super::model::{Absence, CompanyHoliday, Person, Role};
 use super::parse::{RawCompanyHoliday, RawPerson, parse_date};
@@ -118,6 +119,12 @@ pub(super) fn check_person(
     {
         problems.add(at, RosterIssue::Empty("victorops_user"));
     }
+    let chat = check_identity(
+        problems,
+        at,
+        raw.slack_user.as_deref(),
+        raw.matrix_user.as_deref(),
+    );
     Some(Person {
         id: id?,
         name: name?,
@@ -130,6 +137,7 @@ pub(super) fn check_person(
         previous_duties: previous_duties?,
         absences,
         victorops_user: raw.victorops_user,
+        chat,
     })
 }
 

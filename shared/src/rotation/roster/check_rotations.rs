@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::EmailAddress;
+use super::chat::{ChatLink, check_chat};
 use super::ids::{IanaTimeZone, PersonId, RotationName};
 use super::model::{
     DEFAULT_BACKUP_MAX_OFFSET_HOURS, Handoff, MAX_OFFSET_DIFFERENCE_HOURS, TakePolicy,
@@ -24,6 +25,7 @@ pub(super) struct RotationDraft {
     pub(super) backup_max_offset_hours: Option<u8>,
     pub(super) notify: Vec<EmailAddress>,
     pub(super) victorops: Option<VictorOpsLink>,
+    pub(super) chat: Option<ChatLink>,
 }
 
 pub(super) enum StyleDraft {
@@ -100,6 +102,7 @@ pub(super) fn draft_rotation(
     let victorops = raw
         .victorops
         .and_then(|link| check_victorops(problems, &at, link));
+    let chat = raw.chat.and_then(|chat| check_chat(problems, &at, chat));
     RotationDraft {
         name,
         style,
@@ -110,6 +113,7 @@ pub(super) fn draft_rotation(
         backup_max_offset_hours,
         notify,
         victorops,
+        chat,
     }
 }
 

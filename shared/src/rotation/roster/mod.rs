@@ -2,6 +2,7 @@
 //! Raw serde structs catch typos and wrong types; `Roster::parse` then turns them into
 //! validated domain types and reports every semantic problem at once.
 
+mod chat;
 mod check_people;
 mod check_rotations;
 mod ids;
@@ -13,6 +14,11 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use chat::{
+    ChatIdError, ChatIdentity, ChatLink, DEFAULT_NOTICE_EXPIRY_HOURS, MAX_NOTICE_EXPIRY_HOURS,
+    MatrixRoomId, MatrixUserId, NoticeSettings, SlackChannelId, SlackUserGroupId, SlackUserId,
+    TOPIC_PLACEHOLDERS, TopicTemplate,
+};
 pub use ids::{
     IanaTimeZone, IdentifierError, PersonId, RotationName, TeamName, TeamNameError, UnknownTimeZone,
 };

@@ -7,6 +7,7 @@ use std::fmt;
 use jiff::civil::{Date, Time, Weekday};
 use serde::{Deserialize, Serialize};
 
+use super::chat::{ChatIdentity, ChatLink, NoticeSettings};
 use super::ids::{IanaTimeZone, PersonId, RotationName, TeamName};
 use super::{EmailAddress, HolidayRegion};
 
@@ -100,6 +101,8 @@ pub struct Person {
     /// VictorOps webhook names as responder. Required for members of a rotation with `victorops`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub victorops_user: Option<String>,
+    /// Who the person is in Slack and Matrix (`slack_user`, `matrix_user`).
+    pub chat: ChatIdentity,
 }
 
 impl Person {
@@ -180,6 +183,9 @@ pub struct RotationRules {
     /// them in step (scheduled overrides for committed shifts; see `crate::oncall`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub victorops: Option<VictorOpsLink>,
+    /// The channels the rotation talks in, and the topic section and user group Clinic keeps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatLink>,
 }
 
 /// Where a rotation lives in VictorOps: its team's slug and the slugs of the escalation policies
@@ -209,6 +215,7 @@ pub struct Roster {
     company_holiday_by_date: BTreeMap<Date, usize>,
     people: Vec<Person>,
     person_index: BTreeMap<PersonId, usize>,
+    notices: NoticeSettings,
 }
 
 impl Roster {
@@ -218,6 +225,7 @@ impl Roster {
         company_holidays: Vec<CompanyHoliday>,
         people: Vec<Person>,
         person_index: BTreeMap<PersonId, usize>,
+        notices: NoticeSettings,
     ) -> Roster {
         let company_holiday_by_date = company_holidays
             .iter()
@@ -230,7 +238,13 @@ impl Roster {
             company_holiday_by_date,
             people,
             person_index,
+            notices,
         }
+    }
+
+    /// Who may post notices, and how long one stands (`[notices]`).
+    pub fn notices(&self) -> &NoticeSettings {
+        &self.notices
     }
 
     pub fn rotation(&self, name: &str) -> Option<&RotationRules> {

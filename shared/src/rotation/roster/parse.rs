@@ -64,7 +64,8 @@ fn steps(path: &serde_ignored::Path<'_>) -> Vec<Step> {
 fn known_keys(at: &[Step]) -> &'static [&'static str] {
     use Step::{Index, Key};
     match at {
-        [] => &["rotations", "company_holidays", "people"],
+        [] => &["rotations", "company_holidays", "people", "notices"],
+        [Key(n)] if n == "notices" => &["allow", "expiry_hours"],
         [Key(r), Key(_)] if r == "rotations" => &[
             "style",
             "min_working_days",
@@ -76,6 +77,13 @@ fn known_keys(at: &[Step]) -> &'static [&'static str] {
             "handoff",
             "order",
             "victorops",
+            "chat",
+        ],
+        [Key(r), Key(_), Key(c)] if r == "rotations" && c == "chat" => &[
+            "slack_channels",
+            "matrix_rooms",
+            "slack_user_group",
+            "topic",
         ],
         [Key(r), Key(_), Key(h)] if r == "rotations" && h == "handoff" => {
             &["weekday", "time", "timezone"]
@@ -96,6 +104,8 @@ fn known_keys(at: &[Step]) -> &'static [&'static str] {
             "previous_duties",
             "absences",
             "victorops_user",
+            "slack_user",
+            "matrix_user",
         ],
         [Key(p), Index(_), Key(a), Index(_)] if p == "people" && a == "absences" => &["from", "to"],
         _ => &[],
@@ -155,6 +165,14 @@ pub(super) struct RawRoster {
     pub(super) company_holidays: Vec<RawCompanyHoliday>,
     #[serde(default)]
     pub(super) people: Vec<RawPerson>,
+    pub(super) notices: Option<RawNotices>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct RawNotices {
+    #[serde(default)]
+    pub(super) allow: Vec<String>,
+    pub(super) expiry_hours: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +191,17 @@ pub(super) struct RawRotation {
     pub(super) handoff: Option<RawHandoff>,
     pub(super) order: Option<Vec<String>>,
     pub(super) victorops: Option<RawVictorOps>,
+    pub(super) chat: Option<RawChat>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawChat {
+    #[serde(default)]
+    pub(super) slack_channels: Vec<String>,
+    #[serde(default)]
+    pub(super) matrix_rooms: Vec<String>,
+    pub(super) slack_user_group: Option<String>,
+    pub(super) topic: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +238,8 @@ pub(super) struct RawPerson {
     #[serde(default)]
     pub(super) absences: Vec<RawAbsence>,
     pub(super) victorops_user: Option<String>,
+    pub(super) slack_user: Option<String>,
+    pub(super) matrix_user: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -118,6 +118,20 @@ pub enum RosterIssue {
         "rotations names {0:?}, which Clinic keeps in step with VictorOps, but victorops_user is missing"
     )]
     NoVictorOpsUser(String),
+    #[error("{0}")]
+    BadChatId(super::chat::ChatIdError),
+    #[error("chat names no slack_channels and no matrix_rooms")]
+    NoChatRooms,
+    #[error("topic {text:?} cannot be used: {why}")]
+    BadTopicTemplate { text: String, why: &'static str },
+    #[error("expiry_hours {0} is outside 1..=168")]
+    NoticeExpiryOutOfRange(i64),
+    #[error("allow names {0:?}, who is not in [[people]]")]
+    NoticeNamesUnknownPerson(String),
+    #[error(
+        "rotations names {0:?}, whose chat keeps a Slack user group, but slack_user is missing"
+    )]
+    NoSlackUser(String),
 }
 
 pub(super) struct Problems(pub(super) Vec<RosterProblem>);

@@ -528,3 +528,79 @@ fn an_unknown_subdivision_is_refused_with_the_countrys_codes() {
         "{all:?}"
     );
 }
+
+#[test]
+fn a_rotation_names_its_chat_rooms_and_people_their_chat_ids() {
+    let text = SMALL_ROSTER
+        .replace(
+            "notify = [\"clinic@example.org\"]",
+            "notify = [\"clinic@example.org\"]\nchat = { slack_channels = [\"C0123ABCDEF\"], matrix_rooms = [\"!ops:example.org\"], slack_user_group = \"S0123ABCDEF\", topic = \"Clinic duty: {name} (backup {backup})\" }",
+        )
+        .replace(
+            "victorops_user = \"ana.vo\"",
+            "victorops_user = \"ana.vo\"\nslack_user = \"U0ANA00001\"\nmatrix_user = \"@ana:example.org\"",
+        )
+        .replace("absences = []\n", "absences = []\nslack_user = \"U0BEA00001\"\n")
+        + "\n[notices]\nallow = [\"ana\"]\nexpiry_hours = 8\n";
+    let roster = parsed(&text);
+    let chat = roster
+        .rotation("clinic")
+        .and_then(|r| r.chat.clone())
+        .expect("chat");
+    assert_eq!(chat.slack_channels[0].as_str(), "C0123ABCDEF");
+    assert_eq!(chat.matrix_rooms[0].as_str(), "!ops:example.org");
+    assert_eq!(
+        chat.slack_user_group.as_ref().map(|g| g.as_str()),
+        Some("S0123ABCDEF")
+    );
+    assert_eq!(chat.topic.prefix(), "Clinic duty: ");
+    let ana = roster.person(&PersonId::parse("ana").unwrap()).unwrap();
+    assert_eq!(
+        ana.chat.matrix_user.as_ref().map(|u| u.as_str()),
+        Some("@ana:example.org")
+    );
+    assert!(roster.notices().allows(&ana.id));
+    assert!(!roster.notices().allows(&PersonId::parse("bea").unwrap()));
+    assert_eq!(roster.notices().expiry_hours, 8);
+    // Without chat settings a rotation serialises as before.
+    assert!(roster.rotation("cloud").unwrap().chat.is_none());
+    assert_eq!(
+        parsed(SMALL_ROSTER).notices().expiry_hours,
+        DEFAULT_NOTICE_EXPIRY_HOURS
+    );
+}
+
+#[test]
+fn bad_chat_settings_and_unknown_notice_posters_are_each_named() {
+    let text = SMALL_ROSTER
+        .replace(
+            "notify = [\"clinic@example.org\"]",
+            "notify = [\"clinic@example.org\"]\nchat = { slack_channels = [\"#ops\"], slack_user_group = \"S0123ABCDEF\", topic = \"{name} on duty\" }",
+        )
+        .replace(
+            "victorops_user = \"ana.vo\"",
+            "victorops_user = \"ana.vo\"\nslack_user = \"U0ANA00001\"\nmatrix_user = \"ana\"",
+        )
+        + "\n[notices]\nallow = [\"zed\"]\nexpiry_hours = 900\n";
+    let all: Vec<String> = problems_of(&text).iter().map(ToString::to_string).collect();
+    let all = all.join("\n");
+    for expected in [
+        r##"rotations.clinic.chat: Slack channel id "#ops" is not"##,
+        r#"rotations.clinic.chat: topic "{name} on duty" cannot be used: it starts with a placeholder"#,
+        r#"Matrix user id "ana" is not"#,
+        r#"people[1] (id "bea"): rotations names "clinic", whose chat keeps a Slack user group, but slack_user is missing"#,
+        r#"notices: allow names "zed", who is not in [[people]]"#,
+        "notices: expiry_hours 900 is outside 1..=168",
+    ] {
+        assert!(all.contains(expected), "{expected}\n---\n{all}");
+    }
+    let none = SMALL_ROSTER.replace(
+        "notify = [\"clinic@example.org\"]",
+        "notify = [\"clinic@example.org\"]\nchat = { topic = \"Clinic: {name}\" }",
+    );
+    let all: Vec<String> = problems_of(&none).iter().map(ToString::to_string).collect();
+    assert!(
+        all.join("\n")
+            .contains("chat names no slack_channels and no matrix_rooms")
+    );
+}

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::chat::check_notices;
 use super::check_people::{check_company_holiday, check_person};
 use super::check_rotations::{StyleDraft, check_order, draft_rotation};
 use super::ids::PersonId;
@@ -24,6 +25,19 @@ pub(super) fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
         .filter(|(_, rotation)| rotation.victorops.is_some())
         .map(|(name, _)| name.clone())
         .collect();
+    let keeping_a_slack_user_group: BTreeSet<String> = raw
+        .rotations
+        .iter()
+        .filter(|(_, rotation)| {
+            rotation
+                .chat
+                .as_ref()
+                .is_some_and(|chat| chat.slack_user_group.is_some())
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    let (mut notices, notice_posters) =
+        check_notices(&mut problems, raw.notices.unwrap_or_default());
 
     // Who lists which rotation, by id as written, so `order` can be checked even when
     // the person has problems of their own.
@@ -63,6 +77,7 @@ pub(super) fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
                 backup_max_offset_hours,
                 notify: draft.notify,
                 victorops: draft.victorops,
+                chat: draft.chat,
             };
             rotations.insert(name, rules);
         }
@@ -100,11 +115,30 @@ pub(super) fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
                 }
             }
         }
+        // Clinic puts the person on duty into the user group by their Slack id.
+        if raw_person.slack_user.is_none() {
+            for rotation in raw_person.rotations.iter().flatten() {
+                if keeping_a_slack_user_group.contains(rotation) {
+                    problems.add(&at, RosterIssue::NoSlackUser(rotation.clone()));
+                }
+            }
+        }
         if let Some(person) = check_person(&mut problems, &at, raw_person, &known_rotations) {
             person_index
                 .entry(person.id.clone())
                 .or_insert(people.len());
             people.push(person);
+        }
+    }
+
+    for poster in notice_posters {
+        match PersonId::parse(&poster)
+            .ok()
+            .filter(|id| person_index.contains_key(id))
+        {
+            Some(id) if !notices.allow.contains(&id) => notices.allow.push(id),
+            Some(_) => {}
+            None => problems.add("notices", RosterIssue::NoticeNamesUnknownPerson(poster)),
         }
     }
 
@@ -116,6 +150,7 @@ pub(super) fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
         company_holidays,
         people,
         person_index,
+        notices,
     ))
 }
 

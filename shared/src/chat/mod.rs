@@ -1,0 +1,13 @@
+//! Telling the team where it talks: the chat port (Slack and Matrix adapters implement it), and
+//! what Clinic says there. Each post is made once per marker (claimed in the table, found again by
+//! its marker after a lost answer); the topic section and the user group follow the duty.
+
+pub mod deliver;
+pub mod ports;
+
+pub use deliver::{Poster, post_once};
+
+pub use ports::{
+    ChatApi, ChatError, ChatNetworks, ChatPost, ChatRoom, Network, PostMarker, PostMarkerError,
+    PostedMessage, RoomMessage, RoomMessages,
+};
