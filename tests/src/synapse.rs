@@ -343,8 +343,41 @@ impl Synapse {
         self.register(&format!("{prefix}-{n}"), false).await
     }
 
-    /// A private room `creator` makes, every one of `members` invited and joined; its id.
+    /// A private room `creator` makes, every one of `members` invited, joined and made a
+    /// moderator (power level 50: what setting the topic takes in a private room); its id.
     pub async fn room(&self, creator: &MatrixUser, members: &[&MatrixUser]) -> String {
+        let room = self.room_without_power(creator, members).await;
+        let path = format!(
+            "/_matrix/client/v3/rooms/{}/state/m.room.power_levels/",
+            encode(&room)
+        );
+        let mut levels = self
+            .ok(
+                Some(&creator.access_token),
+                reqwest::Method::GET,
+                &path,
+                None,
+            )
+            .await;
+        for member in members {
+            levels["users"][member.user_id.as_str()] = json!(50);
+        }
+        self.ok(
+            Some(&creator.access_token),
+            reqwest::Method::PUT,
+            &path,
+            Some(levels),
+        )
+        .await;
+        room
+    }
+
+    /// A private room as [`Synapse::room`] makes it, its members left at power level 0.
+    pub async fn room_without_power(
+        &self,
+        creator: &MatrixUser,
+        members: &[&MatrixUser],
+    ) -> String {
         let invite: Vec<&str> = members.iter().map(|m| m.user_id.as_str()).collect();
         let answer = self
             .ok(

@@ -184,6 +184,23 @@ async fn the_topic_is_empty_until_set_and_read_back_as_set() {
 }
 
 #[tokio::test]
+async fn a_bot_that_may_not_set_the_topic_is_refused_and_told_why() {
+    let synapse = synapse::shared().await;
+    let bot = synapse.user("clinic").await;
+    let person = synapse.user("ana").await;
+    let room_id = synapse.room_without_power(&person, &[&bot]).await;
+    let room = ChatRoom::Matrix(MatrixRoomId::parse(&room_id).unwrap());
+    let matrix = client_at(synapse.url(), &bot.access_token, quick(4));
+    let error = matrix.set_topic(&room, "t").await.unwrap_err();
+    assert!(
+        matches!(error, ChatError::Refused { ref reason, .. } if reason.contains("M_FORBIDDEN")),
+        "{error:?}"
+    );
+    // Posting needs no power: an ordinary member may.
+    matrix.post(&room, &post("p/1", "hello")).await.unwrap();
+}
+
+#[tokio::test]
 async fn messages_since_a_token_are_other_peoples_in_order_and_the_next_token_continues() {
     let rig = Rig::new().await;
     let matrix = rig.client();
