@@ -310,3 +310,113 @@ async fn the_fake_checks_the_content_type_and_answers_auth_test() {
     assert_eq!(answer["error"], "not_authed");
     assert!(fake.messages(CHANNEL).is_empty());
 }
+
+#[tokio::test]
+async fn a_deployment_posts_to_slack_with_the_token_read_from_parameter_store() {
+    use clinic::config::{ChatConfig, FromVariables as _};
+    let fake = fake().await;
+    let ssm = clinic::adapters::sdk::ssm(&clinic_tests::sdk_config().await);
+    let parameter = format!("/clinic-test/slack-token-{}", std::process::id());
+    ssm.put_parameter()
+        .name(&parameter)
+        .value(TOKEN)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+    let base = fake.base_url();
+    let config = ChatConfig::from_lookup(|name| match name {
+        "CLINIC_SLACK_API_URL" => Some(base.clone()),
+        "CLINIC_SLACK_TOKEN_PARAMETER" => Some(parameter.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let store = clinic::adapters::ssm::SsmParameters::new(ssm);
+    let networks = clinic::adapters::chat_networks(&config, &store)
+        .await
+        .unwrap();
+    assert!(networks.matrix.is_none());
+    let slack = networks.for_room(&room(CHANNEL)).expect("a Slack client");
+    slack
+        .post(&room(CHANNEL), &post("d/1", "from the deployment"))
+        .await
+        .unwrap();
+    assert_eq!(fake.messages(CHANNEL).len(), 1);
+
+    let missing = ChatConfig::from_lookup(|name| {
+        (name == "CLINIC_SLACK_TOKEN_PARAMETER").then(|| "/clinic-test/no-such".to_owned())
+    })
+    .unwrap();
+    let error = clinic::adapters::chat_networks(&missing, &store)
+        .await
+        .err()
+        .expect("a missing parameter stops the start");
+    assert_eq!(error.problems[0].variable, "CLINIC_SLACK_TOKEN_PARAMETER");
+    assert!(!error.to_string().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn the_fake_as_a_process_is_set_up_and_faulted_through_its_control_endpoints() {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slack-fake"))
+        .args([TOKEN, "--channel", "C0DEMO00001=sre-clinic"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().strip_prefix("ready ").unwrap().to_owned();
+    let root = base.trim_end_matches("/api").to_owned();
+    let http = reqwest::Client::new();
+    let control = |path: &str, body: serde_json::Value| {
+        http.post(format!("{root}/_fake/{path}")).json(&body).send()
+    };
+    control("usergroups", serde_json::json!({"id": "S0DEMODUTY1"}))
+        .await
+        .unwrap();
+    control(
+        "faults",
+        serde_json::json!({"kind": "lose_answer", "method": "chat.postMessage"}),
+    )
+    .await
+    .unwrap();
+    let slack = SlackClient::with_timeout(
+        HttpUrl::parse(&base).unwrap(),
+        Secret::new(TOKEN),
+        quick(),
+        Duration::from_secs(2),
+    );
+    let error = slack
+        .post(&room("C0DEMO00001"), &post("p/1", "hello"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ChatError::Unavailable { .. }), "{error:?}");
+    slack
+        .set_user_group(
+            &SlackUserGroupId::parse("S0DEMODUTY1").unwrap(),
+            &[SlackUserId::parse("U0ANA000001").unwrap()],
+        )
+        .await
+        .unwrap();
+    let state: serde_json::Value = http
+        .get(format!("{root}/_fake/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let channel = &state["workspace"]["channels"]["C0DEMO00001"];
+    assert_eq!(channel["name"], "sre-clinic");
+    assert_eq!(channel["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        state["workspace"]["usergroups"]["S0DEMODUTY1"],
+        serde_json::json!(["U0ANA000001"])
+    );
+    assert_eq!(state["calls"][0]["outcome"], "fault:lose_answer (ok)");
+}
