@@ -420,3 +420,136 @@ async fn the_fake_as_a_process_is_set_up_and_faulted_through_its_control_endpoin
     );
     assert_eq!(state["calls"][0]["outcome"], "fault:lose_answer (ok)");
 }
+
+/// Where `actual` lacks a key of `expected`, or holds it as another JSON type.
+fn shape_differences(
+    expected: &serde_json::Value,
+    actual: &serde_json::Value,
+    at: &str,
+) -> Vec<String> {
+    use serde_json::Value;
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if kind(expected) != kind(actual) {
+        return vec![format!(
+            "{at}: {} where Slack has {}",
+            kind(actual),
+            kind(expected)
+        )];
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .flat_map(|(key, value)| match a.get(key) {
+                Some(found) => shape_differences(value, found, &format!("{at}.{key}")),
+                None => vec![format!("{at}.{key} is missing")],
+            })
+            .collect(),
+        (Value::Array(e), Value::Array(a)) => match e.first() {
+            Some(first) => a
+                .iter()
+                .enumerate()
+                .flat_map(|(i, item)| shape_differences(first, item, &format!("{at}[{i}]")))
+                .collect(),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_fakes_answers_have_the_shapes_of_slacks_documented_answers() {
+    let fake = fake().await;
+    fake.add_usergroup("S0CLINICDUTY");
+    let http = reqwest::Client::new();
+    let call = |method: &str, body: serde_json::Value| {
+        let request = http
+            .post(format!("{}/{method}", fake.base_url()))
+            .bearer_auth(TOKEN);
+        let request = if matches!(method, "conversations.history" | "conversations.info") {
+            let fields: Vec<(String, String)> = body
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
+            request.form(&fields)
+        } else {
+            request.json(&body)
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap();
+            (status, body)
+        }
+    };
+    let metadata =
+        serde_json::json!({"event_type": "clinic_post", "event_payload": {"marker": "m/1"}});
+    let calls = [
+        ("auth.test", serde_json::json!({})),
+        (
+            "chat.postMessage",
+            serde_json::json!({"channel": CHANNEL, "text": "hi", "metadata": metadata}),
+        ),
+        (
+            "conversations.history",
+            serde_json::json!({"channel": CHANNEL, "include_all_metadata": "true"}),
+        ),
+        (
+            "conversations.info",
+            serde_json::json!({"channel": CHANNEL}),
+        ),
+        (
+            "conversations.setTopic",
+            serde_json::json!({"channel": CHANNEL, "topic": "t"}),
+        ),
+        (
+            "usergroups.users.update",
+            serde_json::json!({"usergroup": "S0CLINICDUTY", "users": "U0ANA000001"}),
+        ),
+    ];
+    let fixtures = clinic_tests::repo_root().join("tests/fixtures/slack");
+    let fixture = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join(name)).unwrap()).unwrap()
+    };
+    let mut differences = Vec::new();
+    for (method, body) in calls {
+        let (status, answer) = call(method, body).await;
+        assert_eq!(status, 200, "{method}: {answer}");
+        differences.extend(shape_differences(
+            &fixture(&format!("{method}.json")),
+            &answer,
+            method,
+        ));
+    }
+    let (_, error) = call(
+        "chat.postMessage",
+        serde_json::json!({"channel": "C0NOSUCHONE", "text": "hi"}),
+    )
+    .await;
+    differences.extend(shape_differences(&fixture("error.json"), &error, "error"));
+    fake.inject(SlackFault::RateLimited { retry_after: 3 }, None, 1);
+    let response = http
+        .post(format!("{}/auth.test", fake.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "3");
+    let limited: serde_json::Value = response.json().await.unwrap();
+    differences.extend(shape_differences(
+        &fixture("ratelimited.json"),
+        &limited,
+        "429",
+    ));
+    assert_eq!(limited, fixture("ratelimited.json"));
+    assert!(differences.is_empty(), "{differences:#?}");
+}
