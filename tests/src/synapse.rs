@@ -22,10 +22,12 @@ const SHARED_SECRET: &str = "clinic-tests-registration-shared-secret";
 const STARTUP: Duration = Duration::from_secs(90);
 
 /// Rate limits of a homeserver ([`SynapseOptions::rc_message`]: Synapse's `rc_message`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SynapseOptions {
     /// Messages (any event sent) a second per user, and the burst allowed.
     pub rc_message: (f64, u32),
+    /// The Python with Synapse installed; `None`: [`venv_python`]'s.
+    pub python: Option<PathBuf>,
 }
 
 impl Default for SynapseOptions {
@@ -34,6 +36,7 @@ impl Default for SynapseOptions {
     fn default() -> Self {
         Self {
             rc_message: (1000.0, 1000),
+            python: None,
         }
     }
 }
@@ -65,7 +68,7 @@ impl Drop for Synapse {
 
 /// The Python with Synapse installed: `CLINIC_SYNAPSE_PYTHON` (a checkout sharing another's venv),
 /// else the checkout's `.venv-synapse` that `make venv` makes.
-fn venv_python() -> PathBuf {
+pub fn venv_python() -> PathBuf {
     std::env::var_os("CLINIC_SYNAPSE_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::repo_root().join(".venv-synapse/bin/python"))
@@ -170,7 +173,7 @@ pub async fn shared() -> &'static Synapse {
 impl Synapse {
     /// Starts a homeserver of its own with `options` (most tests use [`shared`]).
     pub async fn start(options: SynapseOptions) -> Self {
-        let python = venv_python();
+        let python = options.python.clone().unwrap_or_else(venv_python);
         assert!(
             python.exists(),
             "the Matrix tests need Synapse in {}: run `make venv` (it installs the pinned \

@@ -176,6 +176,22 @@ async fn the_topic_is_empty_until_set_and_read_back_as_set() {
         matrix.topic(&rig.room).await.unwrap(),
         "Runbooks: wiki/sre | on duty: Ana"
     );
+    let (_, state) = rig
+        .synapse
+        .request(
+            Some(&rig.person.access_token),
+            reqwest::Method::GET,
+            &format!(
+                "/_matrix/client/v3/rooms/{}/state/m.room.topic/",
+                synapse::encode(&rig.room_id)
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        state["m.topic"]["m.text"][0]["body"], "Runbooks: wiki/sre | on duty: Ana",
+        "{state}"
+    );
     let error = matrix
         .set_user_group(&SlackUserGroupId::parse("S0CLINICDUTY").unwrap(), &[])
         .await
@@ -339,4 +355,20 @@ async fn a_hung_homeserver_is_unavailable_within_the_timeout() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn without_synapse_installed_the_tests_fail_saying_make_venv() {
+    let options = synapse::SynapseOptions {
+        python: Some("/nonexistent/.venv-synapse/bin/python".into()),
+        ..synapse::SynapseOptions::default()
+    };
+    let failed = tokio::spawn(Synapse::start(options)).await.err().unwrap();
+    let panic = failed.into_panic();
+    let said = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(said.contains("run `make venv`"), "{said}");
 }

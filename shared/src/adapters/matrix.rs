@@ -342,7 +342,8 @@ impl ChatApi for MatrixClient {
             ACTION,
             reqwest::Method::PUT,
             &format!("{path}/state/m.room.topic/"),
-            Some(json!({"topic": topic})),
+            // `m.topic` is the spec's (v1.15) text block newer clients show; `topic` the rest.
+            Some(json!({"topic": topic, "m.topic": {"m.text": [{"mimetype": "text/plain", "body": topic}]}})),
         )
         .await?;
         Ok(())
