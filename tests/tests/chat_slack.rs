@@ -86,6 +86,28 @@ async fn a_post_is_made_once_with_its_marker_and_found_again_by_it() {
 }
 
 #[tokio::test]
+async fn a_marker_in_another_apps_message_is_not_clinics_post() {
+    let fake = fake().await;
+    fake.add_message(
+        CHANNEL,
+        serde_json::json!({"type": "message", "subtype": "bot_message", "text": "x",
+            "user": "U0OTHERAPP1", "bot_id": "B0OTHERAPP1",
+            "metadata": {"event_type": "clinic_post", "event_payload": {"marker": "a/forged"}}}),
+    );
+    let slack = client(&fake, TOKEN);
+    let forged = PostMarker::new("a/forged").unwrap();
+    assert_eq!(
+        slack.find_post(&room(CHANNEL), &forged).await.unwrap(),
+        None
+    );
+    let calls: Vec<String> = fake.calls().into_iter().map(|c| c.method).collect();
+    assert_eq!(calls, vec!["auth.test", "conversations.history"]);
+    // The bot's identity is asked once per client.
+    slack.find_post(&room(CHANNEL), &forged).await.unwrap();
+    assert_eq!(fake.calls().len(), 3);
+}
+
+#[tokio::test]
 async fn a_post_whose_answer_was_lost_is_found_by_its_marker_so_it_is_not_posted_twice() {
     let fake = fake().await;
     let slack = client(&fake, TOKEN);

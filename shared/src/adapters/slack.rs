@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
+use tokio::sync::OnceCell;
 
 use crate::adapters::pacing::{Answer, PacedError, Pacer, Pacing};
 use crate::chat::ports::{
@@ -46,6 +47,15 @@ pub struct SlackClient {
     base: HttpUrl,
     token: Secret,
     pacer: Pacer,
+    /// The bot's own user and bot ids (`auth.test`, asked once): a post is Clinic's only when the
+    /// bot made it, whatever another app put in its metadata.
+    me: OnceCell<BotIdentity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BotIdentity {
+    user_id: String,
+    bot_id: Option<String>,
 }
 
 /// How a request's body is sent: Slack's read methods take form fields only, its write methods JSON.
@@ -71,7 +81,27 @@ impl SlackClient {
             base,
             token,
             pacer: Pacer::new(pacing),
+            me: OnceCell::new(),
         }
+    }
+
+    async fn me(&self) -> Result<&BotIdentity, ChatError> {
+        self.me
+            .get_or_try_init(|| async {
+                const ACTION: &str = "ask who the bot is";
+                let answer = self
+                    .call(ACTION, "auth.test", Body::Form(Vec::new()))
+                    .await?;
+                let user_id = answer["user_id"]
+                    .as_str()
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| unavailable(ACTION, "the answer has no user_id".to_owned()))?;
+                Ok(BotIdentity {
+                    user_id: user_id.to_owned(),
+                    bot_id: answer["bot_id"].as_str().map(str::to_owned),
+                })
+            })
+            .await
     }
 
     /// Calls Web API `method`; the answer's JSON when `ok` is true.
@@ -204,6 +234,7 @@ impl ChatApi for SlackClient {
     ) -> Result<Option<PostedMessage>, ChatError> {
         const ACTION: &str = "read the channel's history";
         let channel = Self::channel(room, ACTION)?;
+        let me = self.me().await?;
         let answer = self
             .call(
                 ACTION,
@@ -217,7 +248,10 @@ impl ChatApi for SlackClient {
             .await?;
         let found = answer["messages"].as_array().and_then(|messages| {
             messages.iter().find(|m| {
-                text_at(m, "/metadata/event_type") == Some(METADATA_EVENT_TYPE)
+                let by_the_bot = text_at(m, "/user") == Some(me.user_id.as_str())
+                    || (me.bot_id.is_some() && text_at(m, "/bot_id") == me.bot_id.as_deref());
+                by_the_bot
+                    && text_at(m, "/metadata/event_type") == Some(METADATA_EVENT_TYPE)
                     && text_at(m, "/metadata/event_payload/marker") == Some(marker.as_str())
             })
         });

@@ -85,6 +85,13 @@ impl Workspace {
         self.usergroups.entry(id.to_owned()).or_default();
     }
 
+    pub fn add_message(&mut self, channel: &str, mut message: Value) {
+        message["ts"] = json!(self.next_ts());
+        if let Some(c) = self.channels.get_mut(channel) {
+            c.messages.push(message);
+        }
+    }
+
     /// `1700000000.000100`, `1700000000.000200`, ...: unique and increasing, as Slack's are.
     fn next_ts(&mut self) -> String {
         self.next_ts += 1;

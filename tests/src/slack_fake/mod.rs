@@ -174,6 +174,11 @@ impl SlackFake {
             .unwrap_or_default()
     }
 
+    /// A message another member or app posted, as Slack would store it (`ts` is given one).
+    pub fn add_message(&self, channel: &str, message: Value) {
+        self.shared.lock().workspace.add_message(channel, message);
+    }
+
     pub fn topic(&self, channel: &str) -> Option<String> {
         let state = self.shared.lock();
         state
