@@ -20,6 +20,7 @@ pub use model::{
     Relaxation, ServedShift,
 };
 pub(crate) use planner::{Decision, Planner, Standing};
+pub use eligibility::could_serve;
 pub use planner::{plan, plan_between};
 
 // What the planner takes from its neighbours, named once here for the files below.

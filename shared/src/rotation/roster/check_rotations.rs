@@ -24,6 +24,8 @@ pub(super) struct RotationDraft {
     pub(super) backup_max_offset_hours: Option<u8>,
     pub(super) notify: Vec<EmailAddress>,
     pub(super) victorops: Option<VictorOpsLink>,
+    /// As written: checked against the people once they are all read.
+    pub(super) swap_approver: Option<String>,
 }
 
 pub(super) enum StyleDraft {
@@ -110,6 +112,7 @@ pub(super) fn draft_rotation(
         backup_max_offset_hours,
         notify,
         victorops,
+        swap_approver: raw.swap_approver,
     }
 }
 

@@ -180,6 +180,10 @@ pub struct RotationRules {
     /// them in step (scheduled overrides for committed shifts; see `crate::oncall`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub victorops: Option<VictorOpsLink>,
+    /// Who approves a self-service swap or cover before it is applied (`crate::swaps`); without
+    /// one, the first to accept wins and it is applied at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swap_approver: Option<PersonId>,
 }
 
 /// Where a rotation lives in VictorOps: its team's slug and the slugs of the escalation policies

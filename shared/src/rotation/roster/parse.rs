@@ -76,6 +76,7 @@ fn known_keys(at: &[Step]) -> &'static [&'static str] {
             "handoff",
             "order",
             "victorops",
+            "swap_approver",
         ],
         [Key(r), Key(_), Key(h)] if r == "rotations" && h == "handoff" => {
             &["weekday", "time", "timezone"]
@@ -173,6 +174,8 @@ pub(super) struct RawRotation {
     pub(super) handoff: Option<RawHandoff>,
     pub(super) order: Option<Vec<String>>,
     pub(super) victorops: Option<RawVictorOps>,
+    /// The person who approves the rotation's self-service swaps (`crate::swaps`), when any.
+    pub(super) swap_approver: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -118,6 +118,8 @@ pub enum RosterIssue {
         "rotations names {0:?}, which Clinic keeps in step with VictorOps, but victorops_user is missing"
     )]
     NoVictorOpsUser(String),
+    #[error("swap_approver {0:?} is not the id of a person in the roster")]
+    UnknownSwapApprover(String),
 }
 
 pub(super) struct Problems(pub(super) Vec<RosterProblem>);
