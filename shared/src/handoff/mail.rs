@@ -18,6 +18,8 @@ pub struct HandoffBrief<'a> {
     pub outgoing: Option<&'a Person>,
     /// The brief at the handoff, or why it could not be built; `None` when the job builds none.
     pub status: Option<Result<&'a Brief, &'a str>>,
+    /// The *Swaps* page, where the incoming person can ask for cover of their week.
+    pub swaps_page: Option<String>,
 }
 
 const TIME: &str = "%Y-%m-%d %H:%M";
@@ -111,6 +113,15 @@ impl HandoffBrief<'_> {
         }
     }
 
+    /// What only the incoming person reads: where to ask for cover.
+    fn cover_note(&self, role: MailRole) -> Option<String> {
+        let page = self.swaps_page.as_ref().filter(|_| role == MailRole::Incoming)?;
+        Some(format!(
+            "Cannot make it? Ask for cover of week {} (or a swap) here: {page}",
+            self.shift.week
+        ))
+    }
+
     fn notes(&self) -> Vec<String> {
         let s = self.shift;
         let mut notes = Vec::new();
@@ -166,6 +177,9 @@ impl HandoffBrief<'_> {
         }
         for note in self.notes() {
             let _ = writeln!(text, "\n{note}");
+        }
+        if let Some(cover) = self.cover_note(role) {
+            let _ = writeln!(text, "\n{cover}");
         }
         let zone = reader.map(|p| &p.timezone);
         match self.status {
@@ -224,6 +238,14 @@ impl HandoffBrief<'_> {
         html.push_str("</table>");
         for note in self.notes() {
             let _ = write!(html, "<p><strong>{}</strong></p>", escape(&note));
+        }
+        if let (Some(page), Some(_)) = (&self.swaps_page, self.cover_note(role)) {
+            let _ = write!(
+                html,
+                "<p>Cannot make it? <a href=\"{}\">Ask for cover of week {} (or a swap)</a>.</p>",
+                escape(page),
+                escape(&s.week)
+            );
         }
         match self.status {
             Some(Ok(brief)) => {

@@ -19,3 +19,6 @@ pub use service::{ActError, AskError, SweepReport, Swaps};
 
 /// The Scheduler job name of the sweep (reminders, expiry) the rotation function answers to.
 pub const JOB: &str = "swap-reminders";
+
+/// The *Swaps* page, where a person asks for cover (the handoff mail links to it).
+pub const LIST_PATH: &str = "/swaps";
