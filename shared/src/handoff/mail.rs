@@ -115,7 +115,10 @@ impl HandoffBrief<'_> {
 
     /// What only the incoming person reads: where to ask for cover.
     fn cover_note(&self, role: MailRole) -> Option<String> {
-        let page = self.swaps_page.as_ref().filter(|_| role == MailRole::Incoming)?;
+        let page = self
+            .swaps_page
+            .as_ref()
+            .filter(|_| role == MailRole::Incoming)?;
         Some(format!(
             "Cannot make it? Ask for cover of week {} (or a swap) here: {page}",
             self.shift.week

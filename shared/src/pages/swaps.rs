@@ -97,7 +97,9 @@ pub fn list(page: &SwapList<'_>) -> String {
     } else {
         request_list(&mut out, page.offered, page.name);
     }
-    out.push_str("</section>\n<section aria-labelledby=\"mine\"><h2 id=\"mine\">Your requests</h2>\n");
+    out.push_str(
+        "</section>\n<section aria-labelledby=\"mine\"><h2 id=\"mine\">Your requests</h2>\n",
+    );
     if page.mine.is_empty() {
         out.push_str("<p>You have asked for nothing in the coming weeks.</p>\n");
     } else {
@@ -214,11 +216,7 @@ pub fn detail(
         request.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
     );
     if !request.note.is_empty() {
-        let _ = write!(
-            out,
-            "<dt>Note</dt><dd>{}</dd>",
-            escape_html(&request.note)
-        );
+        let _ = write!(out, "<dt>Note</dt><dd>{}</dd>", escape_html(&request.note));
     }
     out.push_str("</dl></section>\n");
     let csrf = escape_html(csrf);
@@ -265,8 +263,18 @@ mod tests {
     #[test]
     fn the_form_names_a_week_as_rotation_and_iso_week_and_nothing_else() {
         let (rotation, week) = parse_week("ops/2027-W03").unwrap();
-        assert_eq!((rotation.as_str(), week.to_string().as_str()), ("ops", "2027-W03"));
-        for bad in ["", "ops", "/2027-W03", "ops/2027-W99", "ops/x", "ops/2027-W03/x"] {
+        assert_eq!(
+            (rotation.as_str(), week.to_string().as_str()),
+            ("ops", "2027-W03")
+        );
+        for bad in [
+            "",
+            "ops",
+            "/2027-W03",
+            "ops/2027-W99",
+            "ops/x",
+            "ops/2027-W03/x",
+        ] {
             assert!(parse_week(bad).is_none(), "{bad:?}");
         }
     }

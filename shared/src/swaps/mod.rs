@@ -15,7 +15,7 @@ mod tests;
 
 pub use model::{BadSwapId, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
 pub use ports::SwapLedger;
-pub use service::{ActError, AskError, SweepReport, Swaps};
+pub use service::{ActError, AskError, Swaps, SweepReport};
 
 /// The Scheduler job name of the sweep (reminders, expiry) the rotation function answers to.
 pub const JOB: &str = "swap-reminders";

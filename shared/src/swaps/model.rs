@@ -178,7 +178,10 @@ pub enum Refusal {
 impl Refusal {
     /// Whether the person had no right to act (as opposed to the request having moved on).
     pub fn is_forbidden(&self) -> bool {
-        matches!(self, Self::NotOffered | Self::NotRequester | Self::NotApprover)
+        matches!(
+            self,
+            Self::NotOffered | Self::NotRequester | Self::NotApprover
+        )
     }
 }
 
@@ -195,7 +198,9 @@ impl SwapRequest {
     fn closed(&self) -> Refusal {
         match self.state {
             SwapState::Expired => Refusal::Expired,
-            SwapState::Accepted | SwapState::AwaitingApproval | SwapState::Approved
+            SwapState::Accepted
+            | SwapState::AwaitingApproval
+            | SwapState::Approved
             | SwapState::Applied
                 if self.accepted_by.is_some() =>
             {

@@ -10,8 +10,11 @@ use crate::store::StoreError;
 #[async_trait]
 pub trait SwapLedger: Send + Sync {
     /// Writes a new request with its audit entry; `Ok(false)` when its id is taken.
-    async fn create_swap(&self, request: &SwapRequest, audit: &AuditEntry)
-    -> Result<bool, StoreError>;
+    async fn create_swap(
+        &self,
+        request: &SwapRequest,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
     async fn swap(&self, id: &SwapId) -> Result<Option<SwapRequest>, StoreError>;
     /// Replaces the request stored at version `next.version - 1` in state `from` by `next`, with its
     /// audit entry: one conditional write. `Ok(false)` when the stored one is not that version

@@ -27,7 +27,10 @@ use crate::store::StoreError;
 
 /// How long before the week the reminders go, if the request is still open.
 pub const REMINDERS: [(SwapMail, jiff::SignedDuration); 2] = [
-    (SwapMail::Reminder7d, jiff::SignedDuration::from_hours(7 * 24)),
+    (
+        SwapMail::Reminder7d,
+        jiff::SignedDuration::from_hours(7 * 24),
+    ),
     (SwapMail::Reminder1d, jiff::SignedDuration::from_hours(24)),
 ];
 /// How far back the sweep looks: requests whose week started up to this long ago still get their
@@ -59,7 +62,9 @@ pub struct Swaps {
 pub enum AskError {
     #[error("there is no rotation named {0:?}")]
     UnknownRotation(String),
-    #[error("{week} is not your week in {rotation}: only the person on duty can ask for cover or a swap")]
+    #[error(
+        "{week} is not your week in {rotation}: only the person on duty can ask for cover or a swap"
+    )]
     NotYourWeek { rotation: String, week: IsoWeek },
     #[error("{0} has started or is over: only coming weeks can be swapped")]
     WeekStarted(IsoWeek),
@@ -129,7 +134,9 @@ pub struct SweepReport {
 
 impl Swaps {
     fn person(&self, id: &str) -> Option<&crate::rotation::roster::Person> {
-        PersonId::parse(id).ok().and_then(|id| self.roster.person(&id))
+        PersonId::parse(id)
+            .ok()
+            .and_then(|id| self.roster.person(&id))
     }
 
     fn name_of<'a>(&'a self, id: &'a str) -> &'a str {

@@ -72,7 +72,10 @@ fn only_someone_offered_can_accept_and_only_while_open_and_before_it_closes() {
     let applied = taken.applied(now).unwrap();
     assert_eq!(applied.state, SwapState::Applied);
     assert_eq!(applied.accept("carla", now), Err(Refusal::Taken));
-    assert_eq!(applied.withdraw("alice", now), Err(Refusal::Closed("applied")));
+    assert_eq!(
+        applied.withdraw("alice", now),
+        Err(Refusal::Closed("applied"))
+    );
     assert!(applied.expire(at("2027-02-01T00:00:00Z")).is_none());
 }
 
@@ -81,7 +84,10 @@ fn with_an_approver_an_accepted_request_waits_for_the_approver_alone() {
     let now = at("2027-01-05T10:00:00Z");
     let waiting = request(Some("erin")).accept("carla", now).unwrap();
     assert_eq!(waiting.state, SwapState::AwaitingApproval);
-    assert!(waiting.applied(now).is_none(), "not applied before approval");
+    assert!(
+        waiting.applied(now).is_none(),
+        "not applied before approval"
+    );
     for someone in ["alice", "carla", "bruno"] {
         assert_eq!(waiting.approve(someone, now), Err(Refusal::NotApprover));
         assert_eq!(waiting.decline(someone, now), Err(Refusal::NotApprover));

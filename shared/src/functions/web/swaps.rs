@@ -57,17 +57,12 @@ fn split(path: &str) -> Option<(&str, Option<&str>)> {
 }
 
 fn cannot(status: StatusCode, reason: &str) -> Response<Body> {
-    html(
-        status,
-        pages::page("Swaps", None, &page::cannot(reason)),
-    )
+    html(status, pages::page("Swaps", None, &page::cannot(reason)))
 }
 
 fn refusal(e: &Refusal) -> Response<Body> {
     let status = match e {
-        Refusal::NotOffered | Refusal::NotRequester | Refusal::NotApprover => {
-            StatusCode::FORBIDDEN
-        }
+        Refusal::NotOffered | Refusal::NotRequester | Refusal::NotApprover => StatusCode::FORBIDDEN,
         Refusal::Expired => StatusCode::GONE,
         Refusal::Taken | Refusal::Closed(_) | Refusal::NotAwaitingApproval => StatusCode::CONFLICT,
     };
@@ -111,7 +106,10 @@ impl WebPages {
         match form.filter(|_| csrf_ok) {
             Some(form) => Ok((signed_in, Some(form))),
             None => {
-                warn!(path = request.uri().path(), "POST refused: no valid CSRF token");
+                warn!(
+                    path = request.uri().path(),
+                    "POST refused: no valid CSRF token"
+                );
                 Err(csrf_refused())
             }
         }
@@ -145,13 +143,20 @@ impl WebPages {
         }
     }
 
-    pub(super) async fn swaps_list(&self, request: &Request, now: jiff::Timestamp) -> Response<Body> {
+    pub(super) async fn swaps_list(
+        &self,
+        request: &Request,
+        now: jiff::Timestamp,
+    ) -> Response<Body> {
         let (signed_in, _) = match self.swap_reader(request, now, false).await {
             Ok(reader) => reader,
             Err(response) => return response,
         };
         let Some(swaps) = &self.swaps else {
-            return cannot(StatusCode::NOT_FOUND, "This deployment offers no swaps (it has no roster).");
+            return cannot(
+                StatusCode::NOT_FOUND,
+                "This deployment offers no swaps (it has no roster).",
+            );
         };
         let me = signed_in.person.as_str();
         let all = match swaps.ledger.swaps_from(now).await {
@@ -204,17 +209,27 @@ impl WebPages {
         self.swap_page(StatusCode::OK, "Swaps and cover", &signed_in, &name, &main)
     }
 
-    pub(super) async fn ask_for_swap(&self, request: &Request, now: jiff::Timestamp) -> Response<Body> {
+    pub(super) async fn ask_for_swap(
+        &self,
+        request: &Request,
+        now: jiff::Timestamp,
+    ) -> Response<Body> {
         let (signed_in, form) = match self.swap_reader(request, now, true).await {
             Ok((signed_in, Some(form))) => (signed_in, form),
             Ok(_) => return csrf_refused(),
             Err(response) => return response,
         };
         let Some(swaps) = &self.swaps else {
-            return cannot(StatusCode::NOT_FOUND, "This deployment offers no swaps (it has no roster).");
+            return cannot(
+                StatusCode::NOT_FOUND,
+                "This deployment offers no swaps (it has no roster).",
+            );
         };
         let Some((rotation, week)) = page::parse_week(form.get("week").unwrap_or_default()) else {
-            return cannot(StatusCode::BAD_REQUEST, "Choose one of your weeks from the list.");
+            return cannot(
+                StatusCode::BAD_REQUEST,
+                "Choose one of your weeks from the list.",
+            );
         };
         let kind = match form.get("kind").unwrap_or_default() {
             "cover" => SwapKind::Cover { week },
@@ -246,9 +261,10 @@ impl WebPages {
                 warn!(person = %signed_in.person, error = %e, "swap refused: not their week");
                 cannot(StatusCode::FORBIDDEN, &format!("{e}. Nothing was written."))
             }
-            Err(e) if e.is_callers() => {
-                cannot(StatusCode::BAD_REQUEST, &format!("{e}. Nothing was written."))
-            }
+            Err(e) if e.is_callers() => cannot(
+                StatusCode::BAD_REQUEST,
+                &format!("{e}. Nothing was written."),
+            ),
             Err(e) => unavailable(&e.to_string()),
         }
     }
@@ -266,7 +282,10 @@ impl WebPages {
             Err(response) => return response,
         };
         let Some(swaps) = &self.swaps else {
-            return cannot(StatusCode::NOT_FOUND, "This deployment offers no swaps (it has no roster).");
+            return cannot(
+                StatusCode::NOT_FOUND,
+                "This deployment offers no swaps (it has no roster).",
+            );
         };
         let Some((id, act)) = split(&path) else {
             return no_such_request();
@@ -368,21 +387,17 @@ pub(super) fn from_config(
     let linked = roster
         .rotation_names()
         .any(|name| crate::oncall::VictorOpsSync::link(&roster, name.as_str()).is_some());
-    let victorops = config
-        .victorops_api
-        .as_ref()
-        .filter(|_| linked)
-        .map(|api| {
-            let client = crate::adapters::victorops::VictorOpsClient::new(
-                api,
-                crate::adapters::victorops::default_pacing(),
-            );
-            Arc::new(crate::oncall::VictorOpsSync::new(
-                Arc::new(client),
-                store.clone(),
-                config.mail_lease_seconds,
-            ))
-        });
+    let victorops = config.victorops_api.as_ref().filter(|_| linked).map(|api| {
+        let client = crate::adapters::victorops::VictorOpsClient::new(
+            api,
+            crate::adapters::victorops::default_pacing(),
+        );
+        Arc::new(crate::oncall::VictorOpsSync::new(
+            Arc::new(client),
+            store.clone(),
+            config.mail_lease_seconds,
+        ))
+    });
     crate::swaps::Swaps {
         ledger: store.clone(),
         shifts: store.clone(),

@@ -15,12 +15,12 @@ mod warnings;
 #[cfg(test)]
 mod tests;
 
+pub use eligibility::could_serve;
 pub use model::{
     Exclusion, ExclusionReason, History, MAX_PLAN_WEEKS, Override, Plan, PlanError, PlannedWeek,
     Relaxation, ServedShift,
 };
 pub(crate) use planner::{Decision, Planner, Standing};
-pub use eligibility::could_serve;
 pub use planner::{plan, plan_between};
 
 // What the planner takes from its neighbours, named once here for the files below.

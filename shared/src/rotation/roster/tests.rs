@@ -237,10 +237,18 @@ fn a_rotation_may_name_a_person_of_the_roster_as_its_swap_approver() {
         .rotation("clinic")
         .and_then(|r| r.swap_approver.clone());
     assert_eq!(approver.map(|p| p.to_string()).as_deref(), Some("bea"));
-    assert_eq!(parsed(SMALL_ROSTER).rotation("clinic").unwrap().swap_approver, None);
+    assert_eq!(
+        parsed(SMALL_ROSTER)
+            .rotation("clinic")
+            .unwrap()
+            .swap_approver,
+        None
+    );
     let error = Roster::parse(&with("nobody")).unwrap_err().to_string();
     assert!(
-        error.contains(r#"rotations.clinic: swap_approver "nobody" is not the id of a person in the roster"#),
+        error.contains(
+            r#"rotations.clinic: swap_approver "nobody" is not the id of a person in the roster"#
+        ),
         "{error}"
     );
 }

@@ -41,7 +41,10 @@ pub(super) fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
     for (key, raw_rotation) in raw.rotations {
         let draft = draft_rotation(&mut problems, &key, raw_rotation);
         let swap_approver = draft.swap_approver.as_deref().and_then(|id| {
-            match PersonId::parse(id).ok().filter(|_| known_people.contains(id)) {
+            match PersonId::parse(id)
+                .ok()
+                .filter(|_| known_people.contains(id))
+            {
                 Some(id) => Some(id),
                 None => {
                     problems.add(
