@@ -235,7 +235,7 @@ pub fn detail(
         }
         out.push_str("</p>\n");
     }
-    let _ = write!(out, "<p><a href=\"{PATH}\">All swaps</a></p>\n");
+    let _ = writeln!(out, "<p><a href=\"{PATH}\">All swaps</a></p>");
     out
 }
 
