@@ -106,7 +106,8 @@ try {
   assert.equal(await a.page.getByRole('button', { name: 'Withdraw' }).count(), 0);
   await shot(a.page, 's5-requester-sees-it-taken');
 
-  // VictorOps: every override covering the week names the colleague, none the requester.
+  // VictorOps: every scheduled override covering the week hands its time to the colleague (an
+  // override's `user` is whose on-call time it takes; its assignments say who is paged instead).
   const start = Date.parse(duty.next.start);
   const end = Date.parse(duty.next.end);
   const overrides = await (await fetch(`${victorops}/_fake/overrides`)).json();
@@ -114,9 +115,11 @@ try {
   assert.ok(covering.length > 0, `no VictorOps override covers ${week}: ${JSON.stringify(overrides)}`);
   const colleagueId = colleague.split('@')[0];
   for (const o of covering) {
-    assert.equal(o.user.username, colleagueId, `an override of ${week} names ${o.user.username}`);
+    for (const a of o.assignments) {
+      assert.equal(a.user, colleagueId, `an override of ${week} pages ${a.user}: ${JSON.stringify(covering)}`);
+    }
   }
-  console.log(`ok victorops: ${covering.length} override(s) of ${week} name ${colleagueId}`);
+  console.log(`ok victorops: ${covering.length} override(s) of ${week} page ${colleagueId}`);
   await a.context.close();
   await b.context.close();
   console.log(`swap browser test passed: screenshots in ${shots}/`);

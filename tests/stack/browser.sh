@@ -95,6 +95,7 @@ grep -q '^ready ' "$work/vo.out" || { cat "$work/vo.log"; echo "the VictorOps fa
 export VICTOROPS_API_URL=$(sed -n 's/^ready //p' "$work/vo.out") VICTOROPS_API_ID=browser-org-id VICTOROPS_API_KEY=browser-victorops-key-0001
 $CLINIC invoke rotation --event "$work/friday.json" --at "$FRIDAY" >"$work/rotation-friday.log"
 SWAP_AT=2027-01-08T10:00:00Z
+VICTOROPS_FAKE="${VICTOROPS_API_URL%/api-public}"
 $CLINIC status --json --at "$SWAP_AT" >"$work/status-friday.json"
 port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 export CLINIC_WEB_URL="http://127.0.0.1:$port"
@@ -104,4 +105,4 @@ for _ in $(seq 1 100); do grep -q 'listening on' "$work/serve-swaps.out" 2>/dev/
 grep -q 'listening on' "$work/serve-swaps.out" || { cat "$work/serve-swaps.out" "$work/serve-swaps.log"; echo "clinic serve did not start"; exit 1; }
 CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status-friday.json" \
   VICTOROPS_FAKE_URL="${VICTOROPS_API_URL%/api-public}" SWAP_ROTATION=sre-clinic SCREENSHOTS=target/browser \
-  CHROMIUM="$CHROMIUM" node tests/browser/swap.mjs || { echo "--- clinic serve's log:"; tail -n 30 "$work/serve-swaps.log"; exit 1; }
+  CHROMIUM="$CHROMIUM" node tests/browser/swap.mjs || { echo "--- clinic serve's log:"; tail -n 30 "$work/serve-swaps.log"; echo "--- the VictorOps fake's calls:"; curl -s "$VICTOROPS_FAKE/_fake/calls" | tail -c 3000; exit 1; }

@@ -272,3 +272,74 @@ impl HandoffBrief<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::EmailAddress;
+    use crate::rotation::roster::{PersonId, Roster};
+
+    const ROSTER: &str = r#"
+[rotations.ops]
+style = "fair"
+min_working_days = 3
+
+[[people]]
+id = "ana"
+name = "Ana"
+email = "ana@example.org"
+team = "red"
+timezone = "Europe/Rome"
+holidays = "IT"
+role = "engineer"
+rotations = ["ops"]
+"#;
+
+    #[test]
+    fn only_the_incoming_persons_mail_links_to_ask_for_cover() {
+        let roster = Roster::parse(ROSTER).unwrap();
+        let ana = roster.person(&PersonId::parse("ana").unwrap()).unwrap();
+        let at: jiff::Timestamp = "2027-01-04T00:00:00Z".parse().unwrap();
+        let shift = ShiftRecord {
+            rotation: "ops".into(),
+            week: "2027-W01".into(),
+            primary: Some("ana".into()),
+            backup: None,
+            team: Some("red".into()),
+            start_utc: at,
+            end_utc: at + jiff::SignedDuration::from_hours(100),
+            relaxed: Vec::new(),
+            unstaffed_reason: None,
+            overridden: None,
+            committed_at: at,
+            cause: "test".into(),
+            victorops_overrides: Vec::new(),
+        };
+        let brief = HandoffBrief {
+            shift: &shift,
+            incoming: Some(ana),
+            backup: None,
+            outgoing: None,
+            status: None,
+            swaps_page: Some("https://clinic.example.org/swaps".into()),
+        };
+        let from = Mailbox::new("Clinic", EmailAddress::parse("clinic@example.org").unwrap());
+        let to = Mailbox::new("Ana", ana.email.clone());
+        let incoming = brief.compose(from.clone(), to.clone(), MailRole::Incoming, Some(ana));
+        assert!(
+            incoming.text.contains(
+                "Ask for cover of week 2027-W01 (or a swap) here: https://clinic.example.org/swaps"
+            ),
+            "{}",
+            incoming.text
+        );
+        assert!(
+            incoming
+                .html
+                .contains("href=\"https://clinic.example.org/swaps\"")
+        );
+        let notify = brief.compose(from, to, MailRole::Notify, None);
+        assert!(!notify.text.contains("/swaps"), "{}", notify.text);
+        assert!(!notify.html.contains("/swaps"));
+    }
+}

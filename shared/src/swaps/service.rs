@@ -330,15 +330,26 @@ impl Swaps {
             }
         }
         let next = current.accept(by, now)?;
-        self.write(
-            &current,
-            &next,
-            (&format!("web:{by}"), "swap.accept"),
-            format!("{by} accepts {}", next.kind.describe()),
-            cause,
-            now,
-        )
-        .await?;
+        let written = self
+            .write(
+                &current,
+                &next,
+                (&format!("web:{by}"), "swap.accept"),
+                format!("{by} accepts {}", next.kind.describe()),
+                cause,
+                now,
+            )
+            .await;
+        if let Err(refused) = written {
+            // A double click: the other press of the same person won; carry on with theirs.
+            let stored = self.read(id).await?;
+            return match stored.state {
+                state if state.to_apply() && stored.accepted_by.as_deref() == Some(by) => {
+                    self.apply(stored, by, now, cause).await
+                }
+                _ => Err(refused),
+            };
+        }
         info!(swap = %id, by, state = next.state.as_str(), "swap accepted");
         if next.state == SwapState::AwaitingApproval {
             let mut report = SweepReport::default();
