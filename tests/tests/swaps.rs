@@ -846,3 +846,60 @@ async fn with_an_approver_the_accepted_swap_waits_for_them_and_only_they_approve
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn the_rotation_function_runs_the_swaps_job_from_its_scheduler_input() {
+    let world = world("job", None).await;
+    let week = "2027-W03".parse().unwrap();
+    let asked = world
+        .swaps
+        .ask(
+            "alice",
+            "ops",
+            SwapKind::Cover { week },
+            "",
+            at("2027-01-02T10:00:00Z"),
+            "test:ask",
+        )
+        .await
+        .unwrap();
+    let job = HandoffJob::new(
+        world.store.clone(),
+        world.swaps.mailer.clone(),
+        (*world.swaps.roster).clone(),
+        EmailAddress::parse(SENDER).unwrap(),
+        60,
+    );
+    let function = clinic::functions::rotation::RotationFunction::from_job(job)
+        .with_swaps(swaps_with_parts(&world));
+    let input = serde_json::json!({
+        "job": clinic::swaps::JOB,
+        "scheduled_time": asked.week_starts.to_string(),
+    });
+    let answer = function.dispatch(input.clone()).await.unwrap();
+    assert_eq!(
+        answer["swaps"]["expired"],
+        serde_json::json!([asked.id.to_string()])
+    );
+    assert_eq!(
+        world.store.swap(&asked.id).await.unwrap().unwrap().state,
+        SwapState::Expired
+    );
+    // The same input again: nothing more to do.
+    let again = function.dispatch(input).await.unwrap();
+    assert_eq!(again["swaps"]["expired"], serde_json::json!([]));
+    assert_eq!(again["swaps"]["mails_sent"], serde_json::json!([]));
+    // Without a web URL the job is refused, not retried.
+    let bare = clinic::functions::rotation::RotationFunction::from_job(HandoffJob::new(
+        world.store.clone(),
+        world.swaps.mailer.clone(),
+        (*world.swaps.roster).clone(),
+        EmailAddress::parse(SENDER).unwrap(),
+        60,
+    ));
+    let refused = bare
+        .dispatch(serde_json::json!({"job": clinic::swaps::JOB, "scheduled_time": "2027-01-18T00:00:00Z"}))
+        .await
+        .unwrap_err();
+    assert!(!refused.retryable);
+}
