@@ -111,6 +111,9 @@ resource "aws_lambda_function" "rotation" {
       VICTOROPS_API_URL               = var.victorops_api_id == "" ? "" : var.victorops_api_url
       VICTOROPS_API_ID                = var.victorops_api_id
       VICTOROPS_API_KEY_SSM_PARAMETER = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
+      # The pages (docs/web.md): the handoff mail links to ask for cover, the swaps job's mails link
+      # each request.
+      CLINIC_WEB_URL = local.web_url
     }
   }
 }
@@ -144,6 +147,34 @@ resource "aws_lambda_permission" "weekly_rotation" {
   function_name = aws_lambda_function.rotation.function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.weekly_rotation.arn
+}
+
+# Self-service swaps (docs/web.md, "Swaps and cover"): every hour, reminders 7 days and 1 day before
+# an open request's week, expiry, and anything an interrupted accept left to finish. The input names
+# the job and passes the rule's time, as a Scheduler input; every mail is claimed, so a retried or
+# repeated hour sends nothing twice.
+resource "aws_cloudwatch_event_rule" "swap_reminders" {
+  name                = "${local.rotation_name}-swaps"
+  description         = "Remind, expire and finish self-service swap requests"
+  schedule_expression = "rate(1 hour)"
+}
+
+resource "aws_cloudwatch_event_target" "swap_reminders" {
+  rule = aws_cloudwatch_event_rule.swap_reminders.name
+  arn  = aws_lambda_function.rotation.arn
+
+  input_transformer {
+    input_paths    = { time = "$.time" }
+    input_template = "{\"job\": \"swap-reminders\", \"scheduled_time\": <time>}"
+  }
+}
+
+resource "aws_lambda_permission" "swap_reminders" {
+  statement_id  = "AllowSwapSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.rotation.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.swap_reminders.arn
 }
 
 # Errors and throttles of the function, and anything left in its failure queue, notify the alarm topic.

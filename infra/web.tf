@@ -49,9 +49,13 @@ data "aws_iam_policy_document" "web" {
   }
 
   statement {
-    sid       = "Credentials"
-    actions   = ["ssm:GetParameters"]
-    resources = ["${local.parameter_arn_prefix}/web/*"]
+    sid     = "Credentials"
+    actions = ["ssm:GetParameters"]
+    # Its own parameters, and the VictorOps API key an accepted swap replaces overrides with.
+    resources = [
+      "${local.parameter_arn_prefix}/web/*",
+      "${local.parameter_arn_prefix}/rotation/victorops-api-key",
+    ]
   }
 
   statement {
@@ -80,7 +84,7 @@ resource "aws_lambda_function" "web" {
   architectures    = [var.architecture]
   filename         = "${var.package_dir}/web.zip"
   source_code_hash = filebase64sha256("${var.package_dir}/web.zip")
-  # A page is a handful of reads; a sign-in one SES call more.
+  # A page is a handful of reads; a sign-in one SES call more; an accepted swap a few VictorOps calls.
   timeout     = 10
   memory_size = 256
 
@@ -111,6 +115,11 @@ resource "aws_lambda_function" "web" {
       CLINIC_CALENDAR_BUCKET = aws_s3_bucket.calendar.id
       CLINIC_CALENDAR_KEY    = local.calendar_key
       CLINIC_MAIL_DOMAIN     = var.mail_domain
+      # Swaps and cover (docs/web.md): an accepted swap goes through the override path and then
+      # VictorOps, with the rotation function's API key; off while victorops_api_id is empty.
+      VICTOROPS_API_URL               = var.victorops_api_id == "" ? "" : var.victorops_api_url
+      VICTOROPS_API_ID                = var.victorops_api_id
+      VICTOROPS_API_KEY_SSM_PARAMETER = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
     }
   }
 }
@@ -143,6 +152,13 @@ resource "aws_apigatewayv2_route" "web" {
     calendars-issue     = "POST /calendars/issue"
     calendars-revoke    = "POST /calendars/revoke"
     feed                = "GET /feeds/{feed}"
+    swaps               = "GET /swaps"
+    swaps-ask           = "POST /swaps"
+    swap                = "GET /swaps/{id}"
+    swap-accept         = "POST /swaps/{id}/accept"
+    swap-approve        = "POST /swaps/{id}/approve"
+    swap-decline        = "POST /swaps/{id}/decline"
+    swap-withdraw       = "POST /swaps/{id}/withdraw"
   }
   api_id    = aws_apigatewayv2_api.webhooks.id
   route_key = each.value

@@ -26,6 +26,7 @@ pub mod secret;
 pub mod shifts;
 pub mod signin;
 pub mod store;
+pub mod swaps;
 pub mod triage;
 pub mod trigger;
 

@@ -2,8 +2,10 @@
 # The pages in a real browser (`make browser-test`, part of `make test`): moto server, the weekly job
 # run once to commit a week, `clinic serve` with the web pages on a free loopback port, then
 # tests/browser/signin.mjs driving Debian's Chromium through playwright-core: sign in with the link
-# read from the local SES, see the duty, confirm a generic reading on the maintenance page. Screenshots go to target/browser/. Everything started here
-# is stopped on exit.
+# read from the local SES, see the duty, confirm a generic reading on the maintenance page; then
+# tests/browser/swap.mjs against the VictorOps API fake: one person asks for cover of next week, a
+# colleague accepts in a second browser context, VictorOps' overrides follow. Screenshots go to
+# target/browser/. Everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
@@ -71,3 +73,36 @@ grep -q 'listening on' "$work/serve.out" || { cat "$work/serve.out" "$work/serve
 CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status.json" \
   SIGNIN_ADDRESS=akaur@example.net SCREENSHOTS=target/browser CHROMIUM="$CHROMIUM" \
   node tests/browser/signin.mjs || { echo "--- clinic serve's log:"; tail -n 30 "$work/serve.log"; exit 1; }
+
+# Swaps and cover (tests/browser/swap.mjs): the VictorOps API fake with its clock on Friday 2027-01-08,
+# the weekly run of that Friday committing 2027-W02 with its overrides there, and a second `clinic
+# serve` at that Friday given the fake's API, so an accepted cover replaces the week's overrides.
+FRIDAY=2027-01-08T09:00:00Z
+"$PY" - "$work" "$FRIDAY" <<'PY'
+import json, sys
+work, friday = sys.argv[1], sys.argv[2]
+setup = json.load(open("events/victorops-api-fake.json"))
+setup["now"] = friday
+json.dump(setup, open(f"{work}/vo.json", "w"))
+event = json.load(open("events/rotation-weekly-scheduled-event.json"))
+event["id"], event["time"] = "browser-friday-2027-01-08", friday
+json.dump(event, open(f"{work}/friday.json", "w"))
+PY
+target/debug/victorops-api-fake browser-org-id browser-victorops-key-0001 "$work/vo.json" >"$work/vo.out" 2>"$work/vo.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^ready ' "$work/vo.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready ' "$work/vo.out" || { cat "$work/vo.log"; echo "the VictorOps fake did not start"; exit 1; }
+export VICTOROPS_API_URL=$(sed -n 's/^ready //p' "$work/vo.out") VICTOROPS_API_ID=browser-org-id VICTOROPS_API_KEY=browser-victorops-key-0001
+$CLINIC invoke rotation --event "$work/friday.json" --at "$FRIDAY" >"$work/rotation-friday.log"
+SWAP_AT=2027-01-08T10:00:00Z
+VICTOROPS_FAKE="${VICTOROPS_API_URL%/api-public}"
+$CLINIC status --json --at "$SWAP_AT" >"$work/status-friday.json"
+port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+export CLINIC_WEB_URL="http://127.0.0.1:$port"
+$CLINIC serve --listen "127.0.0.1:$port" --at "$SWAP_AT" >"$work/serve-swaps.out" 2>"$work/serve-swaps.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q 'listening on' "$work/serve-swaps.out" 2>/dev/null && break; sleep 0.1; done
+grep -q 'listening on' "$work/serve-swaps.out" || { cat "$work/serve-swaps.out" "$work/serve-swaps.log"; echo "clinic serve did not start"; exit 1; }
+CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status-friday.json" \
+  VICTOROPS_FAKE_URL="${VICTOROPS_API_URL%/api-public}" SWAP_ROTATION=sre-clinic SCREENSHOTS=target/browser \
+  CHROMIUM="$CHROMIUM" node tests/browser/swap.mjs || { echo "--- clinic serve's log:"; tail -n 30 "$work/serve-swaps.log"; echo "--- the VictorOps fake's calls:"; curl -s "$VICTOROPS_FAKE/_fake/calls" | tail -c 3000; exit 1; }

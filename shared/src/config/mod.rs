@@ -80,6 +80,8 @@ pub mod vars {
     /// The Matrix homeserver's base URL, and the SSM parameter holding the bot's access token.
     pub const MATRIX_HOMESERVER: &str = "CLINIC_MATRIX_HOMESERVER";
     pub const MATRIX_TOKEN_PARAMETER: &str = "CLINIC_MATRIX_TOKEN_PARAMETER";
+    /// The longest a swap request stays open, in days, if its week starts later than that.
+    pub const SWAP_MAX_AGE_DAYS: &str = "CLINIC_SWAP_MAX_AGE_DAYS";
 
     /// Every variable the configurations read.
     pub const ALL: &[&str] = &[
@@ -121,6 +123,7 @@ pub mod vars {
         SLACK_TOKEN_PARAMETER,
         MATRIX_HOMESERVER,
         MATRIX_TOKEN_PARAMETER,
+        SWAP_MAX_AGE_DAYS,
     ];
 }
 

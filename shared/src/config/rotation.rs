@@ -28,6 +28,11 @@ pub struct RotationConfig {
     pub brief: BriefInputs,
     /// VictorOps' public API, when configured: the rotation keeps it in step with scheduled overrides.
     pub victorops_api: Option<VictorOpsApiSettings>,
+    /// Where the web pages are (`CLINIC_WEB_URL`): the handoff mail links to ask for cover there,
+    /// and the swaps job's reminders link each request. Without it neither is sent.
+    pub web_url: Option<HttpUrl>,
+    /// The longest a swap request stays open (the sweep applies what the web function decided).
+    pub swap_max_age: jiff::SignedDuration,
 }
 
 impl FromVariables for RotationConfig {
@@ -41,7 +46,11 @@ impl FromVariables for RotationConfig {
         let mail_lease_seconds = sections::mail_lease_seconds(variables);
         let brief = BriefInputs::read(variables);
         let victorops_api = sections::victorops_api(variables);
+        let web_url = variables.optional_parsed(vars::WEB_URL, HttpUrl::parse);
+        let swap_max_age = sections::swap_max_age(variables);
         Some(Self {
+            web_url,
+            swap_max_age,
             aws,
             table: table?,
             sender: sender?,

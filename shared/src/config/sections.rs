@@ -67,6 +67,17 @@ pub fn mail_lease_seconds(variables: &mut Variables<'_>) -> u32 {
     )
 }
 
+/// The longest a swap request stays open (`crate::swaps`): 28 days unless set, 1 to 90.
+pub fn swap_max_age(variables: &mut Variables<'_>) -> jiff::SignedDuration {
+    let days = variables.number_in(
+        vars::SWAP_MAX_AGE_DAYS,
+        1..=90,
+        28,
+        "a whole number of days",
+    );
+    jiff::SignedDuration::from_hours(24 * i64::from(days))
+}
+
 /// The status endpoint's bearer token: 16 characters at least.
 pub fn status_token(raw: &str) -> Result<Secret, &'static str> {
     let token = raw.trim();

@@ -30,6 +30,12 @@ pub struct WebConfig {
     pub maintenance_calendar: Option<(String, String)>,
     /// Task links and the stale threshold of *mine*, as the brief's.
     pub brief: sections::BriefInputs,
+    /// VictorOps' public API, when set: an accepted swap replaces the week's overrides there.
+    pub victorops_api: Option<crate::adapters::victorops::VictorOpsApiSettings>,
+    /// How long a claimed swap mail (or a week's VictorOps sync) is held.
+    pub mail_lease_seconds: u32,
+    /// The longest a swap request stays open.
+    pub swap_max_age: jiff::SignedDuration,
 }
 
 impl FromVariables for WebConfig {
@@ -72,8 +78,14 @@ impl FromVariables for WebConfig {
             }
         };
         let brief = sections::BriefInputs::read(variables);
+        let victorops_api = sections::victorops_api(variables);
+        let mail_lease_seconds = sections::mail_lease_seconds(variables);
+        let swap_max_age = sections::swap_max_age(variables);
         Some(Self {
             brief,
+            victorops_api,
+            mail_lease_seconds,
+            swap_max_age,
             mail_domain,
             roster,
             maintenance_calendar,

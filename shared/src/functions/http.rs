@@ -103,15 +103,22 @@ impl Routes {
     }
 }
 
-/// Whether `path` is `route`'s: equal, or a route ending in a `{name}` segment (API Gateway's path
-/// parameter) and a path with one non-empty segment in its place.
+/// Whether `path` is `route`'s: segment by segment equal, where a route's `{name}` segment (API
+/// Gateway's path parameter) takes exactly one non-empty segment of the path.
 fn route_matches(route: &str, path: &str) -> bool {
-    match route.rsplit_once('/') {
-        Some((parent, last)) if last.starts_with('{') && last.ends_with('}') => path
-            .strip_prefix(parent)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .is_some_and(|segment| !segment.is_empty() && !segment.contains('/')),
-        _ => route == path,
+    let mut routes = route.split('/');
+    let mut paths = path.split('/');
+    loop {
+        match (routes.next(), paths.next()) {
+            (None, None) => return true,
+            (Some(r), Some(p)) if r.starts_with('{') && r.ends_with('}') => {
+                if p.is_empty() {
+                    return false;
+                }
+            }
+            (Some(r), Some(p)) if r == p => {}
+            _ => return false,
+        }
     }
 }
 
@@ -141,6 +148,10 @@ mod tests {
         assert!(!route_matches("/feeds/{feed}", "/feedsx/abc.ics"));
         assert!(route_matches("/now", "/now"));
         assert!(!route_matches("/now", "/now/x"));
+        assert!(route_matches("/swaps/{id}/accept", "/swaps/ab12/accept"));
+        assert!(!route_matches("/swaps/{id}/accept", "/swaps//accept"));
+        assert!(!route_matches("/swaps/{id}/accept", "/swaps/ab12/approve"));
+        assert!(!route_matches("/swaps/{id}/accept", "/swaps/ab12/accept/x"));
     }
 
     #[async_trait]

@@ -44,6 +44,19 @@ pub enum StartupError {
 pub struct RotationFunction {
     job: HandoffJob<DynamoStore>,
     heartbeat: Heartbeat,
+    /// The swaps job (`crate::swaps`), when `CLINIC_WEB_URL` says where its mails link.
+    swaps: Option<crate::swaps::Swaps>,
+}
+
+/// Why the swaps job could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SwapJobError {
+    #[error("CLINIC_WEB_URL is not set: the swaps job cannot link its mails, so it does not run")]
+    NoWebUrl,
+    #[error("the table failed")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0} swap step(s) failed (mails, VictorOps); the next run retries them")]
+    Pending(usize),
 }
 
 impl RotationFunction {
@@ -68,14 +81,28 @@ impl RotationFunction {
         // The mails carry the brief: its stale threshold from the triage rules when shipped.
         let briefing =
             crate::brief::Briefing::new(Arc::new(store.clone()), config.brief.settings()?);
+        let mut swaps = config.web_url.clone().map(|web_url| crate::swaps::Swaps {
+            ledger: Arc::new(store.clone()),
+            shifts: Arc::new(store.clone()),
+            claims: Arc::new(store.clone()),
+            mailer: mailer.clone(),
+            nonces: Arc::new(crate::adapters::random::OsNonces),
+            roster: Arc::new(roster.clone()),
+            victorops: None,
+            sender: config.sender.clone(),
+            web_url,
+            lease: jiff::SignedDuration::from_secs(i64::from(config.mail_lease_seconds)),
+            max_age: config.swap_max_age,
+        });
         let mut job = HandoffJob::new(
             store.clone(),
             mailer,
-            roster,
+            roster.clone(),
             config.sender.clone(),
             config.mail_lease_seconds,
         )
         .with_briefing(briefing)
+        .with_web_url(config.web_url.clone())
         .with_clock(clock.clone());
         match (&config.victorops_api, linked) {
             (Some(api), true) => {
@@ -83,14 +110,19 @@ impl RotationFunction {
                     api,
                     crate::adapters::victorops::default_pacing(),
                 );
-                job = job.with_victorops(Arc::new(
+                let sync = Arc::new(
                     crate::oncall::VictorOpsSync::new(
                         Arc::new(client),
                         Arc::new(store),
                         config.mail_lease_seconds,
                     )
                     .with_clock(clock),
-                ));
+                );
+                swaps = swaps.map(|s| crate::swaps::Swaps {
+                    victorops: Some(sync.clone()),
+                    ..s
+                });
+                job = job.with_victorops(sync);
             }
             (None, true) => {
                 info!(
@@ -105,6 +137,7 @@ impl RotationFunction {
         Ok(Self {
             job,
             heartbeat: Heartbeat::new(config.healthcheck_url.clone()),
+            swaps,
         })
     }
 
@@ -112,7 +145,63 @@ impl RotationFunction {
         Self {
             job,
             heartbeat: Heartbeat::off(),
+            swaps: None,
         }
+    }
+
+    /// Runs the swaps job too (docs/web.md, "Swaps and cover").
+    pub fn with_swaps(mut self, swaps: crate::swaps::Swaps) -> Self {
+        self.swaps = Some(swaps);
+        self
+    }
+
+    /// Whether `event` is the swaps job's Scheduler input rather than the weekly run's.
+    pub fn is_swap_job(event: &serde_json::Value) -> bool {
+        event.get("job").and_then(|j| j.as_str()) == Some(crate::swaps::JOB)
+    }
+
+    /// One Lambda event: the swaps job's input, or the weekly run's schedule.
+    pub async fn dispatch(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<serde_json::Value, HandlerFailure> {
+        if Self::is_swap_job(&event) {
+            let report = self.swap_sweep(event).await?;
+            return Ok(serde_json::json!({ "swaps": report }));
+        }
+        let report = self.handle(event).await?;
+        Ok(serde_json::to_value(report).unwrap_or_default())
+    }
+
+    /// The swaps job: reminders, expiry, and what an interrupted accept left to finish.
+    pub async fn swap_sweep(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<crate::swaps::SweepReport, HandlerFailure> {
+        let trigger = Trigger::parse(&event, crate::swaps::JOB).map_err(|e| {
+            error!(error = %escape(&e.to_string()), "refused event");
+            HandlerFailure::new(&e, false)
+        })?;
+        let Some(swaps) = &self.swaps else {
+            let e = SwapJobError::NoWebUrl;
+            error!(error = %e, "swaps job refused");
+            return Err(HandlerFailure::new(&e, false));
+        };
+        info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "swaps job");
+        let report = swaps
+            .sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+            .await
+            .map_err(|e| {
+                let e = SwapJobError::from(e);
+                error!(error = %escape(&e.to_string()), "swaps job failed");
+                HandlerFailure::new(&e, true)
+            })?;
+        if !report.failed.is_empty() {
+            let e = SwapJobError::Pending(report.failed.len());
+            error!(error = %e, failed = ?report.failed, "swaps job incomplete");
+            return Err(HandlerFailure::new(&e, true));
+        }
+        Ok(report)
     }
 
     /// Reports each run to a dead man's switch.

@@ -166,6 +166,8 @@ pub struct HandoffJob<S> {
     briefing: Option<Briefing>,
     /// When the job's records say it acted; the week it acts on comes from the trigger.
     pub(super) clock: Arc<dyn Clock>,
+    /// Where the web pages are: the incoming person's mail links to ask for cover there.
+    web_url: Option<crate::http_url::HttpUrl>,
 }
 
 impl JobReport {
@@ -237,7 +239,14 @@ where
             clock: crate::clock::system(),
             victorops: None,
             briefing: None,
+            web_url: None,
         }
+    }
+
+    /// The incoming person's mail links to the *Swaps* page to ask for cover of their week.
+    pub fn with_web_url(mut self, web_url: Option<crate::http_url::HttpUrl>) -> Self {
+        self.web_url = web_url;
+        self
     }
 
     /// The handoff mails carry the brief at the trigger's time.
@@ -666,6 +675,10 @@ where
             backup,
             outgoing,
             status: status.map(|b| b.as_ref().map_err(String::as_str)),
+            swaps_page: self
+                .web_url
+                .as_ref()
+                .map(|url| format!("{}{}", url.as_str(), crate::swaps::LIST_PATH)),
         };
         let mut mails: Vec<_> = recipients
             .into_iter()

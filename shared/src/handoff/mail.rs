@@ -18,6 +18,8 @@ pub struct HandoffBrief<'a> {
     pub outgoing: Option<&'a Person>,
     /// The brief at the handoff, or why it could not be built; `None` when the job builds none.
     pub status: Option<Result<&'a Brief, &'a str>>,
+    /// The *Swaps* page, where the incoming person can ask for cover of their week.
+    pub swaps_page: Option<String>,
 }
 
 const TIME: &str = "%Y-%m-%d %H:%M";
@@ -111,6 +113,18 @@ impl HandoffBrief<'_> {
         }
     }
 
+    /// What only the incoming person reads: where to ask for cover.
+    fn cover_note(&self, role: MailRole) -> Option<String> {
+        let page = self
+            .swaps_page
+            .as_ref()
+            .filter(|_| role == MailRole::Incoming)?;
+        Some(format!(
+            "Cannot make it? Ask for cover of week {} (or a swap) here: {page}",
+            self.shift.week
+        ))
+    }
+
     fn notes(&self) -> Vec<String> {
         let s = self.shift;
         let mut notes = Vec::new();
@@ -166,6 +180,9 @@ impl HandoffBrief<'_> {
         }
         for note in self.notes() {
             let _ = writeln!(text, "\n{note}");
+        }
+        if let Some(cover) = self.cover_note(role) {
+            let _ = writeln!(text, "\n{cover}");
         }
         let zone = reader.map(|p| &p.timezone);
         match self.status {
@@ -225,6 +242,14 @@ impl HandoffBrief<'_> {
         for note in self.notes() {
             let _ = write!(html, "<p><strong>{}</strong></p>", escape(&note));
         }
+        if let (Some(page), Some(_)) = (&self.swaps_page, self.cover_note(role)) {
+            let _ = write!(
+                html,
+                "<p>Cannot make it? <a href=\"{}\">Ask for cover of week {} (or a swap)</a>.</p>",
+                escape(page),
+                escape(&s.week)
+            );
+        }
         match self.status {
             Some(Ok(brief)) => {
                 html.push_str("<hr>");
@@ -245,5 +270,76 @@ impl HandoffBrief<'_> {
             text,
             html,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::EmailAddress;
+    use crate::rotation::roster::{PersonId, Roster};
+
+    const ROSTER: &str = r#"
+[rotations.ops]
+style = "fair"
+min_working_days = 3
+
+[[people]]
+id = "ana"
+name = "Ana"
+email = "ana@example.org"
+team = "red"
+timezone = "Europe/Rome"
+holidays = "IT"
+role = "engineer"
+rotations = ["ops"]
+"#;
+
+    #[test]
+    fn only_the_incoming_persons_mail_links_to_ask_for_cover() {
+        let roster = Roster::parse(ROSTER).unwrap();
+        let ana = roster.person(&PersonId::parse("ana").unwrap()).unwrap();
+        let at: jiff::Timestamp = "2027-01-04T00:00:00Z".parse().unwrap();
+        let shift = ShiftRecord {
+            rotation: "ops".into(),
+            week: "2027-W01".into(),
+            primary: Some("ana".into()),
+            backup: None,
+            team: Some("red".into()),
+            start_utc: at,
+            end_utc: at + jiff::SignedDuration::from_hours(100),
+            relaxed: Vec::new(),
+            unstaffed_reason: None,
+            overridden: None,
+            committed_at: at,
+            cause: "test".into(),
+            victorops_overrides: Vec::new(),
+        };
+        let brief = HandoffBrief {
+            shift: &shift,
+            incoming: Some(ana),
+            backup: None,
+            outgoing: None,
+            status: None,
+            swaps_page: Some("https://clinic.example.org/swaps".into()),
+        };
+        let from = Mailbox::new("Clinic", EmailAddress::parse("clinic@example.org").unwrap());
+        let to = Mailbox::new("Ana", ana.email.clone());
+        let incoming = brief.compose(from.clone(), to.clone(), MailRole::Incoming, Some(ana));
+        assert!(
+            incoming.text.contains(
+                "Ask for cover of week 2027-W01 (or a swap) here: https://clinic.example.org/swaps"
+            ),
+            "{}",
+            incoming.text
+        );
+        assert!(
+            incoming
+                .html
+                .contains("href=\"https://clinic.example.org/swaps\"")
+        );
+        let notify = brief.compose(from, to, MailRole::Notify, None);
+        assert!(!notify.text.contains("/swaps"), "{}", notify.text);
+        assert!(!notify.html.contains("/swaps"));
     }
 }

@@ -8,6 +8,7 @@ pub mod maintenance;
 pub mod mine;
 pub mod now;
 pub mod signin;
+pub mod swaps;
 
 use crate::mail::escape_html;
 
@@ -40,7 +41,8 @@ pub fn page(title: &str, reader: Option<&Reader<'_>>, main: &str) -> String {
         "<nav aria-label=\"Pages\"><ul><li><a href=\"/now\">Now</a></li>\
          <li><a href=\"/ahead\">Ahead</a></li><li><a href=\"/mine\">Mine</a></li>\
          <li><a href=\"/maintenance\">Maintenance</a></li>\
-         <li><a href=\"/calendars\">Calendars</a></li></ul></nav>"
+         <li><a href=\"/calendars\">Calendars</a></li>\
+         <li><a href=\"/swaps\">Swaps</a></li></ul></nav>"
     } else {
         ""
     };

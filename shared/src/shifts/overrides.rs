@@ -67,7 +67,7 @@ fn check_member(roster: &Roster, rotation: &str, person: &PersonId) -> Result<()
 
 /// Records that `person` serves `week` instead of whoever was planned.
 pub async fn set_override(
-    store: &impl ShiftLedger,
+    store: &(impl ShiftLedger + ?Sized),
     roster: &Roster,
     rotation: &str,
     week: IsoWeek,
@@ -142,20 +142,23 @@ pub async fn set_override(
 }
 
 /// Who serves each of `weeks`: the committed shift where there is one, else one plan from the table's
-/// history (starting after the last committed week, or at the earliest week asked about).
-async fn serving(
-    store: &impl ShiftLedger,
+/// history (starting after the last committed week before the latest asked about, or at the earliest
+/// week asked about), with when the week starts (`None` outside the plan). Self-service swaps
+/// (`crate::swaps`) ask it too.
+pub async fn serving(
+    store: &(impl ShiftLedger + ?Sized),
     roster: &Roster,
     rotation: &str,
-    weeks: [IsoWeek; 2],
-) -> Result<[Option<PersonId>; 2], OverrideError> {
+    weeks: &[IsoWeek],
+) -> Result<Vec<(Option<PersonId>, Option<jiff::Timestamp>)>, OverrideError> {
+    let (Some(&earliest), Some(&latest)) = (weeks.iter().min(), weeks.iter().max()) else {
+        return Ok(Vec::new());
+    };
     let shifts = store.shifts(rotation).await?;
     let served: Vec<_> = shifts
         .iter()
         .map(ShiftRecord::served)
         .collect::<Result<_, _>>()?;
-    let earliest = weeks[0].min(weeks[1]);
-    let latest = weeks[0].max(weeks[1]);
     let start = served
         .iter()
         .map(|s| s.week)
@@ -176,20 +179,28 @@ async fn serving(
         })
         .collect();
     let planned = plan::plan_between(roster, rotation, &served, &overrides, start, latest)?;
-    Ok(weeks.map(
-        |week| match shifts.iter().find(|s| s.week == week.to_string()) {
-            Some(shift) => shift
-                .primary
-                .as_deref()
-                .and_then(|p| PersonId::parse(p).ok()),
-            None => planned.week(week).and_then(|w| w.primary.clone()),
-        },
-    ))
+    Ok(weeks
+        .iter()
+        .map(
+            |week| match shifts.iter().find(|s| s.week == week.to_string()) {
+                Some(shift) => (
+                    shift
+                        .primary
+                        .as_deref()
+                        .and_then(|p| PersonId::parse(p).ok()),
+                    Some(shift.start_utc),
+                ),
+                None => planned
+                    .week(*week)
+                    .map_or((None, None), |w| (w.primary.clone(), Some(w.start_utc))),
+            },
+        )
+        .collect())
 }
 
 /// Swaps the people on duty in two weeks: two overrides, both audited.
 pub async fn swap_weeks(
-    store: &impl ShiftLedger,
+    store: &(impl ShiftLedger + ?Sized),
     roster: &Roster,
     rotation: &str,
     first: IsoWeek,
@@ -206,9 +217,15 @@ pub async fn swap_weeks(
     if roster.rotation(rotation).is_none() {
         return Err(unknown_rotation(roster, rotation));
     }
-    let [a, b] = serving(store, roster, rotation, [first, second]).await?;
-    let a = a.ok_or(OverrideError::NobodyPlanned(first))?;
-    let b = b.ok_or(OverrideError::NobodyPlanned(second))?;
+    let serving = serving(store, roster, rotation, &[first, second]).await?;
+    let a = serving[0]
+        .0
+        .clone()
+        .ok_or(OverrideError::NobodyPlanned(first))?;
+    let b = serving[1]
+        .0
+        .clone()
+        .ok_or(OverrideError::NobodyPlanned(second))?;
     let why = format!(
         "swap of {first} ({a}) and {second} ({b}): {}",
         reason.trim()

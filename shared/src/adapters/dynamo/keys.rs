@@ -27,6 +27,8 @@
 //! | browser session | `SESSION#<cookie sha-256>` | `SESSION` | (TTL `expires_at`) |
 //! | sign-in attempt counter of an address or a client | `ATTEMPTS#<scope>#<sha-256>` | `WINDOW#<start utc>` | (TTL `expires_at`) |
 //! | calendar feed token (whose feed, which kind, its alarm) | `FEEDTOKEN#<token sha-256>` | `FEED` | `FEEDS#<person>` / `<issued utc>#<token sha-256>` |
+//! | self-service swap request (its state, who was offered it, who took it) | `SWAP#<id>` | `REQUEST` | `SWAPS` / `<week start utc>#<id>` (TTL `expires_at`) |
+//! | swap mail claim (offer, reminders, approval, taken, declined, expired) | `SWAP#<id>` | `CLAIM#<mail>#<address>` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -175,4 +177,11 @@ pub fn feed_token(hash: &str) -> String {
 
 pub fn feeds_of(person: &str) -> String {
     format!("FEEDS#{person}")
+}
+
+pub const SWAP_REQUEST: &str = "REQUEST";
+pub const SWAPS: &str = "SWAPS";
+
+pub fn swap(id: &str) -> String {
+    format!("SWAP#{id}")
 }

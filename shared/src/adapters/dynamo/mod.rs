@@ -31,6 +31,7 @@ mod roster;
 mod shifts;
 // Sign-in: links, sessions, attempt counters.
 mod signin;
+mod swaps;
 pub mod table;
 mod triage;
 

@@ -8,6 +8,7 @@ mod calendars;
 mod cookies;
 mod duty;
 mod maintenance;
+mod swaps;
 
 pub use duty::Schedule;
 
@@ -70,6 +71,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", pages::calendars::ISSUE_PATH),
     ("POST", pages::calendars::REVOKE_PATH),
     ("GET", FEED_ROUTE),
+    // Swaps and cover: the list and its form, one request, its four buttons.
+    ("GET", pages::swaps::PATH),
+    ("POST", pages::swaps::PATH),
+    ("GET", pages::swaps::REQUEST_ROUTE),
+    ("POST", pages::swaps::ACCEPT_ROUTE),
+    ("POST", pages::swaps::APPROVE_ROUTE),
+    ("POST", pages::swaps::DECLINE_ROUTE),
+    ("POST", pages::swaps::WITHDRAW_ROUTE),
 ];
 
 /// API Gateway's route for every feed: one path segment, `<token>.ics`.
@@ -88,6 +97,8 @@ pub struct WebPages {
     /// The roster and shifts *ahead* and *mine* plan from; without it they say so.
     schedule: Option<Schedule>,
     calendars: Option<crate::calendars::Calendars>,
+    /// Self-service swaps and cover (docs/web.md); without a roster there are none.
+    swaps: Option<Arc<crate::swaps::Swaps>>,
 }
 
 impl WebPages {
@@ -105,6 +116,7 @@ impl WebPages {
             trust_jwt: false,
             schedule: None,
             calendars: None,
+            swaps: None,
         }
     }
 
@@ -117,6 +129,12 @@ impl WebPages {
     /// Serves the *Calendars* page and the feeds (docs/web.md, "Calendars").
     pub fn with_calendars(mut self, calendars: crate::calendars::Calendars) -> Self {
         self.calendars = Some(calendars);
+        self
+    }
+
+    /// Serves *Swaps* (docs/web.md, "Swaps and cover").
+    pub fn with_swaps(mut self, swaps: Arc<crate::swaps::Swaps>) -> Self {
+        self.swaps = Some(swaps);
         self
     }
 
@@ -141,6 +159,7 @@ impl WebPages {
         let mailer = Arc::new(crate::adapters::ses::SesMailer::new(
             aws_sdk_sesv2::Client::new(&sdk),
         ));
+        let mailer_for_swaps = mailer.clone();
         let signin = SignIn {
             key: config.signing_key.clone(),
             ledger: store.clone(),
@@ -155,11 +174,19 @@ impl WebPages {
             .trusting_jwt(config.jwt_authorizer)
             .with_calendars(calendars);
         if let Some(roster) = &config.roster {
-            pages = pages.with_schedule(Schedule {
-                roster: Arc::new(roster.clone()),
-                ledger: store,
-                settings: config.brief.settings()?,
-            });
+            let roster = Arc::new(roster.clone());
+            pages = pages
+                .with_swaps(Arc::new(swaps::from_config(
+                    config,
+                    roster.clone(),
+                    store.clone(),
+                    mailer_for_swaps,
+                )))
+                .with_schedule(Schedule {
+                    roster,
+                    ledger: store,
+                    settings: config.brief.settings()?,
+                });
         }
         Ok(pages)
     }
@@ -212,6 +239,13 @@ impl WebPages {
             (Method::POST, pages::calendars::REVOKE_PATH) => self.revoke_feed(&request, now).await,
             (Method::GET, feed) if feed.starts_with(crate::calendars::service::FEED_PREFIX) => {
                 self.feed(feed, now).await
+            }
+            (Method::GET, pages::swaps::PATH) => self.swaps_list(&request, now).await,
+            (Method::POST, pages::swaps::PATH) => self.ask_for_swap(&request, now).await,
+            (Method::GET | Method::POST, swap)
+                if swap.starts_with(crate::swaps::service::PAGE_PREFIX) =>
+            {
+                self.swap_request(&request, now).await
             }
             _ => html(
                 StatusCode::NOT_FOUND,

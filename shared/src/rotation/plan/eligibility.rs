@@ -161,6 +161,29 @@ impl<'r> Eligibility<'r> {
     }
 }
 
+/// Who of `rotation`'s members could serve `week` on role and working days alone, before any rule
+/// about the weeks around it: each member with `None`, or why not. The planner's own first test of a
+/// week, for those who need it outside a plan (who may be offered a swap, `crate::swaps`).
+pub fn could_serve(
+    roster: &Roster,
+    rotation: &str,
+    week: IsoWeek,
+) -> Result<Vec<(super::PersonId, Option<ExclusionReason>)>, super::PlanError> {
+    let rules = roster
+        .rotation(rotation)
+        .ok_or_else(|| super::PlanError::UnknownRotation {
+            name: rotation.to_owned(),
+            known: roster.rotation_list(),
+        })?;
+    let members = Members::new(roster.members(&rules.name).collect());
+    let base = Eligibility::new(roster, rules).for_week(&members, week)?;
+    Ok(members
+        .iter()
+        .map(|person| person.id.clone())
+        .zip(base)
+        .collect())
+}
+
 /// The rules in force that a member serving this week would break.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Broken {

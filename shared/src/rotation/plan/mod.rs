@@ -15,6 +15,7 @@ mod warnings;
 #[cfg(test)]
 mod tests;
 
+pub use eligibility::could_serve;
 pub use model::{
     Exclusion, ExclusionReason, History, MAX_PLAN_WEEKS, Override, Plan, PlanError, PlannedWeek,
     Relaxation, ServedShift,

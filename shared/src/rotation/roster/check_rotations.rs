@@ -26,6 +26,8 @@ pub(super) struct RotationDraft {
     pub(super) notify: Vec<EmailAddress>,
     pub(super) victorops: Option<VictorOpsLink>,
     pub(super) chat: Option<ChatLink>,
+    /// As written: checked against the people once they are all read.
+    pub(super) swap_approver: Option<String>,
 }
 
 pub(super) enum StyleDraft {
@@ -114,6 +116,7 @@ pub(super) fn draft_rotation(
         notify,
         victorops,
         chat,
+        swap_approver: raw.swap_approver,
     }
 }
 

@@ -186,6 +186,10 @@ pub struct RotationRules {
     /// The channels the rotation talks in, and the topic section and user group Clinic keeps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chat: Option<ChatLink>,
+    /// Who approves a self-service swap or cover before it is applied (`crate::swaps`); without
+    /// one, the first to accept wins and it is applied at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swap_approver: Option<PersonId>,
 }
 
 /// Where a rotation lives in VictorOps: its team's slug and the slugs of the escalation policies

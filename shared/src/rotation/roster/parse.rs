@@ -77,6 +77,7 @@ fn known_keys(at: &[Step]) -> &'static [&'static str] {
             "handoff",
             "order",
             "victorops",
+            "swap_approver",
             "chat",
         ],
         [Key(r), Key(_), Key(c)] if r == "rotations" && c == "chat" => &[
@@ -192,6 +193,8 @@ pub(super) struct RawRotation {
     pub(super) order: Option<Vec<String>>,
     pub(super) victorops: Option<RawVictorOps>,
     pub(super) chat: Option<RawChat>,
+    /// The person who approves the rotation's self-service swaps (`crate::swaps`), when any.
+    pub(super) swap_approver: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -132,6 +132,8 @@ pub enum RosterIssue {
         "rotations names {0:?}, whose chat keeps a Slack user group, but slack_user is missing"
     )]
     NoSlackUser(String),
+    #[error("swap_approver {0:?} is not the id of a person in the roster")]
+    UnknownSwapApprover(String),
 }
 
 pub(super) struct Problems(pub(super) Vec<RosterProblem>);

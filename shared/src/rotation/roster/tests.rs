@@ -226,6 +226,34 @@ fn a_rotation_chooses_whether_takes_in_victorops_are_recorded_or_undone() {
 }
 
 #[test]
+fn a_rotation_may_name_a_person_of_the_roster_as_its_swap_approver() {
+    let with = |approver: &str| {
+        SMALL_ROSTER.replace(
+            "notify = [\"clinic@example.org\"]",
+            &format!("notify = [\"clinic@example.org\"]\nswap_approver = \"{approver}\""),
+        )
+    };
+    let approver = parsed(&with("bea"))
+        .rotation("clinic")
+        .and_then(|r| r.swap_approver.clone());
+    assert_eq!(approver.map(|p| p.to_string()).as_deref(), Some("bea"));
+    assert_eq!(
+        parsed(SMALL_ROSTER)
+            .rotation("clinic")
+            .unwrap()
+            .swap_approver,
+        None
+    );
+    let error = Roster::parse(&with("nobody")).unwrap_err().to_string();
+    assert!(
+        error.contains(
+            r#"rotations.clinic: swap_approver "nobody" is not the id of a person in the roster"#
+        ),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_syntax_error_keeps_the_line_and_column_from_toml() {
     let error = Roster::parse("[rotations.clinic\nstyle = 1").expect_err("broken");
     assert!(matches!(error, RosterError::Syntax(_)));

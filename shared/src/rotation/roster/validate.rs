@@ -50,9 +50,25 @@ pub(super) fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
         }
     }
 
+    let known_people: BTreeSet<&str> = raw.people.iter().filter_map(|p| p.id.as_deref()).collect();
     let mut rotations = BTreeMap::new();
     for (key, raw_rotation) in raw.rotations {
         let draft = draft_rotation(&mut problems, &key, raw_rotation);
+        let swap_approver = draft.swap_approver.as_deref().and_then(|id| {
+            match PersonId::parse(id)
+                .ok()
+                .filter(|_| known_people.contains(id))
+            {
+                Some(id) => Some(id),
+                None => {
+                    problems.add(
+                        &format!("rotations.{key}"),
+                        RosterIssue::UnknownSwapApprover(id.to_owned()),
+                    );
+                    None
+                }
+            }
+        });
         let style = match draft.style {
             Some(StyleDraft::Fair) => Some(Style::Fair),
             Some(StyleDraft::Sequential { handoff, order }) => {
@@ -78,6 +94,7 @@ pub(super) fn validate(raw: RawRoster) -> Result<Roster, RosterError> {
                 notify: draft.notify,
                 victorops: draft.victorops,
                 chat: draft.chat,
+                swap_approver,
             };
             rotations.insert(name, rules);
         }
