@@ -57,6 +57,28 @@ pub struct RoomPost {
     pub outcome: &'static str,
 }
 
+/// Outside text (an incident's name from VictorOps, a mail's subject) as it goes into a post: one
+/// line of at most 80 characters, and unable to mention people — Slack reads `<!channel>` and
+/// `<@U…>`, Matrix clients ping the room for `@room` — so a hostile name cannot page the room.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::new();
+    for (at, c) in text.chars().enumerate() {
+        if at == 80 {
+            out.push('…');
+            break;
+        }
+        match c {
+            '<' => out.push('‹'),
+            '>' => out.push('›'),
+            // A word joiner after '@' breaks `@room` and `@here` for every client, and shows nothing.
+            '@' => out.push_str("@\u{2060}"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The rooms a rotation's chat settings name: its Slack channels, then its Matrix rooms.
 pub fn rooms_of(link: &ChatLink) -> Vec<ChatRoom> {
     link.slack_channels

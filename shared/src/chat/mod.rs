@@ -7,7 +7,7 @@ pub mod events;
 pub mod ports;
 
 pub use deliver::{Poster, post_once};
-pub use events::{EventPostError, EventRooms, RoomPost, rooms_of};
+pub use events::{EventPostError, EventRooms, RoomPost, quoted, rooms_of};
 
 pub use ports::{
     ChatApi, ChatError, ChatNetworks, ChatPost, ChatRoom, Network, PostMarker, PostMarkerError,

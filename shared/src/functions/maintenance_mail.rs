@@ -11,6 +11,7 @@ use crate::adapters::ses::SesMailer;
 use crate::config::MaintenanceMailConfig;
 use crate::functions::lambda::HandlerFailure;
 use crate::log_text::escape;
+use crate::maintenance::chat::MaintenanceChat;
 use crate::maintenance::ingest::{IngestReport, MailIngest};
 use crate::maintenance::outage_mail::OutageMail;
 
@@ -32,6 +33,8 @@ pub const NOTICE_JOB: &str = "maintenance-notices";
 
 pub struct MaintenanceFunction {
     job: MailIngest<DynamoStore>,
+    /// The minute sweep's chat posts, when the duty rotation has rooms and a network is configured.
+    chat: Option<MaintenanceChat>,
 }
 
 impl MaintenanceFunction {
@@ -59,7 +62,13 @@ impl MaintenanceFunction {
     }
 
     pub fn from_job(job: MailIngest<DynamoStore>) -> Self {
-        Self { job }
+        Self { job, chat: None }
+    }
+
+    /// Posts maintenances starting soon and mails new on the review list, from the minute sweep.
+    pub fn with_chat(mut self, chat: MaintenanceChat) -> Self {
+        self.chat = Some(chat);
+        self
     }
 
     pub fn job(&self) -> &MailIngest<DynamoStore> {
@@ -84,15 +93,29 @@ impl MaintenanceFunction {
             HandlerFailure::new(&e, false)
         })?;
         tracing::info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "maintenance notice sweep");
+        // The mails and the posts are independent: a chat outage must not hold the notices back,
+        // nor a mail outage the posts. Both are tried, then the first failure is reported.
         let notices = self
             .job
             .notice_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
-            .await
-            .map_err(|e| {
-                error!(error = %escape(&e.to_string()), "maintenance notice sweep failed");
-                HandlerFailure::new(&e, true)
-            })?;
-        Ok(serde_json::json!({ "maintenance_notices": notices }))
+            .await;
+        let posts = match &self.chat {
+            Some(chat) => {
+                chat.sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await
+            }
+            None => Ok(Vec::new()),
+        };
+        let notices = notices.map_err(|e| {
+            error!(error = %escape(&e.to_string()), "maintenance notice sweep failed");
+            HandlerFailure::new(&e, true)
+        })?;
+        let posts = posts.map_err(|e| {
+            let failure = HandlerFailure::new(&e, e.is_retryable());
+            error!(error = %failure.message, "maintenance chat posts failed");
+            failure
+        })?;
+        Ok(serde_json::json!({ "maintenance_notices": notices, "chat": posts }))
     }
 
     /// Handles one S3 ObjectCreated event.

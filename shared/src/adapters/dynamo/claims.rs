@@ -21,6 +21,8 @@ fn claim_pk(scope: &ClaimScope) -> String {
         ClaimScope::Rotation(name) => keys::rotation(name),
         ClaimScope::RedundancyGroup(name) => keys::redundancy_group(name),
         ClaimScope::Maintenance { provider, id } => keys::maintenance(provider, id),
+        // Beside the review item (sort key META): the list's index reads only the item.
+        ClaimScope::Review(id) => keys::review(id),
     }
 }
 

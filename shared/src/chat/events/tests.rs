@@ -189,3 +189,24 @@ async fn a_room_of_a_network_without_a_client_is_skipped_and_said_so() {
     assert!(unreachable.is_empty());
     assert!(EventRooms::default().is_empty());
 }
+
+#[test]
+fn outside_text_in_a_post_is_one_short_line_that_mentions_nobody() {
+    assert_eq!(quoted("Disk\nfull"), "Disk full");
+    assert!(!quoted("<!channel> hi").contains('<'));
+    assert!(!quoted("ping @room now").contains("@room"));
+    let long = quoted(&"x".repeat(200));
+    assert_eq!(long.chars().count(), 81);
+    assert!(long.ends_with('…'));
+}
+
+#[test]
+fn a_rotations_rooms_are_its_slack_channels_then_its_matrix_rooms() {
+    let link = ChatLink {
+        slack_channels: vec![SlackChannelId::parse("C0123ABCDEF").unwrap()],
+        matrix_rooms: vec![MatrixRoomId::parse("!clinic:example.org").unwrap()],
+        slack_user_group: None,
+        topic: crate::rotation::roster::TopicTemplate::parse("duty: {name}").unwrap(),
+    };
+    assert_eq!(rooms_of(&link), vec![slack_room(), matrix_room()]);
+}
