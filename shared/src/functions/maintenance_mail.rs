@@ -8,7 +8,9 @@ use tracing::error;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::s3::S3Objects;
 use crate::adapters::ses::SesMailer;
-use crate::config::MaintenanceMailConfig;
+use crate::adapters::ssm::SsmParameters;
+use crate::chat::EventRooms;
+use crate::config::{ConfigError, MaintenanceMailConfig};
 use crate::functions::lambda::HandlerFailure;
 use crate::log_text::escape;
 use crate::maintenance::chat::MaintenanceChat;
@@ -26,6 +28,8 @@ pub const AWS_ACTIONS: &[&str] = &[
     "s3:PutObject",
     "ses:SendEmail",
     "ses:SendRawEmail",
+    // The chat tokens (CLINIC_SLACK_TOKEN_PARAMETER, CLINIC_MATRIX_TOKEN_PARAMETER), at cold start.
+    "ssm:GetParameters",
 ];
 
 /// The Scheduler job name the minute sweep answers to.
@@ -38,7 +42,8 @@ pub struct MaintenanceFunction {
 }
 
 impl MaintenanceFunction {
-    pub async fn from_config(config: &MaintenanceMailConfig) -> Self {
+    /// Builds the clients once per cold start; a chat token that cannot be read stops the start.
+    pub async fn from_config(config: &MaintenanceMailConfig) -> Result<Self, ConfigError> {
         let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
         let store = DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone());
         let objects = Arc::new(S3Objects::new(crate::adapters::sdk::s3(&sdk, &config.aws)));
@@ -49,7 +54,7 @@ impl MaintenanceFunction {
             config.mail_max_bytes,
         );
         if let Some(settings) = &config.outage_mail {
-            let store = Arc::new(store);
+            let store = Arc::new(store.clone());
             job = job.with_outage_mail(OutageMail::new(
                 store.clone(),
                 store,
@@ -58,7 +63,26 @@ impl MaintenanceFunction {
                 settings.rotation.clone(),
             ));
         }
-        Self::from_job(job)
+        let mut function = Self::from_job(job);
+        let rooms = EventRooms::new(
+            // The chat tokens are read from SSM only when a network is configured.
+            crate::adapters::chat_networks(
+                &config.chat.networks,
+                &SsmParameters::new(crate::adapters::sdk::ssm(&sdk)),
+            )
+            .await?,
+            config.chat.rooms.clone(),
+        );
+        if !rooms.is_empty() {
+            let store = Arc::new(store);
+            function = function.with_chat(MaintenanceChat::new(
+                store.clone(),
+                store,
+                rooms,
+                config.calendar.options.circuits.clone(),
+            ));
+        }
+        Ok(function)
     }
 
     pub fn from_job(job: MailIngest<DynamoStore>) -> Self {

@@ -10,6 +10,7 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::healthchecks::Heartbeat;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::statuspage::{Pacing, StatuspageClient};
+use crate::chat::EventRooms;
 use crate::config::VictorOpsWebhookConfig;
 use crate::functions::lambda::HandlerFailure;
 use crate::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
@@ -36,6 +37,8 @@ pub const REMINDER_JOB: &str = "victorops-reminders";
 pub enum StartupError {
     #[error(transparent)]
     Mapping(#[from] FileError<Mapping>),
+    #[error(transparent)]
+    Chat(#[from] crate::config::ConfigError),
 }
 
 pub struct VictorOpsFunction {
@@ -56,6 +59,9 @@ impl VictorOpsFunction {
             config.statuspage_api_key.clone(),
             Pacing::default(),
         );
+        // The chat tokens are read from SSM only when a network is configured.
+        let ssm = crate::adapters::ssm::SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
+        let networks = crate::adapters::chat_networks(&config.chat.networks, &ssm).await?;
         let desk = IncidentDesk::new(
             store,
             Arc::new(statuspage),
@@ -63,7 +69,8 @@ impl VictorOpsFunction {
             mapping,
             config.sender.clone(),
             config.duty_rotation.clone(),
-        );
+        )
+        .with_chat(EventRooms::new(networks, config.chat.rooms.clone()));
         let auth = WebhookAuth {
             secret: config.webhook_secret.clone(),
             escalation: config.escalation.clone(),
