@@ -4,19 +4,23 @@
 
 Writes the signing key the config names if it is missing, then runs Synapse's homeserver with
 CONFIG; a watchdog thread ends the process as soon as the process that started it goes away, so an
-interrupted or panicking test run never leaves a homeserver behind.
+interrupted or panicking test run never leaves a homeserver behind, and removes CONFIG's directory
+(the homeserver's database, keys and logs) as it goes.
 """
 
 import os
+import shutil
 import sys
 import threading
 import time
 
 
-def watch_parent(parent: int) -> None:
+def watch_parent(parent: int, directory: str) -> None:
     while True:
         time.sleep(0.5)
         if os.getppid() != parent:
+            # The homeserver's files (SQLite, keys, logs) go with it.
+            shutil.rmtree(directory, ignore_errors=True)
             os._exit(0)
 
 
@@ -37,7 +41,8 @@ def main() -> None:
         print("usage: synapse_run.py CONFIG", file=sys.stderr)
         sys.exit(2)
     config = sys.argv[1]
-    threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
+    directory = os.path.dirname(os.path.abspath(config))
+    threading.Thread(target=watch_parent, args=(os.getppid(), directory), daemon=True).start()
     ensure_signing_key(config)
     from synapse.app import homeserver
 

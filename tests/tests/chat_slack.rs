@@ -310,3 +310,246 @@ async fn the_fake_checks_the_content_type_and_answers_auth_test() {
     assert_eq!(answer["error"], "not_authed");
     assert!(fake.messages(CHANNEL).is_empty());
 }
+
+#[tokio::test]
+async fn a_deployment_posts_to_slack_with_the_token_read_from_parameter_store() {
+    use clinic::config::{ChatConfig, FromVariables as _};
+    let fake = fake().await;
+    let ssm = clinic::adapters::sdk::ssm(&clinic_tests::sdk_config().await);
+    let parameter = format!("/clinic-test/slack-token-{}", std::process::id());
+    ssm.put_parameter()
+        .name(&parameter)
+        .value(TOKEN)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+    let base = fake.base_url();
+    let config = ChatConfig::from_lookup(|name| match name {
+        "CLINIC_SLACK_API_URL" => Some(base.clone()),
+        "CLINIC_SLACK_TOKEN_PARAMETER" => Some(parameter.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let store = clinic::adapters::ssm::SsmParameters::new(ssm);
+    let networks = clinic::adapters::chat_networks(&config, &store)
+        .await
+        .unwrap();
+    assert!(networks.matrix.is_none());
+    let slack = networks.for_room(&room(CHANNEL)).expect("a Slack client");
+    slack
+        .post(&room(CHANNEL), &post("d/1", "from the deployment"))
+        .await
+        .unwrap();
+    assert_eq!(fake.messages(CHANNEL).len(), 1);
+
+    let missing = ChatConfig::from_lookup(|name| {
+        (name == "CLINIC_SLACK_TOKEN_PARAMETER").then(|| "/clinic-test/no-such".to_owned())
+    })
+    .unwrap();
+    let error = clinic::adapters::chat_networks(&missing, &store)
+        .await
+        .err()
+        .expect("a missing parameter stops the start");
+    assert_eq!(error.problems[0].variable, "CLINIC_SLACK_TOKEN_PARAMETER");
+    assert!(!error.to_string().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn the_fake_as_a_process_is_set_up_and_faulted_through_its_control_endpoints() {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_slack-fake"))
+        .args([TOKEN, "--channel", "C0DEMO00001=sre-clinic"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().strip_prefix("ready ").unwrap().to_owned();
+    let root = base.trim_end_matches("/api").to_owned();
+    let http = reqwest::Client::new();
+    let control = |path: &str, body: serde_json::Value| {
+        http.post(format!("{root}/_fake/{path}")).json(&body).send()
+    };
+    control("usergroups", serde_json::json!({"id": "S0DEMODUTY1"}))
+        .await
+        .unwrap();
+    control(
+        "faults",
+        serde_json::json!({"kind": "lose_answer", "method": "chat.postMessage"}),
+    )
+    .await
+    .unwrap();
+    let slack = SlackClient::with_timeout(
+        HttpUrl::parse(&base).unwrap(),
+        Secret::new(TOKEN),
+        quick(),
+        Duration::from_secs(2),
+    );
+    let error = slack
+        .post(&room("C0DEMO00001"), &post("p/1", "hello"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ChatError::Unavailable { .. }), "{error:?}");
+    slack
+        .set_user_group(
+            &SlackUserGroupId::parse("S0DEMODUTY1").unwrap(),
+            &[SlackUserId::parse("U0ANA000001").unwrap()],
+        )
+        .await
+        .unwrap();
+    let state: serde_json::Value = http
+        .get(format!("{root}/_fake/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let channel = &state["workspace"]["channels"]["C0DEMO00001"];
+    assert_eq!(channel["name"], "sre-clinic");
+    assert_eq!(channel["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        state["workspace"]["usergroups"]["S0DEMODUTY1"],
+        serde_json::json!(["U0ANA000001"])
+    );
+    assert_eq!(state["calls"][0]["outcome"], "fault:lose_answer (ok)");
+}
+
+/// Where `actual` lacks a key of `expected`, or holds it as another JSON type.
+fn shape_differences(
+    expected: &serde_json::Value,
+    actual: &serde_json::Value,
+    at: &str,
+) -> Vec<String> {
+    use serde_json::Value;
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if kind(expected) != kind(actual) {
+        return vec![format!(
+            "{at}: {} where Slack has {}",
+            kind(actual),
+            kind(expected)
+        )];
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .flat_map(|(key, value)| match a.get(key) {
+                Some(found) => shape_differences(value, found, &format!("{at}.{key}")),
+                None => vec![format!("{at}.{key} is missing")],
+            })
+            .collect(),
+        (Value::Array(e), Value::Array(a)) => match e.first() {
+            Some(first) => a
+                .iter()
+                .enumerate()
+                .flat_map(|(i, item)| shape_differences(first, item, &format!("{at}[{i}]")))
+                .collect(),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_fakes_answers_have_the_shapes_of_slacks_documented_answers() {
+    let fake = fake().await;
+    fake.add_usergroup("S0CLINICDUTY");
+    let http = reqwest::Client::new();
+    let call = |method: &str, body: serde_json::Value| {
+        let request = http
+            .post(format!("{}/{method}", fake.base_url()))
+            .bearer_auth(TOKEN);
+        let request = if matches!(method, "conversations.history" | "conversations.info") {
+            let fields: Vec<(String, String)> = body
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
+            request.form(&fields)
+        } else {
+            request.json(&body)
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap();
+            (status, body)
+        }
+    };
+    let metadata =
+        serde_json::json!({"event_type": "clinic_post", "event_payload": {"marker": "m/1"}});
+    let calls = [
+        ("auth.test", serde_json::json!({})),
+        (
+            "chat.postMessage",
+            serde_json::json!({"channel": CHANNEL, "text": "hi", "metadata": metadata}),
+        ),
+        (
+            "conversations.history",
+            serde_json::json!({"channel": CHANNEL, "include_all_metadata": "true"}),
+        ),
+        (
+            "conversations.info",
+            serde_json::json!({"channel": CHANNEL}),
+        ),
+        (
+            "conversations.setTopic",
+            serde_json::json!({"channel": CHANNEL, "topic": "t"}),
+        ),
+        (
+            "usergroups.users.update",
+            serde_json::json!({"usergroup": "S0CLINICDUTY", "users": "U0ANA000001"}),
+        ),
+    ];
+    let fixtures = clinic_tests::repo_root().join("tests/fixtures/slack");
+    let fixture = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join(name)).unwrap()).unwrap()
+    };
+    let mut differences = Vec::new();
+    for (method, body) in calls {
+        let (status, answer) = call(method, body).await;
+        assert_eq!(status, 200, "{method}: {answer}");
+        differences.extend(shape_differences(
+            &fixture(&format!("{method}.json")),
+            &answer,
+            method,
+        ));
+    }
+    let (_, error) = call(
+        "chat.postMessage",
+        serde_json::json!({"channel": "C0NOSUCHONE", "text": "hi"}),
+    )
+    .await;
+    differences.extend(shape_differences(&fixture("error.json"), &error, "error"));
+    fake.inject(SlackFault::RateLimited { retry_after: 3 }, None, 1);
+    let response = http
+        .post(format!("{}/auth.test", fake.base_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "3");
+    let limited: serde_json::Value = response.json().await.unwrap();
+    differences.extend(shape_differences(
+        &fixture("ratelimited.json"),
+        &limited,
+        "429",
+    ));
+    assert_eq!(limited, fixture("ratelimited.json"));
+    assert!(differences.is_empty(), "{differences:#?}");
+}

@@ -405,9 +405,10 @@ impl ChatApi for MatrixClient {
                 .await?;
             let chunk = answer["chunk"].as_array().cloned().unwrap_or_default();
             messages.extend(chunk.iter().filter_map(|e| room_message(e, &me)));
-            // No `end`: nothing further for now; the same token reads what comes next.
+            // No `end`: nothing further for now, and the same token reads what comes next. An
+            // `end` with an empty chunk (every event filtered out) still moves past those events.
             match answer["end"].as_str() {
-                Some(end) if !end.is_empty() && !chunk.is_empty() => next = end.to_owned(),
+                Some(end) if !end.is_empty() => next = end.to_owned(),
                 _ => break,
             }
         }
