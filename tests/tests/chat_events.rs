@@ -97,7 +97,10 @@ async fn a_mapped_incident_is_posted_once_when_it_opens_and_once_when_it_resolve
     // VictorOps delivers again; the acknowledgement is no event of its own.
     let (status, again) = deliver(&s, "UNACKED", "", TRIGGER_MS, "2027-01-05T09:50:20Z").await;
     assert_eq!(status, 200, "{again}");
-    assert_eq!(chat_outcomes(&again), vec!["slack:C0EVENTS001 already-posted"]);
+    assert_eq!(
+        chat_outcomes(&again),
+        vec!["slack:C0EVENTS001 already-posted"]
+    );
     let acked_ms = TRIGGER_MS + 4 * 60_000;
     let (status, _) = deliver(&s, "ACKED", "jdoe", acked_ms, "2027-01-05T09:54:05Z").await;
     assert_eq!(status, 200);
@@ -367,7 +370,7 @@ fn unreadable(n: u32) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_maintenance_affecting_service_within_24_hours_is_posted_once_and_one_that_does_not_never()
-{
+ {
     let fake = slack().await;
     let m = Maintenance::new(&fake, "2027-03-01T08:00:00Z").await;
     m.mail(

@@ -54,8 +54,7 @@ impl FromVariables for MaintenanceMailConfig {
                 .map_err(|e| format!("names a file Clinic cannot use: {e}"))
         });
         let rotation = variables.optional(vars::DUTY_ROTATION);
-        let chat =
-            super::event_chat::event_chat(variables, rotation.as_deref().map(str::trim));
+        let chat = super::event_chat::event_chat(variables, rotation.as_deref().map(str::trim));
         let sender = match rotation {
             // Only needed, and then required, when someone is to be mailed.
             Some(_) => sections::sender(variables),

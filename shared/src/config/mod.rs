@@ -20,8 +20,8 @@ use std::fmt;
 use std::future::Future;
 
 pub use chat::{ChatConfig, DEFAULT_SLACK_API_URL, MatrixSettings, SlackSettings};
-pub use event_chat::EventChat;
 pub use cli::{BriefConfig, StatusConfig, SyncConfig, TableConfig};
+pub use event_chat::EventChat;
 pub use maintenance_mail::MaintenanceMailConfig;
 pub use phabricator_webhook::PhabricatorWebhookConfig;
 pub use rotation::RotationConfig;

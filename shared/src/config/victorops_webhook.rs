@@ -50,10 +50,8 @@ impl FromVariables for VictorOpsWebhookConfig {
         let mapping = variables.required(vars::INCIDENT_MAPPING);
         let duty_rotation = variables.required(vars::DUTY_ROTATION);
         let escalation = escalation(variables);
-        let chat = super::event_chat::event_chat(
-            variables,
-            duty_rotation.as_deref().map(str::trim),
-        );
+        let chat =
+            super::event_chat::event_chat(variables, duty_rotation.as_deref().map(str::trim));
         let secret = variables.parsed(vars::VICTOROPS_WEBHOOK_SECRET, secret, |s| {
             if s.trim().chars().count() >= 16 {
                 Ok(Secret::new(s.trim()))

@@ -77,8 +77,7 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
         if rooms.is_empty() {
             return Ok(Vec::new());
         }
-        let Some((event, post)) =
-            incident_post(record, self.mapping().options.auto_resolve, now)
+        let Some((event, post)) = incident_post(record, self.mapping().options.auto_resolve, now)
         else {
             return Ok(Vec::new());
         };
@@ -135,7 +134,8 @@ mod tests {
     }
 
     #[test]
-    fn an_open_mapped_incident_calls_for_the_opened_post_and_a_resolved_one_for_the_resolved_post() {
+    fn an_open_mapped_incident_calls_for_the_opened_post_and_a_resolved_one_for_the_resolved_post()
+    {
         let (event, post) = incident_post(&record(Phase::Acked, true), false, now()).unwrap();
         assert_eq!(event, "opened");
         assert_eq!(post.marker.as_str(), "incident/1873/opened");

@@ -132,7 +132,10 @@ impl MaintenanceChat {
         let reviews = self.ledger.reviews().await?;
         let due = due_posts(&records, self.circuits.as_ref(), &reviews, now);
         let once = Once::new(self.claims.as_ref(), LEASE).patient(JOB_PATIENCE);
-        let poster = Poster { actor: ACTOR, cause };
+        let poster = Poster {
+            actor: ACTOR,
+            cause,
+        };
         let mut lines = Vec::new();
         let mut failure = None;
         for due in due {

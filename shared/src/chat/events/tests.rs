@@ -63,10 +63,7 @@ impl Rig {
 }
 
 fn outcomes(posts: &[RoomPost]) -> Vec<(&str, &str)> {
-    posts
-        .iter()
-        .map(|p| (p.room.as_str(), p.outcome))
-        .collect()
+    posts.iter().map(|p| (p.room.as_str(), p.outcome)).collect()
 }
 
 #[tokio::test]

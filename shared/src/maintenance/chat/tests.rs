@@ -33,7 +33,10 @@ fn events(due: &[DuePost]) -> Vec<&str> {
 #[test]
 fn a_maintenance_affecting_service_is_due_from_24_hours_before_its_start_until_it_starts() {
     let r = [record("A-1", Impact::Outage, T0)];
-    assert!(due_posts(&r, None, &[], at(T0 - 24 * H - 1)).is_empty(), "not yet");
+    assert!(
+        due_posts(&r, None, &[], at(T0 - 24 * H - 1)).is_empty(),
+        "not yet"
+    );
     assert_eq!(
         events(&due_posts(&r, None, &[], at(T0 - 24 * H))),
         vec!["maintenance/acme/A-1"]
@@ -89,7 +92,10 @@ redundancy_group = "lis1-mad1"
             (start, start + 4 * H),
         )
     };
-    let r = [path("harbour", "HT-1", T0), path("northwind", "NW-1", T0 + 2 * H)];
+    let r = [
+        path("harbour", "HT-1", T0),
+        path("northwind", "NW-1", T0 + 2 * H),
+    ];
     let due = due_posts(&r, Some(&circuits), &[], at(T0 - H));
     assert_eq!(
         events(&due),
@@ -110,7 +116,10 @@ fn a_moved_start_is_another_post_and_the_same_start_the_same_one() {
     assert_ne!(first[0].claim, moved[0].claim);
     assert_ne!(first[0].post.marker, moved[0].post.marker);
     assert!(
-        first[0].post.text.starts_with("Vendor maintenance affecting service in 3 h 00 min: acme A-6"),
+        first[0]
+            .post
+            .text
+            .starts_with("Vendor maintenance affecting service in 3 h 00 min: acme A-6"),
         "{}",
         first[0].post.text
     );
@@ -127,12 +136,7 @@ fn each_mail_new_on_the_review_list_is_due_once_and_a_parse_under_way_is_not() {
     ];
     let due = due_posts(&[], None, &reviews, now);
     assert_eq!(events(&due), vec!["review/r-new", "review/r-stuck"]);
-    assert_eq!(
-        due[0].claim,
-        ClaimFor::Review {
-            id: "r-new".into()
-        }
-    );
+    assert_eq!(due[0].claim, ClaimFor::Review { id: "r-new".into() });
     let text = &due[0].post.text;
     assert!(
         text.contains("4 mails on the review list") && !text.contains("<!here>"),
