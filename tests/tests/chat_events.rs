@@ -249,6 +249,10 @@ struct Maintenance {
 
 impl Maintenance {
     async fn new(fake: &SlackFake, now: &str) -> Self {
+        Self::posting_in(slack_rooms(fake), now).await
+    }
+
+    async fn posting_in(rooms: EventRooms, now: &str) -> Self {
         let store: DynamoStore = fresh_store("chatmaint").await;
         let sdk = sdk_config().await;
         let s3 = aws_sdk_s3::Client::from_conf(
@@ -285,7 +289,7 @@ impl Maintenance {
         let function = MaintenanceFunction::from_job(job).with_chat(MaintenanceChat::new(
             shared.clone(),
             shared,
-            slack_rooms(fake),
+            rooms,
             None,
         ));
         Self {
@@ -450,4 +454,67 @@ async fn each_mail_new_on_the_review_list_is_posted_once() {
         "{}",
         posted[1]
     );
+}
+
+#[tokio::test]
+async fn a_deployments_configuration_posts_in_the_duty_rotations_roster_rooms_with_the_token_from_ssm()
+ {
+    use clinic::config::{FromVariables as _, MaintenanceMailConfig};
+    let fake = slack().await;
+    let ssm = clinic::adapters::sdk::ssm(&sdk_config().await);
+    let parameter = format!("/clinic-test/{}/chat/slack-token", uuid::Uuid::new_v4());
+    ssm.put_parameter()
+        .name(&parameter)
+        .value(TOKEN)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let roster = std::env::temp_dir().join(format!("chat-events-{}.toml", uuid::Uuid::new_v4()));
+    let text = std::fs::read_to_string(clinic_tests::repo_root().join("events/roster.toml"))
+        .unwrap()
+        .replacen(
+            "notify = [\"sre-team@example.net\"]",
+            &format!(
+                "notify = [\"sre-team@example.net\"]\nchat = {{ slack_channels = [\"{CHANNEL}\"], topic = \"Clinic duty: {{name}}\" }}"
+            ),
+            1,
+        );
+    std::fs::write(&roster, text).unwrap();
+    let env = [
+        ("CLINIC_TABLE", "clinic-test".to_owned()),
+        ("CLINIC_CALENDAR_BUCKET", "feeds".to_owned()),
+        (
+            "CLINIC_CALENDAR_KEY",
+            "maintenance-3f9c1a7e5b2d4c6e.ics".to_owned(),
+        ),
+        ("CLINIC_DUTY_ROTATION", "sre-clinic".to_owned()),
+        ("CLINIC_SENDER", "clinic@example.org".to_owned()),
+        ("CLINIC_ROSTER", roster.display().to_string()),
+        ("CLINIC_SLACK_TOKEN_PARAMETER", parameter.clone()),
+        ("CLINIC_SLACK_API_URL", fake.base_url()),
+    ];
+    let config = MaintenanceMailConfig::from_lookup(|name| {
+        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    std::fs::remove_file(&roster).ok();
+    let rooms = clinic::functions::event_chat::event_rooms(
+        &config.chat,
+        &clinic::adapters::ssm::SsmParameters::new(ssm),
+    )
+    .await
+    .unwrap();
+    let named: Vec<String> = rooms.rooms().iter().map(|r| r.to_string()).collect();
+    assert_eq!(named, vec![format!("slack:{CHANNEL}")]);
+    assert!(
+        !rooms.is_empty(),
+        "the Slack client was built from the parameter"
+    );
+
+    let m = Maintenance::posting_in(rooms, "2027-03-01T08:00:00Z").await;
+    m.mail("inbound/news-9", unreadable(9)).await;
+    let swept = m.sweep("2027-03-01T08:01:00Z").await.unwrap();
+    assert!(outcomes(&swept)[0].ends_with(" posted"), "{swept}");
+    assert_eq!(texts(&fake).len(), 1);
 }

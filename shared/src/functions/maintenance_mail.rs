@@ -9,7 +9,6 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::s3::S3Objects;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::ssm::SsmParameters;
-use crate::chat::EventRooms;
 use crate::config::{ConfigError, MaintenanceMailConfig};
 use crate::functions::lambda::HandlerFailure;
 use crate::log_text::escape;
@@ -64,15 +63,8 @@ impl MaintenanceFunction {
             ));
         }
         let mut function = Self::from_job(job);
-        let rooms = EventRooms::new(
-            // The chat tokens are read from SSM only when a network is configured.
-            crate::adapters::chat_networks(
-                &config.chat.networks,
-                &SsmParameters::new(crate::adapters::sdk::ssm(&sdk)),
-            )
-            .await?,
-            config.chat.rooms.clone(),
-        );
+        let ssm = SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
+        let rooms = super::event_chat::event_rooms(&config.chat, &ssm).await?;
         if !rooms.is_empty() {
             let store = Arc::new(store);
             function = function.with_chat(MaintenanceChat::new(

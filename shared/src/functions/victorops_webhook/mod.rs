@@ -10,7 +10,6 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::healthchecks::Heartbeat;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::statuspage::{Pacing, StatuspageClient};
-use crate::chat::EventRooms;
 use crate::config::VictorOpsWebhookConfig;
 use crate::functions::lambda::HandlerFailure;
 use crate::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
@@ -61,7 +60,7 @@ impl VictorOpsFunction {
         );
         // The chat tokens are read from SSM only when a network is configured.
         let ssm = crate::adapters::ssm::SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
-        let networks = crate::adapters::chat_networks(&config.chat.networks, &ssm).await?;
+        let rooms = super::event_chat::event_rooms(&config.chat, &ssm).await?;
         let desk = IncidentDesk::new(
             store,
             Arc::new(statuspage),
@@ -70,7 +69,7 @@ impl VictorOpsFunction {
             config.sender.clone(),
             config.duty_rotation.clone(),
         )
-        .with_chat(EventRooms::new(networks, config.chat.rooms.clone()));
+        .with_chat(rooms);
         let auth = WebhookAuth {
             secret: config.webhook_secret.clone(),
             escalation: config.escalation.clone(),
