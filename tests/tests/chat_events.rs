@@ -518,3 +518,52 @@ async fn a_deployments_configuration_posts_in_the_duty_rotations_roster_rooms_wi
     assert!(outcomes(&swept)[0].ends_with(" posted"), "{swept}");
     assert_eq!(texts(&fake).len(), 1);
 }
+
+#[tokio::test]
+async fn a_post_missed_while_slack_was_down_is_made_up_once_by_the_minute_sweep() {
+    let fake = slack().await;
+    let s = setup_chatting(
+        "chat-sweep.example.org",
+        mapping(false),
+        false,
+        slack_rooms(&fake),
+    )
+    .await;
+    fake.inject(SlackFault::ServerError, Some("chat.postMessage"), 100);
+    let (status, _) = deliver(&s, "UNACKED", "", TRIGGER_MS, "2027-01-05T09:50:05Z").await;
+    assert_eq!(status, 503);
+    fake.heal();
+    let desk = s.webhook.desk();
+    let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+    let dry = desk
+        .chat_sweep(at("2027-01-05T09:54:00Z"), "test", true)
+        .await
+        .unwrap();
+    assert_eq!(dry[0].outcome, "due");
+    assert!(texts(&fake).is_empty(), "a dry run posts nothing");
+    let swept = desk
+        .chat_sweep(at("2027-01-05T09:54:00Z"), "test", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (swept[0].incident.as_str(), swept[0].event, swept[0].outcome),
+        ("2041", "opened", "posted")
+    );
+    let again = desk
+        .chat_sweep(at("2027-01-05T09:55:00Z"), "test", false)
+        .await
+        .unwrap();
+    assert_eq!(again[0].outcome, "already-posted");
+    let (status, report) = deliver(&s, "UNACKED", "", TRIGGER_MS, "2027-01-05T09:56:00Z").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        chat_outcomes(&report),
+        vec!["slack:C0EVENTS001 already-posted"]
+    );
+    assert_eq!(texts(&fake).len(), 1, "{:?}", texts(&fake));
+    let a_day_later = desk
+        .chat_sweep(at("2027-01-06T10:00:00Z"), "test", false)
+        .await
+        .unwrap();
+    assert!(a_day_later.is_empty(), "{a_day_later:?}");
+}

@@ -3,6 +3,8 @@
 //! rule maps, or one held back by planned downtime, is not posted (a held one is, once it outlasts
 //! its window and is published after all).
 
+use serde::Serialize;
+
 use super::ACTOR;
 use super::desk::{DeskError, IncidentDesk};
 use super::lifecycle::{IncidentRecord, Phase};
@@ -13,6 +15,20 @@ use crate::claim::{ClaimKey, Claims, Once, WEBHOOK_PATIENCE};
 
 /// A claimed post not finished within this is free for another invocation (as the desk's other claims).
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_secs(120);
+/// The minute sweep makes up posts only for incidents first seen this recently: an incident
+/// published before chat was configured is not announced days later.
+pub const SWEEP_POSTS_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// One incident's post in the minute sweep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChatSweepLine {
+    pub incident: String,
+    /// `opened` or `resolved`.
+    pub event: &'static str,
+    /// `posted` (in at least one room), `already-posted`, `no-client`, `due` (dry run) or `failed`
+    /// (logged; the next minute tries again).
+    pub outcome: &'static str,
+}
 
 /// Which post an incident calls for now: `opened` while it is open, `resolved` once VictorOps
 /// resolved it (an incident first seen resolved gets only that one). `None` when it is not published.
@@ -66,6 +82,56 @@ pub(super) fn incident_post(
 }
 
 impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
+    /// The minute sweep's share: makes up the post of each incident open on Statuspage and first
+    /// seen within [`SWEEP_POSTS_WITHIN`], when its delivery could not post it (the network was
+    /// down and VictorOps did not deliver again). A post made already is found by its claim.
+    pub async fn chat_sweep(
+        &self,
+        now: jiff::Timestamp,
+        cause: &str,
+        dry_run: bool,
+    ) -> Result<Vec<ChatSweepLine>, DeskError> {
+        if self.chat().is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut lines = Vec::new();
+        let mut first_error = None;
+        for record in self.store().open_on_statuspage().await? {
+            if record.first_seen_at + SWEEP_POSTS_WITHIN < now {
+                continue;
+            }
+            let auto_resolve = self.mapping().options.auto_resolve;
+            let Some((event, _)) = incident_post(&record, auto_resolve, now) else {
+                continue;
+            };
+            let outcome = if dry_run {
+                "due"
+            } else {
+                match self.post_to_chat(&record, cause, now).await {
+                    Ok(rooms) if rooms.iter().any(|r| r.outcome == "posted") => "posted",
+                    Ok(rooms) if rooms.iter().any(|r| r.outcome == "already-posted") => {
+                        "already-posted"
+                    }
+                    Ok(_) => "no-client",
+                    Err(e) => {
+                        tracing::warn!(incident = %record.number, error = %e, "chat post failed; the next minute tries again");
+                        first_error.get_or_insert(e);
+                        "failed"
+                    }
+                }
+            };
+            lines.push(ChatSweepLine {
+                incident: record.number.to_string(),
+                event,
+                outcome,
+            });
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(lines),
+        }
+    }
+
     /// Posts the incident's event in each room, once per room (claim `chat-<event>#<room>`).
     pub(super) async fn post_to_chat(
         &self,

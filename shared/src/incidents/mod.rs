@@ -4,7 +4,7 @@
 //! the reminder sweep; `chat` posts mapped incidents in the duty rotation's rooms. Statuspage and
 //! the table are reached through `ports`.
 
-mod chat;
+pub mod chat;
 pub mod desk;
 pub mod downtime;
 pub mod escalation;

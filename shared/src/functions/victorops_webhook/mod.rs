@@ -114,9 +114,12 @@ impl VictorOpsFunction {
                 let downtime = desk
                     .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
                     .await?;
-                Ok::<_, crate::incidents::desk::DeskError>(
-                    serde_json::json!({ "reminders": lines, "downtime_mails": downtime }),
-                )
+                let chat = desk
+                    .chat_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await?;
+                Ok::<_, crate::incidents::desk::DeskError>(serde_json::json!({
+                    "reminders": lines, "downtime_mails": downtime, "chat": chat
+                }))
             },
         )
         .await
