@@ -108,6 +108,12 @@ data "aws_iam_policy_document" "maintenance_mail" {
   }
 
   statement {
+    sid       = "ChatTokens"
+    actions   = ["ssm:GetParameters"]
+    resources = local.chat_token_arns
+  }
+
+  statement {
     sid       = "Logs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.maintenance_mail.arn}:*"]
@@ -162,6 +168,12 @@ resource "aws_lambda_function" "maintenance_mail" {
       # With the circuits file: the person on duty there is mailed of each outage it reveals.
       CLINIC_DUTY_ROTATION = var.duty_rotation
       CLINIC_SENDER        = "${var.sender_local_part}@${var.mail_domain}"
+      # Chat (infra/chat.tf): the duty rotation's rooms are in the roster `make package` put beside
+      # the binary; an empty value is an unset variable, so a network not configured is not posted to.
+      CLINIC_ROSTER                 = "/var/task/roster.toml"
+      CLINIC_SLACK_TOKEN_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
+      CLINIC_MATRIX_HOMESERVER      = var.chat_matrix_homeserver
+      CLINIC_MATRIX_TOKEN_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
     }
   }
 }

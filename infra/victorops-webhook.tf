@@ -50,6 +50,12 @@ data "aws_iam_policy_document" "victorops_webhook" {
   }
 
   statement {
+    sid       = "ChatTokens"
+    actions   = ["ssm:GetParameters"]
+    resources = local.chat_token_arns
+  }
+
+  statement {
     sid       = "Logs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.victorops_webhook.arn}:*"]
@@ -105,6 +111,12 @@ resource "aws_lambda_function" "victorops_webhook" {
       STATUSPAGE_API_KEY_SSM_PARAMETER       = "${local.victorops_parameters}/statuspage-api-key"
       # Empty (no dead man's switch) unless the team keeps a ping URL for the reminder sweep.
       CLINIC_HEALTHCHECK_URL_SSM_PARAMETER = var.healthchecks ? "${local.victorops_parameters}/healthcheck-url" : ""
+      # Chat (infra/chat.tf): the duty rotation's rooms are in the roster `make package` put beside
+      # the binary; an empty value is an unset variable, so a network not configured is not posted to.
+      CLINIC_ROSTER                 = "/var/task/roster.toml"
+      CLINIC_SLACK_TOKEN_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
+      CLINIC_MATRIX_HOMESERVER      = var.chat_matrix_homeserver
+      CLINIC_MATRIX_TOKEN_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
     }
   }
 }

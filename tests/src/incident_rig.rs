@@ -11,6 +11,7 @@ use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::ses::SesMailer;
 use clinic::adapters::statuspage::{Pacing, StatuspageClient};
 use clinic::audit::AuditEntry;
+use clinic::chat::EventRooms;
 use clinic::functions::victorops_webhook::http::{VictorOpsWebhook, WebhookAuth};
 use clinic::http_url::HttpUrl;
 use clinic::incidents::desk::IncidentDesk;
@@ -74,6 +75,16 @@ pub async fn setup_with(domain: &str, auto_resolve: bool, proxied: bool) -> Setu
 
 /// As [`setup_with`], with the given mapping.
 pub async fn setup_mapped(domain: &str, mapping: Mapping, proxied: bool) -> Setup {
+    setup_chatting(domain, mapping, proxied, EventRooms::default()).await
+}
+
+/// As [`setup_mapped`], the desk posting mapped incidents in `rooms`.
+pub async fn setup_chatting(
+    domain: &str,
+    mapping: Mapping,
+    proxied: bool,
+    rooms: EventRooms,
+) -> Setup {
     let store = fresh_store("vo").await;
     let fake = StatuspageFake::start(PAGE, KEY).await;
     let mut items = Vec::new();
@@ -152,7 +163,8 @@ pub async fn setup_mapped(domain: &str, mapping: Mapping, proxied: bool) -> Setu
         mapping,
         EmailAddress::parse(SENDER).unwrap(),
         "sre-clinic".into(),
-    );
+    )
+    .with_chat(rooms);
     let auth = WebhookAuth {
         secret: Secret::new(SECRET),
         escalation: Some((Secret::new(ESCALATION_KEY), ESCALATION_URL.into())),

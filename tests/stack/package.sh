@@ -2,7 +2,8 @@
 # `make package`: release zips of every function for provided.al2023, into dist/<function>.zip.
 # cargo-lambda (from PyPI, with zig) links against an old glibc so the binaries run on Amazon Linux 2023.
 # ARCH=arm64 builds for Graviton where the aarch64 standard library is installed (rustup target add).
-# ROSTER=path puts the team's reviewed roster into the rotation and web zips as roster.toml; TRIAGE_RULES=path
+# ROSTER=path puts the team's reviewed roster into the rotation, web, victorops-webhook and
+# maintenance-mail zips as roster.toml (the last two find the duty rotation's chat rooms there); TRIAGE_RULES=path
 # puts the triage rules into the phabricator-webhook zip and, for the brief in the handoff mail, the
 # rotation zip as triage-rules.toml; INCIDENT_MAPPING=path puts the incident mapping into the
 # victorops-webhook zip as incident-mapping.toml (CLINIC_INCIDENT_MAPPING in infra/victorops-webhook.tf);
@@ -57,8 +58,12 @@ with zipfile.ZipFile("dist/phabricator-webhook.zip", "a", compression=zipfile.ZI
 with zipfile.ZipFile("dist/web.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(roster, "roster.toml")
     z.write(rules, "triage-rules.toml")
+# The functions that post to chat find the duty rotation's rooms in the roster.
 with zipfile.ZipFile("dist/victorops-webhook.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
     z.write(mapping, "incident-mapping.toml")
+    z.write(roster, "roster.toml")
+with zipfile.ZipFile("dist/maintenance-mail.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:
+    z.write(roster, "roster.toml")
 if circuits:
     for name in ("rotation", "phabricator-webhook", "maintenance-mail"):
         with zipfile.ZipFile(f"dist/{name}.zip", "a", compression=zipfile.ZIP_DEFLATED) as z:

@@ -9,7 +9,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     clinic::functions::lambda::init_tracing();
     let config = MaintenanceMailConfig::load().await?;
-    let function = MaintenanceFunction::from_config(&config).await;
+    let function = MaintenanceFunction::from_config(&config).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         function.dispatch(event.payload)
     }))

@@ -3,9 +3,11 @@
 //! its marker after a lost answer); the topic section and the user group follow the duty.
 
 pub mod deliver;
+pub mod events;
 pub mod ports;
 
 pub use deliver::{Poster, post_once};
+pub use events::{EventPostError, EventRooms, RoomPost, quoted, rooms_of};
 
 pub use ports::{
     ChatApi, ChatError, ChatNetworks, ChatPost, ChatRoom, Network, PostMarker, PostMarkerError,

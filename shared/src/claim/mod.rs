@@ -12,7 +12,7 @@
 mod once;
 
 #[cfg(test)]
-mod memory;
+pub(crate) mod memory;
 #[cfg(test)]
 mod tests;
 
@@ -46,14 +46,17 @@ pub enum ClaimScope {
     Maintenance { provider: String, id: String },
     /// A self-service swap request, by its id.
     Swap(String),
+    /// A mail on the maintenance review list, by its review item's id.
+    Review(String),
 }
 
 /// One action done once: per incident `what` is `statuspage-create`, `statuspage-<status>`,
 /// `mail-opened`, `reminder-<slot>`; per downtime window `statuspage-create`,
 /// `mail-<announce|start|after>`; per rotation `handoff#<week>#<role>#<address>` and
 /// `victorops-drift#<week>#<address>`, `moved#<week>#<person>`; per redundancy group `outage#<start>#<maintenances>`;
-/// per maintenance `notice#<start|end>#<time>`; per swap request `<mail>#<address>` (`offer`,
-/// `reminder-7d`, `reminder-1d`, `approval`, `taken`, `declined`, `expired`);
+/// per maintenance `notice#<start|end>#<time>` and `chat-soon#<start>#<room>`; per incident also
+/// `chat-<opened|resolved>#<room>`; per review item `chat#<room>`; per swap request `<mail>#<address>`
+/// (`offer`, `reminder-7d`, `reminder-1d`, `approval`, `taken`, `declined`, `expired`);
 /// `victorops-take#<override>#<week>[#record|#undo|
 /// #notice#<address>|#mail#<address>]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,6 +104,13 @@ impl ClaimKey {
         }
     }
 
+    pub fn review(id: &str, what: impl Into<String>) -> Self {
+        Self {
+            scope: ClaimScope::Review(id.to_owned()),
+            what: what.into(),
+        }
+    }
+
     pub fn redundancy_group(name: &str, what: impl Into<String>) -> Self {
         Self {
             scope: ClaimScope::RedundancyGroup(name.to_owned()),
@@ -117,6 +127,7 @@ impl fmt::Display for ClaimKey {
             ClaimScope::Rotation(name) => ("rotation", name),
             ClaimScope::RedundancyGroup(name) => ("redundancy-group", name),
             ClaimScope::Swap(id) => ("swap", id),
+            ClaimScope::Review(id) => ("review", id),
             ClaimScope::Maintenance { provider, id } => {
                 return write!(f, "maintenance/{provider}/{id}/{}", self.what);
             }

@@ -67,7 +67,8 @@ pub(super) async fn run(args: InvokeArgs) -> Result<(), CliError> {
         "maintenance-mail" => {
             let config = MaintenanceMailConfig::from_env()?;
             let function =
-                crate::functions::maintenance_mail::MaintenanceFunction::from_config(&config).await;
+                crate::functions::maintenance_mail::MaintenanceFunction::from_config(&config)
+                    .await?;
             let report = function.handle(event).await.map_err(CliError::from)?;
             print_report(&report, report.summary(), args.json);
             Ok(())

@@ -23,6 +23,9 @@ pub struct MaintenanceMailConfig {
     /// (`CLINIC_DUTY_ROTATION`), mailed from `CLINIC_SENDER`. `None` without a circuits file or
     /// without a rotation.
     pub outage_mail: Option<OutageMailSettings>,
+    /// Where the minute sweep posts maintenances starting soon and mails new on the review list:
+    /// the rooms of `CLINIC_DUTY_ROTATION` in the roster.
+    pub chat: super::EventChat,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +54,7 @@ impl FromVariables for MaintenanceMailConfig {
                 .map_err(|e| format!("names a file Clinic cannot use: {e}"))
         });
         let rotation = variables.optional(vars::DUTY_ROTATION);
+        let chat = super::event_chat::event_chat(variables, rotation.as_deref().map(str::trim));
         let sender = match rotation {
             // Only needed, and then required, when someone is to be mailed.
             Some(_) => sections::sender(variables),
@@ -80,6 +84,7 @@ impl FromVariables for MaintenanceMailConfig {
                 .zip(sender)
                 .filter(|_| has_circuits)
                 .map(|(rotation, sender)| OutageMailSettings { sender, rotation }),
+            chat,
         })
     }
 }

@@ -6,6 +6,7 @@
 
 mod chat;
 mod cli;
+mod event_chat;
 mod maintenance_mail;
 mod phabricator_webhook;
 mod rotation;
@@ -20,6 +21,7 @@ use std::future::Future;
 
 pub use chat::{ChatConfig, DEFAULT_SLACK_API_URL, MatrixSettings, SlackSettings};
 pub use cli::{BriefConfig, StatusConfig, SyncConfig, TableConfig};
+pub use event_chat::EventChat;
 pub use maintenance_mail::MaintenanceMailConfig;
 pub use phabricator_webhook::PhabricatorWebhookConfig;
 pub use rotation::RotationConfig;

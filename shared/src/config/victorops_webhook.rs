@@ -31,6 +31,8 @@ pub struct VictorOpsWebhookConfig {
     pub mapping: PathBuf,
     /// The rotation whose current shift is "the clinic-duty person".
     pub duty_rotation: String,
+    /// Where mapped incidents' openings and resolutions are posted: that rotation's rooms.
+    pub chat: super::EventChat,
 }
 
 impl FromVariables for VictorOpsWebhookConfig {
@@ -48,6 +50,8 @@ impl FromVariables for VictorOpsWebhookConfig {
         let mapping = variables.required(vars::INCIDENT_MAPPING);
         let duty_rotation = variables.required(vars::DUTY_ROTATION);
         let escalation = escalation(variables);
+        let chat =
+            super::event_chat::event_chat(variables, duty_rotation.as_deref().map(str::trim));
         let secret = variables.parsed(vars::VICTOROPS_WEBHOOK_SECRET, secret, |s| {
             if s.trim().chars().count() >= 16 {
                 Ok(Secret::new(s.trim()))
@@ -75,6 +79,7 @@ impl FromVariables for VictorOpsWebhookConfig {
             statuspage_page_id: page_id?,
             mapping: PathBuf::from(mapping?),
             duty_rotation: duty_rotation?.trim().to_owned(),
+            chat,
         })
     }
 }

@@ -8,9 +8,11 @@ use tracing::error;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::s3::S3Objects;
 use crate::adapters::ses::SesMailer;
-use crate::config::MaintenanceMailConfig;
+use crate::adapters::ssm::SsmParameters;
+use crate::config::{ConfigError, MaintenanceMailConfig};
 use crate::functions::lambda::HandlerFailure;
 use crate::log_text::escape;
+use crate::maintenance::chat::MaintenanceChat;
 use crate::maintenance::ingest::{IngestReport, MailIngest};
 use crate::maintenance::outage_mail::OutageMail;
 
@@ -25,6 +27,8 @@ pub const AWS_ACTIONS: &[&str] = &[
     "s3:PutObject",
     "ses:SendEmail",
     "ses:SendRawEmail",
+    // The chat tokens (CLINIC_SLACK_TOKEN_PARAMETER, CLINIC_MATRIX_TOKEN_PARAMETER), at cold start.
+    "ssm:GetParameters",
 ];
 
 /// The Scheduler job name the minute sweep answers to.
@@ -32,10 +36,13 @@ pub const NOTICE_JOB: &str = "maintenance-notices";
 
 pub struct MaintenanceFunction {
     job: MailIngest<DynamoStore>,
+    /// The minute sweep's chat posts, when the duty rotation has rooms and a network is configured.
+    chat: Option<MaintenanceChat>,
 }
 
 impl MaintenanceFunction {
-    pub async fn from_config(config: &MaintenanceMailConfig) -> Self {
+    /// Builds the clients once per cold start; a chat token that cannot be read stops the start.
+    pub async fn from_config(config: &MaintenanceMailConfig) -> Result<Self, ConfigError> {
         let sdk = crate::adapters::sdk::sdk_config(&config.aws).await;
         let store = DynamoStore::new(crate::adapters::sdk::dynamodb(&sdk), config.table.clone());
         let objects = Arc::new(S3Objects::new(crate::adapters::sdk::s3(&sdk, &config.aws)));
@@ -46,7 +53,7 @@ impl MaintenanceFunction {
             config.mail_max_bytes,
         );
         if let Some(settings) = &config.outage_mail {
-            let store = Arc::new(store);
+            let store = Arc::new(store.clone());
             job = job.with_outage_mail(OutageMail::new(
                 store.clone(),
                 store,
@@ -55,11 +62,29 @@ impl MaintenanceFunction {
                 settings.rotation.clone(),
             ));
         }
-        Self::from_job(job)
+        let mut function = Self::from_job(job);
+        let ssm = SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
+        let rooms = super::event_chat::event_rooms(&config.chat, &ssm).await?;
+        if !rooms.is_empty() {
+            let store = Arc::new(store);
+            function = function.with_chat(MaintenanceChat::new(
+                store.clone(),
+                store,
+                rooms,
+                config.calendar.options.circuits.clone(),
+            ));
+        }
+        Ok(function)
     }
 
     pub fn from_job(job: MailIngest<DynamoStore>) -> Self {
-        Self { job }
+        Self { job, chat: None }
+    }
+
+    /// Posts maintenances starting soon and mails new on the review list, from the minute sweep.
+    pub fn with_chat(mut self, chat: MaintenanceChat) -> Self {
+        self.chat = Some(chat);
+        self
     }
 
     pub fn job(&self) -> &MailIngest<DynamoStore> {
@@ -84,15 +109,29 @@ impl MaintenanceFunction {
             HandlerFailure::new(&e, false)
         })?;
         tracing::info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "maintenance notice sweep");
+        // The mails and the posts are independent: a chat outage must not hold the notices back,
+        // nor a mail outage the posts. Both are tried, then the first failure is reported.
         let notices = self
             .job
             .notice_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
-            .await
-            .map_err(|e| {
-                error!(error = %escape(&e.to_string()), "maintenance notice sweep failed");
-                HandlerFailure::new(&e, true)
-            })?;
-        Ok(serde_json::json!({ "maintenance_notices": notices }))
+            .await;
+        let posts = match &self.chat {
+            Some(chat) => {
+                chat.sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await
+            }
+            None => Ok(Vec::new()),
+        };
+        let notices = notices.map_err(|e| {
+            error!(error = %escape(&e.to_string()), "maintenance notice sweep failed");
+            HandlerFailure::new(&e, true)
+        })?;
+        let posts = posts.map_err(|e| {
+            let failure = HandlerFailure::new(&e, e.is_retryable());
+            error!(error = %failure.message, "maintenance chat posts failed");
+            failure
+        })?;
+        Ok(serde_json::json!({ "maintenance_notices": notices, "chat": posts }))
     }
 
     /// Handles one S3 ObjectCreated event.

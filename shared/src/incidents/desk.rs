@@ -1,6 +1,7 @@
 //! The incident desk: records each delivery, keeps Statuspage in step (created exactly once, status
-//! only moving forward), tells the clinic-duty person when a mapped incident opens, and reminds
-//! people of Statuspage incidents left open after VictorOps resolved.
+//! only moving forward), tells the clinic-duty person when a mapped incident opens, posts its opening
+//! and resolution in the duty rotation's chat rooms (`super::chat`), and reminds people of
+//! Statuspage incidents left open after VictorOps resolved.
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use super::ports::{
 };
 use super::publish::{CreateIncident, UpdateStatus, rank};
 use crate::audit::AuditEntry;
+use crate::chat::{EventPostError, EventRooms, RoomPost};
 use crate::claim::{ClaimKey, Claims, Effect, Once, OnceError, Outcome, WEBHOOK_PATIENCE};
 use crate::mail::{
     EmailAddress, MailError, Mailbox, Mailer, OnceMail, OutgoingMail, stable_message_id,
@@ -45,6 +47,20 @@ pub enum DeskError {
     Mail(#[from] MailError),
     #[error("incident {0} kept changing under concurrent deliveries")]
     Contended(String),
+    #[error("posting the incident to chat failed")]
+    Chat(#[from] EventPostError),
+}
+
+impl DeskError {
+    /// Whether a retried delivery may pass: not when Statuspage or a chat network refused the
+    /// request as made (an operator must fix the mapping, the key or the grant).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Statuspage(StatuspageError::Rejected { .. }) => false,
+            Self::Chat(e) => e.is_retryable(),
+            _ => true,
+        }
+    }
 }
 
 /// What one delivery did, for the HTTP answer and the demo.
@@ -60,6 +76,9 @@ pub struct DeliveryReport {
     pub duty_mail: Option<String>,
     /// The planned downtime window holding the incident back from Statuspage, if one does.
     pub held_by: Option<String>,
+    /// The incident's post in each chat room (empty without chat rooms, or when nothing is posted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chat: Vec<RoomPost>,
 }
 
 pub struct IncidentDesk<S> {
@@ -69,6 +88,7 @@ pub struct IncidentDesk<S> {
     mapping: Mapping,
     sender: EmailAddress,
     duty_rotation: String,
+    chat: EventRooms,
 }
 
 impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
@@ -87,7 +107,18 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
             mapping,
             sender,
             duty_rotation,
+            chat: EventRooms::default(),
         }
+    }
+
+    /// Posts mapped incidents' openings and resolutions in `rooms` (the duty rotation's).
+    pub fn with_chat(mut self, rooms: EventRooms) -> Self {
+        self.chat = rooms;
+        self
+    }
+
+    pub(super) fn chat(&self) -> &EventRooms {
+        &self.chat
     }
 
     pub fn store(&self) -> &S {
@@ -128,6 +159,7 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
                 .as_ref()
                 .filter(|_| record.held_back(now))
                 .map(|h| h.window.clone()),
+            chat: Vec::new(),
         };
         if record.publication.is_none() {
             info!(incident = %record.number, change, "incident recorded; no mapping rule publishes it");
@@ -137,23 +169,25 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
             info!(incident = %record.number, change, window = ?report.held_by, "incident recorded; held back by planned downtime");
             return Ok(report);
         }
-        let (record, mailed) = self.publish(record, cause, now).await?;
+        let (record, mailed, posted) = self.publish(record, cause, now).await?;
         let record = self.release_if_outlasted(record, cause, now).await?;
         report.duty_mail = mailed;
+        report.chat = posted;
         report.statuspage_id = record.statuspage_id.clone();
         report.statuspage_status = record.statuspage_status.clone();
         Ok(report)
     }
 
-    /// Brings Statuspage in line with a published incident and tells the clinic-duty person of it.
-    /// Publish first, so a mail outage never delays the public incident; mail even when publishing
-    /// failed, so a Statuspage outage never keeps the person on duty uninformed.
+    /// Brings Statuspage in line with a published incident, tells the clinic-duty person of it and
+    /// posts it in chat. Publish first, so a mail or chat outage never delays the public incident;
+    /// mail and post even when publishing failed, so a Statuspage outage never keeps the team
+    /// uninformed. The first failure is returned once all three were tried.
     pub(super) async fn publish(
         &self,
         record: IncidentRecord,
         cause: &str,
         now: jiff::Timestamp,
-    ) -> Result<(IncidentRecord, Option<String>), DeskError> {
+    ) -> Result<(IncidentRecord, Option<String>, Vec<RoomPost>), DeskError> {
         let phase = record.phase;
         let published = self.sync_statuspage(record.clone(), cause, now).await;
         let mailed = if phase < Phase::Resolved {
@@ -161,7 +195,8 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
         } else {
             Ok(None)
         };
-        Ok((published?, mailed?))
+        let posted = self.post_to_chat(&record, cause, now).await;
+        Ok((published?, mailed?, posted?))
     }
 
     /// A held incident still open after its window ended was not (only) the planned work: it is

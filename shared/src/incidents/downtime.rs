@@ -370,7 +370,7 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
             if !held_here || !record.outlasted_its_window(now) {
                 continue;
             }
-            let (record, _) = self.publish(record, cause, now).await?;
+            let (record, _, _) = self.publish(record, cause, now).await?;
             self.release_if_outlasted(record, cause, now).await?;
             published += 1;
             lines.push(DowntimeLine {

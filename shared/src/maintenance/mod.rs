@@ -7,6 +7,7 @@
 
 mod budget;
 pub mod calendar_feed;
+pub mod chat;
 pub mod circuits;
 pub mod confirm;
 mod datetime;

@@ -22,6 +22,8 @@ fn claim_pk(scope: &ClaimScope) -> String {
         ClaimScope::RedundancyGroup(name) => keys::redundancy_group(name),
         ClaimScope::Maintenance { provider, id } => keys::maintenance(provider, id),
         ClaimScope::Swap(id) => keys::swap(id),
+        // Beside the review item (sort key META): the list's index reads only the item.
+        ClaimScope::Review(id) => keys::review(id),
     }
 }
 

@@ -16,8 +16,9 @@
 //! | idempotency | `IDEMPOTENCY#<scope>#<key>` | `IDEMPOTENCY` | (TTL `expires_at`) |
 //! | maintenance | `MAINT#<provider>#<id>` | `META` | `MAINTCAL#<yyyy-mm of start>` / `<start utc>#<provider>#<id>` |
 //! | review item | `REVIEW#<id>` | `META` | `REVIEWS` / `<received utc>#<id>` |
+//! | review item claim (its chat post in each room) | `REVIEW#<id>` | `CLAIM#chat#<room>` | |
 //! | VictorOps incident | `INCIDENT#<number>` | `STATE` | `STATUSPAGE#OPEN` / `<number>` while its Statuspage incident is open |
-//! | incident claim (Statuspage creation, mail, reminder slot) | `INCIDENT#<number>` | `CLAIM#<what>` | |
+//! | incident claim (Statuspage creation, mail, reminder slot, chat post) | `INCIDENT#<number>` | `CLAIM#<what>` | |
 //! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
 //! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
 //! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | `TASKS#APPROVAL`, `TASKS#TRIAGE` or `TASKS#OPEN` / `<last activity utc>#<phid>` while an open clinic-duty task |

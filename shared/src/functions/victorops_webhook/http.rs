@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, RequestExt as _, Response};
 use serde_json::json;
 use tracing::{error, warn};
 
-use crate::incidents::desk::{DeskError, IncidentDesk};
+use crate::incidents::desk::IncidentDesk;
 use crate::incidents::escalation::{EscalationForm, parse_escalation};
 use crate::incidents::lifecycle::Delivery;
 use crate::incidents::ports::{Directory, DowntimeBook, IncidentLedger};
@@ -95,12 +95,7 @@ impl<S: IncidentLedger + Directory + DowntimeBook> VictorOpsWebhook<S> {
         match self.desk.deliver(&delivery, &cause, now).await {
             Ok(report) => answer(200, serde_json::to_value(&report).unwrap_or_default()),
             Err(e) => {
-                let retryable = !matches!(
-                    e,
-                    DeskError::Statuspage(
-                        crate::incidents::ports::StatuspageError::Rejected { .. }
-                    )
-                );
+                let retryable = e.is_retryable();
                 error!(error = %crate::functions::lambda::HandlerFailure::new(&e, retryable).message, "delivery failed");
                 // The phase is already recorded; a retried delivery finishes the rest.
                 answer(

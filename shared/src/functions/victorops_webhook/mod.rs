@@ -36,6 +36,8 @@ pub const REMINDER_JOB: &str = "victorops-reminders";
 pub enum StartupError {
     #[error(transparent)]
     Mapping(#[from] FileError<Mapping>),
+    #[error(transparent)]
+    Chat(#[from] crate::config::ConfigError),
 }
 
 pub struct VictorOpsFunction {
@@ -56,6 +58,9 @@ impl VictorOpsFunction {
             config.statuspage_api_key.clone(),
             Pacing::default(),
         );
+        // The chat tokens are read from SSM only when a network is configured.
+        let ssm = crate::adapters::ssm::SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
+        let rooms = super::event_chat::event_rooms(&config.chat, &ssm).await?;
         let desk = IncidentDesk::new(
             store,
             Arc::new(statuspage),
@@ -63,7 +68,8 @@ impl VictorOpsFunction {
             mapping,
             config.sender.clone(),
             config.duty_rotation.clone(),
-        );
+        )
+        .with_chat(rooms);
         let auth = WebhookAuth {
             secret: config.webhook_secret.clone(),
             escalation: config.escalation.clone(),
@@ -108,9 +114,12 @@ impl VictorOpsFunction {
                 let downtime = desk
                     .downtime_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
                     .await?;
-                Ok::<_, crate::incidents::desk::DeskError>(
-                    serde_json::json!({ "reminders": lines, "downtime_mails": downtime }),
-                )
+                let chat = desk
+                    .chat_sweep(trigger.time, &trigger.event_id, trigger.dry_run)
+                    .await?;
+                Ok::<_, crate::incidents::desk::DeskError>(serde_json::json!({
+                    "reminders": lines, "downtime_mails": downtime, "chat": chat
+                }))
             },
         )
         .await
