@@ -44,13 +44,15 @@ pub enum ClaimScope {
     RedundancyGroup(String),
     /// A vendor maintenance, by its provider and the provider's id.
     Maintenance { provider: String, id: String },
+    /// A chat room, as `slack:C…` / `matrix:!…` (`ChatRoom`'s display): replies made there.
+    Room(String),
 }
 
 /// One action done once: per incident `what` is `statuspage-create`, `statuspage-<status>`,
 /// `mail-opened`, `reminder-<slot>`; per downtime window `statuspage-create`,
 /// `mail-<announce|start|after>`; per rotation `handoff#<week>#<role>#<address>` and
 /// `victorops-drift#<week>#<address>`, `moved#<week>#<person>`; per redundancy group `outage#<start>#<maintenances>`;
-/// per maintenance `notice#<start|end>#<time>`;
+/// per maintenance `notice#<start|end>#<time>`; per chat room `notice-reply#<event hash>`;
 /// `victorops-take#<override>#<week>[#record|#undo|
 /// #notice#<address>|#mail#<address>]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,6 +93,13 @@ impl ClaimKey {
         }
     }
 
+    pub fn room(room: &str, what: impl Into<String>) -> Self {
+        Self {
+            scope: ClaimScope::Room(room.to_owned()),
+            what: what.into(),
+        }
+    }
+
     pub fn redundancy_group(name: &str, what: impl Into<String>) -> Self {
         Self {
             scope: ClaimScope::RedundancyGroup(name.to_owned()),
@@ -106,6 +115,7 @@ impl fmt::Display for ClaimKey {
             ClaimScope::Downtime(id) => ("downtime", id),
             ClaimScope::Rotation(name) => ("rotation", name),
             ClaimScope::RedundancyGroup(name) => ("redundancy-group", name),
+            ClaimScope::Room(room) => ("room", room),
             ClaimScope::Maintenance { provider, id } => {
                 return write!(f, "maintenance/{provider}/{id}/{}", self.what);
             }

@@ -21,6 +21,7 @@ fn claim_pk(scope: &ClaimScope) -> String {
         ClaimScope::Rotation(name) => keys::rotation(name),
         ClaimScope::RedundancyGroup(name) => keys::redundancy_group(name),
         ClaimScope::Maintenance { provider, id } => keys::maintenance(provider, id),
+        ClaimScope::Room(room) => keys::room(room),
     }
 }
 

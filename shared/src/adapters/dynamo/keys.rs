@@ -27,6 +27,10 @@
 //! | browser session | `SESSION#<cookie sha-256>` | `SESSION` | (TTL `expires_at`) |
 //! | sign-in attempt counter of an address or a client | `ATTEMPTS#<scope>#<sha-256>` | `WINDOW#<start utc>` | (TTL `expires_at`) |
 //! | calendar feed token (whose feed, which kind, its alarm) | `FEEDTOKEN#<token sha-256>` | `FEED` | `FEEDS#<person>` / `<issued utc>#<token sha-256>` |
+//! | the current notice (versioned; its history is the audit log's `notices/current`) | `NOTICE` | `CURRENT` | |
+//! | notice command already handled (a Slack delivery by signature, a Matrix event), with its reply | `NOTICECMD#<slack#signature or matrix#event id>` | `HANDLED` | (TTL `expires_at`) |
+//! | where the last read of a chat room's `!status` commands stopped | `ROOM#<network>:<room id>` | `CURSOR` | |
+//! | reply to a `!status` command claim | `ROOM#<network>:<room id>` | `CLAIM#notice-reply#<event sha-256, 32 hex>` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -175,4 +179,18 @@ pub fn feed_token(hash: &str) -> String {
 
 pub fn feeds_of(person: &str) -> String {
     format!("FEEDS#{person}")
+}
+
+pub const NOTICE: &str = "NOTICE";
+pub const NOTICE_CURRENT: &str = "CURRENT";
+pub const HANDLED: &str = "HANDLED";
+pub const CURSOR: &str = "CURSOR";
+
+pub fn notice_command(id: &str) -> String {
+    format!("NOTICECMD#{id}")
+}
+
+/// A chat room's partition, by `ChatRoom`'s display (`matrix:!abc:example.org`).
+pub fn room(room: &str) -> String {
+    format!("ROOM#{room}")
 }
