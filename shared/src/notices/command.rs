@@ -30,9 +30,7 @@ pub enum CommandError {
     UnknownVerb(String),
     #[error("{0}")]
     Text(#[from] TextError),
-    #[error(
-        "`for {0}` is not an expiry: write `for <n>h` or `for <n>d` (at most 168h, a week)"
-    )]
+    #[error("`for {0}` is not an expiry: write `for <n>h` or `for <n>d` (at most 168h, a week)")]
     BadExpiry(String),
 }
 

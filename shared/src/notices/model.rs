@@ -74,9 +74,13 @@ pub struct NoticeText(String);
 pub enum TextError {
     #[error("the notice has no text")]
     Empty,
-    #[error("the notice is {0} characters long; at most 200 fit a topic (put the rest in the task)")]
+    #[error(
+        "the notice is {0} characters long; at most 200 fit a topic (put the rest in the task)"
+    )]
     TooLong(usize),
-    #[error("the notice holds a control character (a newline, a tab or an escape): write it on one line")]
+    #[error(
+        "the notice holds a control character (a newline, a tab or an escape): write it on one line"
+    )]
     ControlCharacter,
 }
 
@@ -276,7 +280,11 @@ mod tests {
                 .ends_with("— https://phabricator.example.org/T123")
         );
         let next_day: jiff::Timestamp = "2027-01-10T23:00:00Z".parse().unwrap();
-        assert!(notice.line(None, next_day).contains("until 2027-01-11 14:00 UTC"));
+        assert!(
+            notice
+                .line(None, next_day)
+                .contains("until 2027-01-11 14:00 UTC")
+        );
     }
 
     #[test]
@@ -293,10 +301,7 @@ mod tests {
     fn text_and_tasks_are_checked_for_their_shapes() {
         assert_eq!(NoticeText::parse("  ok  ").unwrap().as_str(), "ok");
         assert_eq!(NoticeText::parse(" "), Err(TextError::Empty));
-        assert_eq!(
-            NoticeText::parse("a\nb"),
-            Err(TextError::ControlCharacter)
-        );
+        assert_eq!(NoticeText::parse("a\nb"), Err(TextError::ControlCharacter));
         assert_eq!(
             NoticeText::parse(&"é".repeat(201)),
             Err(TextError::TooLong(201))

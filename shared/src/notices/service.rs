@@ -200,13 +200,14 @@ fn change(
                     text.as_str()
                 ),
             };
-            let audit = AuditEntry::new(now, poster.actor, "notice.post", SUBJECT, why, poster.cause)
-                .with_details(json!({
-                    "person": poster.person.as_str(),
-                    "notice": notice,
-                    "replaced": standing,
-                    "lapsed": lapsed,
-                }));
+            let audit =
+                AuditEntry::new(now, poster.actor, "notice.post", SUBJECT, why, poster.cause)
+                    .with_details(json!({
+                        "person": poster.person.as_str(),
+                        "notice": notice,
+                        "replaced": standing,
+                        "lapsed": lapsed,
+                    }));
             (
                 Board {
                     notice: Some(notice.clone()),
@@ -238,14 +239,20 @@ fn change(
                     poster.person, poster.via
                 ),
             };
-            let audit =
-                AuditEntry::new(now, poster.actor, "notice.clear", SUBJECT, why, poster.cause)
-                    .with_details(json!({
-                        "person": poster.person.as_str(),
-                        "cleared": standing,
-                        "lapsed": lapsed,
-                        "text": text.as_ref().map(|t| t.as_str()),
-                    }));
+            let audit = AuditEntry::new(
+                now,
+                poster.actor,
+                "notice.clear",
+                SUBJECT,
+                why,
+                poster.cause,
+            )
+            .with_details(json!({
+                "person": poster.person.as_str(),
+                "cleared": standing,
+                "lapsed": lapsed,
+                "text": text.as_ref().map(|t| t.as_str()),
+            }));
             (
                 Board {
                     notice: None,

@@ -80,7 +80,10 @@ async fn an_alert_stands_until_its_expiry_and_is_gone_at_once_after() {
     post(&store, "alert eqiad row C switch flapping T123 for 4h", now).await;
     let standing = current(&store, now).await.unwrap().expect("a notice");
     assert_eq!(standing.expires_at, at("2027-01-11T14:00:00Z"));
-    assert_eq!(standing.task.map(|t| t.to_string()).as_deref(), Some("T123"));
+    assert_eq!(
+        standing.task.map(|t| t.to_string()).as_deref(),
+        Some("T123")
+    );
     assert!(
         current(&store, at("2027-01-11T14:00:00Z"))
             .await
@@ -108,13 +111,20 @@ async fn a_new_notice_replaces_the_standing_one_and_the_audit_names_both() {
     let store = MemoryStore::default();
     let now = at("2027-01-11T10:00:00Z");
     post(&store, "notice first", now).await;
-    let posted = post(&store, "alert second", now + jiff::SignedDuration::from_mins(5)).await;
+    let posted = post(
+        &store,
+        "alert second",
+        now + jiff::SignedDuration::from_mins(5),
+    )
+    .await;
     let Posted::Posted { replaced, .. } = &posted else {
         panic!("{posted:?}");
     };
     assert_eq!(replaced.as_ref().unwrap().text.as_str(), "first");
     let audit = store.audit.lock().unwrap();
-    assert!(audit[1].why.contains("second") && audit[1].why.contains("replacing akaur's notice: first"));
+    assert!(
+        audit[1].why.contains("second") && audit[1].why.contains("replacing akaur's notice: first")
+    );
     assert!(audit[1].details.contains("\"replaced\":{"));
 }
 
@@ -265,9 +275,16 @@ async fn a_command_handled_before_answers_its_first_reply_and_writes_nothing() {
     let person = akaur();
     let now = at("2027-01-11T10:00:00Z");
     let command = Command::parse("alert broken").unwrap();
-    let first = run(&store, roster.notices(), &poster(&person), &command, Some("slack#abc"), now)
-        .await
-        .unwrap();
+    let first = run(
+        &store,
+        roster.notices(),
+        &poster(&person),
+        &command,
+        Some("slack#abc"),
+        now,
+    )
+    .await
+    .unwrap();
     let again = run(
         &store,
         roster.notices(),
@@ -309,13 +326,26 @@ async fn the_sweep_records_an_expiry_once() {
     let store = MemoryStore::default();
     let now = at("2027-01-11T10:00:00Z");
     post(&store, "alert broken for 1h", now).await;
-    assert_eq!(sweep_expired(&store, "sweep", "run-1", now).await.unwrap(), None);
+    assert_eq!(
+        sweep_expired(&store, "sweep", "run-1", now).await.unwrap(),
+        None
+    );
     let later = at("2027-01-11T11:00:00Z");
-    let ended = sweep_expired(&store, "sweep", "run-2", later).await.unwrap();
+    let ended = sweep_expired(&store, "sweep", "run-2", later)
+        .await
+        .unwrap();
     assert_eq!(ended.unwrap().text.as_str(), "broken");
-    assert_eq!(sweep_expired(&store, "sweep", "run-3", later).await.unwrap(), None);
+    assert_eq!(
+        sweep_expired(&store, "sweep", "run-3", later)
+            .await
+            .unwrap(),
+        None
+    );
     let audit = store.audit.lock().unwrap();
-    let expired: Vec<_> = audit.iter().filter(|e| e.action == "notice.expired").collect();
+    let expired: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "notice.expired")
+        .collect();
     assert_eq!(expired.len(), 1);
 }
 
@@ -328,11 +358,25 @@ async fn the_first_room_read_only_stores_where_it_starts() {
     let store = MemoryStore::default();
     let chat = MemoryRoom::default();
     chat.say("@akaur:example.org", "!status alert old news");
-    let read = room_commands(&chat, &store, &roster(), &room(), at("2027-01-11T10:00:00Z"))
-        .await
-        .unwrap();
+    let read = room_commands(
+        &chat,
+        &store,
+        &roster(),
+        &room(),
+        at("2027-01-11T10:00:00Z"),
+    )
+    .await
+    .unwrap();
     assert!(read.commands.is_empty());
-    assert_eq!(store.cursors.lock().unwrap().get("matrix:!ops:example.org").unwrap(), "t1");
+    assert_eq!(
+        store
+            .cursors
+            .lock()
+            .unwrap()
+            .get("matrix:!ops:example.org")
+            .unwrap(),
+        "t1"
+    );
     assert!(chat.posts.lock().unwrap().is_empty());
 }
 
@@ -341,20 +385,43 @@ async fn status_commands_in_a_room_run_once_each_and_get_one_reply() {
     let store = MemoryStore::default();
     let chat = MemoryRoom::default();
     let now = at("2027-01-11T10:00:00Z");
-    room_commands(&chat, &store, &roster(), &room(), now).await.unwrap();
-    chat.say("@akaur:example.org", "!status alert eqiad row C switch flapping T123");
+    room_commands(&chat, &store, &roster(), &room(), now)
+        .await
+        .unwrap();
+    chat.say(
+        "@akaur:example.org",
+        "!status alert eqiad row C switch flapping T123",
+    );
     chat.say("@bea:example.org", "!status alert me too");
     chat.say("@zed:example.org", "!status ok");
     chat.say("@akaur:example.org", "just talking about !status");
     chat.say("@akaur:example.org", "!statusfoo");
     chat.say("@akaur:example.org", "!status shout");
-    let read = room_commands(&chat, &store, &roster(), &room(), now).await.unwrap();
+    let read = room_commands(&chat, &store, &roster(), &room(), now)
+        .await
+        .unwrap();
     let replies: Vec<&str> = read.commands.iter().map(|c| c.reply.as_str()).collect();
     assert_eq!(read.commands.len(), 4, "{replies:?}");
-    assert!(replies[0].starts_with("posted: ALERT (akaur"), "{}", replies[0]);
-    assert!(replies[1].contains("bea may not post notices"), "{}", replies[1]);
-    assert!(replies[2].contains("@zed:example.org is no roster person"), "{}", replies[2]);
-    assert!(replies[3].contains("not a notice command"), "{}", replies[3]);
+    assert!(
+        replies[0].starts_with("posted: ALERT (akaur"),
+        "{}",
+        replies[0]
+    );
+    assert!(
+        replies[1].contains("bea may not post notices"),
+        "{}",
+        replies[1]
+    );
+    assert!(
+        replies[2].contains("@zed:example.org is no roster person"),
+        "{}",
+        replies[2]
+    );
+    assert!(
+        replies[3].contains("not a notice command"),
+        "{}",
+        replies[3]
+    );
     let standing = current(&store, now).await.unwrap().unwrap();
     assert_eq!(standing.via, Via::Matrix);
     assert_eq!(standing.text.as_str(), "eqiad row C switch flapping");
@@ -362,7 +429,9 @@ async fn status_commands_in_a_room_run_once_each_and_get_one_reply() {
     assert_eq!(posts.len(), 4);
     assert!(posts[1].text.starts_with("@bea:example.org: refused"));
     // A second read finds nothing new and posts nothing.
-    let again = room_commands(&chat, &store, &roster(), &room(), now).await.unwrap();
+    let again = room_commands(&chat, &store, &roster(), &room(), now)
+        .await
+        .unwrap();
     assert!(again.commands.is_empty());
     assert_eq!(chat.posts.lock().unwrap().len(), 4);
 }
@@ -372,7 +441,9 @@ async fn a_reread_after_a_failed_reply_posts_each_reply_once_and_changes_nothing
     let store = MemoryStore::default();
     let chat = MemoryRoom::default();
     let now = at("2027-01-11T10:00:00Z");
-    room_commands(&chat, &store, &roster(), &room(), now).await.unwrap();
+    room_commands(&chat, &store, &roster(), &room(), now)
+        .await
+        .unwrap();
     chat.say("@akaur:example.org", "!status alert broken");
     chat.say("@akaur:example.org", "!status notice slow");
     // The first reply posts; the second fails: the read stops before storing its position.
@@ -384,8 +455,18 @@ async fn a_reread_after_a_failed_reply_posts_each_reply_once_and_changes_nothing
         .await
         .unwrap_err();
     assert!(error.is_retryable(), "{error}");
-    assert_eq!(store.cursors.lock().unwrap().get("matrix:!ops:example.org").unwrap(), "t0");
-    let read = room_commands(&chat, &store, &roster(), &room(), now).await.unwrap();
+    assert_eq!(
+        store
+            .cursors
+            .lock()
+            .unwrap()
+            .get("matrix:!ops:example.org")
+            .unwrap(),
+        "t0"
+    );
+    let read = room_commands(&chat, &store, &roster(), &room(), now)
+        .await
+        .unwrap();
     assert_eq!(read.commands.len(), 2);
     // Both took effect in the first read (the second before its reply failed): neither again.
     assert!(read.commands.iter().all(|c| !c.changed), "{read:?}");
@@ -399,7 +480,10 @@ async fn a_reread_after_a_failed_reply_posts_each_reply_once_and_changes_nothing
         .filter(|e| e.action == "notice.post")
         .count();
     assert_eq!(posted, 2);
-    assert_eq!(current(&store, now).await.unwrap().unwrap().text.as_str(), "slow");
+    assert_eq!(
+        current(&store, now).await.unwrap().unwrap().text.as_str(),
+        "slow"
+    );
 }
 
 /// A room whose second post fails after the first one landed.

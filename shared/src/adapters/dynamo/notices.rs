@@ -15,12 +15,7 @@ use crate::store::StoreError;
 
 impl DynamoStore {
     fn board_put(&self, read: u64, next: &Board) -> Result<TransactWriteItem, StoreError> {
-        let item = Self::item(
-            next,
-            keys::NOTICE.into(),
-            keys::NOTICE_CURRENT.into(),
-            None,
-        )?;
+        let item = Self::item(next, keys::NOTICE.into(), keys::NOTICE_CURRENT.into(), None)?;
         let put = Put::builder()
             .table_name(self.table.as_str())
             .set_item(Some(item));
@@ -81,7 +76,10 @@ impl NoticeBoard for DynamoStore {
         if let Some(command) = &command {
             writes.push(self.handled_put(command, now)?);
         }
-        if self.transact_with_audit(writes, std::slice::from_ref(audit)).await? {
+        if self
+            .transact_with_audit(writes, std::slice::from_ref(audit))
+            .await?
+        {
             return Ok(BoardWrite::Written);
         }
         // Refused: either the command was handled before, or the board moved on. A read tells.
