@@ -51,7 +51,11 @@ data "aws_iam_policy_document" "web" {
   statement {
     sid       = "Credentials"
     actions   = ["ssm:GetParameters"]
-    resources = ["${local.parameter_arn_prefix}/web/*"]
+    # Exactly the parameters the function names: the signing key, and Slack's secret when used.
+    resources = concat(
+      ["${local.parameter_arn_prefix}/web/signing-key"],
+      var.slack_commands ? ["${local.parameter_arn_prefix}/web/slack-signing-secret"] : [],
+    )
   }
 
   statement {
@@ -111,6 +115,9 @@ resource "aws_lambda_function" "web" {
       CLINIC_CALENDAR_BUCKET = aws_s3_bucket.calendar.id
       CLINIC_CALENDAR_KEY    = local.calendar_key
       CLINIC_MAIL_DOMAIN     = var.mail_domain
+      # The Slack app's signing secret (docs/notices.md): POST /chat/slack/command verifies every
+      # request with it. Only with var.slack_commands, so a deployment without Slack needs no parameter.
+      CLINIC_SLACK_SIGNING_SECRET_SSM_PARAMETER = var.slack_commands ? "${local.web_parameters}/slack-signing-secret" : ""
     }
   }
 }
@@ -143,14 +150,18 @@ resource "aws_apigatewayv2_route" "web" {
     calendars-issue     = "POST /calendars/issue"
     calendars-revoke    = "POST /calendars/revoke"
     feed                = "GET /feeds/{feed}"
+    notices             = "GET /notices"
+    notices-post        = "POST /notices"
+    slack-command       = "POST /chat/slack/command"
   }
   api_id    = aws_apigatewayv2_api.webhooks.id
   route_key = each.value
   target    = "integrations/${aws_apigatewayv2_integration.web.id}"
   # Behind the organisation's identity provider when var.oidc_issuer is set (docs/web.md); never the
   # feeds: calendar clients send no token of a provider, the feed's own token is in its path.
-  authorization_type = var.oidc_issuer == "" || each.key == "feed" ? "NONE" : "JWT"
-  authorizer_id      = var.oidc_issuer == "" || each.key == "feed" ? null : aws_apigatewayv2_authorizer.oidc[0].id
+  # Nor the Slack command: Slack signs it (X-Slack-Signature), it carries no provider's token.
+  authorization_type = var.oidc_issuer == "" || contains(["feed", "slack-command"], each.key) ? "NONE" : "JWT"
+  authorizer_id      = var.oidc_issuer == "" || contains(["feed", "slack-command"], each.key) ? null : aws_apigatewayv2_authorizer.oidc[0].id
 }
 
 # API Gateway checks the provider's token (signature by its published keys, issuer, audience, expiry)

@@ -68,9 +68,7 @@ pub(super) async fn run(command: NoticeCommand) -> Result<(), CliError> {
     let person = PersonId::parse(&who.person)
         .ok()
         .filter(|id| roster.person(id).is_some())
-        .ok_or_else(|| {
-            CliError::Usage(format!("--as {:?} is nobody on the roster", who.person))
-        })?;
+        .ok_or_else(|| CliError::Usage(format!("--as {:?} is nobody on the roster", who.person)))?;
     let store = table_store().await?;
     let actor = operator();
     let cause = format!("cli:{}", uuid::Uuid::new_v4().simple());

@@ -71,6 +71,8 @@ pub mod vars {
     pub const WEB_SIGNING_KEY: &str = "CLINIC_WEB_SIGNING_KEY";
     /// API Gateway's JWT authorizer guards the pages: its claims sign people in.
     pub const WEB_JWT_AUTHORIZER: &str = "CLINIC_WEB_JWT_AUTHORIZER";
+    /// The Slack app's signing secret: slash commands are verified with it (a credential).
+    pub const SLACK_SIGNING_SECRET: &str = "CLINIC_SLACK_SIGNING_SECRET";
 
     /// Every variable the configurations read.
     pub const ALL: &[&str] = &[
@@ -108,6 +110,7 @@ pub mod vars {
         WEB_URL,
         WEB_SIGNING_KEY,
         WEB_JWT_AUTHORIZER,
+        SLACK_SIGNING_SECRET,
     ];
 }
 

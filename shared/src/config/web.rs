@@ -30,6 +30,9 @@ pub struct WebConfig {
     pub maintenance_calendar: Option<(String, String)>,
     /// Task links and the stale threshold of *mine*, as the brief's.
     pub brief: sections::BriefInputs,
+    /// The Slack app's signing secret (`CLINIC_SLACK_SIGNING_SECRET`): without it the slash
+    /// command route answers 503.
+    pub slack_signing_secret: Option<crate::secret::Secret>,
 }
 
 impl FromVariables for WebConfig {
@@ -72,7 +75,11 @@ impl FromVariables for WebConfig {
             }
         };
         let brief = sections::BriefInputs::read(variables);
+        let slack_signing_secret = variables
+            .optional(vars::SLACK_SIGNING_SECRET)
+            .map(crate::secret::Secret::new);
         Some(Self {
+            slack_signing_secret,
             brief,
             mail_domain,
             roster,
