@@ -470,8 +470,7 @@ async fn a_reread_after_a_failed_reply_posts_each_reply_once_and_changes_nothing
     assert_eq!(read.commands.len(), 2);
     // Both took effect in the first read (the second before its reply failed): neither again.
     assert!(read.commands.iter().all(|c| !c.changed), "{read:?}");
-    let posts = chat.posts.lock().unwrap();
-    assert_eq!(posts.len(), 2, "one reply each");
+    assert_eq!(chat.posts.lock().unwrap().len(), 2, "one reply each");
     let posted = store
         .audit
         .lock()

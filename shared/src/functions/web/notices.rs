@@ -79,18 +79,19 @@ impl WebPages {
         )
     }
 
-    fn notice_desk(&self) -> Result<(&NoticeDesk, &Roster), Response<Body>> {
+    /// The desk and its roster, or the page saying why there is none (boxed: the rare path).
+    fn notice_desk(&self) -> Result<(&NoticeDesk, &Roster), Box<Response<Body>>> {
         match &self.notices {
             Some(desk) => match &desk.roster {
                 Some(roster) => Ok((desk, roster)),
-                None => Err(unavailable(
+                None => Err(Box::new(unavailable(
                     "no roster (CLINIC_ROSTER) to tell who may post",
-                )),
+                ))),
             },
-            None => Err(html(
+            None => Err(Box::new(html(
                 StatusCode::NOT_FOUND,
                 pages::page("Not found", None, "<p>There is no such page.</p>"),
-            )),
+            ))),
         }
     }
 
@@ -106,7 +107,7 @@ impl WebPages {
         };
         let (desk, roster) = match self.notice_desk() {
             Ok(found) => found,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let error = super::query(request, "error");
         self.render_notices(
@@ -185,7 +186,7 @@ impl WebPages {
         }
         let (desk, roster) = match self.notice_desk() {
             Ok(found) => found,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let Some(person) = PersonId::parse(&signed_in.person)
             .ok()
