@@ -177,6 +177,12 @@ variable "web_url" {
   default     = ""
 }
 
+variable "slack_commands" {
+  description = "Serve Slack's slash command for notices (POST /chat/slack/command, docs/notices.md): the web function then reads the app's signing secret from <ssm_prefix>/web/slack-signing-secret, which must exist first."
+  type        = bool
+  default     = false
+}
+
 variable "oidc_issuer" {
   description = "An OIDC identity provider's issuer URL (e.g. https://login.example.org/): when set, API Gateway's JWT authorizer guards every page and its verified email claim signs people in instead of mailed links (docs/web.md)."
   type        = string

@@ -51,11 +51,15 @@ data "aws_iam_policy_document" "web" {
   statement {
     sid     = "Credentials"
     actions = ["ssm:GetParameters"]
-    # Its own parameters, and the VictorOps API key an accepted swap replaces overrides with.
-    resources = [
-      "${local.parameter_arn_prefix}/web/*",
-      "${local.parameter_arn_prefix}/rotation/victorops-api-key",
-    ]
+    # Exactly the parameters the function names: the signing key, the VictorOps API key an accepted
+    # swap replaces overrides with, and Slack's secret when used.
+    resources = concat(
+      [
+        "${local.parameter_arn_prefix}/web/signing-key",
+        "${local.parameter_arn_prefix}/rotation/victorops-api-key",
+      ],
+      var.slack_commands ? ["${local.parameter_arn_prefix}/web/slack-signing-secret"] : [],
+    )
   }
 
   statement {
@@ -120,6 +124,9 @@ resource "aws_lambda_function" "web" {
       VICTOROPS_API_URL               = var.victorops_api_id == "" ? "" : var.victorops_api_url
       VICTOROPS_API_ID                = var.victorops_api_id
       VICTOROPS_API_KEY_SSM_PARAMETER = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
+      # The Slack app's signing secret (docs/notices.md): POST /chat/slack/command verifies every
+      # request with it. Only with var.slack_commands, so a deployment without Slack needs no parameter.
+      CLINIC_SLACK_SIGNING_SECRET_SSM_PARAMETER = var.slack_commands ? "${local.web_parameters}/slack-signing-secret" : ""
     }
   }
 }
@@ -159,14 +166,18 @@ resource "aws_apigatewayv2_route" "web" {
     swap-approve        = "POST /swaps/{id}/approve"
     swap-decline        = "POST /swaps/{id}/decline"
     swap-withdraw       = "POST /swaps/{id}/withdraw"
+    notices             = "GET /notices"
+    notices-post        = "POST /notices"
+    slack-command       = "POST /chat/slack/command"
   }
   api_id    = aws_apigatewayv2_api.webhooks.id
   route_key = each.value
   target    = "integrations/${aws_apigatewayv2_integration.web.id}"
   # Behind the organisation's identity provider when var.oidc_issuer is set (docs/web.md); never the
   # feeds: calendar clients send no token of a provider, the feed's own token is in its path.
-  authorization_type = var.oidc_issuer == "" || each.key == "feed" ? "NONE" : "JWT"
-  authorizer_id      = var.oidc_issuer == "" || each.key == "feed" ? null : aws_apigatewayv2_authorizer.oidc[0].id
+  # Nor the Slack command: Slack signs it (X-Slack-Signature), it carries no provider's token.
+  authorization_type = var.oidc_issuer == "" || contains(["feed", "slack-command"], each.key) ? "NONE" : "JWT"
+  authorizer_id      = var.oidc_issuer == "" || contains(["feed", "slack-command"], each.key) ? null : aws_apigatewayv2_authorizer.oidc[0].id
 }
 
 # API Gateway checks the provider's token (signature by its published keys, issuer, audience, expiry)

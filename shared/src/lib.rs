@@ -18,6 +18,7 @@ pub mod incidents;
 pub mod log_text;
 pub mod mail;
 pub mod maintenance;
+pub mod notices;
 pub mod oncall;
 pub mod pages;
 pub mod reviewed_file;

@@ -297,7 +297,7 @@ fn phids(lines: &[clinic::brief::TaskLine]) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_eleven_reads() {
+async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_twelve_reads() {
     let (store, requests) = fresh_counted_store("brief-empty").await;
     requests.take();
     let settings = BriefSettings {
@@ -321,14 +321,14 @@ async fn an_empty_table_gives_a_brief_that_says_nothing_in_every_section_in_elev
     }
     let text = render::text(&brief, None);
     assert_eq!(text.matches("  nothing\n").count(), 9, "{text}");
-    // The roster's rotations (none: no roster mirrored), three task lists (the stale open tasks as
+    // The roster's rotations (none: no roster mirrored), the notice board, three task lists (the stale open tasks as
     // their oldest rows and a count), two incident lists, the incidents held back by planned
     // downtime, two maintenance months, the review list.
     let mut sent = requests.take();
     sent.sort_unstable();
     assert_eq!(
         sent,
-        [vec!["GetItem"], vec!["Query"; 10]].concat(),
+        [vec!["GetItem"; 2], vec!["Query"; 10]].concat(),
         "{sent:?}"
     );
 }
@@ -348,7 +348,11 @@ async fn every_section_shows_what_the_functions_wrote_and_nothing_else() {
     sent.sort_unstable();
     assert_eq!(
         sent,
-        [vec!["BatchGetItem", "GetItem"], vec!["Query"; 12]].concat(),
+        [
+            vec!["BatchGetItem", "GetItem", "GetItem"],
+            vec!["Query"; 12]
+        ]
+        .concat(),
         "{sent:?}"
     );
 

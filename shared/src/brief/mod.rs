@@ -158,10 +158,38 @@ pub struct ReviewLine {
     pub object: String,
 }
 
+/// The notice standing, as the brief's top line says it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoticeLine {
+    pub level: crate::notices::Level,
+    /// `ALERT (akaur, until 14:00 UTC): eqiad row C switch flapping — T123`.
+    pub line: String,
+    /// The task's link, when the deployment knows Phorge's URL.
+    pub link: Option<String>,
+    pub notice: crate::notices::Notice,
+}
+
+impl NoticeLine {
+    pub fn of(
+        notice: crate::notices::Notice,
+        phorge: Option<&HttpUrl>,
+        now: jiff::Timestamp,
+    ) -> Self {
+        Self {
+            level: notice.level,
+            line: notice.line(phorge, now),
+            link: phorge.and_then(|_| notice.task_link(phorge)),
+            notice,
+        }
+    }
+}
+
 /// The brief at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Brief {
     pub at: jiff::Timestamp,
+    /// The notice people posted (`alert`, `notice`), while it stands: the brief's top line.
+    pub notice: Option<NoticeLine>,
     pub duty: Vec<RotationDuty>,
     pub needs_triage: Section<TaskLine>,
     pub stale_after_days: u32,
@@ -196,6 +224,7 @@ pub async fn build(
         held,
         maintenance,
         review,
+        notice,
     ) = tokio::join!(
         duty(source, now),
         source.listed(TaskList::AwaitingApproval, None),
@@ -206,6 +235,7 @@ pub async fn build(
         source.held_incidents(now - days(HELD_DAYS)),
         source.maintenance_overlapping(now, horizon),
         source.mail_for_review(),
+        source.notice(),
     );
     let (approval, triage, open_stale) = (approval?, triage?, open_stale?);
     let line = |t: &ListedTask| task_line(t, settings, now);
@@ -276,8 +306,12 @@ pub async fn build(
     let mut review: Vec<ReviewLine> = review?.iter().map(review_line).collect();
     review.sort_by_key(|r| std::cmp::Reverse(r.received_at));
 
+    let notice = notice?
+        .filter(|n| n.stands_at(now))
+        .map(|n| NoticeLine::of(n, settings.phabricator_url.as_ref(), now));
     Ok(Brief {
         at: now,
+        notice,
         duty: duty?,
         needs_triage: Section::of(needs_triage),
         stale_after_days: settings.stale_after_days,

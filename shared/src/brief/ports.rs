@@ -65,4 +65,6 @@ pub trait BriefSource: TaskIndex {
     ) -> Result<Vec<MaintenanceRecord>, StoreError>;
     /// Mail kept for review.
     async fn mail_for_review(&self) -> Result<Vec<ReviewItem>, StoreError>;
+    /// The notice on the board (one read by key), whether or not it still stands.
+    async fn notice(&self) -> Result<Option<crate::notices::Notice>, StoreError>;
 }

@@ -317,9 +317,12 @@ fn title(brief: &Brief, zone: Zone<'_>) -> String {
     format!("Clinic brief, {}", when(brief.at, zone))
 }
 
-/// The brief as plain text.
+/// The brief as plain text: the title, the notice standing (if any), the sections.
 pub fn text(brief: &Brief, zone: Zone<'_>) -> String {
     let mut out = format!("{}\n", title(brief, zone));
+    if let Some(notice) = &brief.notice {
+        let _ = write!(out, "\n{}\n", notice.line);
+    }
     for part in parts(brief, zone) {
         let _ = write!(out, "\n{}\n", part.heading);
         if part.lines.is_empty() {
@@ -353,6 +356,9 @@ pub fn escape(text: &str) -> String {
 /// The brief as an HTML fragment (headings and lists), to put into a mail or a page.
 pub fn html_fragment(brief: &Brief, zone: Zone<'_>) -> String {
     let mut out = format!("<h2>{}</h2>", escape(&title(brief, zone)));
+    if let Some(notice) = &brief.notice {
+        out.push_str(&notice_html(notice));
+    }
     for part in parts(brief, zone) {
         let _ = write!(out, "<h3>{}</h3>", escape(&part.heading));
         if part.lines.is_empty() {
@@ -395,4 +401,35 @@ pub fn html_page(brief: &Brief, zone: Zone<'_>) -> String {
         escape(&title(brief, zone)),
         html_fragment(brief, zone)
     )
+}
+
+/// The notice standing as one paragraph: an alert is announced (`role="alert"`), a notice is
+/// polite (`role="status"`); the task linked when its link is http(s).
+pub fn notice_html(notice: &super::NoticeLine) -> String {
+    let (class, role) = match notice.level {
+        crate::notices::Level::Alert => ("notice-alert", "alert"),
+        crate::notices::Level::Notice => ("notice-notice", "status"),
+    };
+    let text = match &notice.link {
+        Some(link) if link.starts_with("https://") || link.starts_with("http://") => {
+            let task = notice
+                .notice
+                .task
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            // The line ends in the link; show the task id linked instead of the bare URL.
+            let head = notice
+                .line
+                .strip_suffix(link.as_str())
+                .unwrap_or(&notice.line);
+            format!(
+                "{}<a href=\"{}\">{}</a>",
+                escape(head),
+                escape(link),
+                escape(&task)
+            )
+        }
+        _ => escape(&notice.line),
+    };
+    format!("<p class=\"{class}\" role=\"{role}\"><strong>{text}</strong></p>")
 }

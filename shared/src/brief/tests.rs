@@ -22,6 +22,7 @@ pub(crate) struct MemorySource {
     pub reviews: Vec<ReviewItem>,
     /// The roster was mirrored before the rotations' names were kept with it.
     pub names_unlisted: bool,
+    pub notice: Option<crate::notices::Notice>,
     pub reads: Mutex<usize>,
 }
 
@@ -126,6 +127,10 @@ impl BriefSource for MemorySource {
     async fn mail_for_review(&self) -> Result<Vec<ReviewItem>, StoreError> {
         self.read();
         Ok(self.reviews.clone())
+    }
+    async fn notice(&self) -> Result<Option<crate::notices::Notice>, StoreError> {
+        self.read();
+        Ok(self.notice.clone())
     }
 }
 
@@ -471,8 +476,58 @@ async fn the_brief_takes_a_bounded_number_of_reads_whatever_the_table_holds() {
     let source = full();
     build(&source, &settings(), now()).await.unwrap();
     // The rotations' names, one rotation's shifts, the people on duty, three task lists, two
-    // incident lists, maintenance, review.
-    assert_eq!(*source.reads.lock().unwrap(), 11);
+    // incident lists, maintenance, review, the notice board.
+    assert_eq!(*source.reads.lock().unwrap(), 12);
+}
+
+fn posted_notice(level: crate::notices::Level, hours: i64) -> crate::notices::Notice {
+    crate::notices::Notice {
+        level,
+        text: crate::notices::NoticeText::parse("eqiad row C switch flapping").unwrap(),
+        task: Some(crate::notices::TaskRef::parse("T123").unwrap()),
+        posted_by: "akaur".into(),
+        via: crate::notices::Via::Slack,
+        posted_at: now(),
+        expires_at: now() + jiff::SignedDuration::from_hours(hours),
+    }
+}
+
+#[tokio::test]
+async fn the_notice_standing_is_the_briefs_top_line_in_text_and_html() {
+    let source = MemorySource {
+        notice: Some(posted_notice(crate::notices::Level::Alert, 5)),
+        ..MemorySource::default()
+    };
+    let brief = build(&source, &settings(), now()).await.unwrap();
+    let text = render::text(&brief, None);
+    let second = text.lines().nth(2).unwrap();
+    assert_eq!(
+        second,
+        "ALERT (akaur, until 14:00 UTC): eqiad row C switch flapping — https://phabricator.example.org/T123"
+    );
+    let html = render::html_fragment(&brief, None);
+    assert!(
+        html.contains(
+            "<p class=\"notice-alert\" role=\"alert\"><strong>ALERT (akaur, until 14:00 UTC): \
+             eqiad row C switch flapping — <a href=\"https://phabricator.example.org/T123\">T123</a>"
+        ),
+        "{html}"
+    );
+    // Past its expiry it is gone from the brief at once, swept or not.
+    let later = build(
+        &source,
+        &settings(),
+        now() + jiff::SignedDuration::from_hours(5),
+    )
+    .await
+    .unwrap();
+    assert!(later.notice.is_none());
+    let quiet = MemorySource {
+        notice: Some(posted_notice(crate::notices::Level::Notice, 1)),
+        ..MemorySource::default()
+    };
+    let brief = build(&quiet, &settings(), now()).await.unwrap();
+    assert!(render::html_fragment(&brief, None).contains("role=\"status\""));
 }
 
 #[tokio::test]
@@ -526,7 +581,7 @@ async fn a_roster_mirrored_without_the_rotations_names_is_read_off_the_people() 
     assert_eq!(b.duty.len(), 1);
     assert!(b.duty[0].current.as_ref().unwrap().on_duty.is_some());
     // One read more: the people, for their rotations.
-    assert_eq!(*unlisted.reads.lock().unwrap(), 12);
+    assert_eq!(*unlisted.reads.lock().unwrap(), 13);
 }
 
 #[tokio::test]

@@ -48,6 +48,8 @@ pub enum ClaimScope {
     Swap(String),
     /// A mail on the maintenance review list, by its review item's id.
     Review(String),
+    /// A chat room, as `slack:C…` / `matrix:!…` (`ChatRoom`'s display): replies made there.
+    Room(String),
 }
 
 /// One action done once: per incident `what` is `statuspage-create`, `statuspage-<status>`,
@@ -57,6 +59,7 @@ pub enum ClaimScope {
 /// per maintenance `notice#<start|end>#<time>` and `chat-soon#<start>#<room>`; per incident also
 /// `chat-<opened|resolved>#<room>`; per review item `chat#<room>`; per swap request `<mail>#<address>`
 /// (`offer`, `reminder-7d`, `reminder-1d`, `approval`, `taken`, `declined`, `expired`);
+/// per chat room `notice-reply#<event hash>`;
 /// `victorops-take#<override>#<week>[#record|#undo|
 /// #notice#<address>|#mail#<address>]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,6 +114,13 @@ impl ClaimKey {
         }
     }
 
+    pub fn room(room: &str, what: impl Into<String>) -> Self {
+        Self {
+            scope: ClaimScope::Room(room.to_owned()),
+            what: what.into(),
+        }
+    }
+
     pub fn redundancy_group(name: &str, what: impl Into<String>) -> Self {
         Self {
             scope: ClaimScope::RedundancyGroup(name.to_owned()),
@@ -128,6 +138,7 @@ impl fmt::Display for ClaimKey {
             ClaimScope::RedundancyGroup(name) => ("redundancy-group", name),
             ClaimScope::Swap(id) => ("swap", id),
             ClaimScope::Review(id) => ("review", id),
+            ClaimScope::Room(room) => ("room", room),
             ClaimScope::Maintenance { provider, id } => {
                 return write!(f, "maintenance/{provider}/{id}/{}", self.what);
             }

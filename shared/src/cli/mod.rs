@@ -12,6 +12,7 @@ mod downtime;
 mod error;
 mod invoke;
 mod maintenance;
+mod notice;
 mod oncall;
 mod operator;
 mod plan_input;
@@ -62,6 +63,10 @@ enum Command {
     /// Serve the webhooks (POST /hooks/phabricator) over HTTP through the functions' own handlers, with
     /// the same configuration variables as Lambda; stops on Ctrl-C or SIGTERM.
     Serve(serve_command::ServeArgs),
+    /// Notices people post (`alert`, `notice`, `ok` with --as PERSON; `show`): the line at the top
+    /// of the brief, the pages and the channel topic (needs CLINIC_TABLE and the roster).
+    #[command(subcommand)]
+    Notice(notice::NoticeCommand),
     /// Print the brief: who is on duty, tasks, incidents, maintenance and mail that need someone
     /// (needs CLINIC_TABLE; CLINIC_TRIAGE_RULES and PHABRICATOR_URL when set).
     Status(status::StatusArgs),
@@ -86,5 +91,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Downtime(command) => downtime::run(command).await,
         Command::Serve(args) => serve_command::run(args).await,
         Command::Status(args) => status::run(args).await,
+        Command::Notice(command) => notice::run(command).await,
     }
 }

@@ -75,6 +75,8 @@ pub mod vars {
     pub const WEB_SIGNING_KEY: &str = "CLINIC_WEB_SIGNING_KEY";
     /// API Gateway's JWT authorizer guards the pages: its claims sign people in.
     pub const WEB_JWT_AUTHORIZER: &str = "CLINIC_WEB_JWT_AUTHORIZER";
+    /// The Slack app's signing secret: slash commands are verified with it (a credential).
+    pub const SLACK_SIGNING_SECRET: &str = "CLINIC_SLACK_SIGNING_SECRET";
     /// Slack's Web API base (`https://slack.com/api/` when unset).
     pub const SLACK_API_URL: &str = "CLINIC_SLACK_API_URL";
     /// The SSM SecureString parameter holding Slack's bot token: set, Clinic posts to Slack.
@@ -121,6 +123,7 @@ pub mod vars {
         WEB_URL,
         WEB_SIGNING_KEY,
         WEB_JWT_AUTHORIZER,
+        SLACK_SIGNING_SECRET,
         SLACK_API_URL,
         SLACK_TOKEN_PARAMETER,
         MATRIX_HOMESERVER,

@@ -26,6 +26,7 @@ pub const CREDENTIALS: &[&str] = &[
     vars::HEALTHCHECK_URL,
     vars::STATUS_TOKEN,
     vars::WEB_SIGNING_KEY,
+    vars::SLACK_SIGNING_SECRET,
 ];
 
 /// The variable naming `credential`'s parameter.

@@ -36,6 +36,9 @@ pub struct WebConfig {
     pub mail_lease_seconds: u32,
     /// The longest a swap request stays open.
     pub swap_max_age: jiff::SignedDuration,
+    /// The Slack app's signing secret (`CLINIC_SLACK_SIGNING_SECRET`): without it the slash
+    /// command route answers 503.
+    pub slack_signing_secret: Option<crate::secret::Secret>,
 }
 
 impl FromVariables for WebConfig {
@@ -81,7 +84,11 @@ impl FromVariables for WebConfig {
         let victorops_api = sections::victorops_api(variables);
         let mail_lease_seconds = sections::mail_lease_seconds(variables);
         let swap_max_age = sections::swap_max_age(variables);
+        let slack_signing_secret = variables
+            .optional(vars::SLACK_SIGNING_SECRET)
+            .map(crate::secret::Secret::new);
         Some(Self {
+            slack_signing_secret,
             brief,
             victorops_api,
             mail_lease_seconds,

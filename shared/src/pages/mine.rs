@@ -299,6 +299,7 @@ mod tests {
         };
         Brief {
             at: at(1_800_000_000),
+            notice: None,
             duty: Vec::new(),
             needs_triage: Section {
                 total: 30,

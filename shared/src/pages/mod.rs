@@ -6,6 +6,7 @@ pub mod ahead;
 pub mod calendars;
 pub mod maintenance;
 pub mod mine;
+pub mod notices;
 pub mod now;
 pub mod signin;
 pub mod swaps;
@@ -21,6 +22,22 @@ pub const STYLESHEET_PATH: &str = "/style.css";
 pub struct Reader<'a> {
     pub name: &'a str,
     pub csrf: &'a str,
+}
+
+/// Where the layout's main content starts: the notice banner goes right after it.
+pub const MAIN_START: &str = "<main id=\"main\">\n";
+/// What only a signed-in page's header holds: the pages the banner is added to.
+pub const SIGNED_IN_MARK: &str = "action=\"/signout\"";
+
+/// `page` with `banner` at the top of its main content.
+pub fn with_banner(page: &str, banner: &str) -> String {
+    match page.find(MAIN_START) {
+        Some(at) => {
+            let at = at + MAIN_START.len();
+            format!("{}{banner}\n{}", &page[..at], &page[at..])
+        }
+        None => page.to_owned(),
+    }
 }
 
 /// A whole page: `title` in the tab and as the heading, `main` inside the `<main>` landmark.
@@ -42,7 +59,8 @@ pub fn page(title: &str, reader: Option<&Reader<'_>>, main: &str) -> String {
          <li><a href=\"/ahead\">Ahead</a></li><li><a href=\"/mine\">Mine</a></li>\
          <li><a href=\"/maintenance\">Maintenance</a></li>\
          <li><a href=\"/calendars\">Calendars</a></li>\
-         <li><a href=\"/swaps\">Swaps</a></li></ul></nav>"
+         <li><a href=\"/swaps\">Swaps</a></li>\
+         <li><a href=\"/notices\">Notices</a></li></ul></nav>"
     } else {
         ""
     };
@@ -52,7 +70,7 @@ pub fn page(title: &str, reader: Option<&Reader<'_>>, main: &str) -> String {
          <title>{title} · Clinic</title>\n<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">\n</head>\n\
          <body>\n<a class=\"skip\" href=\"#main\">Skip to the content</a>\n\
          <header><p class=\"brand\">Clinic</p>{nav}{account}</header>\n\
-         <main id=\"main\">\n<h1>{title}</h1>\n{main}\n</main>\n\
+         {MAIN_START}<h1>{title}</h1>\n{main}\n</main>\n\
          <footer><p>Clinic duty, planned from the roster.</p></footer>\n</body>\n</html>\n"
     )
 }

@@ -192,4 +192,8 @@ impl BriefSource for DynamoStore {
     async fn mail_for_review(&self) -> Result<Vec<ReviewItem>, StoreError> {
         self.reviews().await
     }
+
+    async fn notice(&self) -> Result<Option<crate::notices::Notice>, StoreError> {
+        Ok(crate::notices::NoticeBoard::board(self).await?.notice)
+    }
 }

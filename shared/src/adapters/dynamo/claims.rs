@@ -24,6 +24,7 @@ fn claim_pk(scope: &ClaimScope) -> String {
         ClaimScope::Swap(id) => keys::swap(id),
         // Beside the review item (sort key META): the list's index reads only the item.
         ClaimScope::Review(id) => keys::review(id),
+        ClaimScope::Room(room) => keys::room(room),
     }
 }
 

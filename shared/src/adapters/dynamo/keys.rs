@@ -30,6 +30,10 @@
 //! | calendar feed token (whose feed, which kind, its alarm) | `FEEDTOKEN#<token sha-256>` | `FEED` | `FEEDS#<person>` / `<issued utc>#<token sha-256>` |
 //! | self-service swap request (its state, who was offered it, who took it) | `SWAP#<id>` | `REQUEST` | `SWAPS` / `<week start utc>#<id>` (TTL `expires_at`) |
 //! | swap mail claim (offer, reminders, approval, taken, declined, expired) | `SWAP#<id>` | `CLAIM#<mail>#<address>` | |
+//! | the current notice (versioned; its history is the audit log's `notices/current`) | `NOTICE` | `CURRENT` | |
+//! | notice command already handled (a Slack delivery by signature, a Matrix event), with its reply | `NOTICECMD#<slack#signature or matrix#event id>` | `HANDLED` | (TTL `expires_at`) |
+//! | where the last read of a chat room's `!status` commands stopped | `ROOM#<network>:<room id>` | `CURSOR` | |
+//! | reply to a `!status` command claim | `ROOM#<network>:<room id>` | `CLAIM#notice-reply#<event sha-256, 32 hex>` | |
 
 pub const ROSTER: &str = "ROSTER";
 pub const META: &str = "META";
@@ -185,4 +189,18 @@ pub const SWAPS: &str = "SWAPS";
 
 pub fn swap(id: &str) -> String {
     format!("SWAP#{id}")
+}
+
+pub const NOTICE: &str = "NOTICE";
+pub const NOTICE_CURRENT: &str = "CURRENT";
+pub const HANDLED: &str = "HANDLED";
+pub const CURSOR: &str = "CURSOR";
+
+pub fn notice_command(id: &str) -> String {
+    format!("NOTICECMD#{id}")
+}
+
+/// A chat room's partition, by `ChatRoom`'s display (`matrix:!abc:example.org`).
+pub fn room(room: &str) -> String {
+    format!("ROOM#{room}")
 }

@@ -23,6 +23,8 @@ mod idempotency;
 mod incidents;
 pub mod keys;
 mod maintenance;
+// The notice board and the chat rooms' read positions.
+mod notices;
 // VictorOps kept in step: the weeks' sync records and the drift notices.
 mod oncall;
 pub mod pages;

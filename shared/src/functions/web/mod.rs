@@ -9,8 +9,11 @@ mod cookies;
 mod duty;
 mod maintenance;
 mod swaps;
+mod notices;
+pub mod slack;
 
 pub use duty::Schedule;
+pub use notices::NoticeDesk;
 
 use std::sync::Arc;
 
@@ -79,6 +82,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", pages::swaps::APPROVE_ROUTE),
     ("POST", pages::swaps::DECLINE_ROUTE),
     ("POST", pages::swaps::WITHDRAW_ROUTE),
+    // Notices: the page and its form, and the Slack slash command (signed by Slack, no session).
+    ("GET", pages::notices::PATH),
+    ("POST", pages::notices::PATH),
+    ("POST", slack::PATH),
 ];
 
 /// API Gateway's route for every feed: one path segment, `<token>.ics`.
@@ -99,6 +106,8 @@ pub struct WebPages {
     calendars: Option<crate::calendars::Calendars>,
     /// Self-service swaps and cover (docs/web.md); without a roster there are none.
     swaps: Option<Arc<crate::swaps::Swaps>>,
+    /// The notice board: the banner, the *Notices* page, the Slack slash command.
+    notices: Option<NoticeDesk>,
 }
 
 impl WebPages {
@@ -117,7 +126,14 @@ impl WebPages {
             schedule: None,
             calendars: None,
             swaps: None,
+            notices: None,
         }
+    }
+
+    /// Serves notices: the banner on every signed-in page, *Notices*, the Slack slash command.
+    pub fn with_notices(mut self, desk: NoticeDesk) -> Self {
+        self.notices = Some(desk);
+        self
     }
 
     /// The roster and shift ledger the *ahead* and *mine* pages plan from.
@@ -170,9 +186,16 @@ impl WebPages {
             base_url: config.web_url.clone(),
         };
         let calendars = calendars::from_config(config, &sdk, store.clone());
+        let notices = NoticeDesk {
+            board: store.clone(),
+            roster: config.roster.clone().map(Arc::new),
+            phorge: config.brief.phabricator_url.clone(),
+            slack_signing_secret: config.slack_signing_secret.clone(),
+        };
         let mut pages = Self::new(signin, store.clone(), store.clone())
             .trusting_jwt(config.jwt_authorizer)
-            .with_calendars(calendars);
+            .with_calendars(calendars)
+            .with_notices(notices);
         if let Some(roster) = &config.roster {
             let roster = Arc::new(roster.clone());
             pages = pages
@@ -237,6 +260,9 @@ impl WebPages {
             (Method::GET, pages::calendars::PATH) => self.calendars(&request, now).await,
             (Method::POST, pages::calendars::ISSUE_PATH) => self.issue_feed(&request, now).await,
             (Method::POST, pages::calendars::REVOKE_PATH) => self.revoke_feed(&request, now).await,
+            (Method::GET, pages::notices::PATH) => self.notices_page(&request, now).await,
+            (Method::POST, pages::notices::PATH) => self.post_notice(&request, now).await,
+            (Method::POST, slack::PATH) => self.slack_command(&request, now).await,
             (Method::GET, feed) if feed.starts_with(crate::calendars::service::FEED_PREFIX) => {
                 self.feed(feed, now).await
             }
@@ -450,7 +476,8 @@ impl WebPages {
 #[async_trait]
 impl Hook for WebPages {
     async fn handle_at(&self, request: Request, now: jiff::Timestamp) -> Response<Body> {
-        self.answer(request, now).await
+        let response = self.answer(request, now).await;
+        self.with_notice_banner(response, now).await
     }
 }
 
