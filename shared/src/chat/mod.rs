@@ -4,6 +4,10 @@
 
 pub mod deliver;
 pub mod ports;
+pub mod topic;
+
+#[cfg(test)]
+pub(crate) mod memory;
 
 pub use deliver::{Poster, post_once};
 

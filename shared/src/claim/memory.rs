@@ -12,11 +12,11 @@ use crate::audit::AuditEntry;
 use crate::store::StoreError;
 
 /// Tries of one call, as the SDK's standard retry makes them.
-pub(super) const TRIES: usize = 3;
+pub(crate) const TRIES: usize = 3;
 
 /// What happens to one try of a write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Fault {
+pub(crate) enum Fault {
     /// Applied and answered.
     Answer,
     /// Applied; the answer is lost.
@@ -78,12 +78,12 @@ enum Applied {
 }
 
 #[derive(Default)]
-pub(super) struct MemoryClaims {
+pub(crate) struct MemoryClaims {
     items: Mutex<BTreeMap<ClaimKey, Item>>,
     faults: Mutex<VecDeque<Fault>>,
     hung: Mutex<Vec<Write>>,
     /// Audit entries recorded with outcomes.
-    pub(super) audit: Mutex<Vec<AuditEntry>>,
+    pub(crate) audit: Mutex<Vec<AuditEntry>>,
 }
 
 fn lost() -> StoreError {
@@ -95,17 +95,17 @@ fn lost() -> StoreError {
 
 impl MemoryClaims {
     /// The faults the next tries meet, in order; after them every try is answered.
-    pub(super) fn script(&self, faults: impl IntoIterator<Item = Fault>) {
+    pub(crate) fn script(&self, faults: impl IntoIterator<Item = Fault>) {
         self.faults.lock().unwrap().extend(faults);
     }
 
     /// Stops injecting faults.
-    pub(super) fn heal(&self) {
+    pub(crate) fn heal(&self) {
         self.faults.lock().unwrap().clear();
     }
 
     /// Applies the writes that hung, as a slow table finally does.
-    pub(super) fn land_late(&self) {
+    pub(crate) fn land_late(&self) {
         let hung: Vec<Write> = std::mem::take(&mut *self.hung.lock().unwrap());
         for write in hung {
             self.apply(&write);
@@ -113,7 +113,7 @@ impl MemoryClaims {
     }
 
     /// The outcome recorded for `key`, if done.
-    pub(super) fn outcome(&self, key: &ClaimKey) -> Option<String> {
+    pub(crate) fn outcome(&self, key: &ClaimKey) -> Option<String> {
         let items = self.items.lock().unwrap();
         items
             .get(key)
