@@ -4,7 +4,10 @@
 
 use async_trait::async_trait;
 
-use super::ports::{ChatApi, ChatError, ChatPost, ChatRoom};
+use std::future::Future;
+use std::pin::Pin;
+
+use super::ports::{ChatApi, ChatError, ChatPost, ChatRoom, PostMarker};
 use crate::audit::AuditEntry;
 use crate::claim::{ClaimKey, Effect, Failure, Lookup, Once, OnceError, Outcome};
 
@@ -18,10 +21,20 @@ pub struct Poster<'a> {
     pub cause: &'a str,
 }
 
+/// A post's text written only when it is to be posted: a sweep that finds the post made already
+/// (almost every minute) does not build the brief the text carries.
+pub type LaterText<'a> = &'a (dyn Fn() -> Pin<Box<dyn Future<Output = String> + Send + 'a>> + Sync);
+
+enum Text<'a> {
+    Ready(&'a str),
+    Later(LaterText<'a>),
+}
+
 struct Delivery<'a> {
     api: &'a dyn ChatApi,
     room: &'a ChatRoom,
-    post: &'a ChatPost,
+    marker: &'a PostMarker,
+    text: Text<'a>,
     poster: Poster<'a>,
 }
 
@@ -34,7 +47,7 @@ impl Effect for Delivery<'_> {
     }
 
     async fn look_up(&self) -> Result<Lookup, ChatError> {
-        let found = self.api.find_post(self.room, &self.post.marker).await?;
+        let found = self.api.find_post(self.room, self.marker).await?;
         Ok(found.map(|message| message.id).into())
     }
 
@@ -43,7 +56,15 @@ impl Effect for Delivery<'_> {
         _attempt: u32,
         _now: jiff::Timestamp,
     ) -> Result<String, Failure<ChatError>> {
-        match self.api.post(self.room, self.post).await {
+        let text = match &self.text {
+            Text::Ready(text) => (*text).to_owned(),
+            Text::Later(write) => write().await,
+        };
+        let post = ChatPost {
+            marker: self.marker.clone(),
+            text,
+        };
+        match self.api.post(self.room, &post).await {
             Ok(message) => Ok(message.id),
             // Refused and rate-limited requests were not applied; anything else may have been.
             Err(
@@ -66,7 +87,7 @@ impl Effect for Delivery<'_> {
             self.poster.actor,
             "chat.post",
             format!("chat/{}", self.room),
-            format!("{how}: {} (message {outcome})", self.post.marker),
+            format!("{how}: {} (message {outcome})", self.marker),
             self.poster.cause,
         )
     }
@@ -89,7 +110,34 @@ pub async fn post_once(
         &Delivery {
             api,
             room,
-            post,
+            marker: &post.marker,
+            text: Text::Ready(&post.text),
+            poster,
+        },
+        now,
+    )
+    .await
+}
+
+/// As [`post_once`], writing the text only if it is to be posted now.
+#[allow(clippy::too_many_arguments)]
+pub async fn post_once_later<'a>(
+    once: &Once<'_>,
+    key: &ClaimKey,
+    api: &'a dyn ChatApi,
+    room: &'a ChatRoom,
+    marker: &'a PostMarker,
+    text: LaterText<'a>,
+    poster: Poster<'a>,
+    now: jiff::Timestamp,
+) -> Result<Outcome, OnceError<ChatError>> {
+    once.run(
+        key,
+        &Delivery {
+            api,
+            room,
+            marker,
+            text: Text::Later(text),
             poster,
         },
         now,

@@ -3,6 +3,7 @@
 //! its marker after a lost answer); the topic section and the user group follow the duty.
 
 pub mod deliver;
+pub mod handoff_post;
 pub mod ports;
 pub mod topic;
 

@@ -2,6 +2,7 @@
 //! incoming, outgoing and backup people and the notify list. It drives the pure planner in
 //! `rotation` through the ports in `ports`.
 
+pub mod chat;
 pub mod duty_moved;
 pub mod job;
 pub mod mail;
