@@ -37,7 +37,16 @@ $(VENV)-ical/.installed:
 	$(VENV)-ical/bin/pip install --quiet --disable-pip-version-check 'icalendar==$(ICALENDAR_VERSION)'
 	touch $@
 
-venv: $(VENV)/.installed $(VENV)-ical/.installed
+# A real Matrix homeserver for the chat adapter's tests (tests/src/synapse.rs): Synapse from PyPI,
+# pinned, from wheels only (it installs on Python 3.11 without a Rust or C toolchain).
+SYNAPSE_VERSION := 1.163.2
+$(VENV)-synapse/.installed:
+	@echo "== the Matrix tests' homeserver: matrix-synapse $(SYNAPSE_VERSION) into $(VENV)-synapse (a download of about 50 MB, once)"
+	python3 -m venv $(VENV)-synapse
+	$(VENV)-synapse/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: 'matrix-synapse==$(SYNAPSE_VERSION)'
+	touch $@
+
+venv: $(VENV)/.installed $(VENV)-ical/.installed $(VENV)-synapse/.installed
 
 # Builds are not --quiet: the first one compiles ~450 crates for several minutes, and cargo's
 # "Compiling …" lines are how a newcomer sees it is working.
@@ -154,4 +163,4 @@ demo: venv build
 
 clean: stack-down
 	cargo clean
-	rm -rf $(VENV) $(STACK_DIR)
+	rm -rf $(VENV) $(VENV)-synapse $(STACK_DIR)

@@ -12,7 +12,9 @@ pub mod call_log;
 pub mod failing_mailer;
 pub mod fault_proxy;
 pub mod incident_rig;
+pub mod slack_fake;
 pub mod statuspage_fake;
+pub mod synapse;
 pub mod victorops_api_fake;
 pub mod web_browser;
 

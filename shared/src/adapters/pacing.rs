@@ -1,7 +1,9 @@
 //! Requests to SaaS APIs with low rate limits (Statuspage, VictorOps): one request at a time per
 //! client, at least an interval apart, and after a rate-limit answer a wait (the answer's
 //! `Retry-After`, else a doubling backoff) before the same request is sent again, a bounded number of
-//! times. The adapters build the requests and read the answers; this only decides when to send.
+//! times. The adapters build the requests and read the answers; this only decides when to send. An
+//! API that says "too fast" in its body (Slack's `ratelimited`, Matrix's `retry_after_ms`) judges
+//! each answer itself through [`Pacer::exchange_judged`].
 
 use std::time::Duration;
 
@@ -37,7 +39,11 @@ pub enum PacedError {
     #[error("reading the answer failed")]
     Read(#[source] reqwest::Error),
     #[error("still rate-limited after {attempts} attempts")]
-    StillLimited { attempts: u32 },
+    StillLimited {
+        attempts: u32,
+        /// The wait the last refusal asked for, if it named one.
+        last_wait: Option<Duration>,
+    },
 }
 
 impl PacedError {
@@ -138,6 +144,61 @@ impl Pacer {
         }
         Err(PacedError::StillLimited {
             attempts: self.pacing.max_attempts,
+            last_wait: None,
+        })
+    }
+
+    /// Sends the request `build` makes (anew for each attempt), reads the whole answer and asks
+    /// `judge` whether it is a rate-limit refusal: `None` for an answer to return, `Some(wait)` for a
+    /// refusal asking to wait `wait` (read from the body or the `Retry-After` header `judge` is
+    /// given; `None` waits the doubling backoff) before the same request is sent again.
+    pub async fn exchange_judged(
+        &self,
+        what: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        judge: impl Fn(&Answer, Option<Duration>) -> Option<Option<Duration>>,
+    ) -> Result<Answer, PacedError> {
+        let mut backoff = self.pacing.first_backoff;
+        let mut last_wait = None;
+        for attempt in 1..=self.pacing.max_attempts {
+            let response = {
+                let mut last = self.last_request.lock().await;
+                if let Some(at) = *last {
+                    tokio::time::sleep_until(at + self.pacing.min_interval).await;
+                }
+                let result = build().send().await;
+                *last = Some(tokio::time::Instant::now());
+                result.map_err(PacedError::Transport)?
+            };
+            let status = response.status().as_u16();
+            let header_wait = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry_after(v, jiff::Timestamp::now()));
+            let text = response.text().await.map_err(PacedError::Read)?;
+            let answer = Answer { status, text };
+            let Some(asked) = judge(&answer, header_wait) else {
+                return Ok(answer);
+            };
+            last_wait = asked;
+            let wait = asked.unwrap_or(backoff).min(MAX_WAIT);
+            tracing::warn!(
+                what,
+                status,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "rate limited; backing off"
+            );
+            if attempt == self.pacing.max_attempts {
+                break;
+            }
+            tokio::time::sleep(wait).await;
+            backoff = backoff.saturating_mul(2);
+        }
+        Err(PacedError::StillLimited {
+            attempts: self.pacing.max_attempts,
+            last_wait,
         })
     }
 }

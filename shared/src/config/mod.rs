@@ -4,6 +4,7 @@
 //! fields for what it cannot start without; all are read through one collector, [`Variables`], that
 //! names every missing or malformed variable at once.
 
+mod chat;
 mod cli;
 mod maintenance_mail;
 mod phabricator_webhook;
@@ -17,6 +18,7 @@ mod web;
 use std::fmt;
 use std::future::Future;
 
+pub use chat::{ChatConfig, DEFAULT_SLACK_API_URL, MatrixSettings, SlackSettings};
 pub use cli::{BriefConfig, StatusConfig, SyncConfig, TableConfig};
 pub use maintenance_mail::MaintenanceMailConfig;
 pub use phabricator_webhook::PhabricatorWebhookConfig;
@@ -71,6 +73,13 @@ pub mod vars {
     pub const WEB_SIGNING_KEY: &str = "CLINIC_WEB_SIGNING_KEY";
     /// API Gateway's JWT authorizer guards the pages: its claims sign people in.
     pub const WEB_JWT_AUTHORIZER: &str = "CLINIC_WEB_JWT_AUTHORIZER";
+    /// Slack's Web API base (`https://slack.com/api/` when unset).
+    pub const SLACK_API_URL: &str = "CLINIC_SLACK_API_URL";
+    /// The SSM SecureString parameter holding Slack's bot token: set, Clinic posts to Slack.
+    pub const SLACK_TOKEN_PARAMETER: &str = "CLINIC_SLACK_TOKEN_PARAMETER";
+    /// The Matrix homeserver's base URL, and the SSM parameter holding the bot's access token.
+    pub const MATRIX_HOMESERVER: &str = "CLINIC_MATRIX_HOMESERVER";
+    pub const MATRIX_TOKEN_PARAMETER: &str = "CLINIC_MATRIX_TOKEN_PARAMETER";
 
     /// Every variable the configurations read.
     pub const ALL: &[&str] = &[
@@ -108,6 +117,10 @@ pub mod vars {
         WEB_URL,
         WEB_SIGNING_KEY,
         WEB_JWT_AUTHORIZER,
+        SLACK_API_URL,
+        SLACK_TOKEN_PARAMETER,
+        MATRIX_HOMESERVER,
+        MATRIX_TOKEN_PARAMETER,
     ];
 }
 
