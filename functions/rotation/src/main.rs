@@ -1,4 +1,5 @@
-//! The `rotation` Lambda: on its weekly schedule, commits the coming week and e-mails the handoff.
+//! The `rotation` Lambda: on its weekly schedule, commits the coming week and e-mails (and posts) the
+//! handoff; every minute, when scheduled, keeps the chat topic and user group with the duty.
 
 use clinic::config::{FromVariables as _, RotationConfig};
 use clinic::functions::rotation::RotationFunction;
@@ -10,7 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = RotationConfig::load().await?;
     let function = RotationFunction::from_config(&config).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
-        function.handle(event.payload)
+        function.dispatch(event.payload)
     }))
     .await
 }

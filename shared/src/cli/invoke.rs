@@ -49,7 +49,7 @@ pub(super) async fn run(args: InvokeArgs) -> Result<(), CliError> {
                 }
                 None => RotationFunction::from_config(&config).await?,
             };
-            let report = function.handle(event).await.map_err(CliError::from)?;
+            let report = function.dispatch(event).await.map_err(CliError::from)?;
             print_report(&report, report.summary(), args.json);
             Ok(())
         }

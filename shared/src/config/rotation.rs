@@ -1,5 +1,6 @@
 //! What the rotation function reads: the table, the sender and the roster; the dead man's switch,
-//! the mail lease, the brief's inputs and VictorOps' API when set.
+//! the mail lease, the brief's inputs and VictorOps' API when set; the chat networks and the web
+//! pages' address when the handoff is posted to chat.
 
 use std::path::PathBuf;
 
@@ -28,6 +29,10 @@ pub struct RotationConfig {
     pub brief: BriefInputs,
     /// VictorOps' public API, when configured: the rotation keeps it in step with scheduled overrides.
     pub victorops_api: Option<VictorOpsApiSettings>,
+    /// Slack and Matrix, when configured: the handoff is posted and the topic kept.
+    pub chat: super::ChatConfig,
+    /// The web pages' base URL (`CLINIC_WEB_URL`, optional here): the chat post links to them.
+    pub web_url: Option<HttpUrl>,
 }
 
 impl FromVariables for RotationConfig {
@@ -41,6 +46,8 @@ impl FromVariables for RotationConfig {
         let mail_lease_seconds = sections::mail_lease_seconds(variables);
         let brief = BriefInputs::read(variables);
         let victorops_api = sections::victorops_api(variables);
+        let chat = super::ChatConfig::read(variables).unwrap_or_default();
+        let web_url = variables.optional_parsed(vars::WEB_URL, HttpUrl::parse);
         Some(Self {
             aws,
             table: table?,
@@ -50,6 +57,8 @@ impl FromVariables for RotationConfig {
             mail_lease_seconds,
             brief,
             victorops_api,
+            chat,
+            web_url,
         })
     }
 }

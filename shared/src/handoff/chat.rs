@@ -706,3 +706,47 @@ impl Effect for GroupSetting<'_> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::Network;
+    use crate::chat::memory::{ChatFault, MemoryChat};
+    use crate::claim::memory::MemoryClaims;
+
+    fn at(minute: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_800_000_000 + minute * 60).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_user_group_is_set_once_per_shift_and_again_after_a_lost_answer() {
+        let (claims, chat) = (MemoryClaims::default(), MemoryChat::new(Network::Slack));
+        let group = SlackUserGroupId::parse("S0123ABCDEF").unwrap();
+        let setting = GroupSetting {
+            api: &chat,
+            group: &group,
+            users: vec![SlackUserId::parse("U0AKAUR001").unwrap()],
+            rotation: "sre-clinic",
+            week: "2027-W01",
+            cause: "test",
+        };
+        let key = group_claim("sre-clinic", &group, "2027-W01");
+        let once = Once::new(&claims, jiff::SignedDuration::from_secs(60));
+        chat.script([ChatFault::LoseAnswer]);
+        assert!(once.run(&key, &setting, at(0)).await.is_err());
+        // Members cannot be read back; setting them again is setting them once.
+        let again = once.run(&key, &setting, at(1)).await.unwrap();
+        assert!(
+            matches!(again, Outcome::Done { acted: true, .. }),
+            "{again:?}"
+        );
+        let later = once.run(&key, &setting, at(2)).await.unwrap();
+        assert!(
+            matches!(later, Outcome::Done { acted: false, .. }),
+            "{later:?}"
+        );
+        assert_eq!(chat.calls().len(), 2);
+        assert_eq!(chat.members(&group).unwrap()[0].as_str(), "U0AKAUR001");
+        assert_eq!(claims.audit.lock().unwrap()[0].action, "chat.usergroup.set");
+    }
+}
