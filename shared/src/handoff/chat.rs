@@ -4,19 +4,19 @@
 //! re-asserts the topic section of the shift running now when it differs. Each change is audited.
 //! A chat failure never fails the handoff's mails: it is reported, and the sweep catches up.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use serde::Serialize;
 use tracing::{info, warn};
 
+pub use super::chat_report::{ChatOutcome, ChatReport, ChatStep, HandoffChat};
 use super::job::{ACTOR, HandoffJob, JobError};
+pub use super::ports::{RoomCommands, StandingNotices};
 use crate::audit::{AuditEntry, AuditLog};
 use crate::brief::Brief;
 use crate::chat::deliver::{Poster, post_once, post_once_later};
 use crate::chat::handoff_post::{HandoffPeople, handoff_marker, handoff_post};
 use crate::chat::topic::{self, SectionValues, TOPIC_LIMIT};
-use crate::chat::{ChatApi, ChatError, ChatNetworks, ChatRoom};
+use crate::chat::{ChatApi, ChatError, ChatRoom};
 use crate::claim::{
     ClaimKey, Claims, Effect, Failure, JOB_PATIENCE, Lookup, Once, OnceError, Outcome,
 };
@@ -25,133 +25,10 @@ use crate::idempotency::IdempotencyStore;
 use crate::rotation::ports::{PlanSnapshots, RosterMirror};
 use crate::rotation::roster::{ChatLink, Person, PersonId, SlackUserGroupId, SlackUserId};
 use crate::shifts::{ShiftLedger, ShiftRecord};
-use crate::store::StoreError;
 use crate::trigger::Trigger;
 
 /// The Scheduler job name of the minute sweep.
 pub const CHAT_JOB: &str = "rotation-chat";
-
-/// The standing notice a topic section shows (`{notice}`). The `notices` feature provides it; until
-/// it is wired in, no notice shows.
-#[async_trait]
-pub trait StandingNotices: Send + Sync {
-    async fn standing(
-        &self,
-        rotation: &str,
-        now: jiff::Timestamp,
-    ) -> Result<Option<String>, StoreError>;
-}
-
-/// HOOK for the `notices` feature: reads and handles the commands people posted in the rooms
-/// (Matrix `!status ...`). The sweep calls it first each minute, so a notice posted by command shows
-/// in the topic the same minute. Not provided on this branch: without it no command is read.
-#[async_trait]
-pub trait RoomCommands: Send + Sync {
-    async fn read_commands(
-        &self,
-        networks: &ChatNetworks,
-        now: jiff::Timestamp,
-        cause: &str,
-    ) -> Result<serde_json::Value, String>;
-}
-
-/// What the handoff job needs to talk in chat.
-#[derive(Clone, Default)]
-pub struct HandoffChat {
-    pub networks: ChatNetworks,
-    /// The web pages' base URL (`CLINIC_WEB_URL`): the post links to its `/now` page.
-    pub page: Option<HttpUrl>,
-    pub notices: Option<Arc<dyn StandingNotices>>,
-    pub commands: Option<Arc<dyn RoomCommands>>,
-}
-
-/// What one chat step did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "outcome")]
-pub enum ChatOutcome {
-    Posted {
-        message: String,
-    },
-    AlreadyPosted,
-    /// Another invocation holds the post's claim, or an unanswered attempt may still land.
-    HeldElsewhere,
-    TopicSet {
-        was: Option<String>,
-        section: String,
-    },
-    TopicKept,
-    GroupSet {
-        users: Vec<String>,
-    },
-    GroupAlreadySet,
-    /// Nothing to do here, and why (no client for the network, the shift has not started).
-    Skipped {
-        why: String,
-    },
-    Failed {
-        reason: String,
-    },
-    DryRun,
-}
-
-impl ChatOutcome {
-    fn pending(&self) -> bool {
-        matches!(self, Self::Failed { .. } | Self::HeldElsewhere)
-    }
-
-    fn words(&self) -> String {
-        match self {
-            Self::Posted { message } => format!("posted (message {message})"),
-            Self::AlreadyPosted => "posted before".into(),
-            Self::HeldElsewhere => "being posted by another invocation".into(),
-            Self::TopicSet { section, .. } => format!("topic set: {section:?}"),
-            Self::TopicKept => "topic already right".into(),
-            Self::GroupSet { users } => format!("user group set to {}", users.join(", ")),
-            Self::GroupAlreadySet => "user group set before this shift".into(),
-            Self::Skipped { why } => format!("skipped: {why}"),
-            Self::Failed { reason } => format!("FAILED: {reason}"),
-            Self::DryRun => "not done (dry run)".into(),
-        }
-    }
-}
-
-/// One room's (or the user group's) step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChatStep {
-    /// `slack:C0123ABCDEF`, `matrix:!abc:example.org`, `slack-group:S0123ABCDEF`.
-    pub target: String,
-    #[serde(flatten)]
-    pub outcome: ChatOutcome,
-}
-
-/// What a rotation's handoff did in chat.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ChatReport {
-    pub posts: Vec<ChatStep>,
-    pub topics: Vec<ChatStep>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_group: Option<ChatStep>,
-}
-
-impl ChatReport {
-    /// Steps not done that a later run does: failed, or held by another invocation.
-    pub fn failures(&self) -> usize {
-        self.steps().filter(|s| s.outcome.pending()).count()
-    }
-
-    fn steps(&self) -> impl Iterator<Item = &ChatStep> {
-        self.posts
-            .iter()
-            .chain(&self.topics)
-            .chain(self.user_group.as_ref())
-    }
-
-    pub fn summary(&self) -> String {
-        self.steps()
-            .map(|s| format!("  chat {:<40} {}\n", s.target, s.outcome.words()))
-            .collect()
-    }
-}
 
 /// The minute sweep's report, per rotation with chat settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]

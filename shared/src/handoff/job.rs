@@ -151,7 +151,7 @@ pub struct RotationReport {
     pub duty_moved: Vec<MovedReport>,
     /// What the run did in the rotation's chat rooms, for a rotation with chat settings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub chat: Option<super::chat::ChatReport>,
+    pub chat: Option<super::chat_report::ChatReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -177,7 +177,7 @@ pub struct HandoffJob<S> {
     briefing: Option<Briefing>,
     /// Where the handoff is posted, and the topic and user group kept; without it a rotation's
     /// chat rooms are reported skipped.
-    pub(super) chat: Option<super::chat::HandoffChat>,
+    pub(super) chat: Option<super::chat_report::HandoffChat>,
     /// When the job's records say it acted; the week it acts on comes from the trigger.
     pub(super) clock: Arc<dyn Clock>,
 }
@@ -265,7 +265,7 @@ where
     }
 
     /// Posts the handoff in the rotations' chat rooms and keeps their topic and user group.
-    pub fn with_chat(mut self, chat: super::chat::HandoffChat) -> Self {
+    pub fn with_chat(mut self, chat: super::chat_report::HandoffChat) -> Self {
         self.chat = Some(chat);
         self
     }
