@@ -1,5 +1,8 @@
 # The weekly rotation: an EventBridge schedule runs it; it reads and writes the table, sends the
-# handoff mail through SES and, when configured, keeps VictorOps in step with scheduled overrides. Failed asynchronous invocations are retried twice, then kept in a queue.
+# handoff mail through SES and, when configured, keeps VictorOps in step with scheduled overrides and
+# posts the handoff to the rotations' chat rooms (infra/chat.tf); with var.chat_sweep a rule every
+# minute keeps the rooms' topic section and user group with the shift running. Failed asynchronous
+# invocations are retried twice, then kept in a queue.
 
 locals {
   rotation_name = "${var.name_prefix}-rotation"
@@ -47,6 +50,12 @@ data "aws_iam_policy_document" "rotation" {
     sid       = "Credentials"
     actions   = ["ssm:GetParameters"]
     resources = ["${local.parameter_arn_prefix}/rotation/*"]
+  }
+
+  statement {
+    sid       = "ChatTokens"
+    actions   = ["ssm:GetParameters"]
+    resources = local.chat_token_arns
   }
 
   statement {
@@ -111,8 +120,13 @@ resource "aws_lambda_function" "rotation" {
       VICTOROPS_API_URL               = var.victorops_api_id == "" ? "" : var.victorops_api_url
       VICTOROPS_API_ID                = var.victorops_api_id
       VICTOROPS_API_KEY_SSM_PARAMETER = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
+      # Chat (infra/chat.tf): the handoff posted to each rotation's rooms, the topic section and user
+      # group kept; an empty value is an unset variable, so a network not configured is not posted to.
+      CLINIC_SLACK_TOKEN_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
+      CLINIC_MATRIX_HOMESERVER      = var.chat_matrix_homeserver
+      CLINIC_MATRIX_TOKEN_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
       # The pages (docs/web.md): the handoff mail links to ask for cover, the swaps job's mails link
-      # each request.
+      # each request, the chat post links to /now.
       CLINIC_WEB_URL = local.web_url
     }
   }
@@ -175,6 +189,38 @@ resource "aws_lambda_permission" "swap_reminders" {
   function_name = aws_lambda_function.rotation.function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.swap_reminders.arn
+}
+
+# The chat sweep: every minute when var.chat_sweep is set, the shift running now gets its handoff post
+# (when the weekly run could not make it), its topic section (re-asserted when someone edited it) and its
+# user group (once per shift). The input transformer turns the event into the Scheduler input naming the
+# rotation-chat job, which is how the function tells it from the weekly event; each post and group
+# setting is claimed, so a retried or repeated minute changes nothing twice.
+resource "aws_cloudwatch_event_rule" "rotation_chat" {
+  count               = var.chat_sweep ? 1 : 0
+  name                = "${local.rotation_name}-chat"
+  description         = "Keep the chat topic section and user group with the clinic duty running now"
+  schedule_expression = "rate(1 minute)"
+}
+
+resource "aws_cloudwatch_event_target" "rotation_chat" {
+  count = var.chat_sweep ? 1 : 0
+  rule  = aws_cloudwatch_event_rule.rotation_chat[0].name
+  arn   = aws_lambda_function.rotation.arn
+
+  input_transformer {
+    input_paths    = { time = "$.time" }
+    input_template = "{\"job\": \"rotation-chat\", \"scheduled_time\": <time>}"
+  }
+}
+
+resource "aws_lambda_permission" "rotation_chat" {
+  count         = var.chat_sweep ? 1 : 0
+  statement_id  = "AllowChatSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.rotation.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.rotation_chat[0].arn
 }
 
 # Errors and throttles of the function, and anything left in its failure queue, notify the alarm topic.

@@ -165,6 +165,12 @@ variable "maintenance_notices" {
   default     = false
 }
 
+variable "chat_sweep" {
+  description = "Whether a rule every minute invokes the rotation function to keep each rotation's chat rooms with the shift running now: the handoff post made up when the weekly run could not post it, Clinic's topic section re-asserted when someone edited it, the Slack user group set at the shift's start (docs/chat.md#the-sweep). Needs chat_slack or chat_matrix_homeserver."
+  type        = bool
+  default     = false
+}
+
 variable "circuits" {
   description = "Whether `make package` shipped the team's circuits file (CIRCUITS=path; the brief's, /status' and the calendar's outages of redundancy groups). false when it was packaged with CIRCUITS= (none)."
   type        = bool

@@ -60,12 +60,42 @@ for n, c in enumerate(json.load(sys.stdin)[int(sys.argv[1]):], int(sys.argv[1]))
 }
 vo_count() { curl -s "${VICTOROPS_API_URL%/api-public}/_fake/calls" | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
+# Chat: a Slack fake holds sre-clinic's channel and the @clinic-duty user group; the bot token sits in
+# moto's SSM as a deployment keeps it. The roster also names a Matrix room, which is skipped (and said
+# so): the demo starts no homeserver.
+SLACK_TOKEN=xoxb-demo-clinic-0001
+target/debug/slack-fake "$SLACK_TOKEN" --channel C0SRECLINIC=sre-clinic --usergroup S0CLINICDUTY >"$work/slack.out" 2>"$work/slack.log" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q '^ready ' "$work/slack.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready ' "$work/slack.out" || { cat "$work/slack.log"; echo "the Slack fake did not start"; exit 1; }
+export CLINIC_SLACK_API_URL=$(sed -n 's/^ready //p' "$work/slack.out") CLINIC_SLACK_TOKEN_PARAMETER=/clinic-demo/chat/slack-token
+export CLINIC_WEB_URL=https://clinic.example.org
+"$PY" -c 'import boto3, sys; boto3.client("ssm", endpoint_url=sys.argv[1], region_name="us-east-1").put_parameter(Name=sys.argv[2], Value=sys.argv[3], Type="SecureString", Overwrite=True)' \
+  "$AWS_ENDPOINT_URL" "$CLINIC_SLACK_TOKEN_PARAMETER" "$SLACK_TOKEN"
+SLACK_ROOT=${CLINIC_SLACK_API_URL%/api}
+# The channel's topic as people wrote it; Clinic keeps only its own section of it.
+curl -s -H "Authorization: Bearer $SLACK_TOKEN" -H 'Content-Type: application/json; charset=utf-8' \
+  -d '{"channel": "C0SRECLINIC", "topic": "Ask here | runbooks: wiki/sre"}' "$CLINIC_SLACK_API_URL/conversations.setTopic" >/dev/null
+slack_state() { curl -s "$SLACK_ROOT/_fake/state"; }
+
 EVENT_AT=$(grep -o '"time": "[^"]*"' $EVENT | cut -d'"' -f4)
 section "The weekly rotation job, invoked with $EVENT (time $EVENT_AT)"
 show 12 $CLINIC invoke rotation --event "$EVENT" --at "$EVENT_AT"
 show 1 "$PY" tests/stack/inspect_stack.py counts "$AWS_ENDPOINT_URL" "$CLINIC_TABLE"
-say "-- the same event again: nothing changes"
-show 2 $CLINIC invoke rotation --event "$EVENT" --at "$EVENT_AT"
+say "-- the same event again: $($CLINIC invoke rotation --event "$EVENT" --at "$EVENT_AT" | tee -a "$DETAILS" | head -n 1)"
+
+section "Chat (a Slack fake on $CLINIC_SLACK_API_URL): the handoff post; then, at the shift's start, the topic and group"
+slack_state | "$PY" -c '
+import json, sys
+for m in json.load(sys.stdin)["workspace"]["channels"]["C0SRECLINIC"]["messages"]:
+    print("post: " + m["text"].replace("\n", "\n      "))' | cut -c1-150 | shown 2
+# The rotation-chat sweep (every minute in a deployment with var.chat_sweep) on Monday: the shift runs.
+printf '{"job": "rotation-chat", "scheduled_time": "2027-01-04T12:00:00Z"}' >"$work/chat.json"
+$CLINIC invoke rotation --event "$work/chat.json" --at 2027-01-04T12:00:00Z
+slack_state | "$PY" -c '
+import json, sys
+w = json.load(sys.stdin)["workspace"]
+print("topic after the sweep: %s; @clinic-duty: %s" % (w["channels"]["C0SRECLINIC"]["topic"], ", ".join(w["usergroups"]["S0CLINICDUTY"])))' | cut -c1-150 | shown 1
 
 section "VictorOps: the calls the job made, as the fake recorded them (the repeat made none), and its overrides now"
 vo_calls 0 | cut -c1-150 | shown 2

@@ -22,6 +22,7 @@ fn the_demo_tells_its_story_in_at_most_150_lines_and_names_its_details() {
         env!("CARGO_BIN_EXE_conduit-fake"),
         env!("CARGO_BIN_EXE_statuspage-fake"),
         env!("CARGO_BIN_EXE_victorops-api-fake"),
+        env!("CARGO_BIN_EXE_slack-fake"),
     ] {
         assert!(std::path::Path::new(fake).exists(), "{fake}");
     }
@@ -82,6 +83,31 @@ fn the_demo_tells_its_story_in_at_most_150_lines_and_names_its_details() {
             "planned {week} for {primary}, but the weekly job committed otherwise"
         );
     }
+    // The handoff is posted once to the Slack channel, with the week, the people and the brief's
+    // counts; the sweep at the shift's start sets Clinic's section after people's topic; the Matrix
+    // room without a homeserver is said to be skipped.
+    let posts: Vec<&str> = stdout.lines().filter(|l| l.starts_with("post: ")).collect();
+    assert_eq!(posts.len(), 1, "{stdout}");
+    assert!(
+        posts[0].starts_with("post: Clinic handoff: sre-clinic 2027-W01, from ")
+            && posts[0].contains(" is on duty, backup "),
+        "{}",
+        posts[0]
+    );
+    assert!(
+        stdout.contains("\n      Now: 0 tasks need triage, "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("topic after the sweep: Ask here | runbooks: wiki/sre | Clinic duty: "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "chat matrix:!sreClinicRoom:matrix.example.net skipped: no matrix credentials are configured"
+        ),
+        "{stdout}"
+    );
     // The story's mails carry the story's dates, not today's.
     for date in details.lines().filter(|l| l.starts_with("Date: ")) {
         assert!(date.contains(" 2027 "), "{date}");

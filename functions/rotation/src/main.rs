@@ -1,5 +1,6 @@
-//! The `rotation` Lambda: on its weekly schedule, commits the coming week and e-mails the handoff;
-//! hourly, the swaps job (reminders, expiry).
+//! The `rotation` Lambda: on its weekly schedule, commits the coming week and e-mails (and posts) the
+//! handoff; hourly, the swaps job (reminders, expiry); every minute, when scheduled, keeps the chat
+//! topic and user group with the duty.
 
 use clinic::config::{FromVariables as _, RotationConfig};
 use clinic::functions::rotation::RotationFunction;

@@ -4,7 +4,12 @@
 
 pub mod deliver;
 pub mod events;
+pub mod handoff_post;
 pub mod ports;
+pub mod topic;
+
+#[cfg(test)]
+pub(crate) mod memory;
 
 pub use deliver::{Poster, post_once};
 pub use events::{EventPostError, EventRooms, RoomPost, quoted, rooms_of};

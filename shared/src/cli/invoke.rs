@@ -49,18 +49,7 @@ pub(super) async fn run(args: InvokeArgs) -> Result<(), CliError> {
                 }
                 None => RotationFunction::from_config(&config).await?,
             };
-            if RotationFunction::is_swap_job(&event) {
-                let report = function.swap_sweep(event).await.map_err(CliError::from)?;
-                let summary = format!(
-                    "swaps: {} expired, {} applied, {} mail(s) sent\n",
-                    report.expired.len(),
-                    report.applied.len(),
-                    report.mails_sent.len()
-                );
-                print_report(&report, summary, args.json);
-                return Ok(());
-            }
-            let report = function.handle(event).await.map_err(CliError::from)?;
+            let report = function.dispatch(event).await.map_err(CliError::from)?;
             print_report(&report, report.summary(), args.json);
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! What the rotation function reads: the table, the sender and the roster; the dead man's switch,
-//! the mail lease, the brief's inputs and VictorOps' API when set.
+//! the mail lease, the brief's inputs and VictorOps' API when set; the chat networks and the web
+//! pages' address when the handoff is posted to chat.
 
 use std::path::PathBuf;
 
@@ -28,8 +29,9 @@ pub struct RotationConfig {
     pub brief: BriefInputs,
     /// VictorOps' public API, when configured: the rotation keeps it in step with scheduled overrides.
     pub victorops_api: Option<VictorOpsApiSettings>,
-    /// Where the web pages are (`CLINIC_WEB_URL`): the handoff mail links to ask for cover there,
-    /// and the swaps job's reminders link each request. Without it neither is sent.
+    /// Slack and Matrix, when configured: the handoff is posted and the topic kept.
+    pub chat: super::ChatConfig,
+    /// The web pages' base URL (`CLINIC_WEB_URL`, optional here): the chat post links to them.
     pub web_url: Option<HttpUrl>,
     /// The longest a swap request stays open (the sweep applies what the web function decided).
     pub swap_max_age: jiff::SignedDuration,
@@ -46,6 +48,7 @@ impl FromVariables for RotationConfig {
         let mail_lease_seconds = sections::mail_lease_seconds(variables);
         let brief = BriefInputs::read(variables);
         let victorops_api = sections::victorops_api(variables);
+        let chat = super::ChatConfig::read(variables).unwrap_or_default();
         let web_url = variables.optional_parsed(vars::WEB_URL, HttpUrl::parse);
         let swap_max_age = sections::swap_max_age(variables);
         Some(Self {
@@ -59,6 +62,7 @@ impl FromVariables for RotationConfig {
             mail_lease_seconds,
             brief,
             victorops_api,
+            chat,
         })
     }
 }

@@ -10,6 +10,7 @@ use crate::adapters::healthchecks::Heartbeat;
 use crate::adapters::ses::SesMailer;
 use crate::config::RotationConfig;
 use crate::functions::lambda::HandlerFailure;
+use crate::handoff::chat::{CHAT_JOB, ChatSweepReport, HandoffChat};
 use crate::handoff::job::{HandoffJob, JOB, JobReport};
 use crate::log_text::escape;
 use crate::reviewed_file::{FileError, ReviewedFile as _};
@@ -28,7 +29,7 @@ pub const AWS_ACTIONS: &[&str] = &[
     "dynamodb:UpdateItem",
     "ses:SendEmail",
     "ses:SendRawEmail",
-    // The dead man's switch URL, a credential, from Parameter Store.
+    // The dead man's switch URL and the chat tokens, credentials, from Parameter Store.
     "ssm:GetParameters",
 ];
 
@@ -39,6 +40,35 @@ pub enum StartupError {
     Roster(#[from] FileError<Roster>),
     #[error("the brief's settings: {0}")]
     Brief(#[from] crate::config::BriefSettingsError),
+    #[error(transparent)]
+    Chat(#[from] crate::config::ConfigError),
+}
+
+/// What one invocation answered: the weekly handoff's report, or the minute chat sweep's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum RotationAnswer {
+    Weekly(JobReport),
+    Chat(ChatSweepReport),
+    /// The swaps job's report, under `swaps`.
+    Swaps {
+        swaps: crate::swaps::SweepReport,
+    },
+}
+
+impl RotationAnswer {
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Weekly(report) => report.summary(),
+            Self::Chat(report) => report.summary(),
+            Self::Swaps { swaps } => format!(
+                "swaps: {} expired, {} applied, {} mail(s) sent\n",
+                swaps.expired.len(),
+                swaps.applied.len(),
+                swaps.mails_sent.len()
+            ),
+        }
+    }
 }
 
 pub struct RotationFunction {
@@ -104,6 +134,16 @@ impl RotationFunction {
         .with_briefing(briefing)
         .with_web_url(config.web_url.clone())
         .with_clock(clock.clone());
+        if config.chat.slack.is_some() || config.chat.matrix.is_some() {
+            let ssm = crate::adapters::ssm::SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
+            let networks = crate::adapters::chat_networks(&config.chat, &ssm).await?;
+            job = job.with_chat(HandoffChat {
+                networks,
+                page: config.web_url.clone(),
+                notices: None,
+                commands: None,
+            });
+        }
         match (&config.victorops_api, linked) {
             (Some(api), true) => {
                 let client = crate::adapters::victorops::VictorOpsClient::new(
@@ -160,19 +200,6 @@ impl RotationFunction {
         event.get("job").and_then(|j| j.as_str()) == Some(crate::swaps::JOB)
     }
 
-    /// One Lambda event: the swaps job's input, or the weekly run's schedule.
-    pub async fn dispatch(
-        &self,
-        event: serde_json::Value,
-    ) -> Result<serde_json::Value, HandlerFailure> {
-        if Self::is_swap_job(&event) {
-            let report = self.swap_sweep(event).await?;
-            return Ok(serde_json::json!({ "swaps": report }));
-        }
-        let report = self.handle(event).await?;
-        Ok(serde_json::to_value(report).unwrap_or_default())
-    }
-
     /// The swaps job: reminders, expiry, and what an interrupted accept left to finish.
     pub async fn swap_sweep(
         &self,
@@ -208,6 +235,39 @@ impl RotationFunction {
     pub fn with_heartbeat(mut self, heartbeat: Heartbeat) -> Self {
         self.heartbeat = heartbeat;
         self
+    }
+
+    /// One Lambda event: the minute chat sweep's Scheduler input (`"job": "rotation-chat"`, which
+    /// the Terraform rule's input transformer writes), or else the weekly schedule's event.
+    pub async fn dispatch(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<RotationAnswer, HandlerFailure> {
+        if Self::is_swap_job(&event) {
+            let swaps = self.swap_sweep(event).await?;
+            return Ok(RotationAnswer::Swaps { swaps });
+        }
+        if event.get("job").and_then(serde_json::Value::as_str) == Some(CHAT_JOB) {
+            return self.chat_sweep(event).await.map(RotationAnswer::Chat);
+        }
+        self.handle(event).await.map(RotationAnswer::Weekly)
+    }
+
+    /// The minute chat sweep: no dead man's switch (its schedule is optional, and the weekly
+    /// run's switch must not be pinged every minute).
+    pub async fn chat_sweep(
+        &self,
+        event: serde_json::Value,
+    ) -> Result<ChatSweepReport, HandlerFailure> {
+        let trigger = Trigger::parse(&event, CHAT_JOB).map_err(|e| {
+            error!(error = %escape(&e.to_string()), "refused event");
+            HandlerFailure::new(&e, false)
+        })?;
+        info!(event = %trigger.event_id, time = %trigger.time, dry_run = trigger.dry_run, "chat sweep");
+        self.job.chat_sweep(&trigger).await.map_err(|e| {
+            error!(error = %escape(&e.to_string()), retryable = e.is_retryable(), "chat sweep failed");
+            HandlerFailure::new(&e, e.is_retryable())
+        })
     }
 
     /// Handles one scheduled event.

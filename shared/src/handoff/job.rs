@@ -57,13 +57,21 @@ pub enum JobError {
          the next invocation"
     )]
     VictorOpsPending { failed: usize },
+    #[error(
+        "{failed} chat step(s) are not done (a post, a topic or the user group failed, or another invocation \
+         holds them); the next run or the rotation-chat sweep does them, never twice"
+    )]
+    ChatPending { failed: usize },
 }
 
 impl JobError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Self::Store(_) | Self::MailsPending { .. } | Self::VictorOpsPending { .. }
+            Self::Store(_)
+                | Self::MailsPending { .. }
+                | Self::VictorOpsPending { .. }
+                | Self::ChatPending { .. }
         )
     }
 }
@@ -141,6 +149,9 @@ pub struct RotationReport {
     /// The people whose next duty moved since the previous run's plan, and their mails.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub duty_moved: Vec<MovedReport>,
+    /// What the run did in the rotation's chat rooms, for a rotation with chat settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<super::chat_report::ChatReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -160,10 +171,13 @@ pub struct HandoffJob<S> {
     mailer: Arc<dyn Mailer>,
     pub(super) roster: Roster,
     pub(super) sender: EmailAddress,
-    lease: jiff::SignedDuration,
+    pub(super) lease: jiff::SignedDuration,
     victorops: Option<Arc<crate::oncall::VictorOpsSync>>,
     /// Builds the brief each handoff mail carries; without it the mails carry none.
     briefing: Option<Briefing>,
+    /// Where the handoff is posted, and the topic and user group kept; without it a rotation's
+    /// chat rooms are reported skipped.
+    pub(super) chat: Option<super::chat_report::HandoffChat>,
     /// When the job's records say it acted; the week it acts on comes from the trigger.
     pub(super) clock: Arc<dyn Clock>,
     /// Where the web pages are: the incoming person's mail links to ask for cover there.
@@ -214,6 +228,9 @@ impl JobReport {
             if let Some(victorops) = &r.victorops {
                 out.push_str(&victorops.summary());
             }
+            if let Some(chat) = &r.chat {
+                out.push_str(&chat.summary());
+            }
         }
         out
     }
@@ -240,6 +257,7 @@ where
             victorops: None,
             briefing: None,
             web_url: None,
+            chat: None,
         }
     }
 
@@ -255,8 +273,14 @@ where
         self
     }
 
+    /// Posts the handoff in the rotations' chat rooms and keeps their topic and user group.
+    pub fn with_chat(mut self, chat: super::chat_report::HandoffChat) -> Self {
+        self.chat = Some(chat);
+        self
+    }
+
     /// The brief for the mails, or why it could not be built: a mail without it still goes out.
-    async fn brief_at(&self, at: jiff::Timestamp) -> Option<Result<Brief, String>> {
+    pub(super) async fn brief_at(&self, at: jiff::Timestamp) -> Option<Result<Brief, String>> {
         let briefing = self.briefing.as_ref()?;
         Some(briefing.at(at).await.map_err(|error| {
             warn!(error = %crate::log_text::escape(&error.to_string()), "the brief could not be built; the handoff mails go out without it");
@@ -310,6 +334,7 @@ where
         let mut rotations = Vec::new();
         let mut failed = 0;
         let mut victorops_failed = 0;
+        let mut chat_failed = 0;
         let mut staged = Vec::new();
         for name in self.roster.rotation_names() {
             staged.push(self.commit_week(name.as_str(), trigger).await?);
@@ -352,6 +377,9 @@ where
                     .await?;
                 victorops_failed += report.victorops.as_ref().map_or(0, |v| v.failures());
             }
+            // Last, and never with `?`: a chat failure cannot stop or repeat any mail.
+            report.chat = self.chat_handoff(&shift, trigger, brief.as_ref()).await;
+            chat_failed += report.chat.as_ref().map_or(0, |c| c.failures());
             rotations.push(report);
         }
         let report = JobReport {
@@ -366,6 +394,12 @@ where
         if victorops_failed > 0 {
             return Err(JobError::VictorOpsPending {
                 failed: victorops_failed,
+            });
+        }
+        if chat_failed > 0 {
+            warn!(summary = %crate::log_text::escape(&report.summary()), "chat steps left for the next run");
+            return Err(JobError::ChatPending {
+                failed: chat_failed,
             });
         }
         if !trigger.dry_run {
@@ -472,6 +506,7 @@ where
             mails: reports,
             victorops: None,
             duty_moved: Vec::new(),
+            chat: None,
         })
     }
 

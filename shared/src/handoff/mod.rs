@@ -2,6 +2,8 @@
 //! incoming, outgoing and backup people and the notify list. It drives the pure planner in
 //! `rotation` through the ports in `ports`.
 
+pub mod chat;
+pub mod chat_report;
 pub mod duty_moved;
 pub mod job;
 pub mod mail;

@@ -1,10 +1,14 @@
 //! What the handoff job's mails are: who each is for, and the claim each is sent once under (the
-//! job's other ports are the shifts', the roster mirror's, the audit log's and the claims').
+//! job's other ports are the shifts', the roster mirror's, the audit log's and the claims'), and
+//! the hooks the chat step takes from the `notices` feature.
 
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::chat::ChatNetworks;
 use crate::claim::ClaimKey;
 use crate::mail::EmailAddress;
+use crate::store::StoreError;
 
 /// Who a handoff mail is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -77,4 +81,28 @@ impl MailKey {
             ),
         )
     }
+}
+
+/// The standing notice a topic section shows (`{notice}`). The `notices` feature provides it; until
+/// it is wired in, no notice shows.
+#[async_trait]
+pub trait StandingNotices: Send + Sync {
+    async fn standing(
+        &self,
+        rotation: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<String>, StoreError>;
+}
+
+/// HOOK for the `notices` feature: reads and handles the commands people posted in the rooms
+/// (Matrix `!status ...`). The sweep calls it first each minute, so a notice posted by command shows
+/// in the topic the same minute. Not provided on this branch: without it no command is read.
+#[async_trait]
+pub trait RoomCommands: Send + Sync {
+    async fn read_commands(
+        &self,
+        networks: &ChatNetworks,
+        now: jiff::Timestamp,
+        cause: &str,
+    ) -> Result<serde_json::Value, String>;
 }

@@ -8,9 +8,9 @@ mod calendars;
 mod cookies;
 mod duty;
 mod maintenance;
-mod swaps;
 mod notices;
 pub mod slack;
+mod swaps;
 
 pub use duty::Schedule;
 pub use notices::NoticeDesk;
