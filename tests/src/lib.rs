@@ -13,6 +13,7 @@ pub mod failing_mailer;
 pub mod fault_proxy;
 pub mod incident_rig;
 pub mod statuspage_fake;
+pub mod team_year;
 pub mod victorops_api_fake;
 pub mod web_browser;
 

@@ -2,8 +2,10 @@
 # The pages in a real browser (`make browser-test`, part of `make test`): moto server, the weekly job
 # run once to commit a week, `clinic serve` with the web pages on a free loopback port, then
 # tests/browser/signin.mjs driving Debian's Chromium through playwright-core: sign in with the link
-# read from the local SES, see the duty, confirm a generic reading on the maintenance page. Screenshots go to target/browser/. Everything started here
-# is stopped on exit.
+# read from the local SES, see the duty, confirm a generic reading on the maintenance page, issue a
+# personal feed on the calendars page, fetch it without the cookie as a calendar client does and parse
+# it with the strict parser (tests/stack/ical_check.py in .venv-ical), revoke it (then 404).
+# Screenshots go to target/browser/. Everything started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
@@ -68,6 +70,6 @@ pids+=($!)
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 grep -q 'listening on' "$work/serve.out" || { cat "$work/serve.out" "$work/serve.log"; echo "clinic serve did not start"; exit 1; }
 
-CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status.json" \
-  SIGNIN_ADDRESS=akaur@example.net SCREENSHOTS=target/browser CHROMIUM="$CHROMIUM" \
+CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status.json" AT="$AT" \
+  ICAL_PYTHON="$PWD/.venv-ical/bin/python" SIGNIN_ADDRESS=akaur@example.net SCREENSHOTS=target/browser CHROMIUM="$CHROMIUM" \
   node tests/browser/signin.mjs || { echo "--- clinic serve's log:"; tail -n 30 "$work/serve.log"; exit 1; }
