@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::calendars::Calendars;
+use clinic::calendars::ports::FeedTokens;
 use clinic::functions::http::Routes;
 use clinic::functions::web::{Schedule, WebPages};
 use clinic::http_url::HttpUrl;
@@ -155,6 +156,49 @@ fn requests_by_kind(sent: &[String]) -> String {
         .join(", ")
 }
 
+/// What the pages' reads cost one by one, so a page's time can be told apart: the whole roster
+/// partition against the people a page names, the rotation's shifts, the brief, the planning.
+async fn each_read(store: &DynamoStore, person: &str) -> String {
+    use clinic::brief::BriefSource;
+    use std::time::Instant;
+    let mut out = Vec::new();
+    let mut time = |name: &str, started: Instant| {
+        out.push(format!(
+            "{name} {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        ))
+    };
+    let t = Instant::now();
+    let everyone = store.people().await.expect("people");
+    time(&format!("all {} people (Query)", everyone.len()), t);
+    let named: Vec<String> = everyone.iter().take(12).map(|p| p.id.clone()).collect();
+    let t = Instant::now();
+    let _ = store.people_named(&named).await.expect("people");
+    time("12 people by key (BatchGetItem)", t);
+    let t = Instant::now();
+    let shifts = store.shifts(ROTATION).await.expect("shifts");
+    time(
+        &format!("the rotation's {} shifts (Query)", shifts.len()),
+        t,
+    );
+    let t = Instant::now();
+    let _ = store.overrides(ROTATION).await.expect("overrides");
+    time("its overrides (Query)", t);
+    let t = Instant::now();
+    let _ = clinic::brief::build(store, &team_year::settings(), at(NOW))
+        .await
+        .expect("a brief");
+    time("the brief (13 requests, concurrently)", t);
+    let roster = team_year::roster();
+    let t = Instant::now();
+    let _ = clinic::ahead::rotation_ahead(&roster, ROTATION, &shifts, &[], at(NOW)).expect("ahead");
+    time("planning and explaining 12 weeks (no I/O)", t);
+    let t = Instant::now();
+    let _ = store.feeds_of(person).await.expect("feeds");
+    time("the reader's feeds (Query)", t);
+    out.join(", ")
+}
+
 fn measure(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     runtime: &tokio::runtime::Runtime,
@@ -230,6 +274,10 @@ fn web(c: &mut Criterion) {
         measure(&mut group, &runtime, name, &mut client, path, &requests);
     }
     group.finish();
+    eprintln!(
+        "  each read alone: {}",
+        runtime.block_on(each_read(&store, &person))
+    );
 }
 
 criterion_group!(benches, web);
