@@ -101,7 +101,7 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
 
 browser-test: venv build tests/browser/node_modules/.package-lock.json
-	@echo "== the pages in Chromium: sign in through the mailed link, the now page, a maintenance confirmed (screenshots in target/browser/)"
+	@echo "== the pages in Chromium: sign in through the mailed link, the now page, a maintenance confirmed, a personal feed issued, parsed strictly and revoked (screenshots in target/browser/)"
 	@bash tests/stack/browser.sh
 
 # The public holidays the planner embeds, regenerated from PyPI's `holidays` at a pinned version;
@@ -130,8 +130,8 @@ deploy: package
 
 bench: venv $(VENV)-tools/.installed
 	cargo bench --workspace --benches -- --noplot
-	@echo "the brief again, on the stack with partition-indexed Queries (moto_stack.py --indexed-queries):"
-	CLINIC_STACK_INDEXED_QUERIES=1 cargo bench -p clinic-tests --bench brief -- --noplot
+	@echo "the brief again, and the web pages and feeds, on the stack with partition-indexed Queries (moto_stack.py --indexed-queries):"
+	CLINIC_STACK_INDEXED_QUERIES=1 cargo bench -p clinic-tests --bench brief --bench web -- --noplot
 	@bash tests/stack/bench_maintenance.sh
 	@bash tests/stack/bench_coldstart.sh
 

@@ -55,17 +55,32 @@ pub async fn ahead(
     roster: &Roster,
     now: jiff::Timestamp,
 ) -> Result<Vec<RotationAhead>, AheadError> {
+    Ok(ahead_and_shifts(ledger, roster, now)
+        .await?
+        .into_iter()
+        .map(|(rotation, _)| rotation)
+        .collect())
+}
+
+/// As [`ahead`], each rotation with the committed shifts it was planned from, so a page that also
+/// lists past shifts (*mine*) reads them once. A rotation's shifts and overrides are read together.
+pub async fn ahead_and_shifts(
+    ledger: &dyn ShiftLedger,
+    roster: &Roster,
+    now: jiff::Timestamp,
+) -> Result<Vec<(RotationAhead, Vec<ShiftRecord>)>, AheadError> {
     let mut rotations = Vec::new();
     for name in roster.rotation_names() {
         let rotation = name.to_string();
-        let shifts = ledger.shifts(&rotation).await?;
-        let overrides = ledger
-            .overrides(&rotation)
-            .await?
+        let (shifts, overrides) =
+            tokio::join!(ledger.shifts(&rotation), ledger.overrides(&rotation));
+        let shifts = shifts?;
+        let overrides = overrides?
             .iter()
             .map(override_from_record)
             .collect::<Result<Vec<_>, _>>()?;
-        rotations.push(rotation_ahead(roster, &rotation, &shifts, &overrides, now)?);
+        let planned = rotation_ahead(roster, &rotation, &shifts, &overrides, now)?;
+        rotations.push((planned, shifts));
     }
     Ok(rotations)
 }

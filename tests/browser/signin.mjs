@@ -1,7 +1,11 @@
 // Clinic's sign-in and now page in Debian's Chromium (headless), as a person uses them: open the
 // page, ask for a link, open the link from the mail the local SES received, press "Sign in", read
-// who is on duty, the ahead and mine pages, sign out. Each step is checked and screenshotted into $SCREENSHOTS.
-import { readFileSync, mkdirSync } from 'node:fs';
+// who is on duty, the ahead and mine pages, issue a personal calendar feed, fetch it as a calendar
+// client does and parse it with the independent strict parser, revoke it, sign out. Each step is
+// checked and screenshotted into $SCREENSHOTS.
+import { readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -10,7 +14,20 @@ const moto = process.env.MOTO_URL;
 const address = process.env.SIGNIN_ADDRESS;
 const shots = process.env.SCREENSHOTS;
 const status = JSON.parse(readFileSync(process.env.STATUS_JSON, 'utf8'));
+// The strict iCalendar parser (PyPI icalendar in its own venv) the Rust feed tests use too.
+const icalPython = process.env.ICAL_PYTHON;
+const icalCheck = fileURLToPath(new URL('../stack/ical_check.py', import.meta.url));
 mkdirSync(shots, { recursive: true });
+
+// A feed as tests/stack/ical_check.py reads it: its events, or the test fails with the parser's reasons.
+function parsedFeed(text) {
+  assert.ok(icalPython && existsSync(icalPython), `no iCalendar parser at ICAL_PYTHON=${icalPython} (make venv installs .venv-ical)`);
+  const run = spawnSync(icalPython, [icalCheck], { input: text, encoding: 'utf8' });
+  assert.equal(run.status, 0, `the strict parser refused the feed: ${run.stdout}${run.stderr}`);
+  const parsed = JSON.parse(run.stdout);
+  assert.deepEqual(parsed.problems, []);
+  return parsed.events;
+}
 
 // The link in the last mail moto's SES accepted for `address` (quoted-printable undone).
 async function mailedLink() {
@@ -123,7 +140,66 @@ try {
   for (const name of ['Your coming shifts', 'Your past shifts', 'Tasks to triage', 'Open incidents', 'Mail to review']) {
     assert.equal(await page.getByRole('region', { name }).count(), 1, `a ${name} section`);
   }
+  // The reader's coming weeks as the page shows them, for the feed to hold: "sre-clinic 2027-W02, on duty".
+  const coming = await page.getByRole('region', { name: 'Your coming shifts' }).locator('li.week').evaluateAll((items) =>
+    items.map((li) => ({
+      heading: li.querySelector('h3').textContent,
+      committed: li.classList.contains('committed'),
+      start: li.querySelector('time').getAttribute('datetime'),
+    })));
+  assert.ok(coming.length > 0, 'the signed-in person has no coming shifts to find in a feed');
   await step('4f-mine');
+
+  // Calendars: issue a personal feed with the page's form, read the address it shows once.
+  await page.getByRole('navigation').getByRole('link', { name: 'Calendars' }).click();
+  await page.waitForURL(`${base}/calendars`);
+  assert.match(await page.getByRole('region', { name: 'Your feeds' }).innerText(), /no calendar feeds yet/);
+  await page.getByLabel('Calendar', { exact: true }).selectOption({ label: 'My shifts' });
+  await page.getByLabel(/^Alarm/).fill('30');
+  await step('4g-calendars');
+  await page.getByRole('button', { name: 'Issue a feed' }).click();
+  await page.waitForURL(`${base}/calendars/issue`);
+  assert.match(await page.getByRole('status').innerText(), /Your feed of My shifts is ready/);
+  const feedUrl = await page.getByLabel('Feed address').inputValue();
+  assert.match(feedUrl, new RegExp(`^${base.replace(/[.]/g, '\\.')}/feeds/[0-9a-f]{64}\\.ics$`));
+  await step('4h-feed-issued');
+
+  // As a calendar client subscribes: a plain GET, no cookie, the token in the path.
+  const feed = await fetch(feedUrl, { redirect: 'manual' });
+  assert.equal(feed.status, 200, `the feed answered ${feed.status}`);
+  assert.match(feed.headers.get('content-type'), /^text\/calendar/);
+  const events = parsedFeed(await feed.text());
+  for (const week of coming) {
+    const [rotation, name, ...role] = week.heading.replace(',', '').split(' ');
+    const on = role.join(' ').startsWith('on duty') ? 'on duty' : 'backup';
+    const event = events.find((e) => Date.parse(e.start) === Date.parse(week.start) && e.uid.includes(`-${name}@`));
+    assert.ok(event, `${rotation} ${name} (on the mine page) is not in the feed: ${JSON.stringify(events)}`);
+    assert.ok(event.summary.startsWith(`${rotation}: you are ${on}`), `${name}: ${event.summary}`);
+    assert.equal(event.status, week.committed ? 'CONFIRMED' : 'TENTATIVE', `${name}: ${event.status}`);
+    assert.deepEqual(event.alarms, [{ action: 'DISPLAY', trigger_minutes: -30 }]);
+  }
+  assert.ok(events.every((e) => / you are (on duty|backup)/.test(e.summary)), 'a personal feed names only the reader\'s shifts');
+  // Who the brief says is on duty now: when that is the reader, the feed holds that week, confirmed.
+  const me = (await page.locator('header .signout span').innerText()).replace(/^Signed in as /, '').trim();
+  const now = Date.parse(process.env.AT);
+  for (const rotation of status.duty) {
+    const current = rotation.current;
+    if (!current || ![current.on_duty?.name, current.backup?.name].includes(me)) continue;
+    assert.ok(events.some((e) => e.status === 'CONFIRMED' && Date.parse(e.start) <= now && now < Date.parse(e.end)
+      && e.summary.startsWith(`${rotation.rotation}:`)), `${rotation.rotation}: the duty now is not in the feed`);
+  }
+  console.log(`ok feed: ${events.length} events parsed strictly, ${coming.length} coming weeks of the mine page among them`);
+
+  // Revoke it on the page: the address stops working at once.
+  await page.getByRole('link', { name: 'Back to your calendars' }).click();
+  await page.waitForURL(`${base}/calendars`);
+  await page.getByRole('button', { name: /^Revoke the feed My shifts/ }).click();
+  await page.waitForURL(`${base}/calendars?revoked=1`);
+  assert.match(await page.getByRole('status').innerText(), /revoked: its address now answers 404/);
+  assert.match(await page.getByRole('region', { name: 'Your feeds' }).innerText(), /no calendar feeds yet/);
+  const revoked = await fetch(feedUrl, { redirect: 'manual' });
+  assert.equal(revoked.status, 404, `a revoked feed answered ${revoked.status}`);
+  await step('4i-feed-revoked');
 
   // The link again, in a second browser: spent, refused, nobody signed in.
   const other = await browser.newContext({ viewport: { width: 390, height: 844 } });

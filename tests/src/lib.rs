@@ -15,6 +15,7 @@ pub mod incident_rig;
 pub mod slack_fake;
 pub mod statuspage_fake;
 pub mod synapse;
+pub mod team_year;
 pub mod victorops_api_fake;
 pub mod web_browser;
 

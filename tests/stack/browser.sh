@@ -2,7 +2,9 @@
 # The pages in a real browser (`make browser-test`, part of `make test`): moto server, the weekly job
 # run once to commit a week, `clinic serve` with the web pages on a free loopback port, then
 # tests/browser/signin.mjs driving Debian's Chromium through playwright-core: sign in with the link
-# read from the local SES, see the duty, confirm a generic reading on the maintenance page; then
+# read from the local SES, see the duty, confirm a generic reading on the maintenance page, issue a
+# personal feed on the calendars page, fetch it without the cookie as a calendar client does and parse
+# it with the strict parser (tests/stack/ical_check.py in .venv-ical), revoke it (then 404); then
 # tests/browser/swap.mjs against the VictorOps API fake: one person asks for cover of next week, a
 # colleague accepts in a second browser context, VictorOps' overrides follow. Screenshots go to
 # target/browser/. Everything started here is stopped on exit.
@@ -70,8 +72,8 @@ pids+=($!)
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 grep -q 'listening on' "$work/serve.out" || { cat "$work/serve.out" "$work/serve.log"; echo "clinic serve did not start"; exit 1; }
 
-CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status.json" \
-  SIGNIN_ADDRESS=akaur@example.net SCREENSHOTS=target/browser CHROMIUM="$CHROMIUM" \
+CLINIC_URL="$CLINIC_WEB_URL" MOTO_URL="$AWS_ENDPOINT_URL" STATUS_JSON="$work/status.json" AT="$AT" \
+  ICAL_PYTHON="$PWD/.venv-ical/bin/python" SIGNIN_ADDRESS=akaur@example.net SCREENSHOTS=target/browser CHROMIUM="$CHROMIUM" \
   node tests/browser/signin.mjs || { echo "--- clinic serve's log:"; tail -n 30 "$work/serve.log"; exit 1; }
 
 # Swaps and cover (tests/browser/swap.mjs): the VictorOps API fake with its clock on Friday 2027-01-08,

@@ -77,10 +77,14 @@ impl WebPages {
         )
     }
 
-    async fn people(&self) -> Result<People, Response<Body>> {
+    /// The people a page names, read by key: a dozen weeks name a few people, and reading the
+    /// roster's whole partition (200 people) cost a page about 60 ms (docs/benchmarks.md).
+    async fn people_named(&self, mut ids: Vec<String>) -> Result<People, Response<Body>> {
+        ids.sort_unstable();
+        ids.dedup();
         let cards = self
             .source
-            .people()
+            .people_named(&ids)
             .await
             .map_err(|e| unavailable(&e.to_string()))?;
         Ok(cards.into_iter().map(|c| (c.id.clone(), c)).collect())
@@ -100,7 +104,13 @@ impl WebPages {
                 Ok(rotations) => rotations,
                 Err(e) => return unavailable(&e.to_string()),
             };
-        let people = match self.people().await {
+        let named = rotations
+            .iter()
+            .flat_map(|r| &r.weeks)
+            .flat_map(|w| [w.primary.clone(), w.backup.clone()])
+            .flatten()
+            .collect();
+        let people = match self.people_named(named).await {
             Ok(people) => people,
             Err(response) => return response,
         };
@@ -122,41 +132,46 @@ impl WebPages {
             return Self::no_roster(&visit, TITLE);
         };
         let me = Some(visit.person.as_str());
-        let mut past: Vec<ShiftRecord> = Vec::new();
-        for rotation in schedule.roster.rotation_names() {
-            match schedule.ledger.shifts(rotation.as_str()).await {
-                Ok(shifts) => past.extend(shifts.into_iter().filter(|s| {
-                    s.start_utc <= now && (s.primary.as_deref() == me || s.backup.as_deref() == me)
-                })),
-                Err(e) => return unavailable(&e.to_string()),
-            }
-        }
-        past.sort_by_key(|s| std::cmp::Reverse(s.start_utc));
-        past.truncate(PAST_SHIFTS);
-        let rotations =
-            match crate::ahead::ahead(schedule.ledger.as_ref(), &schedule.roster, now).await {
-                Ok(rotations) => rotations,
-                Err(e) => return unavailable(&e.to_string()),
-            };
-        let mut coming: Vec<(String, crate::ahead::AheadWeek)> = rotations
-            .into_iter()
-            .flat_map(|r| {
-                let rotation = r.rotation;
-                r.weeks
-                    .into_iter()
-                    .map(move |w| (rotation.clone(), w))
-                    .collect::<Vec<_>>()
-            })
-            .filter(|(_, w)| {
-                w.end > now && (w.primary.as_deref() == me || w.backup.as_deref() == me)
-            })
-            .collect();
-        coming.sort_by_key(|(_, w)| w.start);
-        let brief = match crate::brief::build(self.source.as_ref(), &schedule.settings, now).await {
+        // The shifts (read once, for the weeks ahead and the past ones) and the brief, together.
+        let (read, brief) = tokio::join!(
+            crate::ahead::ahead_and_shifts(schedule.ledger.as_ref(), &schedule.roster, now),
+            crate::brief::build(self.source.as_ref(), &schedule.settings, now),
+        );
+        let read = match read {
+            Ok(read) => read,
+            Err(e) => return unavailable(&e.to_string()),
+        };
+        let brief = match brief {
             Ok(brief) => brief,
             Err(e) => return unavailable(&e.to_string()),
         };
-        let people: People = match self.people().await {
+        let mut past: Vec<ShiftRecord> = Vec::new();
+        let mut coming: Vec<(String, crate::ahead::AheadWeek)> = Vec::new();
+        for (ahead, shifts) in read {
+            past.extend(shifts.into_iter().filter(|s| {
+                s.start_utc <= now && (s.primary.as_deref() == me || s.backup.as_deref() == me)
+            }));
+            let rotation = ahead.rotation;
+            coming.extend(
+                ahead
+                    .weeks
+                    .into_iter()
+                    .filter(|w| {
+                        w.end > now && (w.primary.as_deref() == me || w.backup.as_deref() == me)
+                    })
+                    .map(|w| (rotation.clone(), w)),
+            );
+        }
+        past.sort_by_key(|s| std::cmp::Reverse(s.start_utc));
+        past.truncate(PAST_SHIFTS);
+        coming.sort_by_key(|(_, w)| w.start);
+        let named = coming
+            .iter()
+            .flat_map(|(_, w)| [w.primary.clone(), w.backup.clone()])
+            .flatten()
+            .chain([visit.person.clone()])
+            .collect();
+        let people: People = match self.people_named(named).await {
             Ok(people) => people,
             Err(response) => return response,
         };
