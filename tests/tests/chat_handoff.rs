@@ -15,6 +15,7 @@ use clinic::audit::AuditLog;
 use clinic::brief::{BriefSettings, Briefing};
 use clinic::chat::{ChatApi, ChatNetworks};
 use clinic::clock::ManualClock;
+use clinic::functions::rotation_notices::NoticeHooks;
 use clinic::handoff::chat::{ChatOutcome, ChatReport, HandoffChat};
 use clinic::handoff::job::{HandoffJob, JobError};
 use clinic::http_url::HttpUrl;
@@ -50,6 +51,7 @@ fn roster(domain: &str) -> Roster {
     text.push_str(&person("alice", "red", "Europe/Berlin", "DE", 4));
     text.push_str(&person("bruno", "blue", "Europe/Rome", "IT", 2));
     text.push_str(&person("carla", "green", "Europe/Madrid", "ES", 0));
+    text.push_str("[notices]\nallow = [\"alice\"]\n");
     Roster::parse(&text).expect("test roster is valid")
 }
 
@@ -80,6 +82,11 @@ struct Rig {
 }
 
 async fn rig(prefix: &str, domain: &str, fake: &SlackFake) -> Rig {
+    rig_with(prefix, domain, fake, false).await
+}
+
+/// With `notices`, the rotation function's notice hooks on the table (`functions::rotation_notices`).
+async fn rig_with(prefix: &str, domain: &str, fake: &SlackFake, notices: bool) -> Rig {
     let store = fresh_store(prefix).await;
     let ses = verified_sender(SENDER).await;
     let client = SlackClient::with_timeout(
@@ -102,6 +109,12 @@ async fn rig(prefix: &str, domain: &str, fake: &SlackFake) -> Rig {
             circuits: None,
         },
     );
+    let hooks = notices.then(|| {
+        Arc::new(NoticeHooks {
+            store: store.clone(),
+            roster: Arc::new(roster(domain)),
+        })
+    });
     let job = HandoffJob::new(
         store.clone(),
         Arc::new(SesMailer::new(ses)),
@@ -117,8 +130,10 @@ async fn rig(prefix: &str, domain: &str, fake: &SlackFake) -> Rig {
             matrix: None,
         },
         page: Some(HttpUrl::parse("https://clinic.example.org").unwrap()),
-        notices: None,
-        commands: None,
+        notices: hooks
+            .clone()
+            .map(|h| h as Arc<dyn clinic::handoff::ports::StandingNotices>),
+        commands: hooks.map(|h| h as Arc<dyn clinic::handoff::ports::RoomCommands>),
     });
     Rig { job, store, clock }
 }
@@ -370,4 +385,79 @@ async fn a_failing_slack_leaves_the_mails_sent_once_and_the_next_sweep_posts_onc
         .to_owned();
     assert!(text.starts_with("Clinic handoff: ops 2027-W01"), "{text}");
     assert_eq!(mails_to(domain).await, mails, "the sweep sends no mail");
+}
+
+#[tokio::test]
+async fn a_standing_notice_shows_in_the_topic_section_and_leaves_it_with_ok() {
+    use clinic::notices::{self, Command, Poster, Via};
+    let domain = "chat-notice.example.org";
+    let fake = slack().await;
+    let rig = rig_with("chat-notice", domain, &fake, true).await;
+    rig.job.run(&trigger("evt-n1", friday())).await.unwrap();
+    let shift = rig.store.shifts("ops").await.unwrap().remove(0);
+    let start = shift.start_utc + jiff::SignedDuration::from_secs(30);
+    rig.clock.set(start);
+    rig.job
+        .chat_sweep(&trigger("sweep-n1", start))
+        .await
+        .unwrap();
+    let plain = fake.topic(CHANNEL).unwrap();
+    assert!(!plain.contains("notice"), "{plain}");
+
+    let alice = clinic::rotation::roster::PersonId::parse("alice").unwrap();
+    let roster = roster(domain);
+    let post = |line: &'static str| {
+        let (store, roster, alice) = (rig.store.clone(), roster.clone(), alice.clone());
+        async move {
+            notices::run(
+                &store,
+                roster.notices(),
+                &Poster {
+                    person: &alice,
+                    via: Via::Cli,
+                    actor: "cli:tester",
+                    cause: "cli:test",
+                },
+                &Command::parse(line).unwrap(),
+                None,
+                start,
+            )
+            .await
+            .unwrap();
+        }
+    };
+    post("alert eqiad row C switch flapping T123").await;
+    let swept = rig
+        .job
+        .chat_sweep(&trigger("sweep-n2", start))
+        .await
+        .unwrap();
+    let with_notice = fake.topic(CHANNEL).unwrap();
+    assert!(
+        with_notice.contains("(notice: ALERT: eqiad row C switch flapping"),
+        "{with_notice}"
+    );
+    // People's text around the section is untouched by the notice.
+    assert!(
+        with_notice.starts_with("Welcome to #ops | Clinic duty: "),
+        "{with_notice}"
+    );
+    assert!(
+        with_notice.ends_with(" | runbooks: https://wiki.example.org/ops"),
+        "{with_notice}"
+    );
+    assert!(
+        matches!(
+            &swept.rotations[0].chat.topics[0].outcome,
+            ChatOutcome::TopicSet { .. }
+        ),
+        "{swept:?}"
+    );
+
+    post("ok").await;
+    rig.job
+        .chat_sweep(&trigger("sweep-n3", start))
+        .await
+        .unwrap();
+    assert_eq!(fake.topic(CHANNEL).unwrap(), plain);
 }

@@ -355,7 +355,7 @@ async fn a_deployment_posts_to_slack_with_the_token_read_from_parameter_store() 
     })
     .unwrap();
     let store = clinic::adapters::ssm::SsmParameters::new(ssm);
-    let networks = clinic::adapters::chat_networks(&config, &store)
+    let networks = clinic::config::chat_networks(&config, &store)
         .await
         .unwrap();
     assert!(networks.matrix.is_none());
@@ -370,7 +370,7 @@ async fn a_deployment_posts_to_slack_with_the_token_read_from_parameter_store() 
         (name == "CLINIC_SLACK_TOKEN_PARAMETER").then(|| "/clinic-test/no-such".to_owned())
     })
     .unwrap();
-    let error = clinic::adapters::chat_networks(&missing, &store)
+    let error = clinic::config::chat_networks(&missing, &store)
         .await
         .err()
         .expect("a missing parameter stops the start");

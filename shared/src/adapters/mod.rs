@@ -1,7 +1,6 @@
 //! The adapters: each implements domain ports on one outside system. The domain never names them;
 //! the glue (`functions`, `cli`) builds them from configuration and hands them to the domain.
 
-pub mod chat;
 pub mod conduit;
 pub mod dynamo;
 pub mod healthchecks;
@@ -15,5 +14,3 @@ pub mod slack;
 pub mod ssm;
 pub mod statuspage;
 pub mod victorops;
-
-pub use chat::chat_networks;

@@ -1,6 +1,6 @@
 //! Where Clinic chats: Slack's Web API and a Matrix homeserver, each optional, each with its
 //! credential kept in SSM (a SecureString parameter named here, read once at cold start by
-//! `crate::adapters::chat_networks`), so no token sits in a function's environment.
+//! `crate::config::chat_networks`), so no token sits in a function's environment.
 
 use super::variables::Variables;
 use super::{FromVariables, vars};

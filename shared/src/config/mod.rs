@@ -5,6 +5,7 @@
 //! names every missing or malformed variable at once.
 
 mod chat;
+mod chat_networks;
 mod cli;
 mod event_chat;
 mod maintenance_mail;
@@ -20,6 +21,7 @@ use std::fmt;
 use std::future::Future;
 
 pub use chat::{ChatConfig, DEFAULT_SLACK_API_URL, MatrixSettings, SlackSettings};
+pub use chat_networks::chat_networks;
 pub use cli::{BriefConfig, StatusConfig, SyncConfig, TableConfig};
 pub use event_chat::EventChat;
 pub use maintenance_mail::MaintenanceMailConfig;

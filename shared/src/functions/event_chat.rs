@@ -10,7 +10,7 @@ pub async fn event_rooms(
     chat: &EventChat,
     ssm: &dyn ParameterStore,
 ) -> Result<EventRooms, ConfigError> {
-    let networks = crate::adapters::chat_networks(&chat.networks, ssm).await?;
+    let networks = crate::config::chat_networks(&chat.networks, ssm).await?;
     let rooms = EventRooms::new(networks, chat.rooms.clone());
     if !chat.rooms.is_empty() && rooms.is_empty() {
         tracing::info!(

@@ -7,5 +7,6 @@ pub mod lambda;
 pub mod maintenance_mail;
 pub mod phabricator_webhook;
 pub mod rotation;
+pub mod rotation_notices;
 pub mod victorops_webhook;
 pub mod web;

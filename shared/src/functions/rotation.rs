@@ -136,12 +136,16 @@ impl RotationFunction {
         .with_clock(clock.clone());
         if config.chat.slack.is_some() || config.chat.matrix.is_some() {
             let ssm = crate::adapters::ssm::SsmParameters::new(crate::adapters::sdk::ssm(&sdk));
-            let networks = crate::adapters::chat_networks(&config.chat, &ssm).await?;
+            let networks = crate::config::chat_networks(&config.chat, &ssm).await?;
+            let hooks = Arc::new(super::rotation_notices::NoticeHooks {
+                store: store.clone(),
+                roster: Arc::new(roster.clone()),
+            });
             job = job.with_chat(HandoffChat {
                 networks,
                 page: config.web_url.clone(),
-                notices: None,
-                commands: None,
+                notices: Some(hooks.clone()),
+                commands: Some(hooks),
             });
         }
         match (&config.victorops_api, linked) {

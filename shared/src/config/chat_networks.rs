@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use super::{ChatConfig, ConfigError, VariableProblem, vars};
 use crate::adapters::matrix::MatrixClient;
 use crate::adapters::slack::SlackClient;
 use crate::adapters::ssm::ParameterStore;
 use crate::chat::ports::ChatNetworks;
-use crate::config::{ChatConfig, ConfigError, VariableProblem, vars};
 use crate::secret::Secret;
 
 /// The clients of the networks `config` names. A token parameter that is missing, empty or may not
