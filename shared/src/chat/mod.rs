@@ -4,7 +4,6 @@
 
 pub mod deliver;
 pub mod events;
-pub mod handoff_post;
 pub mod ports;
 pub mod topic;
 

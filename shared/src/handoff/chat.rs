@@ -8,13 +8,13 @@ use async_trait::async_trait;
 use serde::Serialize;
 use tracing::{info, warn};
 
+use super::chat_post::{HandoffPeople, handoff_marker, handoff_post};
 pub use super::chat_report::{ChatOutcome, ChatReport, ChatStep, HandoffChat};
 use super::job::{ACTOR, HandoffJob, JobError};
 pub use super::ports::{RoomCommands, StandingNotices};
 use crate::audit::{AuditEntry, AuditLog};
 use crate::brief::Brief;
 use crate::chat::deliver::{Poster, post_once, post_once_later};
-use crate::chat::handoff_post::{HandoffPeople, handoff_marker, handoff_post};
 use crate::chat::topic::{self, SectionValues, TOPIC_LIMIT};
 use crate::chat::{ChatApi, ChatError, ChatRoom};
 use crate::claim::{

@@ -3,6 +3,7 @@
 //! `rotation` through the ports in `ports`.
 
 pub mod chat;
+pub mod chat_post;
 pub mod chat_report;
 pub mod duty_moved;
 pub mod job;

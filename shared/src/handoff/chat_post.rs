@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::ports::{ChatPost, PostMarker, PostMarkerError};
 use crate::brief::{Brief, render};
+use crate::chat::{ChatPost, PostMarker, PostMarkerError};
 use crate::rotation::roster::Person;
 use crate::shifts::ShiftRecord;
 
