@@ -471,15 +471,26 @@ async fn a_deployments_configuration_posts_in_the_duty_rotations_roster_rooms_wi
         .await
         .unwrap();
     let roster = std::env::temp_dir().join(format!("chat-events-{}.toml", uuid::Uuid::new_v4()));
-    let text = std::fs::read_to_string(clinic_tests::repo_root().join("events/roster.toml"))
-        .unwrap()
-        .replacen(
-            "notify = [\"sre-team@example.net\"]",
-            &format!(
-                "notify = [\"sre-team@example.net\"]\nchat = {{ slack_channels = [\"{CHANNEL}\"], topic = \"Clinic duty: {{name}}\" }}"
-            ),
-            1,
-        );
+    // The demo roster, its sre-clinic rooms replaced by this test's channel alone.
+    let text: String = std::fs::read_to_string(
+        clinic_tests::repo_root().join("events/roster.toml"),
+    )
+    .unwrap()
+    .lines()
+    .map(|line| {
+        if line.starts_with("chat = {") {
+            format!(
+                "chat = {{ slack_channels = [\"{CHANNEL}\"], topic = \"Clinic duty: {{name}}\" }}\n"
+            )
+        } else {
+            format!("{line}\n")
+        }
+    })
+    .collect();
+    assert!(
+        text.contains(CHANNEL),
+        "the demo roster has a chat line to replace"
+    );
     std::fs::write(&roster, text).unwrap();
     let env = [
         ("CLINIC_TABLE", "clinic-test".to_owned()),
