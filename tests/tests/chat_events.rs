@@ -199,6 +199,56 @@ async fn slack_failing_leaves_statuspage_and_the_mail_done_answers_503_and_posts
 }
 
 #[tokio::test]
+async fn a_channel_that_refuses_the_bot_is_reported_without_refusing_the_delivery() {
+    let fake = SlackFake::start(TOKEN).await;
+    // The bot was never invited: Slack answers `not_in_channel`, which no retry overcomes.
+    fake.add_channel(CHANNEL, "sre-clinic", false);
+    let domain = "chat-refused.example.org";
+    let s = setup_chatting(domain, mapping(false), false, slack_rooms(&fake)).await;
+    let (status, report) = deliver(&s, "UNACKED", "", TRIGGER_MS, "2027-01-05T09:50:05Z").await;
+    assert_eq!(status, 200, "Statuspage and the mail are done: {report}");
+    assert_eq!(chat_outcomes(&report), vec!["slack:C0EVENTS001 refused"]);
+    assert!(
+        report["chat"][0]["refused"]
+            .as_str()
+            .is_some_and(|why| why.contains("not_in_channel")),
+        "the answer says why: {report}"
+    );
+    assert_eq!(s.fake.incidents().len(), 1);
+    assert_eq!(
+        clinic_tests::incident_rig::mails_to(domain)
+            .await
+            .get(&format!("duty@{domain}")),
+        Some(&1),
+        "the duty mail went out"
+    );
+    let desk = s.webhook.desk();
+    let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+    let swept = desk
+        .chat_sweep(at("2027-01-05T09:51:00Z"), "test", false)
+        .await
+        .expect("a refusal does not fail the sweep");
+    assert_eq!(swept[0].outcome, "refused");
+    assert!(texts(&fake).is_empty());
+
+    // Someone invites the bot: the next minute posts the incident, once.
+    fake.add_channel(CHANNEL, "sre-clinic", true);
+    let swept = desk
+        .chat_sweep(at("2027-01-05T09:52:00Z"), "test", false)
+        .await
+        .unwrap();
+    assert_eq!(swept[0].outcome, "posted");
+    let (status, again) = deliver(&s, "UNACKED", "", TRIGGER_MS, "2027-01-05T09:53:00Z").await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        chat_outcomes(&again),
+        vec!["slack:C0EVENTS001 already-posted"]
+    );
+    assert_eq!(texts(&fake).len(), 1, "{:?}", texts(&fake));
+    assert_eq!(s.fake.incidents().len(), 1, "still one Statuspage incident");
+}
+
+#[tokio::test]
 async fn an_incident_is_posted_once_in_a_matrix_room_on_a_real_homeserver() {
     let synapse = synapse::shared().await;
     let bot = synapse.user("clinic").await;

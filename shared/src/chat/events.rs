@@ -4,7 +4,7 @@
 //! rooms that got it are left alone; a lost answer is settled by the post's marker.
 
 use serde::Serialize;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::deliver::{Poster, post_once};
 use super::ports::{ChatError, ChatNetworks, ChatPost, ChatRoom};
@@ -53,8 +53,22 @@ impl EventPostError {
 pub struct RoomPost {
     /// `slack:C0123ABCDEF`, `matrix:!abc:example.org`.
     pub room: String,
-    /// `posted`, `already-posted`, or `no-client` (the room's network is not configured).
+    /// `posted`, `already-posted`, `no-client` (the room's network is not configured), or `refused`
+    /// (the network refused the post as made: the bot is not in the room, its grant or token is wrong).
     pub outcome: &'static str,
+    /// Why the network refused the post, for the operator who must fix the room or the grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+/// What a run's posts of one event came to, in one word for a sweep's line: `posted` when a room got
+/// it now, else `refused` when a room refused it (an operator must look), else `already-posted`, else
+/// `no-client`.
+pub fn outcome_of(posts: &[RoomPost]) -> &'static str {
+    ["posted", "refused", "already-posted"]
+        .into_iter()
+        .find(|outcome| posts.iter().any(|p| p.outcome == *outcome))
+        .unwrap_or("no-client")
 }
 
 /// Outside text (an incident's name from VictorOps, a mail's subject) as it goes into a post: one
@@ -107,7 +121,9 @@ impl EventRooms {
     }
 
     /// Posts `post` once in every room, the room's claim being `claim(room)`. Every room is tried
-    /// even when one fails; the first failure is returned after the others were tried.
+    /// even when one fails; the first failure that a later run may overcome (a network down, rate
+    /// limits, a busy claim) is returned after the others were tried. A refused post is no failure
+    /// of the event: it is said in the room's [`RoomPost`].
     pub async fn post(
         &self,
         once: &Once<'_>,
@@ -124,6 +140,7 @@ impl EventRooms {
                 posts.push(RoomPost {
                     room: room.to_string(),
                     outcome: "no-client",
+                    refused: None,
                 });
                 continue;
             };
@@ -134,6 +151,7 @@ impl EventRooms {
                     posts.push(RoomPost {
                         room: room.to_string(),
                         outcome: if acted { "posted" } else { "already-posted" },
+                        refused: None,
                     });
                 }
                 Ok(Outcome::Busy { until }) => {
@@ -144,6 +162,17 @@ impl EventRooms {
                 }
                 Err(OnceError::Store(e)) => {
                     failure.get_or_insert(EventPostError::Store(e));
+                }
+                // A refusal is the room's or the grant's fault, not the event's: it is reported (the
+                // answer, an error line to alarm on) and the event's other effects stand. Nothing
+                // was posted and the claim stays open, so the next run posts once it is fixed.
+                Err(OnceError::Effect(source)) if !source.is_retryable() => {
+                    error!(room = %room, marker = %post.marker, error = %crate::log_text::escape(&source.to_string()), "event post refused; an operator must fix the room or the grant");
+                    posts.push(RoomPost {
+                        room: room.to_string(),
+                        outcome: "refused",
+                        refused: Some(source.to_string()),
+                    });
                 }
                 Err(OnceError::Effect(source)) => {
                     warn!(room = %room, marker = %post.marker, error = %source, "event post failed");

@@ -25,8 +25,9 @@ pub struct ChatSweepLine {
     pub incident: String,
     /// `opened` or `resolved`.
     pub event: &'static str,
-    /// `posted` (in at least one room), `already-posted`, `no-client`, `due` (dry run) or `failed`
-    /// (logged; the next minute tries again).
+    /// `posted` (in at least one room), `refused`, `already-posted`, `no-client`
+    /// ([`crate::chat::events::outcome_of`]), `due` (dry run) or `failed` (logged; the next minute
+    /// tries again).
     pub outcome: &'static str,
 }
 
@@ -108,11 +109,7 @@ impl<S: IncidentLedger + Directory + DowntimeBook> IncidentDesk<S> {
                 "due"
             } else {
                 match self.post_to_chat(&record, cause, now).await {
-                    Ok(rooms) if rooms.iter().any(|r| r.outcome == "posted") => "posted",
-                    Ok(rooms) if rooms.iter().any(|r| r.outcome == "already-posted") => {
-                        "already-posted"
-                    }
-                    Ok(_) => "no-client",
+                    Ok(rooms) => crate::chat::events::outcome_of(&rooms),
                     Err(e) => {
                         tracing::warn!(incident = %record.number, error = %e, "chat post failed; the next minute tries again");
                         first_error.get_or_insert(e);

@@ -55,7 +55,8 @@ impl ChatSweepError {
 pub struct ChatEventLine {
     /// `maintenance/<provider>/<id>` or `review/<id>`.
     pub event: String,
-    /// `posted` (in at least one room), `already-posted`, `due` (dry run) or `no-client`.
+    /// `posted` (in at least one room), `refused`, `already-posted`, `due` (dry run) or `no-client`
+    /// ([`crate::chat::events::outcome_of`]).
     pub outcome: &'static str,
 }
 
@@ -151,19 +152,10 @@ impl MaintenanceChat {
                 .post(&once, |room| due.claim.key(room), &due.post, poster, now)
                 .await
             {
-                Ok(rooms) => {
-                    let outcome = if rooms.iter().any(|r| r.outcome == "posted") {
-                        "posted"
-                    } else if rooms.iter().any(|r| r.outcome == "already-posted") {
-                        "already-posted"
-                    } else {
-                        "no-client"
-                    };
-                    lines.push(ChatEventLine {
-                        event: due.event,
-                        outcome,
-                    });
-                }
+                Ok(rooms) => lines.push(ChatEventLine {
+                    event: due.event,
+                    outcome: crate::chat::events::outcome_of(&rooms),
+                }),
                 Err(source) => {
                     warn!(event = %due.event, error = %source, "chat post failed; the next minute tries again");
                     failure.get_or_insert(ChatSweepError::Post {

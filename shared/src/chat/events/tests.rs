@@ -150,17 +150,58 @@ async fn a_network_that_was_down_gets_the_post_once_on_a_later_run() {
 }
 
 #[tokio::test]
-async fn a_refused_post_is_not_retryable_and_the_next_run_may_post_afresh() {
+async fn a_refused_post_is_reported_not_failed_and_the_next_run_posts_once_it_is_fixed() {
     let rig = Rig::new();
     let rooms = rig.rooms();
     rig.slack.script([PostFault::Refuse]);
-    let err = rig.post(&rooms, "2027-01-05T10:00:00Z").await.unwrap_err();
-    assert!(!err.is_retryable(), "{err}");
-    assert!(err.to_string().contains("slack:C0123ABCDEF"), "{err}");
-    // Refused means not posted: no waiting, no lookup needed.
+    // The bot not in the channel is no failure of the event: the Matrix room still gets it, and the
+    // answer says which room refused and why.
+    let posts = rig.post(&rooms, "2027-01-05T10:00:00Z").await.unwrap();
+    assert_eq!(
+        outcomes(&posts),
+        vec![
+            ("slack:C0123ABCDEF", "refused"),
+            ("matrix:!clinic:example.org", "posted")
+        ]
+    );
+    assert!(posts[0].refused.as_deref().is_some_and(|r| !r.is_empty()));
+    assert_eq!(posts[1].refused, None);
+    assert_eq!(outcome_of(&posts), "posted");
+    assert!(rig.slack.texts(&slack_room()).is_empty());
+    // Refused means not posted: no waiting, no lookup needed; once fixed, the next run posts once.
     let fixed = rig.post(&rooms, "2027-01-05T10:00:30Z").await.unwrap();
-    assert_eq!(fixed[0].outcome, "posted");
+    assert_eq!(
+        outcomes(&fixed),
+        vec![
+            ("slack:C0123ABCDEF", "posted"),
+            ("matrix:!clinic:example.org", "already-posted")
+        ]
+    );
     assert_eq!(rig.slack.texts(&slack_room()).len(), 1);
+    assert_eq!(rig.matrix.texts(&matrix_room()).len(), 1);
+}
+
+#[test]
+fn a_runs_outcome_names_a_new_post_first_then_a_refusal() {
+    let post = |outcome| RoomPost {
+        room: "slack:C0123ABCDEF".into(),
+        outcome,
+        refused: None,
+    };
+    assert_eq!(
+        outcome_of(&[post("already-posted"), post("posted")]),
+        "posted"
+    );
+    assert_eq!(
+        outcome_of(&[post("already-posted"), post("refused")]),
+        "refused"
+    );
+    assert_eq!(
+        outcome_of(&[post("no-client"), post("already-posted")]),
+        "already-posted"
+    );
+    assert_eq!(outcome_of(&[post("no-client")]), "no-client");
+    assert_eq!(outcome_of(&[]), "no-client");
 }
 
 #[tokio::test]
