@@ -464,6 +464,56 @@ async fn a_task_a_person_closes_or_approves_leaves_its_list() {
 }
 
 #[tokio::test]
+async fn a_listed_task_is_indexed_by_its_small_list_row_and_its_state_carries_no_index_keys() {
+    let store = fresh_store("brief-rows").await;
+    let fake = ConduitFake::start().await;
+    seed(&fake, &shipped_rules());
+    seed_world(&store, &fake).await;
+    let items = store
+        .client()
+        .scan()
+        .table_name(store.table().as_str())
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let text =
+        |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+         name: &str| {
+            item.get(name)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+    let tasks: Vec<_> = items
+        .iter()
+        .filter(|item| text(item, "PK").starts_with("TASK#"))
+        .collect();
+    let listed: Vec<_> = tasks
+        .iter()
+        .filter(|item| text(item, "GSI1PK").starts_with("TASKS#"))
+        .collect();
+    assert!(
+        listed.len() >= 4,
+        "the world lists its open tasks: {tasks:?}"
+    );
+    for item in &listed {
+        assert_eq!(text(item, "SK"), "LISTED", "{item:?}");
+        // The row carries what a list shows, not the state's remembered ids.
+        assert!(!item.contains_key("transactions_seen"), "{item:?}");
+        assert!(!item.contains_key("deliveries"), "{item:?}");
+    }
+    assert!(
+        tasks
+            .iter()
+            .filter(|item| text(item, "SK") == "STATE")
+            .all(|item| !item.contains_key("GSI1PK")),
+        "{tasks:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_roster_mirrored_before_the_rotations_names_were_kept_is_mirrored_again_with_them() {
     use clinic::brief::BriefSource;
     let store = fresh_store("brief-names").await;

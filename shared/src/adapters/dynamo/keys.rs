@@ -21,7 +21,8 @@
 //! | incident claim (Statuspage creation, mail, reminder slot, chat post) | `INCIDENT#<number>` | `CLAIM#<what>` | |
 //! | planned downtime window | `DOWNTIME#<id>` | `WINDOW` | `DOWNTIME#PENDING` / `<start utc>#<id>` while a mail is still due |
 //! | downtime claim (Statuspage maintenance, timed mail) | `DOWNTIME#<id>` | `CLAIM#<what>` | |
-//! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | `TASKS#APPROVAL`, `TASKS#TRIAGE` or `TASKS#OPEN` / `<last activity utc>#<phid>` while an open clinic-duty task |
+//! | triage state of a Phabricator task | `TASK#<task phid>` | `STATE` | |
+//! | list row of an open clinic-duty task (its summary and follow-ups, written with the state) | `TASK#<task phid>` | `LISTED` | `TASKS#APPROVAL`, `TASKS#TRIAGE` or `TASKS#OPEN` / `<last activity utc>#<phid>` |
 //! | delivery queued on a task another delivery holds (handled by the holder before it returns) | `TASK#<task phid>` | `QUEUED#<delivery sha-256>` | |
 //! | VictorOps incident still open in VictorOps (no open Statuspage incident) | `INCIDENT#<number>` | `STATE` | `VICTOROPS#OPEN` / `<number>` |
 //! | mailed sign-in link, single use | `SIGNIN#<token sha-256>` | `LINK` | (TTL `expires_at`) |
@@ -45,6 +46,7 @@ pub const OVERRIDE_PREFIX: &str = "OVERRIDE#";
 pub const VICTOROPS_PREFIX: &str = "VICTOROPS#";
 pub const IDEMPOTENCY: &str = "IDEMPOTENCY";
 pub const TASK_STATE: &str = "STATE";
+pub const TASK_LISTED: &str = "LISTED";
 pub const TASK_QUEUED_PREFIX: &str = "QUEUED#";
 
 /// A redundancy group of the circuits file: only its claims (one mail per outage) live here.

@@ -340,6 +340,20 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// Deletes item `pk`/`sk` within a transaction (nothing to delete is no failure).
+    pub(super) fn delete_in_transaction(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(self.table.as_str())
+            .set_key(Some(Self::key(pk, sk)))
+            .build()
+            .map_err(|e| failure("TransactWriteItems", e))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
     /// Puts `item` if `condition` holds (with its attribute `names` and `values`): `Ok(false)` when
     /// it does not, and nothing is written.
     pub(super) async fn put_if(

@@ -1,7 +1,10 @@
 //! The triage ports on the table: a task's state at `TASK#<phid>` / `STATE` with the lease of the
 //! delivery working on it, written in one transaction with the audit entries of the delivery, and the
-//! person on duty read from the rotation's shifts. An open clinic-duty task's state carries sparse
-//! GSI1 keys (`TASKS#<list>` / `<last activity>#<phid>`), the index the brief and the follow-up read.
+//! person on duty read from the rotation's shifts. An open clinic-duty task also has its list row at
+//! `TASK#<phid>` / `LISTED`, written in the same transaction: the task's summary and follow-ups only,
+//! with sparse GSI1 keys (`TASKS#<list>` / `<last activity>#<phid>`), the index the brief and the
+//! follow-up read. The row, not the state, is indexed: a state remembers hundreds of transaction and
+//! delivery ids, and a list's Query (and its `COUNT`) is paid by the size of the items it reads.
 
 use async_trait::async_trait;
 
@@ -52,13 +55,16 @@ impl TriageLedger for DynamoStore {
         audit: &[AuditEntry],
         holder: &str,
     ) -> Result<bool, StoreError> {
-        let item = Self::item(
-            state,
-            keys::task(&state.task),
-            keys::TASK_STATE.into(),
-            index_keys(state),
-        )?;
-        self.transact_with_audit(vec![self.put_if_held(item, holder)?], audit)
+        let pk = keys::task(&state.task);
+        let item = Self::item(state, pk.clone(), keys::TASK_STATE.into(), None)?;
+        let row = match list_row(state) {
+            Some((row, index)) => self.put(
+                Self::item(&row, pk, keys::TASK_LISTED.into(), Some(index))?,
+                None,
+            )?,
+            None => self.delete_in_transaction(&pk, keys::TASK_LISTED)?,
+        };
+        self.transact_with_audit(vec![self.put_if_held(item, holder)?, row], audit)
             .await
     }
 
@@ -101,14 +107,20 @@ impl TriageLedger for DynamoStore {
     }
 }
 
-/// Where an open clinic-duty task is listed (sparse: others carry no index keys).
-fn index_keys(state: &TaskState) -> Option<(String, String)> {
+/// An open clinic-duty task's list row and where it is listed (other tasks have no row).
+fn list_row(state: &TaskState) -> Option<(ListedTask, (String, String))> {
     let list = state.list()?;
     let summary = state.summary.as_ref()?;
-    Some((
+    let index = (
         keys::task_list(list).to_owned(),
         format!("{}#{}", keys::instant(summary.last_activity), state.task),
-    ))
+    );
+    let row = ListedTask {
+        task: state.task.clone(),
+        summary: summary.clone(),
+        follow_ups: state.follow_ups.clone(),
+    };
+    Some((row, index))
 }
 
 #[async_trait]
