@@ -480,6 +480,29 @@ async fn the_brief_takes_a_bounded_number_of_reads_whatever_the_table_holds() {
     assert_eq!(*source.reads.lock().unwrap(), 12);
 }
 
+#[tokio::test]
+async fn a_brief_of_the_work_alone_reads_neither_the_duty_nor_the_held_incidents() {
+    let source = full();
+    let whole = build(&source, &settings(), now()).await.unwrap();
+    *source.reads.lock().unwrap() = 0;
+    let work = build_reading(&source, &settings(), now(), Reading::Work)
+        .await
+        .unwrap();
+    // Eight of the twelve: not the rotations' names, the rotation's shifts, the people on duty, nor
+    // the held incidents.
+    assert_eq!(*source.reads.lock().unwrap(), 8);
+    assert!(work.duty.is_empty() && !whole.duty.is_empty());
+    assert!(work.held_incidents.is_empty() && !whole.held_incidents.is_empty());
+    // Every section a person works from is the whole brief's.
+    assert_eq!(work.needs_triage, whole.needs_triage);
+    assert_eq!(work.stale, whole.stale);
+    assert_eq!(work.access_requests, whole.access_requests);
+    assert_eq!(work.open_incidents, whole.open_incidents);
+    assert_eq!(work.maintenance, whole.maintenance);
+    assert_eq!(work.mail_review, whole.mail_review);
+    assert_eq!(work.notice, whole.notice);
+}
+
 fn posted_notice(level: crate::notices::Level, hours: i64) -> crate::notices::Notice {
     crate::notices::Notice {
         level,

@@ -1,6 +1,7 @@
 //! The *ahead* and *mine* pages: `GET /ahead` shows each rotation's next twelve weeks as the weekly
 //! job would act on them (`crate::ahead`), `GET /mine` the signed-in person's shifts beside what the
-//! brief says needs someone (`crate::brief::build`). Both need the roster the weekly job plans from.
+//! brief says needs someone (`crate::brief::build_reading`, its work sections only). Both need the
+//! roster the weekly job plans from.
 
 use std::sync::Arc;
 
@@ -135,7 +136,12 @@ impl WebPages {
         // The shifts (read once, for the weeks ahead and the past ones) and the brief, together.
         let (read, brief) = tokio::join!(
             crate::ahead::ahead_and_shifts(schedule.ledger.as_ref(), &schedule.roster, now),
-            crate::brief::build(self.source.as_ref(), &schedule.settings, now),
+            crate::brief::build_reading(
+                self.source.as_ref(),
+                &schedule.settings,
+                now,
+                crate::brief::Reading::Work
+            ),
         );
         let read = match read {
             Ok(read) => read,
