@@ -170,10 +170,10 @@ resource "aws_lambda_function" "maintenance_mail" {
       CLINIC_SENDER        = "${var.sender_local_part}@${var.mail_domain}"
       # Chat (infra/chat.tf): the duty rotation's rooms are in the roster `make package` put beside
       # the binary; an empty value is an unset variable, so a network not configured is not posted to.
-      CLINIC_ROSTER                 = "/var/task/roster.toml"
-      CLINIC_SLACK_TOKEN_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
-      CLINIC_MATRIX_HOMESERVER      = var.chat_matrix_homeserver
-      CLINIC_MATRIX_TOKEN_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
+      CLINIC_ROSTER                     = "/var/task/roster.toml"
+      CLINIC_SLACK_TOKEN_SSM_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
+      CLINIC_MATRIX_HOMESERVER          = var.chat_matrix_homeserver
+      CLINIC_MATRIX_TOKEN_SSM_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
     }
   }
 }

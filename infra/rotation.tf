@@ -122,9 +122,9 @@ resource "aws_lambda_function" "rotation" {
       VICTOROPS_API_KEY_SSM_PARAMETER = var.victorops_api_id == "" ? "" : "${var.ssm_prefix}/rotation/victorops-api-key"
       # Chat (infra/chat.tf): the handoff posted to each rotation's rooms, the topic section and user
       # group kept; an empty value is an unset variable, so a network not configured is not posted to.
-      CLINIC_SLACK_TOKEN_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
-      CLINIC_MATRIX_HOMESERVER      = var.chat_matrix_homeserver
-      CLINIC_MATRIX_TOKEN_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
+      CLINIC_SLACK_TOKEN_SSM_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
+      CLINIC_MATRIX_HOMESERVER          = var.chat_matrix_homeserver
+      CLINIC_MATRIX_TOKEN_SSM_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
       # The pages (docs/web.md): the handoff mail links to ask for cover, the swaps job's mails link
       # each request, the chat post links to /now.
       CLINIC_WEB_URL = local.web_url

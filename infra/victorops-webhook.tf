@@ -113,10 +113,10 @@ resource "aws_lambda_function" "victorops_webhook" {
       CLINIC_HEALTHCHECK_URL_SSM_PARAMETER = var.healthchecks ? "${local.victorops_parameters}/healthcheck-url" : ""
       # Chat (infra/chat.tf): the duty rotation's rooms are in the roster `make package` put beside
       # the binary; an empty value is an unset variable, so a network not configured is not posted to.
-      CLINIC_ROSTER                 = "/var/task/roster.toml"
-      CLINIC_SLACK_TOKEN_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
-      CLINIC_MATRIX_HOMESERVER      = var.chat_matrix_homeserver
-      CLINIC_MATRIX_TOKEN_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
+      CLINIC_ROSTER                     = "/var/task/roster.toml"
+      CLINIC_SLACK_TOKEN_SSM_PARAMETER  = var.chat_slack ? local.chat_slack_token_parameter : ""
+      CLINIC_MATRIX_HOMESERVER          = var.chat_matrix_homeserver
+      CLINIC_MATRIX_TOKEN_SSM_PARAMETER = var.chat_matrix_homeserver == "" ? "" : local.chat_matrix_token_parameter
     }
   }
 }

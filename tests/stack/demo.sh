@@ -68,10 +68,10 @@ target/debug/slack-fake "$SLACK_TOKEN" --channel C0SRECLINIC=sre-clinic --usergr
 pids+=($!)
 for _ in $(seq 1 100); do grep -q '^ready ' "$work/slack.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^ready ' "$work/slack.out" || { cat "$work/slack.log"; echo "the Slack fake did not start"; exit 1; }
-export CLINIC_SLACK_API_URL=$(sed -n 's/^ready //p' "$work/slack.out") CLINIC_SLACK_TOKEN_PARAMETER=/clinic-demo/chat/slack-token
+export CLINIC_SLACK_API_URL=$(sed -n 's/^ready //p' "$work/slack.out") CLINIC_SLACK_TOKEN_SSM_PARAMETER=/clinic-demo/chat/slack-token
 export CLINIC_WEB_URL=https://clinic.example.org
 "$PY" -c 'import boto3, sys; boto3.client("ssm", endpoint_url=sys.argv[1], region_name="us-east-1").put_parameter(Name=sys.argv[2], Value=sys.argv[3], Type="SecureString", Overwrite=True)' \
-  "$AWS_ENDPOINT_URL" "$CLINIC_SLACK_TOKEN_PARAMETER" "$SLACK_TOKEN"
+  "$AWS_ENDPOINT_URL" "$CLINIC_SLACK_TOKEN_SSM_PARAMETER" "$SLACK_TOKEN"
 SLACK_ROOT=${CLINIC_SLACK_API_URL%/api}
 # The channel's topic as people wrote it; Clinic keeps only its own section of it.
 curl -s -H "Authorization: Bearer $SLACK_TOKEN" -H 'Content-Type: application/json; charset=utf-8' \

@@ -552,7 +552,7 @@ async fn a_deployments_configuration_posts_in_the_duty_rotations_roster_rooms_wi
         ("CLINIC_DUTY_ROTATION", "sre-clinic".to_owned()),
         ("CLINIC_SENDER", "clinic@example.org".to_owned()),
         ("CLINIC_ROSTER", roster.display().to_string()),
-        ("CLINIC_SLACK_TOKEN_PARAMETER", parameter.clone()),
+        ("CLINIC_SLACK_TOKEN_SSM_PARAMETER", parameter.clone()),
         ("CLINIC_SLACK_API_URL", fake.base_url()),
     ];
     let config = MaintenanceMailConfig::from_lookup(|name| {

@@ -350,7 +350,7 @@ async fn a_deployment_posts_to_slack_with_the_token_read_from_parameter_store() 
     let base = fake.base_url();
     let config = ChatConfig::from_lookup(|name| match name {
         "CLINIC_SLACK_API_URL" => Some(base.clone()),
-        "CLINIC_SLACK_TOKEN_PARAMETER" => Some(parameter.clone()),
+        "CLINIC_SLACK_TOKEN_SSM_PARAMETER" => Some(parameter.clone()),
         _ => None,
     })
     .unwrap();
@@ -367,14 +367,17 @@ async fn a_deployment_posts_to_slack_with_the_token_read_from_parameter_store() 
     assert_eq!(fake.messages(CHANNEL).len(), 1);
 
     let missing = ChatConfig::from_lookup(|name| {
-        (name == "CLINIC_SLACK_TOKEN_PARAMETER").then(|| "/clinic-test/no-such".to_owned())
+        (name == "CLINIC_SLACK_TOKEN_SSM_PARAMETER").then(|| "/clinic-test/no-such".to_owned())
     })
     .unwrap();
     let error = clinic::config::chat_networks(&missing, &store)
         .await
         .err()
         .expect("a missing parameter stops the start");
-    assert_eq!(error.problems[0].variable, "CLINIC_SLACK_TOKEN_PARAMETER");
+    assert_eq!(
+        error.problems[0].variable,
+        "CLINIC_SLACK_TOKEN_SSM_PARAMETER"
+    );
     assert!(!error.to_string().contains(TOKEN));
 }
 

@@ -122,9 +122,9 @@ mod tests {
     #[test]
     fn slack_needs_only_its_token_parameter_and_matrix_both_of_its_variables() {
         let config = ChatConfig::from_lookup(lookup(&[
-            ("CLINIC_SLACK_TOKEN_PARAMETER", "/clinic/slack-token"),
+            ("CLINIC_SLACK_TOKEN_SSM_PARAMETER", "/clinic/slack-token"),
             ("CLINIC_MATRIX_HOMESERVER", "https://matrix.example.org"),
-            ("CLINIC_MATRIX_TOKEN_PARAMETER", "/clinic/matrix-token"),
+            ("CLINIC_MATRIX_TOKEN_SSM_PARAMETER", "/clinic/matrix-token"),
         ]))
         .unwrap();
         let slack = config.slack.unwrap();
@@ -138,9 +138,9 @@ mod tests {
     fn every_bad_chat_variable_is_named_at_once() {
         let err = ChatConfig::from_lookup(lookup(&[
             ("CLINIC_SLACK_API_URL", "slack.com/api"),
-            ("CLINIC_SLACK_TOKEN_PARAMETER", "a token?"),
+            ("CLINIC_SLACK_TOKEN_SSM_PARAMETER", "a token?"),
             ("CLINIC_MATRIX_HOMESERVER", "matrix.example.org"),
-            ("CLINIC_MATRIX_TOKEN_PARAMETER", "/clinic/matrix-token"),
+            ("CLINIC_MATRIX_TOKEN_SSM_PARAMETER", "/clinic/matrix-token"),
         ]))
         .unwrap_err();
         let named: Vec<_> = err.problems.iter().map(|p| p.variable).collect();

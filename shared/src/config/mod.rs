@@ -82,10 +82,10 @@ pub mod vars {
     /// Slack's Web API base (`https://slack.com/api/` when unset).
     pub const SLACK_API_URL: &str = "CLINIC_SLACK_API_URL";
     /// The SSM SecureString parameter holding Slack's bot token: set, Clinic posts to Slack.
-    pub const SLACK_TOKEN_PARAMETER: &str = "CLINIC_SLACK_TOKEN_PARAMETER";
+    pub const SLACK_TOKEN_PARAMETER: &str = "CLINIC_SLACK_TOKEN_SSM_PARAMETER";
     /// The Matrix homeserver's base URL, and the SSM parameter holding the bot's access token.
     pub const MATRIX_HOMESERVER: &str = "CLINIC_MATRIX_HOMESERVER";
-    pub const MATRIX_TOKEN_PARAMETER: &str = "CLINIC_MATRIX_TOKEN_PARAMETER";
+    pub const MATRIX_TOKEN_PARAMETER: &str = "CLINIC_MATRIX_TOKEN_SSM_PARAMETER";
     /// The longest a swap request stays open, in days, if its week starts later than that.
     pub const SWAP_MAX_AGE_DAYS: &str = "CLINIC_SWAP_MAX_AGE_DAYS";
 

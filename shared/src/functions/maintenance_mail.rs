@@ -27,7 +27,7 @@ pub const AWS_ACTIONS: &[&str] = &[
     "s3:PutObject",
     "ses:SendEmail",
     "ses:SendRawEmail",
-    // The chat tokens (CLINIC_SLACK_TOKEN_PARAMETER, CLINIC_MATRIX_TOKEN_PARAMETER), at cold start.
+    // The chat tokens (CLINIC_SLACK_TOKEN_SSM_PARAMETER, CLINIC_MATRIX_TOKEN_SSM_PARAMETER), at cold start.
     "ssm:GetParameters",
 ];
 
