@@ -2,7 +2,7 @@
 //! before the week, the approval request, "taken", "declined" and "expired". Each is sent once under
 //! its own claim (`SWAP#<id>` / `CLAIM#<what>`), so a retried run never mails twice.
 
-use super::model::{SwapKind, SwapRequest};
+use super::model::{SwapKind, SwapRequest, SwapState};
 use crate::mail::{Mailbox, OutgoingMail, escape_html};
 
 /// What each mail is, as its claim names it (`<what>#<address>`).
@@ -18,6 +18,20 @@ pub enum SwapMail {
 }
 
 impl SwapMail {
+    /// The mail a request in `state` owes its people, which the sweep sends if a failure left it
+    /// unsent (its claim makes a sent one a no-op): none while open, accepted or withdrawn.
+    pub fn owed_in(state: SwapState) -> Option<Self> {
+        match state {
+            SwapState::AwaitingApproval => Some(Self::Approval),
+            SwapState::Applied => Some(Self::Taken),
+            SwapState::Declined => Some(Self::Declined),
+            SwapState::Expired => Some(Self::Expired),
+            SwapState::Open | SwapState::Accepted | SwapState::Approved | SwapState::Withdrawn => {
+                None
+            }
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Offer => "offer",

@@ -129,6 +129,28 @@ impl SwapState {
     }
 }
 
+/// What a person can press on a request's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Accept,
+    Approve,
+    Decline,
+    Withdraw,
+}
+
+impl Button {
+    /// The button as its route names it (`/swaps/<id>/<button>`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "accept" => Some(Self::Accept),
+            "approve" => Some(Self::Approve),
+            "decline" => Some(Self::Decline),
+            "withdraw" => Some(Self::Withdraw),
+            _ => None,
+        }
+    }
+}
+
 /// One request, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwapRequest {

@@ -12,38 +12,18 @@ use super::{Form, WebPages, csrf_refused, html, query, redirect, refused, unavai
 use crate::pages::swaps::{self as page, Buttons, ComingWeek, SwapList};
 use crate::pages::{self, Reader};
 use crate::signin::SignedIn;
-use crate::swaps::{ActError, AskError, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
+use crate::swaps::{ActError, AskError, Button, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
 
-/// What a button asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Act {
-    Accept,
-    Approve,
-    Decline,
-    Withdraw,
-}
-
-impl Act {
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "accept" => Some(Self::Accept),
-            "approve" => Some(Self::Approve),
-            "decline" => Some(Self::Decline),
-            "withdraw" => Some(Self::Withdraw),
-            _ => None,
+/// What the page says a button did.
+fn done(button: Button, request: &SwapRequest) -> &'static str {
+    match (button, request.state) {
+        (_, SwapState::Applied) => "Done: it is applied, and everyone concerned is mailed.",
+        (Button::Accept, SwapState::AwaitingApproval) => {
+            "You accepted it: it now waits for the rotation's approver."
         }
-    }
-
-    fn done(self, request: &SwapRequest) -> &'static str {
-        match (self, request.state) {
-            (_, SwapState::Applied) => "Done: it is applied, and everyone concerned is mailed.",
-            (Self::Accept, SwapState::AwaitingApproval) => {
-                "You accepted it: it now waits for the rotation's approver."
-            }
-            (Self::Decline, _) => "Declined: nothing changes.",
-            (Self::Withdraw, _) => "Withdrawn: nobody can accept it any more.",
-            _ => "Done.",
-        }
+        (Button::Decline, _) => "Declined: nothing changes.",
+        (Button::Withdraw, _) => "Withdrawn: nobody can accept it any more.",
+        _ => "Done.",
     }
 }
 
@@ -296,7 +276,7 @@ impl WebPages {
         };
         let act = match (post, act) {
             (false, None) => None,
-            (true, Some(act)) => match Act::parse(act) {
+            (true, Some(act)) => match Button::parse(act) {
                 Some(act) => Some(act),
                 None => return no_such_request(),
             },
@@ -325,31 +305,23 @@ impl WebPages {
                 Ok(None) => return no_such_request(),
                 Err(e) => return unavailable(&e.to_string()),
             },
-            Some(act) => {
-                let result = match act {
-                    Act::Accept => swaps.accept(&id, me, now, &cause).await,
-                    Act::Approve => swaps.approve(&id, me, now, &cause).await,
-                    Act::Decline => swaps.decline(&id, me, now, &cause).await,
-                    Act::Withdraw => swaps.withdraw(&id, me, now, &cause).await,
-                };
-                match result {
-                    Ok(done) => {
-                        info!(swap = %id, person = me, act = ?act, state = done.state.as_str(), "swap button");
-                        let notice = act.done(&done).to_owned();
-                        (done, Some(notice))
-                    }
-                    Err(ActError::NoSuchRequest) => return no_such_request(),
-                    Err(ActError::Refused(e)) => {
-                        warn!(swap = %id, person = me, act = ?act, refusal = %e, "swap button refused");
-                        return refusal(&e);
-                    }
-                    Err(e @ ActError::VictorOpsPending(_)) => {
-                        warn!(swap = %id, error = %e, "swap applied in Clinic, VictorOps pending");
-                        return cannot(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-                    }
-                    Err(e) => return unavailable(&e.to_string()),
+            Some(act) => match swaps.press(&id, act, me, now, &cause).await {
+                Ok(pressed) => {
+                    info!(swap = %id, person = me, act = ?act, state = pressed.state.as_str(), "swap button");
+                    let notice = done(act, &pressed).to_owned();
+                    (pressed, Some(notice))
                 }
-            }
+                Err(ActError::NoSuchRequest) => return no_such_request(),
+                Err(ActError::Refused(e)) => {
+                    warn!(swap = %id, person = me, act = ?act, refusal = %e, "swap button refused");
+                    return refusal(&e);
+                }
+                Err(e @ ActError::VictorOpsPending(_)) => {
+                    warn!(swap = %id, error = %e, "swap applied in Clinic, VictorOps pending");
+                    return cannot(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
+                }
+                Err(e) => return unavailable(&e.to_string()),
+            },
         };
         let buttons = Buttons {
             accept: shown.state == SwapState::Open
