@@ -847,6 +847,73 @@ async fn with_an_approver_the_accepted_swap_waits_for_them_and_only_they_approve
     );
 }
 
+/// Every mail the local SES accepted for the world's people and its notify list.
+async fn all_mails(world: &World) -> usize {
+    let mut count = mails_to(&format!("team@{}", world.domain)).await.len();
+    for id in ["alice", "bruno", "carla", "dmitri", "erin", "femi", "gita"] {
+        count += mails_to(&address(&world.domain, id)).await.len();
+    }
+    count
+}
+
+#[tokio::test]
+async fn an_approver_cannot_approve_a_swap_they_asked_for_or_accepted_and_nothing_is_written() {
+    // Alice approves the rotation's swaps and asks for cover of her own week; Dmitri accepts.
+    let asking = world("own-ask", Some("alice")).await;
+    let mut alice = asking.signed_in("alice").await;
+    let id = ask_cover(&mut alice, "2027-W01").await;
+    let mut dmitri = asking.signed_in("dmitri").await;
+    assert_eq!(press(&mut dmitri, &id, "accept").await.status, 200);
+    assert_eq!(
+        asking.store.swap(&id).await.unwrap().unwrap().state,
+        SwapState::AwaitingApproval
+    );
+    let page = alice.get(&format!("/swaps/{id}")).await;
+    assert!(!page.body.contains(">Approve<"), "{}", page.body);
+    assert!(page.body.contains(">Decline<"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("nobody approves a change to their own duty")
+    );
+    let (before, mails) = (asking.items().await, all_mails(&asking).await);
+    let refused = press(&mut alice, &id, "approve").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("one of this swap's two people"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(asking.items().await, before, "nothing written");
+    assert_eq!(all_mails(&asking).await, mails, "nobody mailed");
+    assert_eq!(
+        asking.shift("2027-W01").await.primary.as_deref(),
+        Some("alice"),
+        "not applied"
+    );
+
+    // Dmitri approves the rotation's swaps and accepts Alice's request: he cannot approve it.
+    let accepting = world("own-accept", Some("dmitri")).await;
+    let mut alice = accepting.signed_in("alice").await;
+    let id = ask_cover(&mut alice, "2027-W01").await;
+    let mut dmitri = accepting.signed_in("dmitri").await;
+    assert_eq!(press(&mut dmitri, &id, "accept").await.status, 200);
+    let (before, mails) = (accepting.items().await, all_mails(&accepting).await);
+    let refused = press(&mut dmitri, &id, "approve").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(accepting.items().await, before, "nothing written");
+    assert_eq!(all_mails(&accepting).await, mails, "nobody mailed");
+    assert_eq!(
+        accepting.store.swap(&id).await.unwrap().unwrap().state,
+        SwapState::AwaitingApproval
+    );
+    // Declining his own acceptance changes no duty: that he may do.
+    assert_eq!(press(&mut dmitri, &id, "decline").await.status, 200);
+    assert_eq!(
+        accepting.store.swap(&id).await.unwrap().unwrap().state,
+        SwapState::Declined
+    );
+}
+
 #[tokio::test]
 async fn the_rotation_function_runs_the_swaps_job_from_its_scheduler_input() {
     let world = world("job", None).await;

@@ -148,6 +148,7 @@ pub fn list(page: &SwapList<'_>) -> String {
 pub struct Buttons {
     pub accept: bool,
     pub approve: bool,
+    pub decline: bool,
     pub withdraw: bool,
 }
 
@@ -221,13 +222,22 @@ pub fn detail(
     out.push_str("</dl></section>\n");
     let csrf = escape_html(csrf);
     let id = escape_html(request.id.as_str());
-    if buttons.accept || buttons.approve || buttons.withdraw {
+    if buttons.decline && !buttons.approve {
+        out.push_str(
+            "<p class=\"note\">You are the rotation's approver and one of this swap's two people: \
+             nobody approves a change to their own duty, so you can decline it but not approve it. \
+             An operator can apply it, or it expires.</p>\n",
+        );
+    }
+    if buttons.accept || buttons.approve || buttons.decline || buttons.withdraw {
         out.push_str("<p>");
         if buttons.accept {
             button(&mut out, &id, "accept", "Accept", &csrf);
         }
         if buttons.approve {
             button(&mut out, &id, "approve", "Approve", &csrf);
+        }
+        if buttons.decline {
             button(&mut out, &id, "decline", "Decline", &csrf);
         }
         if buttons.withdraw {

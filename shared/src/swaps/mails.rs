@@ -113,6 +113,20 @@ pub fn compose(
                 when(request)
             ),
         ),
+        SwapMail::Approval if request.approver_is_party() => (
+            format!(
+                "[Clinic] Needs another approver: {}",
+                request.kind.describe()
+            ),
+            format!(
+                "{asked}, and {acceptor} accepted.{note}\n\nYou are the rotation's approver and one of \
+                 the two people of this swap, and nobody approves a change to their own duty: Clinic \
+                 will not apply it on your approval. Decline it if it should not happen; otherwise an \
+                 operator applies it (clinic rotation swap or override), or it expires. {}\n\n\
+                 The request: {link}",
+                when(request)
+            ),
+        ),
         SwapMail::Approval => (
             format!("[Clinic] Approve {}?", request.kind.describe()),
             format!(

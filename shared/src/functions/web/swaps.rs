@@ -42,7 +42,9 @@ fn cannot(status: StatusCode, reason: &str) -> Response<Body> {
 
 fn refusal(e: &Refusal) -> Response<Body> {
     let status = match e {
-        Refusal::NotOffered | Refusal::NotRequester | Refusal::NotApprover => StatusCode::FORBIDDEN,
+        Refusal::NotOffered | Refusal::NotRequester | Refusal::NotApprover | Refusal::OwnSwap => {
+            StatusCode::FORBIDDEN
+        }
         Refusal::Expired => StatusCode::GONE,
         Refusal::Taken | Refusal::Closed(_) | Refusal::NotAwaitingApproval => StatusCode::CONFLICT,
     };
@@ -323,13 +325,15 @@ impl WebPages {
                 Err(e) => return unavailable(&e.to_string()),
             },
         };
+        let deciding = shown.state == SwapState::AwaitingApproval
+            && now < shown.closes_at
+            && shown.approver.as_deref() == Some(me);
         let buttons = Buttons {
             accept: shown.state == SwapState::Open
                 && now < shown.closes_at
                 && shown.offered.iter().any(|p| p == me),
-            approve: shown.state == SwapState::AwaitingApproval
-                && now < shown.closes_at
-                && shown.approver.as_deref() == Some(me),
+            approve: deciding && !shown.approver_is_party(),
+            decline: deciding,
             withdraw: matches!(shown.state, SwapState::Open | SwapState::AwaitingApproval)
                 && shown.requester == me,
         };
