@@ -54,11 +54,16 @@ fn epoch(text: &str) -> i64 {
 
 /// Seven people of `ops`: Erin is a manager, Carla is away all of 2027-W01, Bruno (blue, like Gita)
 /// serves 2027-W02. So Alice's W01 may be covered by Dmitri and Femi only.
-fn roster_text(domain: &str, approver: Option<&str>) -> String {
+/// Everyone's timezone is Europe/Berlin but for those `zones` names.
+fn roster_text(domain: &str, approver: Option<&str>, zones: &[(&str, &str)]) -> String {
     let person = |id: &str, team: &str, role: &str, absences: &str| {
+        let zone = zones
+            .iter()
+            .find(|(who, _)| *who == id)
+            .map_or("Europe/Berlin", |(_, zone)| zone);
         format!(
             "[[people]]\nid = \"{id}\"\nname = \"{id} Person\"\nemail = \"{id}@{domain}\"\nteam = \"{team}\"\n\
-             timezone = \"Europe/Berlin\"\nholidays = \"DE\"\nrole = \"{role}\"\nrotations = [\"ops\"]\n\
+             timezone = \"{zone}\"\nholidays = \"DE\"\nrole = \"{role}\"\nrotations = [\"ops\"]\n\
              previous_duties = 3\nabsences = [{absences}]\nvictorops_user = \"{id}.vo\"\n\n"
         )
     };
@@ -138,6 +143,10 @@ fn swaps_with(
 }
 
 async fn world(name: &str, approver: Option<&str>) -> World {
+    zoned_world(name, approver, &[]).await
+}
+
+async fn zoned_world(name: &str, approver: Option<&str>, zones: &[(&str, &str)]) -> World {
     let domain = format!("{name}.swaps.example.org");
     let store = fresh_store(&format!("swaps-{name}")).await;
     let fake = VictorOpsApiFake::start(API_ID, API_KEY, setup()).await;
@@ -156,7 +165,7 @@ async fn world(name: &str, approver: Option<&str>) -> World {
         Arc::new(store.clone()),
         60,
     ));
-    let roster = Roster::parse(&roster_text(&domain, approver)).expect("test roster");
+    let roster = Roster::parse(&roster_text(&domain, approver, zones)).expect("test roster");
     let audit = AuditEntry::new(at(FRIDAY), "test", "setup", "setup", "setup", "test");
     store.mirror_roster(&roster, &audit).await.unwrap();
     for (week, person) in [
@@ -912,6 +921,80 @@ async fn an_approver_cannot_approve_a_swap_they_asked_for_or_accepted_and_nothin
         accepting.store.swap(&id).await.unwrap().unwrap().state,
         SwapState::Declined
     );
+}
+
+/// The offer mailed to `to` about `id`, raw.
+async fn offer_to(to: &str, id: &SwapId) -> String {
+    mails_to(to)
+        .await
+        .into_iter()
+        .find(|raw| raw.contains(&format!("/swaps/{id}")) && raw.contains(".offer."))
+        .unwrap_or_else(|| panic!("an offer to {to}"))
+}
+
+#[tokio::test]
+async fn the_pages_and_mails_show_times_in_each_readers_own_zone() {
+    // Alice and Femi live in New York; Dmitri in Berlin, as everyone else.
+    let zones = [("alice", "America/New_York"), ("femi", "America/New_York")];
+    let world = zoned_world("zones", None, &zones).await;
+    let starts = world.shift("2027-W01").await.start_utc;
+    let in_zone = |zone: &str| {
+        starts
+            .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
+            .strftime("%-d January 2027, %H:%M %Z")
+            .to_string()
+    };
+    let (new_york, berlin) = (in_zone("America/New_York"), in_zone("Europe/Berlin"));
+    assert!(
+        new_york.ends_with(" EST") && berlin.ends_with(" CET"),
+        "{new_york} / {berlin}"
+    );
+    assert_ne!(
+        new_york[..new_york.len() - 4],
+        berlin[..berlin.len() - 4],
+        "the hours differ"
+    );
+
+    let mut alice = world.signed_in("alice").await;
+    let listed = alice.get("/swaps").await;
+    assert!(
+        listed.body.contains(&new_york),
+        "the form's week: {}",
+        listed.body
+    );
+    assert!(listed.body.contains("Times are in America/New_York"));
+    let id = ask_cover(&mut alice, "2027-W01").await;
+    let page = alice.get(&format!("/swaps/{id}")).await;
+    assert!(page.body.contains(&new_york), "{}", page.body);
+    assert!(!page.body.contains(" UTC"), "{}", page.body);
+    let mut dmitri = world.signed_in("dmitri").await;
+    let his = dmitri.get(&format!("/swaps/{id}")).await;
+    assert!(his.body.contains(&berlin), "{}", his.body);
+    // `?tz=` wins, as on the other pages; a zone that does not exist is refused.
+    let tokyo = dmitri.get(&format!("/swaps/{id}?tz=Asia/Tokyo")).await;
+    assert!(
+        tokyo.body.contains(&in_zone("Asia/Tokyo")),
+        "{}",
+        tokyo.body
+    );
+    assert_eq!(
+        dmitri
+            .get(&format!("/swaps/{id}?tz=Mars/Base"))
+            .await
+            .status,
+        400
+    );
+
+    // Each offer is mailed in its reader's zone.
+    let femis = offer_to(&address(&world.domain, "femi"), &id).await;
+    assert!(femis.contains(&new_york), "{femis}");
+    let dmitris = offer_to(&address(&world.domain, "dmitri"), &id).await;
+    assert!(dmitris.contains(&berlin), "{dmitris}");
+    // Accepted: the page the button answers with is in the acceptor's zone too.
+    let mut femi = world.signed_in("femi").await;
+    let accepted = press(&mut femi, &id, "accept").await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert!(accepted.body.contains(&new_york), "{}", accepted.body);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 use super::model::{SwapKind, SwapRequest, SwapState};
 use crate::mail::{Mailbox, OutgoingMail, escape_html};
+use crate::rotation::roster::{IanaTimeZone, readable};
 
 /// What each mail is, as its claim names it (`<what>#<address>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,21 +65,23 @@ fn what_is_asked(request: &SwapRequest, names: &Names<'_>) -> String {
     }
 }
 
-fn when(request: &SwapRequest) -> String {
+/// The times in the reader's zone: a person's roster timezone, UTC (and said so) for an address
+/// the roster does not know, such as a notify list.
+fn when(request: &SwapRequest, zone: Option<&IanaTimeZone>) -> String {
     format!(
         "The week starts {}; the request closes {}.",
-        request.week_starts.strftime("%Y-%m-%d %H:%M UTC"),
-        request.closes_at.strftime("%Y-%m-%d %H:%M UTC")
+        readable(request.week_starts, zone),
+        readable(request.closes_at, zone)
     )
 }
 
-/// One mail, text and HTML saying the same; `link` is the request's page.
+/// One mail, text and HTML saying the same; `link` is the request's page, `zone` its reader's.
 pub fn compose(
     kind: SwapMail,
     request: &SwapRequest,
     names: &Names<'_>,
-    from: Mailbox,
-    to: Mailbox,
+    (from, to): (Mailbox, Mailbox),
+    zone: Option<&IanaTimeZone>,
     link: &str,
 ) -> OutgoingMail {
     let reader = to.name.clone().unwrap_or_else(|| "team".to_owned());
@@ -95,7 +98,7 @@ pub fn compose(
             format!(
                 "{asked}.{note}\n\nYou may take it: the rotation's rules allow you that week. The first to accept \
                  wins.\n\n{}\n\nOpen the request to accept: {link}",
-                when(request)
+                when(request, zone)
             ),
         ),
         SwapMail::Reminder7d | SwapMail::Reminder1d => (
@@ -110,7 +113,7 @@ pub fn compose(
             ),
             format!(
                 "Nobody has taken this yet. {asked}.{note}\n\n{}\n\nThe request: {link}",
-                when(request)
+                when(request, zone)
             ),
         ),
         SwapMail::Approval if request.approver_is_party() => (
@@ -124,7 +127,7 @@ pub fn compose(
                  will not apply it on your approval. Decline it if it should not happen; otherwise an \
                  operator applies it (clinic rotation swap or override), or it expires. {}\n\n\
                  The request: {link}",
-                when(request)
+                when(request, zone)
             ),
         ),
         SwapMail::Approval => (
@@ -132,7 +135,7 @@ pub fn compose(
             format!(
                 "{asked}, and {acceptor} accepted.{note}\n\nIt is applied once you approve it. {}\n\n\
                  Approve or decline: {link}",
-                when(request)
+                when(request, zone)
             ),
         ),
         SwapMail::Taken => (

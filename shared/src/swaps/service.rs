@@ -19,7 +19,7 @@ use crate::http_url::HttpUrl;
 use crate::mail::{EmailAddress, Mailbox, Mailer, OnceMail};
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::plan;
-use crate::rotation::roster::{PersonId, Roster};
+use crate::rotation::roster::{IanaTimeZone, PersonId, Roster};
 use crate::shifts::ShiftLedger;
 use crate::shifts::overrides::{Operator, OverrideError, serving, set_override};
 use crate::signin::ports::Nonces;
@@ -669,10 +669,20 @@ impl Swaps {
     /// Who each mail is for: the offered (offer, reminders, with the requester for reminders), the
     /// approver, the requester and acceptor and the notify list (taken), the two (declined), the
     /// requester (expired).
-    fn recipients(&self, kind: SwapMail, request: &SwapRequest) -> Vec<Mailbox> {
+    /// Each with their roster timezone, which the mail's times are shown in (none for the notify
+    /// list: UTC).
+    fn recipients(
+        &self,
+        kind: SwapMail,
+        request: &SwapRequest,
+    ) -> Vec<(Mailbox, Option<IanaTimeZone>)> {
         let person = |id: &str| {
-            self.person(id)
-                .map(|p| Mailbox::new(p.name.clone(), p.email.clone()))
+            self.person(id).map(|p| {
+                (
+                    Mailbox::new(p.name.clone(), p.email.clone()),
+                    Some(p.timezone.clone()),
+                )
+            })
         };
         let mut people: Vec<&str> = Vec::new();
         match kind {
@@ -688,17 +698,21 @@ impl Swaps {
             }
             SwapMail::Expired => people.push(&request.requester),
         }
-        let mut to: Vec<Mailbox> = people.into_iter().filter_map(person).collect();
+        let mut to: Vec<(Mailbox, Option<IanaTimeZone>)> =
+            people.into_iter().filter_map(person).collect();
         if kind == SwapMail::Taken
             && let Some(rules) = self.roster.rotation(&request.rotation)
         {
-            to.extend(rules.notify.iter().map(|a| Mailbox {
-                name: None,
-                address: a.clone(),
+            to.extend(rules.notify.iter().map(|a| {
+                let list = Mailbox {
+                    name: None,
+                    address: a.clone(),
+                };
+                (list, None)
             }));
         }
         let mut seen = std::collections::BTreeSet::new();
-        to.retain(|m| seen.insert(m.address.to_string().to_lowercase()));
+        to.retain(|(m, _)| seen.insert(m.address.to_string().to_lowercase()));
         to
     }
 
@@ -716,15 +730,15 @@ impl Swaps {
             acceptor: request.accepted_by.as_deref().map(|a| self.name_of(a)),
         };
         let link = self.link(&request.id);
-        for to in self.recipients(kind, request) {
+        for (to, zone) in self.recipients(kind, request) {
             let what = format!("{}#{}", kind.as_str(), to.address);
             let claim = ClaimKey::swap(request.id.as_str(), what.clone());
             let mail = mails::compose(
                 kind,
                 request,
                 &names,
-                Mailbox::new("Clinic", self.sender.clone()),
-                to.clone(),
+                (Mailbox::new("Clinic", self.sender.clone()), to.clone()),
+                zone.as_ref(),
                 &link,
             );
             let subject = format!("{}/mail/{what}", request.subject());

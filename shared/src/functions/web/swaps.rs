@@ -9,8 +9,9 @@ use lambda_http::{Body, Request, Response};
 use tracing::{info, warn};
 
 use super::{Form, WebPages, csrf_refused, html, query, redirect, refused, unavailable};
-use crate::pages::swaps::{self as page, Buttons, ComingWeek, SwapList};
+use crate::pages::swaps::{self as page, Buttons, ComingWeek, Detail, SwapList};
 use crate::pages::{self, Reader};
+use crate::rotation::roster::{IanaTimeZone, PersonId, UnknownTimeZone};
 use crate::signin::SignedIn;
 use crate::swaps::{ActError, AskError, Button, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
 
@@ -112,12 +113,29 @@ impl WebPages {
         )
     }
 
+    /// The zone the reader reads the page in, as the other pages pick it: `?tz=` if given, else
+    /// their roster timezone (UTC for someone the roster does not know). A bad `?tz=` is the
+    /// caller's error (400).
+    fn reader_zone(
+        &self,
+        request: &Request,
+        person: &str,
+    ) -> Result<Option<IanaTimeZone>, UnknownTimeZone> {
+        match query(request, "tz") {
+            Some(name) => crate::brief::zone(Some(name.as_str())),
+            None => Ok(self.swaps.as_ref().and_then(|swaps| {
+                let person = swaps.roster.person(&PersonId::parse(person).ok()?)?;
+                Some(person.timezone.clone())
+            })),
+        }
+    }
+
     fn namer(&self) -> impl Fn(&str) -> String + '_ {
         move |id: &str| {
             self.swaps
                 .as_ref()
                 .and_then(|s| {
-                    crate::rotation::roster::PersonId::parse(id)
+                    PersonId::parse(id)
                         .ok()
                         .and_then(|p| s.roster.person(&p).map(|p| p.name.clone()))
                 })
@@ -141,6 +159,10 @@ impl WebPages {
             );
         };
         let me = signed_in.person.as_str();
+        let zone = match self.reader_zone(request, me) {
+            Ok(zone) => zone,
+            Err(e) => return refused(StatusCode::BAD_REQUEST, &e.to_string()),
+        };
         let all = match swaps.ledger.swaps_from(now).await {
             Ok(all) => all,
             Err(e) => return unavailable(&e.to_string()),
@@ -186,6 +208,7 @@ impl WebPages {
             other_weeks: &other_weeks,
             csrf: &csrf,
             name: &namer,
+            zone: zone.as_ref(),
         });
         let name = namer(me);
         self.swap_page(StatusCode::OK, "Swaps and cover", &signed_in, &name, &main)
@@ -285,6 +308,10 @@ impl WebPages {
             _ => return no_such_request(),
         };
         let me = signed_in.person.as_str();
+        let zone = match self.reader_zone(request, me) {
+            Ok(zone) => zone,
+            Err(e) => return refused(StatusCode::BAD_REQUEST, &e.to_string()),
+        };
         let cause = format!("web:{}", uuid::Uuid::new_v4().simple());
         let mut status = StatusCode::OK;
         let (shown, notice) = match act {
@@ -339,7 +366,16 @@ impl WebPages {
         };
         let csrf = self.signin.csrf_token(&signed_in.binding);
         let namer = self.namer();
-        let main = page::detail(&shown, &buttons, &csrf, &namer, notice.as_deref());
+        let main = page::detail(
+            &shown,
+            &Detail {
+                buttons: &buttons,
+                csrf: &csrf,
+                name: &namer,
+                zone: zone.as_ref(),
+                notice: notice.as_deref(),
+            },
+        );
         let name = namer(me);
         self.swap_page(
             status,
