@@ -3,11 +3,10 @@
 //! people the rules allow, the first to accept wins and VictorOps follows; refusals write nothing;
 //! the swaps job reminds 7 days and 1 day before, once each, and expires what nobody took.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::pacing::Pacing;
 use clinic::adapters::ses::SesMailer;
@@ -30,7 +29,7 @@ use clinic::trigger::Trigger;
 use clinic_tests::failing_mailer::FailingMailer;
 use clinic_tests::victorops_api_fake::{FakePolicy, FakeSetup, VictorOpsApiFake};
 use clinic_tests::web_browser::{Browser, csrf, mails_to};
-use clinic_tests::{fresh_store, verified_sender};
+use clinic_tests::{fresh_store, table_items, verified_sender};
 
 const SENDER: &str = "clinic@swaps-tests.example.org";
 const KEY: &str = "swaps-tests-signing-key-0123456789abcdef";
@@ -260,27 +259,6 @@ impl World {
             .count()
     }
 
-    /// Every item of the table, as text, in key order: what "nothing written" is checked against.
-    async fn items(&self) -> Vec<String> {
-        let output = self
-            .store
-            .client()
-            .scan()
-            .table_name(self.store.table().as_str())
-            .send()
-            .await
-            .unwrap();
-        assert!(output.last_evaluated_key.is_none(), "one scan page");
-        let mut items: Vec<String> = output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|item| canonical(&AttributeValue::M(item.clone())))
-            .collect();
-        items.sort();
-        items
-    }
-
     /// The audit actions about a request, each once, sorted (entries of one instant have no order);
     /// counted apart where a repeat matters.
     async fn audited(&self, id: &SwapId) -> Vec<String> {
@@ -298,17 +276,6 @@ impl World {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect()
-    }
-}
-
-fn canonical(value: &AttributeValue) -> String {
-    match value {
-        AttributeValue::M(map) => {
-            let ordered: BTreeMap<_, _> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            format!("{ordered:?}")
-        }
-        AttributeValue::L(list) => format!("{:?}", list.iter().map(canonical).collect::<Vec<_>>()),
-        other => format!("{other:?}"),
     }
 }
 
@@ -409,7 +376,7 @@ async fn cover_is_offered_by_mail_to_exactly_the_people_the_rules_allow() {
 
     // Someone not on duty that week cannot ask for it: refused, nothing written.
     let mut bruno = world.signed_in("bruno").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let page = bruno.get("/swaps").await;
     let token = csrf(&page.body);
     let refused = bruno
@@ -424,7 +391,7 @@ async fn cover_is_offered_by_mail_to_exactly_the_people_the_rules_allow() {
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(refused.body.contains("not your week"), "{}", refused.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 }
 
 #[tokio::test]
@@ -531,10 +498,10 @@ async fn a_lost_answer_from_victorops_leaves_the_accept_to_be_retried_and_nothin
 
     // Femi cannot take it meanwhile; Dmitri's retry finishes it.
     let mut femi = world.signed_in("femi").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let refused = press(&mut femi, &id, "accept").await;
     assert_eq!(refused.status, 409, "{}", refused.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
     let retried = press(&mut dmitri, &id, "accept").await;
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert_eq!(
@@ -555,10 +522,10 @@ async fn a_lost_answer_from_victorops_leaves_the_accept_to_be_retried_and_nothin
     assert_eq!(world.audit_count(&id, "swap.accept").await, 1);
     assert_eq!(world.audit_count(&id, "swap.apply").await, 1);
     // A third press changes nothing.
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let again = press(&mut dmitri, &id, "accept").await;
     assert_eq!(again.status, 200);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 }
 
 #[tokio::test]
@@ -568,7 +535,7 @@ async fn another_persons_request_is_refused_with_a_clear_page_and_nothing_writte
     let id = ask_cover(&mut alice, "2027-W01").await;
     let mut bruno = world.signed_in("bruno").await;
     let mut dmitri = world.signed_in("dmitri").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
 
     let not_offered = press(&mut bruno, &id, "accept").await;
     assert_eq!(not_offered.status, 403, "{}", not_offered.body);
@@ -592,7 +559,7 @@ async fn another_persons_request_is_refused_with_a_clear_page_and_nothing_writte
     assert_eq!(signed_out.status, 403);
     assert_eq!(nobody.get(&format!("/swaps/{id}")).await.status, 303);
     assert_eq!(
-        world.items().await,
+        table_items(&world.store).await,
         before,
         "nothing written for any of them"
     );
@@ -608,7 +575,7 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
     let mut alice = world.signed_in("alice").await;
     let id = ask_cover(&mut alice, "2027-W01").await;
     let mut dmitri = world.signed_in("dmitri").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     for path in [
         "/swaps/0123456789abcdef0123456789abcdef".to_owned(),
         "/swaps/0123456789abcdef0123456789abcdef/accept".to_owned(),
@@ -629,7 +596,7 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
             "{path}"
         );
     }
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     // After the week starts the link is gone: 410 to read, 410 to accept, nothing written.
     let started = epoch("2027-01-04T08:00:00Z");
@@ -637,7 +604,7 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
     dmitri
         .sign_in(&address(&world.domain, "dmitri"), started)
         .await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let late = dmitri.get_at(&format!("/swaps/{id}"), started).await;
     assert_eq!(late.status, 410, "{}", late.body);
     assert!(late.body.contains("expired"));
@@ -646,18 +613,18 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
         .post_at(&format!("/swaps/{id}/accept"), &[("csrf", &token)], started)
         .await;
     assert_eq!(accept.status, 410, "{}", accept.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     // Applied: a second acceptor is told it is taken, and nothing is written.
     let mut dmitri = world.signed_in("dmitri").await;
     assert_eq!(press(&mut dmitri, &id, "accept").await.status, 200);
     let mut femi = world.signed_in("femi").await;
-    let applied = world.items().await;
+    let applied = table_items(&world.store).await;
     let taken = press(&mut femi, &id, "accept").await;
     assert_eq!(taken.status, 409);
     let withdrawn = press(&mut alice, &id, "withdraw").await;
     assert_eq!(withdrawn.status, 409, "{}", withdrawn.body);
-    assert_eq!(world.items().await, applied);
+    assert_eq!(table_items(&world.store).await, applied);
 }
 
 #[tokio::test]
@@ -806,12 +773,12 @@ async fn with_an_approver_the_accepted_swap_waits_for_them_and_only_they_approve
         mails_about(&address(&world.domain, "erin"), &id, "approval").await,
         1
     );
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     for who in [&mut dmitri, &mut alice] {
         let refused = press(who, &id, "approve").await;
         assert_eq!(refused.status, 403, "{}", refused.body);
     }
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
     let mut erin = world.signed_in("erin").await;
     let listed = erin.get("/swaps").await;
     assert!(
@@ -884,7 +851,7 @@ async fn an_approver_cannot_approve_a_swap_they_asked_for_or_accepted_and_nothin
         page.body
             .contains("nobody approves a change to their own duty")
     );
-    let (before, mails) = (asking.items().await, all_mails(&asking).await);
+    let (before, mails) = (table_items(&asking.store).await, all_mails(&asking).await);
     let refused = press(&mut alice, &id, "approve").await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(
@@ -892,7 +859,7 @@ async fn an_approver_cannot_approve_a_swap_they_asked_for_or_accepted_and_nothin
         "{}",
         refused.body
     );
-    assert_eq!(asking.items().await, before, "nothing written");
+    assert_eq!(table_items(&asking.store).await, before, "nothing written");
     assert_eq!(all_mails(&asking).await, mails, "nobody mailed");
     assert_eq!(
         asking.shift("2027-W01").await.primary.as_deref(),
@@ -906,10 +873,17 @@ async fn an_approver_cannot_approve_a_swap_they_asked_for_or_accepted_and_nothin
     let id = ask_cover(&mut alice, "2027-W01").await;
     let mut dmitri = accepting.signed_in("dmitri").await;
     assert_eq!(press(&mut dmitri, &id, "accept").await.status, 200);
-    let (before, mails) = (accepting.items().await, all_mails(&accepting).await);
+    let (before, mails) = (
+        table_items(&accepting.store).await,
+        all_mails(&accepting).await,
+    );
     let refused = press(&mut dmitri, &id, "approve").await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    assert_eq!(accepting.items().await, before, "nothing written");
+    assert_eq!(
+        table_items(&accepting.store).await,
+        before,
+        "nothing written"
+    );
     assert_eq!(all_mails(&accepting).await, mails, "nobody mailed");
     assert_eq!(
         accepting.store.swap(&id).await.unwrap().unwrap().state,
