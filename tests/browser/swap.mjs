@@ -81,6 +81,14 @@ try {
   assert.match(await request.innerText(), /family <event>/);
   assert.equal(await a.page.getByRole('button', { name: 'Withdraw' }).count(), 1);
   assert.equal(await a.page.getByRole('button', { name: 'Accept' }).count(), 0, 'the requester cannot accept');
+  // Times in the requester's own roster zone, not UTC: the week's start at its local hour.
+  assert.ok(requester.timezone && requester.timezone !== 'UTC', `the requester's zone: ${requester.timezone}`);
+  const local = new Intl.DateTimeFormat('en-GB', {
+    timeZone: requester.timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).format(new Date(duty.next.start));
+  assert.match(await request.innerText(), new RegExp(`Week starts\\s+\\w+ \\d+ \\w+ \\d{4}, ${local} [A-Z+0-9-]+`));
+  assert.ok(!(await request.innerText()).includes('UTC'), 'a time shown in UTC');
+  assert.match(await a.page.getByRole('main').innerText(), new RegExp(`Times are in ${requester.timezone}`));
   await shot(a.page, 's2-asked');
 
   // The offer, as mailed: its link leads to the request.

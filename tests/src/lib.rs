@@ -1,5 +1,6 @@
 //! What Clinic's black-box tests share: the local AWS stack (moto server on loopback, started once per
-//! test binary and stopped with it), a fresh table per test, and readers for what moto received.
+//! test binary and stopped with it), a fresh table per test, the whole table as text (`table_items`),
+//! and readers for what moto received.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
@@ -15,9 +16,12 @@ pub mod incident_rig;
 pub mod slack_fake;
 pub mod statuspage_fake;
 pub mod synapse;
+mod table_items;
 pub mod team_year;
 pub mod victorops_api_fake;
 pub mod web_browser;
+
+pub use table_items::table_items;
 
 /// The repository's root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {

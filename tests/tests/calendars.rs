@@ -4,12 +4,10 @@
 //! the deployment's mail domain, the chosen VALARM. And every refusal — a revoked, a forged and an
 //! unknown token, another person's revoke, a POST without its CSRF token — with nothing written.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::AuditEntry;
 use clinic::calendars::Calendars;
@@ -23,7 +21,7 @@ use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::signin::SignIn;
 use clinic::signin::token::SigningKey;
 use clinic_tests::web_browser::{Browser, csrf};
-use clinic_tests::{fresh_store, repo_root, sdk_config, verified_sender};
+use clinic_tests::{fresh_store, repo_root, sdk_config, table_items, verified_sender};
 
 /// Friday 2027-01-15 08:00 UTC, in 2027-W02.
 const NOW: i64 = 1_800_000_000;
@@ -125,27 +123,8 @@ async fn world_with(
 }
 
 impl World {
-    async fn items(&self) -> Vec<String> {
-        let output = self
-            .store
-            .client()
-            .scan()
-            .table_name(self.store.table().as_str())
-            .send()
-            .await
-            .unwrap();
-        let mut items: Vec<String> = output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|item| canonical(&AttributeValue::M(item.clone())))
-            .collect();
-        items.sort();
-        items
-    }
-
     async fn feed_items(&self) -> usize {
-        self.items()
+        table_items(&self.store)
             .await
             .iter()
             .filter(|i| i.contains("FEEDTOKEN#"))
@@ -157,18 +136,6 @@ impl World {
         let mut browser = Browser::new(&self.routes, client).at(NOW);
         browser.sign_in(&format!("{id}@{}", self.domain), NOW).await;
         browser
-    }
-}
-
-/// An item as text with every map's keys in order (the SDK's maps have none), to compare tables.
-fn canonical(value: &AttributeValue) -> String {
-    match value {
-        AttributeValue::M(map) => {
-            let sorted: BTreeMap<_, _> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            format!("{sorted:?}")
-        }
-        AttributeValue::L(list) => format!("{:?}", list.iter().map(canonical).collect::<Vec<_>>()),
-        other => format!("{other:?}"),
     }
 }
 
@@ -227,12 +194,12 @@ async fn a_personal_feed_issued_on_the_page_passes_a_strict_parser_with_planned_
     let world = world("calpersonal").await;
     let mut akaur = world.signed_in("akaur", "192.0.2.10").await;
     let path = issue(&mut akaur, "personal", "30").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let feed = akaur.get(&path).await;
     assert_eq!(feed.status, 200, "{}", feed.body);
     assert!(feed.content_type.starts_with("text/calendar"));
     assert_eq!(
-        world.items().await,
+        table_items(&world.store).await,
         before,
         "fetching a feed writes nothing"
     );
@@ -303,7 +270,7 @@ async fn a_team_feed_holds_every_shift_and_a_revoked_one_answers_404_writing_not
     };
     // Another person cannot revoke it: 403, nothing written.
     let mut bmoreau = world.signed_in("bmoreau", "192.0.2.12").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let page = bmoreau.get("/calendars").await;
     let refused = bmoreau
         .post(
@@ -312,7 +279,7 @@ async fn a_team_feed_holds_every_shift_and_a_revoked_one_answers_404_writing_not
         )
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
     // Nor its owner without the CSRF token.
     let no_csrf = akaur.post("/calendars/revoke", &[("feed", &hash)]).await;
     assert_eq!(no_csrf.status, 403);
@@ -326,7 +293,7 @@ async fn a_team_feed_holds_every_shift_and_a_revoked_one_answers_404_writing_not
         wrong_csrf.status, 403,
         "bmoreau's CSRF token is not akaur's"
     );
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
     assert_eq!(akaur.get(&path).await.status, 200);
 
     let page = akaur.get("/calendars").await;
@@ -338,11 +305,11 @@ async fn a_team_feed_holds_every_shift_and_a_revoked_one_answers_404_writing_not
         .await;
     assert_eq!(revoked.status, 303, "{}", revoked.body);
     assert_eq!(world.feed_items().await, 0);
-    let after = world.items().await;
+    let after = table_items(&world.store).await;
     let gone = akaur.get(&path).await;
     assert_eq!(gone.status, 404);
     assert_eq!(
-        world.items().await,
+        table_items(&world.store).await,
         after,
         "a revoked token's fetch writes nothing"
     );
@@ -352,7 +319,7 @@ async fn a_team_feed_holds_every_shift_and_a_revoked_one_answers_404_writing_not
 async fn forged_unknown_and_unsigned_requests_are_refused_with_nothing_written() {
     let world = world("calforged").await;
     let mut akaur = world.signed_in("akaur", "192.0.2.13").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     // No CSRF token: no feed issued.
     let issued = akaur
         .post("/calendars/issue", &[("kind", "personal")])
@@ -400,7 +367,7 @@ async fn forged_unknown_and_unsigned_requests_are_refused_with_nothing_written()
     let hash = clinic::calendars::service::token_hash(token);
     assert_eq!(akaur.get(&format!("/feeds/{hash}.ics")).await.status, 404);
     assert_eq!(world.feed_items().await, 1);
-    assert_eq!(world.items().await.len(), before.len() + 1);
+    assert_eq!(table_items(&world.store).await.len(), before.len() + 1);
 }
 
 /// The maintenance-mail function's calendar object as this test writes it (one event).
@@ -438,7 +405,7 @@ async fn a_maintenance_token_serves_the_calendar_object_the_maintenance_mail_fun
     let world = world_with("calmaint", Some(Arc::new(object))).await;
     let mut akaur = world.signed_in("akaur", "192.0.2.15").await;
     let path = issue(&mut akaur, "maintenance", "").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let feed = akaur.get(&path).await;
     assert_eq!(feed.status, 200, "{}", feed.body);
     assert_eq!(feed.body, MAINTENANCE_ICS, "the object, byte for byte");
@@ -450,7 +417,7 @@ async fn a_maintenance_token_serves_the_calendar_object_the_maintenance_mail_fun
             .unwrap()
             .starts_with("maintenance-")
     );
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
     // The status token is no way in: the feed's own token is.
     assert_eq!(akaur.get("/feeds/status.ics").await.status, 404);
 }

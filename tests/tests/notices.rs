@@ -3,10 +3,8 @@
 //! allow list, the banner on every signed-in page) and the Slack slash command (signature,
 //! timestamp, size, who it is, a replay counted once). Each refusal is checked to write nothing.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::audit::{AuditEntry, AuditLog};
 use clinic::functions::http::Routes;
@@ -20,7 +18,7 @@ use clinic::secret::Secret;
 use clinic::signin::SignIn;
 use clinic::signin::token::SigningKey;
 use clinic_tests::web_browser::{Browser, csrf};
-use clinic_tests::{fresh_store, repo_root, sdk_config, verified_sender};
+use clinic_tests::{fresh_store, repo_root, sdk_config, table_items, verified_sender};
 use hmac::{Hmac, Mac as _};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request};
@@ -87,26 +85,6 @@ async fn world(prefix: &str) -> World {
 }
 
 impl World {
-    /// Every item of the table, as text, in key order: what "nothing written" is checked against.
-    async fn items(&self) -> Vec<String> {
-        let output = self
-            .store
-            .client()
-            .scan()
-            .table_name(self.store.table().as_str())
-            .send()
-            .await
-            .unwrap();
-        let mut items: Vec<String> = output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|item| canonical(&AttributeValue::M(item.clone())))
-            .collect();
-        items.sort();
-        items
-    }
-
     async fn audited(&self, action: &str, now: jiff::Timestamp) -> Vec<AuditEntry> {
         let day = now.to_zoned(jiff::tz::TimeZone::UTC).date();
         self.store
@@ -204,17 +182,6 @@ fn sign(secret: &str, timestamp: &str, body: &str) -> String {
     format!("v0={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn canonical(value: &AttributeValue) -> String {
-    match value {
-        AttributeValue::M(map) => {
-            let ordered: BTreeMap<_, _> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            format!("{ordered:?}")
-        }
-        AttributeValue::L(list) => format!("{:?}", list.iter().map(canonical).collect::<Vec<_>>()),
-        other => format!("{other:?}"),
-    }
-}
-
 fn slash<'a>(user: &'a str, text: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("token", "deprecated-verification-token"),
@@ -278,13 +245,13 @@ async fn a_notice_replaces_the_last_is_cleared_by_ok_and_its_history_is_the_audi
 #[tokio::test]
 async fn a_person_not_allowed_is_refused_and_the_table_is_untouched() {
     let world = world("notices-refused").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let error = world
         .post("bmoreau", "alert me too", at(1_800_000_000))
         .await
         .unwrap_err();
     assert!(matches!(error, NoticeError::NotAllowed(_)), "{error}");
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 }
 
 #[tokio::test]
@@ -388,12 +355,12 @@ async fn the_web_form_posts_for_allowed_people_only_and_every_page_shows_the_ban
     let world = world("notices-web").await;
     let now = jiff::Timestamp::now().as_second();
     let mut anonymous = Browser::new(&world.routes, "192.0.2.50");
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let refused = anonymous
         .post_at("/notices", &[("level", "alert"), ("text", "x")], now)
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     // Someone signed in but not on the allow list sees no form and is refused a forged post.
     let mut bruno = Browser::new(&world.routes, "192.0.2.51");
@@ -405,7 +372,7 @@ async fn the_web_form_posts_for_allowed_people_only_and_every_page_shows_the_ban
     assert!(page.body.contains("No notice stands."));
     assert!(!page.body.contains("action=\"/notices\""), "{}", page.body);
     let token = csrf(&page.body);
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let refused = bruno
         .post_at(
             "/notices",
@@ -414,14 +381,14 @@ async fn the_web_form_posts_for_allowed_people_only_and_every_page_shows_the_ban
         )
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     let mut asha = Browser::new(&world.routes, "192.0.2.52");
     asha.sign_in(&format!("akaur@{}", world.domain), now).await;
     let page = asha.get_at("/notices", now + 3).await;
     assert!(page.body.contains("action=\"/notices\""), "{}", page.body);
     let token = csrf(&page.body);
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     // No CSRF token, a forged one: nothing written.
     for fields in [
         vec![("level", "alert"), ("text", "broken")],
@@ -449,7 +416,7 @@ async fn the_web_form_posts_for_allowed_people_only_and_every_page_shows_the_ban
         "{}",
         bad.body
     );
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     let posted = asha
         .post_at(
@@ -534,7 +501,7 @@ async fn a_signed_slack_command_posts_once_however_often_it_arrives() {
     assert_eq!(standing.task.unwrap().to_string(), "T123");
 
     // Slack's retry of the same delivery, and the same request replayed a minute later: one notice.
-    let after_first = world.items().await;
+    let after_first = table_items(&world.store).await;
     for (retry, at_time) in [(Some("1"), now + 3), (None, now + 60)] {
         let (status, body) = world
             .slack(&fields, SLACK_SECRET, now, at_time, retry)
@@ -543,7 +510,7 @@ async fn a_signed_slack_command_posts_once_however_often_it_arrives() {
         let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(answer["text"].as_str().unwrap(), first);
     }
-    assert_eq!(world.items().await, after_first);
+    assert_eq!(table_items(&world.store).await, after_first);
     assert_eq!(world.audited("notice.post", at(now)).await.len(), 1);
 }
 
@@ -552,7 +519,7 @@ async fn a_slack_command_not_signed_now_by_slack_or_not_from_an_allowed_person_w
     let world = world("notices-slack-refused").await;
     let now = jiff::Timestamp::now().as_second();
     let fields = slash(AKAUR_SLACK, "alert broken");
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
 
     // Signed with another secret; the body changed after signing; too old; too far ahead.
     let (status, _) = world.slack(&fields, "not-the-secret", now, now, None).await;
@@ -595,7 +562,7 @@ async fn a_slack_command_not_signed_now_by_slack_or_not_from_an_allowed_person_w
         .slack_raw(big, Some(&now.to_string()), Some(&big_signature), now, None)
         .await;
     assert_eq!(status, 413);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     // Signed by Slack, but from a user no roster person is, or a person not allowed: an ephemeral
     // refusal, nothing written.
@@ -619,5 +586,5 @@ async fn a_slack_command_not_signed_now_by_slack_or_not_from_an_allowed_person_w
         .slack(&slash(AKAUR_SLACK, "broken"), SLACK_SECRET, now, now, None)
         .await;
     assert!(body.contains("not a notice command"), "{body}");
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 }

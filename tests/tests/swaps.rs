@@ -3,11 +3,10 @@
 //! people the rules allow, the first to accept wins and VictorOps follows; refusals write nothing;
 //! the swaps job reminds 7 days and 1 day before, once each, and expires what nobody took.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::pacing::Pacing;
 use clinic::adapters::ses::SesMailer;
@@ -30,7 +29,7 @@ use clinic::trigger::Trigger;
 use clinic_tests::failing_mailer::FailingMailer;
 use clinic_tests::victorops_api_fake::{FakePolicy, FakeSetup, VictorOpsApiFake};
 use clinic_tests::web_browser::{Browser, csrf, mails_to};
-use clinic_tests::{fresh_store, verified_sender};
+use clinic_tests::{fresh_store, table_items, verified_sender};
 
 const SENDER: &str = "clinic@swaps-tests.example.org";
 const KEY: &str = "swaps-tests-signing-key-0123456789abcdef";
@@ -54,11 +53,16 @@ fn epoch(text: &str) -> i64 {
 
 /// Seven people of `ops`: Erin is a manager, Carla is away all of 2027-W01, Bruno (blue, like Gita)
 /// serves 2027-W02. So Alice's W01 may be covered by Dmitri and Femi only.
-fn roster_text(domain: &str, approver: Option<&str>) -> String {
+/// Everyone's timezone is Europe/Berlin but for those `zones` names.
+fn roster_text(domain: &str, approver: Option<&str>, zones: &[(&str, &str)]) -> String {
     let person = |id: &str, team: &str, role: &str, absences: &str| {
+        let zone = zones
+            .iter()
+            .find(|(who, _)| *who == id)
+            .map_or("Europe/Berlin", |(_, zone)| zone);
         format!(
             "[[people]]\nid = \"{id}\"\nname = \"{id} Person\"\nemail = \"{id}@{domain}\"\nteam = \"{team}\"\n\
-             timezone = \"Europe/Berlin\"\nholidays = \"DE\"\nrole = \"{role}\"\nrotations = [\"ops\"]\n\
+             timezone = \"{zone}\"\nholidays = \"DE\"\nrole = \"{role}\"\nrotations = [\"ops\"]\n\
              previous_duties = 3\nabsences = [{absences}]\nvictorops_user = \"{id}.vo\"\n\n"
         )
     };
@@ -138,6 +142,10 @@ fn swaps_with(
 }
 
 async fn world(name: &str, approver: Option<&str>) -> World {
+    zoned_world(name, approver, &[]).await
+}
+
+async fn zoned_world(name: &str, approver: Option<&str>, zones: &[(&str, &str)]) -> World {
     let domain = format!("{name}.swaps.example.org");
     let store = fresh_store(&format!("swaps-{name}")).await;
     let fake = VictorOpsApiFake::start(API_ID, API_KEY, setup()).await;
@@ -156,7 +164,7 @@ async fn world(name: &str, approver: Option<&str>) -> World {
         Arc::new(store.clone()),
         60,
     ));
-    let roster = Roster::parse(&roster_text(&domain, approver)).expect("test roster");
+    let roster = Roster::parse(&roster_text(&domain, approver, zones)).expect("test roster");
     let audit = AuditEntry::new(at(FRIDAY), "test", "setup", "setup", "setup", "test");
     store.mirror_roster(&roster, &audit).await.unwrap();
     for (week, person) in [
@@ -251,27 +259,6 @@ impl World {
             .count()
     }
 
-    /// Every item of the table, as text, in key order: what "nothing written" is checked against.
-    async fn items(&self) -> Vec<String> {
-        let output = self
-            .store
-            .client()
-            .scan()
-            .table_name(self.store.table().as_str())
-            .send()
-            .await
-            .unwrap();
-        assert!(output.last_evaluated_key.is_none(), "one scan page");
-        let mut items: Vec<String> = output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|item| canonical(&AttributeValue::M(item.clone())))
-            .collect();
-        items.sort();
-        items
-    }
-
     /// The audit actions about a request, each once, sorted (entries of one instant have no order);
     /// counted apart where a repeat matters.
     async fn audited(&self, id: &SwapId) -> Vec<String> {
@@ -289,17 +276,6 @@ impl World {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect()
-    }
-}
-
-fn canonical(value: &AttributeValue) -> String {
-    match value {
-        AttributeValue::M(map) => {
-            let ordered: BTreeMap<_, _> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            format!("{ordered:?}")
-        }
-        AttributeValue::L(list) => format!("{:?}", list.iter().map(canonical).collect::<Vec<_>>()),
-        other => format!("{other:?}"),
     }
 }
 
@@ -400,7 +376,7 @@ async fn cover_is_offered_by_mail_to_exactly_the_people_the_rules_allow() {
 
     // Someone not on duty that week cannot ask for it: refused, nothing written.
     let mut bruno = world.signed_in("bruno").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let page = bruno.get("/swaps").await;
     let token = csrf(&page.body);
     let refused = bruno
@@ -415,7 +391,7 @@ async fn cover_is_offered_by_mail_to_exactly_the_people_the_rules_allow() {
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(refused.body.contains("not your week"), "{}", refused.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 }
 
 #[tokio::test]
@@ -522,10 +498,10 @@ async fn a_lost_answer_from_victorops_leaves_the_accept_to_be_retried_and_nothin
 
     // Femi cannot take it meanwhile; Dmitri's retry finishes it.
     let mut femi = world.signed_in("femi").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let refused = press(&mut femi, &id, "accept").await;
     assert_eq!(refused.status, 409, "{}", refused.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
     let retried = press(&mut dmitri, &id, "accept").await;
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert_eq!(
@@ -546,10 +522,10 @@ async fn a_lost_answer_from_victorops_leaves_the_accept_to_be_retried_and_nothin
     assert_eq!(world.audit_count(&id, "swap.accept").await, 1);
     assert_eq!(world.audit_count(&id, "swap.apply").await, 1);
     // A third press changes nothing.
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let again = press(&mut dmitri, &id, "accept").await;
     assert_eq!(again.status, 200);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 }
 
 #[tokio::test]
@@ -559,7 +535,7 @@ async fn another_persons_request_is_refused_with_a_clear_page_and_nothing_writte
     let id = ask_cover(&mut alice, "2027-W01").await;
     let mut bruno = world.signed_in("bruno").await;
     let mut dmitri = world.signed_in("dmitri").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
 
     let not_offered = press(&mut bruno, &id, "accept").await;
     assert_eq!(not_offered.status, 403, "{}", not_offered.body);
@@ -583,7 +559,7 @@ async fn another_persons_request_is_refused_with_a_clear_page_and_nothing_writte
     assert_eq!(signed_out.status, 403);
     assert_eq!(nobody.get(&format!("/swaps/{id}")).await.status, 303);
     assert_eq!(
-        world.items().await,
+        table_items(&world.store).await,
         before,
         "nothing written for any of them"
     );
@@ -599,7 +575,7 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
     let mut alice = world.signed_in("alice").await;
     let id = ask_cover(&mut alice, "2027-W01").await;
     let mut dmitri = world.signed_in("dmitri").await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     for path in [
         "/swaps/0123456789abcdef0123456789abcdef".to_owned(),
         "/swaps/0123456789abcdef0123456789abcdef/accept".to_owned(),
@@ -620,7 +596,7 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
             "{path}"
         );
     }
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     // After the week starts the link is gone: 410 to read, 410 to accept, nothing written.
     let started = epoch("2027-01-04T08:00:00Z");
@@ -628,7 +604,7 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
     dmitri
         .sign_in(&address(&world.domain, "dmitri"), started)
         .await;
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     let late = dmitri.get_at(&format!("/swaps/{id}"), started).await;
     assert_eq!(late.status, 410, "{}", late.body);
     assert!(late.body.contains("expired"));
@@ -637,18 +613,18 @@ async fn expired_applied_unknown_and_malformed_links_get_a_clear_page_and_write_
         .post_at(&format!("/swaps/{id}/accept"), &[("csrf", &token)], started)
         .await;
     assert_eq!(accept.status, 410, "{}", accept.body);
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
 
     // Applied: a second acceptor is told it is taken, and nothing is written.
     let mut dmitri = world.signed_in("dmitri").await;
     assert_eq!(press(&mut dmitri, &id, "accept").await.status, 200);
     let mut femi = world.signed_in("femi").await;
-    let applied = world.items().await;
+    let applied = table_items(&world.store).await;
     let taken = press(&mut femi, &id, "accept").await;
     assert_eq!(taken.status, 409);
     let withdrawn = press(&mut alice, &id, "withdraw").await;
     assert_eq!(withdrawn.status, 409, "{}", withdrawn.body);
-    assert_eq!(world.items().await, applied);
+    assert_eq!(table_items(&world.store).await, applied);
 }
 
 #[tokio::test]
@@ -797,12 +773,12 @@ async fn with_an_approver_the_accepted_swap_waits_for_them_and_only_they_approve
         mails_about(&address(&world.domain, "erin"), &id, "approval").await,
         1
     );
-    let before = world.items().await;
+    let before = table_items(&world.store).await;
     for who in [&mut dmitri, &mut alice] {
         let refused = press(who, &id, "approve").await;
         assert_eq!(refused.status, 403, "{}", refused.body);
     }
-    assert_eq!(world.items().await, before);
+    assert_eq!(table_items(&world.store).await, before);
     let mut erin = world.signed_in("erin").await;
     let listed = erin.get("/swaps").await;
     assert!(
@@ -845,6 +821,154 @@ async fn with_an_approver_the_accepted_swap_waits_for_them_and_only_they_approve
         refused.to_string().contains("breaks the rotation's rules"),
         "{refused}"
     );
+}
+
+/// Every mail the local SES accepted for the world's people and its notify list.
+async fn all_mails(world: &World) -> usize {
+    let mut count = mails_to(&format!("team@{}", world.domain)).await.len();
+    for id in ["alice", "bruno", "carla", "dmitri", "erin", "femi", "gita"] {
+        count += mails_to(&address(&world.domain, id)).await.len();
+    }
+    count
+}
+
+#[tokio::test]
+async fn an_approver_cannot_approve_a_swap_they_asked_for_or_accepted_and_nothing_is_written() {
+    // Alice approves the rotation's swaps and asks for cover of her own week; Dmitri accepts.
+    let asking = world("own-ask", Some("alice")).await;
+    let mut alice = asking.signed_in("alice").await;
+    let id = ask_cover(&mut alice, "2027-W01").await;
+    let mut dmitri = asking.signed_in("dmitri").await;
+    assert_eq!(press(&mut dmitri, &id, "accept").await.status, 200);
+    assert_eq!(
+        asking.store.swap(&id).await.unwrap().unwrap().state,
+        SwapState::AwaitingApproval
+    );
+    let page = alice.get(&format!("/swaps/{id}")).await;
+    assert!(!page.body.contains(">Approve<"), "{}", page.body);
+    assert!(page.body.contains(">Decline<"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("nobody approves a change to their own duty")
+    );
+    let (before, mails) = (table_items(&asking.store).await, all_mails(&asking).await);
+    let refused = press(&mut alice, &id, "approve").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("one of this swap's two people"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(table_items(&asking.store).await, before, "nothing written");
+    assert_eq!(all_mails(&asking).await, mails, "nobody mailed");
+    assert_eq!(
+        asking.shift("2027-W01").await.primary.as_deref(),
+        Some("alice"),
+        "not applied"
+    );
+
+    // Dmitri approves the rotation's swaps and accepts Alice's request: he cannot approve it.
+    let accepting = world("own-accept", Some("dmitri")).await;
+    let mut alice = accepting.signed_in("alice").await;
+    let id = ask_cover(&mut alice, "2027-W01").await;
+    let mut dmitri = accepting.signed_in("dmitri").await;
+    assert_eq!(press(&mut dmitri, &id, "accept").await.status, 200);
+    let (before, mails) = (
+        table_items(&accepting.store).await,
+        all_mails(&accepting).await,
+    );
+    let refused = press(&mut dmitri, &id, "approve").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        table_items(&accepting.store).await,
+        before,
+        "nothing written"
+    );
+    assert_eq!(all_mails(&accepting).await, mails, "nobody mailed");
+    assert_eq!(
+        accepting.store.swap(&id).await.unwrap().unwrap().state,
+        SwapState::AwaitingApproval
+    );
+    // Declining his own acceptance changes no duty: that he may do.
+    assert_eq!(press(&mut dmitri, &id, "decline").await.status, 200);
+    assert_eq!(
+        accepting.store.swap(&id).await.unwrap().unwrap().state,
+        SwapState::Declined
+    );
+}
+
+/// The offer mailed to `to` about `id`, raw.
+async fn offer_to(to: &str, id: &SwapId) -> String {
+    mails_to(to)
+        .await
+        .into_iter()
+        .find(|raw| raw.contains(&format!("/swaps/{id}")) && raw.contains(".offer."))
+        .unwrap_or_else(|| panic!("an offer to {to}"))
+}
+
+#[tokio::test]
+async fn the_pages_and_mails_show_times_in_each_readers_own_zone() {
+    // Alice and Femi live in New York; Dmitri in Berlin, as everyone else.
+    let zones = [("alice", "America/New_York"), ("femi", "America/New_York")];
+    let world = zoned_world("zones", None, &zones).await;
+    let starts = world.shift("2027-W01").await.start_utc;
+    let in_zone = |zone: &str| {
+        starts
+            .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
+            .strftime("%-d January 2027, %H:%M %Z")
+            .to_string()
+    };
+    let (new_york, berlin) = (in_zone("America/New_York"), in_zone("Europe/Berlin"));
+    assert!(
+        new_york.ends_with(" EST") && berlin.ends_with(" CET"),
+        "{new_york} / {berlin}"
+    );
+    assert_ne!(
+        new_york[..new_york.len() - 4],
+        berlin[..berlin.len() - 4],
+        "the hours differ"
+    );
+
+    let mut alice = world.signed_in("alice").await;
+    let listed = alice.get("/swaps").await;
+    assert!(
+        listed.body.contains(&new_york),
+        "the form's week: {}",
+        listed.body
+    );
+    assert!(listed.body.contains("Times are in America/New_York"));
+    let id = ask_cover(&mut alice, "2027-W01").await;
+    let page = alice.get(&format!("/swaps/{id}")).await;
+    assert!(page.body.contains(&new_york), "{}", page.body);
+    assert!(!page.body.contains(" UTC"), "{}", page.body);
+    let mut dmitri = world.signed_in("dmitri").await;
+    let his = dmitri.get(&format!("/swaps/{id}")).await;
+    assert!(his.body.contains(&berlin), "{}", his.body);
+    // `?tz=` wins, as on the other pages; a zone that does not exist is refused.
+    let tokyo = dmitri.get(&format!("/swaps/{id}?tz=Asia/Tokyo")).await;
+    assert!(
+        tokyo.body.contains(&in_zone("Asia/Tokyo")),
+        "{}",
+        tokyo.body
+    );
+    assert_eq!(
+        dmitri
+            .get(&format!("/swaps/{id}?tz=Mars/Base"))
+            .await
+            .status,
+        400
+    );
+
+    // Each offer is mailed in its reader's zone.
+    let femis = offer_to(&address(&world.domain, "femi"), &id).await;
+    assert!(femis.contains(&new_york), "{femis}");
+    let dmitris = offer_to(&address(&world.domain, "dmitri"), &id).await;
+    assert!(dmitris.contains(&berlin), "{dmitris}");
+    // Accepted: the page the button answers with is in the acceptor's zone too.
+    let mut femi = world.signed_in("femi").await;
+    let accepted = press(&mut femi, &id, "accept").await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert!(accepted.body.contains(&new_york), "{}", accepted.body);
 }
 
 #[tokio::test]

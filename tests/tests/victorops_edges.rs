@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use clinic::incidents::escalation::escalation_signature;
 use clinic::secret::Secret;
 use clinic_tests::incident_rig::{self, ESCALATION_KEY, ESCALATION_URL, SECRET};
-use clinic_tests::{repo_root, sdk_config};
+use clinic_tests::{repo_root, table_items};
 use lambda_http::{Body, Request};
 
 /// The body and signature of events/victorops-escalation-function-url.json, as captured.
@@ -31,18 +31,6 @@ impl std::ops::Deref for Setup {
 }
 
 impl Setup {
-    /// Every item in the table: a refused delivery must leave it as it was.
-    async fn items(&self) -> i32 {
-        aws_sdk_dynamodb::Client::new(&sdk_config().await)
-            .scan()
-            .table_name(self.store.table().as_str())
-            .select(aws_sdk_dynamodb::types::Select::Count)
-            .send()
-            .await
-            .expect("scan the table")
-            .count
-    }
-
     async fn answer(&self, request: Request) -> (u16, serde_json::Value, Vec<u8>) {
         let response = self.webhook.handle_at(request, NOW.parse().unwrap()).await;
         let raw = response.body().as_ref().to_vec();
@@ -52,10 +40,14 @@ impl Setup {
 
     /// Sends `request` and checks it is refused with `status`, the table and Statuspage untouched.
     async fn refused(&self, request: Request, status: u16, what: &str) -> String {
-        let before = self.items().await;
+        let before = table_items(&self.store).await.len();
         let (got, answer, _) = self.answer(request).await;
         assert_eq!(got, status, "{what}: {answer}");
-        assert_eq!(self.items().await, before, "{what}: nothing is written");
+        assert_eq!(
+            table_items(&self.store).await.len(),
+            before,
+            "{what}: nothing is written"
+        );
         assert!(
             self.fake.calls().is_empty(),
             "{what}: Statuspage is not called"

@@ -17,7 +17,7 @@ use clinic::shifts::{ShiftLedger, ShiftRecord};
 use clinic::signin::SignIn;
 use clinic::signin::token::{self, Purpose, SigningKey};
 use clinic_tests::web_browser::{self, Browser, csrf, mails_to};
-use clinic_tests::{fresh_store, repo_root, sdk_config, verified_sender};
+use clinic_tests::{fresh_store, repo_root, sdk_config, table_items, verified_sender};
 use lambda_http::{Body, Request};
 
 /// Friday 2027-01-15 08:00 UTC, in 2027-W02.
@@ -140,26 +140,8 @@ impl World {
         Browser::new(&self.routes, client)
     }
 
-    /// Every item of the table, as text.
-    async fn items(&self) -> Vec<String> {
-        let output = self
-            .store
-            .client()
-            .scan()
-            .table_name(self.store.table().as_str())
-            .send()
-            .await
-            .unwrap();
-        output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|item| format!("{item:?}"))
-            .collect()
-    }
-
     async fn sessions(&self) -> usize {
-        self.items()
+        table_items(&self.store)
             .await
             .iter()
             .filter(|i| i.contains("S(\"SESSION#"))
@@ -195,7 +177,7 @@ async fn a_person_on_the_roster_signs_in_through_the_mailed_link_sees_the_duty_a
     assert!(asked.body.contains("If that address is on the roster"));
     let link_token = mailed_token(&world.address("akaur")).await;
     // The table knows the link by its hash alone.
-    let items = world.items().await.join("\n");
+    let items = table_items(&world.store).await.join("\n");
     assert!(!items.contains(&link_token), "the token is stored in clear");
     assert!(items.contains(&token::at_rest(&link_token)));
 
@@ -212,7 +194,12 @@ async fn a_person_on_the_roster_signs_in_through_the_mailed_link_sees_the_duty_a
         .cloned()
         .expect("a session cookie");
     assert!(!browser.cookies.contains_key("clinic_presession"));
-    assert!(!world.items().await.join("\n").contains(&session));
+    assert!(
+        !table_items(&world.store)
+            .await
+            .join("\n")
+            .contains(&session)
+    );
 
     let page = browser.get_at("/now", NOW + 120).await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -356,7 +343,10 @@ async fn a_post_without_its_csrf_token_is_refused_and_changes_nothing() {
         "a refused form sent a mail"
     );
     assert!(
-        !world.items().await.join("\n").contains("ATTEMPTS#"),
+        !table_items(&world.store)
+            .await
+            .join("\n")
+            .contains("ATTEMPTS#"),
         "a refused form was counted"
     );
     // A real link pressed without the token signs nobody in and stays usable.
@@ -382,8 +372,7 @@ async fn an_unknown_address_gets_the_same_answer_and_no_mail() {
     assert_eq!(mails_to(&world.address("akaur")).await.len(), 1);
     assert!(mails_to(&stranger).await.is_empty());
     // Only Asha's link is on the table.
-    let links = world
-        .items()
+    let links = table_items(&world.store)
         .await
         .iter()
         .filter(|i| i.contains("S(\"SIGNIN#"))
@@ -589,7 +578,7 @@ async fn on_lambda_the_form_arrives_base64_encoded_and_the_client_is_api_gateway
     let answer = world.routes.dispatch_at(request, at(NOW)).await;
     assert_eq!(answer.status().as_u16(), 200);
     assert_eq!(mails_to(&world.address("akaur")).await.len(), 1);
-    let items = world.items().await.join("\n");
+    let items = table_items(&world.store).await.join("\n");
     // Counted under API Gateway's sourceIp, never the X-Forwarded-For a client can write.
     assert!(
         items.contains(&format!(

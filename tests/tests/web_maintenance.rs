@@ -4,10 +4,8 @@
 //! A POST without its CSRF token, one without a session, a malformed or unknown name and a second
 //! click each write nothing.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use clinic::adapters::dynamo::DynamoStore;
 use clinic::adapters::s3::S3Objects;
 use clinic::audit::{AuditEntry, AuditLog};
@@ -24,7 +22,9 @@ use clinic::rotation::roster::Roster;
 use clinic::signin::SignIn;
 use clinic::signin::token::SigningKey;
 use clinic_tests::web_browser::{Browser, csrf};
-use clinic_tests::{fresh_store, repo_root, sdk_config, unique_table, verified_sender};
+use clinic_tests::{
+    fresh_store, repo_root, sdk_config, table_items, unique_table, verified_sender,
+};
 
 const SENDER: &str = "clinic-web@example.net";
 const KEY: &str = "web-tests-signing-key-0123456789abcdef";
@@ -109,30 +109,6 @@ async fn world(prefix: &str) -> World {
 }
 
 impl World {
-    /// Every item of the table, as text, in key order: what "nothing written" is checked against.
-    async fn items(&self) -> Vec<String> {
-        let output = self
-            .store
-            .client()
-            .scan()
-            .table_name(self.store.table().as_str())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            output.last_evaluated_key.is_none(),
-            "the test table outgrew one scan page"
-        );
-        let mut items: Vec<String> = output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(|item| canonical(&AttributeValue::M(item.clone())))
-            .collect();
-        items.sort();
-        items
-    }
-
     /// Puts a notice of a vendor no template knows, its window ten days on and no end, in the bucket
     /// and runs the maintenance-mail job on it, as SES and S3 would.
     async fn a_generic_notice_arrives(&self, now: jiff::Timestamp) -> i64 {
@@ -169,18 +145,6 @@ impl World {
         .expect("a valid S3 event");
         self.ingest.run(event).await.expect("ingest");
         start.as_second()
-    }
-}
-
-/// An attribute value as text with every map's keys in order (the SDK's maps are unordered).
-fn canonical(value: &AttributeValue) -> String {
-    match value {
-        AttributeValue::M(map) => {
-            let ordered: BTreeMap<_, _> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            format!("{ordered:?}")
-        }
-        AttributeValue::L(list) => format!("{:?}", list.iter().map(canonical).collect::<Vec<_>>()),
-        other => format!("{other:?}"),
     }
 }
 
@@ -248,7 +212,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
     }
     let token = csrf(&page.body);
     let named = format!("{PROVIDER}/{ID}");
-    let untouched = world.items().await;
+    let untouched = table_items(&world.store).await;
 
     // Refused before anything is written: no CSRF token, a forged one, no session.
     for fields in [
@@ -293,7 +257,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
         );
     }
     assert_eq!(
-        world.items().await,
+        table_items(&world.store).await,
         untouched,
         "a refused POST wrote to the table"
     );
@@ -369,7 +333,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
     assert!(shown.body.contains("Nothing to confirm."), "{}", shown.body);
 
     // A second click (a stale tab, a double press) says so and writes nothing more.
-    let confirmed_state = world.items().await;
+    let confirmed_state = table_items(&world.store).await;
     let again = browser
         .post_at(
             "/maintenance/confirm",
@@ -385,7 +349,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
         )
     );
     assert_eq!(
-        world.items().await,
+        table_items(&world.store).await,
         confirmed_state,
         "the second click wrote"
     );
@@ -416,7 +380,7 @@ async fn a_signed_in_person_confirms_a_generic_reading_with_one_click_and_a_seco
             .unwrap()
     );
     assert_eq!(
-        world.items().await,
+        table_items(&world.store).await,
         confirmed_state,
         "a racing confirm wrote"
     );

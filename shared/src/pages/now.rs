@@ -7,14 +7,8 @@ use crate::brief::{DutyWeek, PersonCard, RotationDuty};
 use crate::mail::escape_html;
 use crate::rotation::roster::IanaTimeZone;
 
-/// An instant as a person reads it: `Monday 11 January 2027, 09:00 GMT` in `zone` (UTC without one).
-pub fn readable(at: jiff::Timestamp, zone: Option<&IanaTimeZone>) -> String {
-    let zoned = match zone {
-        Some(zone) => at.to_zoned(zone.zone().clone()),
-        None => at.to_zoned(jiff::tz::TimeZone::UTC),
-    };
-    zoned.strftime("%A %-d %B %Y, %H:%M %Z").to_string()
-}
+/// An instant as a person reads it (the form is the roster's, which the mails share).
+pub use crate::rotation::roster::readable;
 
 fn who(card: Option<&PersonCard>, id: Option<&str>) -> String {
     match (card, id) {

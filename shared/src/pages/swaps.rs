@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::mail::escape_html;
+use crate::rotation::roster::{IanaTimeZone, readable};
 use crate::swaps::{SwapKind, SwapRequest, SwapState};
 
 pub const PATH: &str = crate::swaps::LIST_PATH;
@@ -33,6 +34,24 @@ pub struct SwapList<'a> {
     pub csrf: &'a str,
     /// A person's id to their name.
     pub name: &'a dyn Fn(&str) -> String,
+    /// The reader's zone (UTC without one): every time on the page is shown in it.
+    pub zone: Option<&'a IanaTimeZone>,
+}
+
+/// An instant in the reader's zone, with the instant itself for machines.
+fn time(at: jiff::Timestamp, zone: Option<&IanaTimeZone>) -> String {
+    format!(
+        "<time datetime=\"{at}\">{}</time>",
+        escape_html(&readable(at, zone))
+    )
+}
+
+fn zone_line(out: &mut String, zone: Option<&IanaTimeZone>) {
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">Times are in {}.</p>",
+        escape_html(zone.map_or("UTC", |z| z.name()))
+    );
 }
 
 fn state_words(state: SwapState) -> &'static str {
@@ -71,7 +90,12 @@ fn request_list(out: &mut String, requests: &[SwapRequest], name: &dyn Fn(&str) 
     out.push_str("</ul>\n");
 }
 
-fn week_option(week: &ComingWeek, with_person: bool, name: &dyn Fn(&str) -> String) -> String {
+fn week_option(
+    week: &ComingWeek,
+    with_person: bool,
+    name: &dyn Fn(&str) -> String,
+    zone: Option<&IanaTimeZone>,
+) -> String {
     let value = format!("{}/{}", week.rotation, week.week);
     let person = if with_person {
         format!(" · {}", name(&week.person))
@@ -83,7 +107,7 @@ fn week_option(week: &ComingWeek, with_person: bool, name: &dyn Fn(&str) -> Stri
         escape_html(&value),
         escape_html(&week.rotation),
         escape_html(&week.week),
-        week.start.strftime("%Y-%m-%d"),
+        escape_html(&readable(week.start, zone)),
         escape_html(&person)
     )
 }
@@ -106,6 +130,7 @@ pub fn list(page: &SwapList<'_>) -> String {
         request_list(&mut out, page.mine, page.name);
     }
     out.push_str("</section>\n<section aria-labelledby=\"ask\"><h2 id=\"ask\">Ask for cover or a swap</h2>\n");
+    zone_line(&mut out, page.zone);
     if page.my_weeks.is_empty() {
         out.push_str("<p>You are not on duty in the coming weeks.</p>\n</section>\n");
         return out;
@@ -117,7 +142,7 @@ pub fn list(page: &SwapList<'_>) -> String {
          <p><label for=\"week\">Your week</label> <select id=\"week\" name=\"week\">"
     );
     for week in page.my_weeks {
-        out.push_str(&week_option(week, false, page.name));
+        out.push_str(&week_option(week, false, page.name, page.zone));
     }
     out.push_str(
         "</select></p>\
@@ -131,7 +156,7 @@ pub fn list(page: &SwapList<'_>) -> String {
          <option value=\"\">(none)</option>",
     );
     for week in page.other_weeks {
-        out.push_str(&week_option(week, true, page.name));
+        out.push_str(&week_option(week, true, page.name, page.zone));
     }
     out.push_str(
         "</select></p>\
@@ -148,6 +173,7 @@ pub fn list(page: &SwapList<'_>) -> String {
 pub struct Buttons {
     pub accept: bool,
     pub approve: bool,
+    pub decline: bool,
     pub withdraw: bool,
 }
 
@@ -160,14 +186,27 @@ fn button(out: &mut String, id: &str, action: &str, label: &str, csrf: &str) {
     );
 }
 
-/// One request's page. `notice` is said first (what the last button did).
-pub fn detail(
-    request: &SwapRequest,
-    buttons: &Buttons,
-    csrf: &str,
-    name: &dyn Fn(&str) -> String,
-    notice: Option<&str>,
-) -> String {
+/// How one request's page reads: the reader's buttons, their zone, and what the last button did.
+pub struct Detail<'a> {
+    pub buttons: &'a Buttons,
+    pub csrf: &'a str,
+    /// A person's id to their name.
+    pub name: &'a dyn Fn(&str) -> String,
+    /// The reader's zone (UTC without one).
+    pub zone: Option<&'a IanaTimeZone>,
+    /// Said first.
+    pub notice: Option<&'a str>,
+}
+
+/// One request's page.
+pub fn detail(request: &SwapRequest, page: &Detail<'_>) -> String {
+    let Detail {
+        buttons,
+        csrf,
+        name,
+        zone,
+        notice,
+    } = *page;
     let mut out = String::new();
     if let Some(notice) = notice {
         let _ = writeln!(
@@ -212,22 +251,32 @@ pub fn detail(
     let _ = write!(
         out,
         "<dt>Week starts</dt><dd>{}</dd><dt>Closes</dt><dd>{}</dd>",
-        request.week_starts.strftime("%Y-%m-%d %H:%M UTC"),
-        request.closes_at.strftime("%Y-%m-%d %H:%M UTC"),
+        time(request.week_starts, zone),
+        time(request.closes_at, zone),
     );
     if !request.note.is_empty() {
         let _ = write!(out, "<dt>Note</dt><dd>{}</dd>", escape_html(&request.note));
     }
     out.push_str("</dl></section>\n");
+    zone_line(&mut out, zone);
     let csrf = escape_html(csrf);
     let id = escape_html(request.id.as_str());
-    if buttons.accept || buttons.approve || buttons.withdraw {
+    if buttons.decline && !buttons.approve {
+        out.push_str(
+            "<p class=\"note\">You are the rotation's approver and one of this swap's two people: \
+             nobody approves a change to their own duty, so you can decline it but not approve it. \
+             An operator can apply it, or it expires.</p>\n",
+        );
+    }
+    if buttons.accept || buttons.approve || buttons.decline || buttons.withdraw {
         out.push_str("<p>");
         if buttons.accept {
             button(&mut out, &id, "accept", "Accept", &csrf);
         }
         if buttons.approve {
             button(&mut out, &id, "approve", "Approve", &csrf);
+        }
+        if buttons.decline {
             button(&mut out, &id, "decline", "Decline", &csrf);
         }
         if buttons.withdraw {

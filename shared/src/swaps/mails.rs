@@ -2,8 +2,9 @@
 //! before the week, the approval request, "taken", "declined" and "expired". Each is sent once under
 //! its own claim (`SWAP#<id>` / `CLAIM#<what>`), so a retried run never mails twice.
 
-use super::model::{SwapKind, SwapRequest};
+use super::model::{SwapKind, SwapRequest, SwapState};
 use crate::mail::{Mailbox, OutgoingMail, escape_html};
+use crate::rotation::roster::{IanaTimeZone, readable};
 
 /// What each mail is, as its claim names it (`<what>#<address>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,20 @@ pub enum SwapMail {
 }
 
 impl SwapMail {
+    /// The mail a request in `state` owes its people, which the sweep sends if a failure left it
+    /// unsent (its claim makes a sent one a no-op): none while open, accepted or withdrawn.
+    pub fn owed_in(state: SwapState) -> Option<Self> {
+        match state {
+            SwapState::AwaitingApproval => Some(Self::Approval),
+            SwapState::Applied => Some(Self::Taken),
+            SwapState::Declined => Some(Self::Declined),
+            SwapState::Expired => Some(Self::Expired),
+            SwapState::Open | SwapState::Accepted | SwapState::Approved | SwapState::Withdrawn => {
+                None
+            }
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Offer => "offer",
@@ -50,21 +65,23 @@ fn what_is_asked(request: &SwapRequest, names: &Names<'_>) -> String {
     }
 }
 
-fn when(request: &SwapRequest) -> String {
+/// The times in the reader's zone: a person's roster timezone, UTC (and said so) for an address
+/// the roster does not know, such as a notify list.
+fn when(request: &SwapRequest, zone: Option<&IanaTimeZone>) -> String {
     format!(
         "The week starts {}; the request closes {}.",
-        request.week_starts.strftime("%Y-%m-%d %H:%M UTC"),
-        request.closes_at.strftime("%Y-%m-%d %H:%M UTC")
+        readable(request.week_starts, zone),
+        readable(request.closes_at, zone)
     )
 }
 
-/// One mail, text and HTML saying the same; `link` is the request's page.
+/// One mail, text and HTML saying the same; `link` is the request's page, `zone` its reader's.
 pub fn compose(
     kind: SwapMail,
     request: &SwapRequest,
     names: &Names<'_>,
-    from: Mailbox,
-    to: Mailbox,
+    (from, to): (Mailbox, Mailbox),
+    zone: Option<&IanaTimeZone>,
     link: &str,
 ) -> OutgoingMail {
     let reader = to.name.clone().unwrap_or_else(|| "team".to_owned());
@@ -81,7 +98,7 @@ pub fn compose(
             format!(
                 "{asked}.{note}\n\nYou may take it: the rotation's rules allow you that week. The first to accept \
                  wins.\n\n{}\n\nOpen the request to accept: {link}",
-                when(request)
+                when(request, zone)
             ),
         ),
         SwapMail::Reminder7d | SwapMail::Reminder1d => (
@@ -96,7 +113,21 @@ pub fn compose(
             ),
             format!(
                 "Nobody has taken this yet. {asked}.{note}\n\n{}\n\nThe request: {link}",
-                when(request)
+                when(request, zone)
+            ),
+        ),
+        SwapMail::Approval if request.approver_is_party() => (
+            format!(
+                "[Clinic] Needs another approver: {}",
+                request.kind.describe()
+            ),
+            format!(
+                "{asked}, and {acceptor} accepted.{note}\n\nYou are the rotation's approver and one of \
+                 the two people of this swap, and nobody approves a change to their own duty: Clinic \
+                 will not apply it on your approval. Decline it if it should not happen; otherwise an \
+                 operator applies it (clinic rotation swap or override), or it expires. {}\n\n\
+                 The request: {link}",
+                when(request, zone)
             ),
         ),
         SwapMail::Approval => (
@@ -104,7 +135,7 @@ pub fn compose(
             format!(
                 "{asked}, and {acceptor} accepted.{note}\n\nIt is applied once you approve it. {}\n\n\
                  Approve or decline: {link}",
-                when(request)
+                when(request, zone)
             ),
         ),
         SwapMail::Taken => (

@@ -13,7 +13,7 @@ pub mod service;
 #[cfg(test)]
 mod tests;
 
-pub use model::{BadSwapId, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
+pub use model::{BadSwapId, Button, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
 pub use ports::SwapLedger;
 pub use service::{ActError, AskError, Swaps, SweepReport};
 

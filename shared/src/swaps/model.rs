@@ -129,6 +129,28 @@ impl SwapState {
     }
 }
 
+/// What a person can press on a request's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Accept,
+    Approve,
+    Decline,
+    Withdraw,
+}
+
+impl Button {
+    /// The button as its route names it (`/swaps/<id>/<button>`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "accept" => Some(Self::Accept),
+            "approve" => Some(Self::Approve),
+            "decline" => Some(Self::Decline),
+            "withdraw" => Some(Self::Withdraw),
+            _ => None,
+        }
+    }
+}
+
 /// One request, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwapRequest {
@@ -165,6 +187,11 @@ pub enum Refusal {
     NotRequester,
     #[error("only the rotation's approver can approve or decline this request")]
     NotApprover,
+    #[error(
+        "you are one of this swap's two people, and nobody approves a change to their own duty: \
+         decline it, or have an operator apply it"
+    )]
+    OwnSwap,
     #[error("someone else took this request first")]
     Taken,
     #[error("this request has expired: its week has started or it is too old")]
@@ -180,7 +207,7 @@ impl Refusal {
     pub fn is_forbidden(&self) -> bool {
         matches!(
             self,
-            Self::NotOffered | Self::NotRequester | Self::NotApprover
+            Self::NotOffered | Self::NotRequester | Self::NotApprover | Self::OwnSwap
         )
     }
 }
@@ -245,9 +272,21 @@ impl SwapRequest {
         if now >= self.closes_at {
             return Err(Refusal::Expired);
         }
+        // Four eyes: approving is a second person's yes. Declining changes no duty, so the approver
+        // may still decline a swap of their own (for their request, the same as withdrawing it).
+        if to == SwapState::Approved && self.approver_is_party() {
+            return Err(Refusal::OwnSwap);
+        }
         let mut decided = self.moved(to, now);
         decided.decided_by = Some(by.to_owned());
         Ok(decided)
+    }
+
+    /// Whether the approver is the requester or the acceptor: then nobody can approve it.
+    pub fn approver_is_party(&self) -> bool {
+        self.approver
+            .as_deref()
+            .is_some_and(|a| a == self.requester || self.accepted_by.as_deref() == Some(a))
     }
 
     pub fn approve(&self, by: &str, now: jiff::Timestamp) -> Result<Self, Refusal> {

@@ -1,4 +1,4 @@
-//! The swaps service: ask, accept, approve, decline, withdraw, apply; and the sweep the rotation
+//! The swaps service: ask, the buttons (accept, approve, decline, withdraw), apply; and the sweep the rotation
 //! function runs (reminders, expiry, anything a crash left half done). Every change of state is one
 //! write conditional on the version read, audited in the same transaction; applying goes through the
 //! operators' override path (`crate::shifts::overrides`) and then VictorOps, and is written `applied`
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tracing::{info, warn};
 
 use super::mails::{self, Names, SwapMail};
-use super::model::{Refusal, SwapId, SwapKind, SwapRequest, SwapState};
+use super::model::{Button, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
 use super::offers::{Neighbourhood, weeks_around};
 use super::ports::SwapLedger;
 use crate::audit::AuditEntry;
@@ -19,7 +19,7 @@ use crate::http_url::HttpUrl;
 use crate::mail::{EmailAddress, Mailbox, Mailer, OnceMail};
 use crate::rotation::calendar::IsoWeek;
 use crate::rotation::plan;
-use crate::rotation::roster::{PersonId, Roster};
+use crate::rotation::roster::{IanaTimeZone, PersonId, Roster};
 use crate::shifts::ShiftLedger;
 use crate::shifts::overrides::{Operator, OverrideError, serving, set_override};
 use crate::signin::ports::Nonces;
@@ -130,6 +130,47 @@ pub struct SweepReport {
     pub applied: Vec<String>,
     pub mails_sent: Vec<String>,
     pub failed: Vec<String>,
+}
+
+/// Who pressed a request's button, when, and the cause their audit entries carry.
+#[derive(Clone, Copy)]
+struct Press<'a> {
+    by: &'a str,
+    now: jiff::Timestamp,
+    cause: &'a str,
+}
+
+/// One change of a request, as `Swaps::take` writes it: the state machine's answer, the audit entry's
+/// actor, action and words, and the mail that goes once it is written.
+struct Step {
+    next: Result<SwapRequest, Refusal>,
+    actor: String,
+    action: &'static str,
+    why: String,
+    mail: Option<SwapMail>,
+}
+
+impl Step {
+    /// A person's button: audited as `web:<by>`, "<by> <verb> <what>".
+    fn button(
+        by: &str,
+        action: &'static str,
+        verb: &str,
+        next: Result<SwapRequest, Refusal>,
+        mail: Option<SwapMail>,
+    ) -> Self {
+        let why = next
+            .as_ref()
+            .map(|n| format!("{by} {verb} {}", n.kind.describe()))
+            .unwrap_or_default();
+        Self {
+            next,
+            actor: format!("web:{by}"),
+            action,
+            why,
+            mail,
+        }
+    }
 }
 
 impl Swaps {
@@ -312,16 +353,77 @@ impl Swaps {
         }))
     }
 
-    /// `by` accepts: the first offered wins, in one conditional write; then it is applied (or
-    /// waits for the approver). Accepting again what one accepted finishes an interrupted apply.
-    pub async fn accept(
+    /// Every change of a request's state: the state machine's answer for `current`, written with its
+    /// audit entry on the condition that nobody changed it since it was read, and only then its mail.
+    /// A refusal (the model's, or a change that came first) writes and mails nothing.
+    async fn take(
+        &self,
+        current: &SwapRequest,
+        step: Step,
+        now: jiff::Timestamp,
+        cause: &str,
+        report: &mut SweepReport,
+    ) -> Result<SwapRequest, ActError> {
+        let next = step.next?;
+        self.write(
+            current,
+            &next,
+            (&step.actor, step.action),
+            step.why,
+            cause,
+            now,
+        )
+        .await?;
+        if let Some(mail) = step.mail {
+            self.send_to(mail, &next, now, cause, report).await;
+        }
+        Ok(next)
+    }
+
+    /// A person presses one of a request's buttons. Each is one step of the state machine, taken
+    /// as `take` writes it; accepting and approving then apply the request.
+    pub async fn press(
         &self,
         id: &SwapId,
+        button: Button,
         by: &str,
         now: jiff::Timestamp,
         cause: &str,
     ) -> Result<SwapRequest, ActError> {
         let current = self.read(id).await?;
+        let press = Press { by, now, cause };
+        match button {
+            Button::Accept => self.accept(current, press).await,
+            Button::Approve => self.approve(current, press).await,
+            Button::Decline => {
+                let next = current.decline(by, now);
+                let step = Step::button(
+                    by,
+                    "swap.decline",
+                    "declines",
+                    next,
+                    Some(SwapMail::Declined),
+                );
+                self.take(&current, step, now, cause, &mut SweepReport::default())
+                    .await
+            }
+            Button::Withdraw => {
+                let next = current.withdraw(by, now);
+                let step = Step::button(by, "swap.withdraw", "withdraws", next, None);
+                self.take(&current, step, now, cause, &mut SweepReport::default())
+                    .await
+            }
+        }
+    }
+
+    /// The first offered to accept wins, in one conditional write; then it is applied (or waits
+    /// for the approver). Accepting again what one accepted finishes an interrupted apply.
+    async fn accept(
+        &self,
+        current: SwapRequest,
+        press: Press<'_>,
+    ) -> Result<SwapRequest, ActError> {
+        let Press { by, now, cause } = press;
         if current.accepted_by.as_deref() == Some(by) {
             match current.state {
                 state if state.to_apply() => return self.apply(current, by, now, cause).await,
@@ -329,104 +431,52 @@ impl Swaps {
                 _ => {}
             }
         }
-        let next = current.accept(by, now)?;
-        let written = self
-            .write(
-                &current,
-                &next,
-                (&format!("web:{by}"), "swap.accept"),
-                format!("{by} accepts {}", next.kind.describe()),
-                cause,
-                now,
-            )
-            .await;
-        if let Err(refused) = written {
-            // A double click: the other press of the same person won; carry on with theirs.
-            let stored = self.read(id).await?;
-            return match stored.state {
-                state if state.to_apply() && stored.accepted_by.as_deref() == Some(by) => {
-                    self.apply(stored, by, now, cause).await
-                }
-                _ => Err(refused),
-            };
-        }
-        info!(swap = %id, by, state = next.state.as_str(), "swap accepted");
+        let next = current.accept(by, now);
+        let mail = next
+            .as_ref()
+            .is_ok_and(|n| n.state == SwapState::AwaitingApproval)
+            .then_some(SwapMail::Approval);
+        let step = Step::button(by, "swap.accept", "accepts", next, mail);
+        let next = match self
+            .take(&current, step, now, cause, &mut SweepReport::default())
+            .await
+        {
+            Ok(next) => next,
+            Err(ActError::Refused(refused)) => {
+                // A double click: the other press of the same person won; carry on with theirs.
+                let stored = self.read(&current.id).await?;
+                return match stored.state {
+                    state if state.to_apply() && stored.accepted_by.as_deref() == Some(by) => {
+                        self.apply(stored, by, now, cause).await
+                    }
+                    _ => Err(refused.into()),
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        info!(swap = %next.id, by, state = next.state.as_str(), "swap accepted");
         if next.state == SwapState::AwaitingApproval {
-            let mut report = SweepReport::default();
-            self.send_to(SwapMail::Approval, &next, now, cause, &mut report)
-                .await;
             return Ok(next);
         }
         self.apply(next, by, now, cause).await
     }
 
-    pub async fn approve(
+    /// The approver approves, and it is applied; approving again finishes an interrupted apply.
+    async fn approve(
         &self,
-        id: &SwapId,
-        by: &str,
-        now: jiff::Timestamp,
-        cause: &str,
+        current: SwapRequest,
+        press: Press<'_>,
     ) -> Result<SwapRequest, ActError> {
-        let current = self.read(id).await?;
+        let Press { by, now, cause } = press;
         if current.state == SwapState::Approved && current.approver.as_deref() == Some(by) {
             return self.apply(current, by, now, cause).await;
         }
-        let next = current.approve(by, now)?;
-        self.write(
-            &current,
-            &next,
-            (&format!("web:{by}"), "swap.approve"),
-            format!("{by} approves {}", next.kind.describe()),
-            cause,
-            now,
-        )
-        .await?;
+        let next = current.approve(by, now);
+        let step = Step::button(by, "swap.approve", "approves", next, None);
+        let next = self
+            .take(&current, step, now, cause, &mut SweepReport::default())
+            .await?;
         self.apply(next, by, now, cause).await
-    }
-
-    pub async fn decline(
-        &self,
-        id: &SwapId,
-        by: &str,
-        now: jiff::Timestamp,
-        cause: &str,
-    ) -> Result<SwapRequest, ActError> {
-        let current = self.read(id).await?;
-        let next = current.decline(by, now)?;
-        self.write(
-            &current,
-            &next,
-            (&format!("web:{by}"), "swap.decline"),
-            format!("{by} declines {}", next.kind.describe()),
-            cause,
-            now,
-        )
-        .await?;
-        let mut report = SweepReport::default();
-        self.send_to(SwapMail::Declined, &next, now, cause, &mut report)
-            .await;
-        Ok(next)
-    }
-
-    pub async fn withdraw(
-        &self,
-        id: &SwapId,
-        by: &str,
-        now: jiff::Timestamp,
-        cause: &str,
-    ) -> Result<SwapRequest, ActError> {
-        let current = self.read(id).await?;
-        let next = current.withdraw(by, now)?;
-        self.write(
-            &current,
-            &next,
-            (&format!("web:{by}"), "swap.withdraw"),
-            format!("{by} withdraws {}", next.kind.describe()),
-            cause,
-            now,
-        )
-        .await?;
-        Ok(next)
     }
 
     /// Writes the overrides (skipping those already set), keeps VictorOps in step, and only then
@@ -490,27 +540,25 @@ impl Swaps {
         let Some(applied) = request.applied(now) else {
             return Ok(request);
         };
+        let step = Step {
+            next: Ok(applied),
+            actor,
+            action: "swap.apply",
+            why: format!("applied: {reason}"),
+            mail: Some(SwapMail::Taken),
+        };
         match self
-            .write(
-                &request,
-                &applied,
-                (&actor, "swap.apply"),
-                format!("applied: {reason}"),
-                cause,
-                now,
-            )
+            .take(&request, step, now, cause, &mut SweepReport::default())
             .await
         {
-            Ok(()) => {}
+            Ok(applied) => {
+                info!(swap = %applied.id, "swap applied");
+                Ok(applied)
+            }
             // Another run applied it meanwhile: the overrides are the same.
-            Err(ActError::Refused(_)) => return self.read(&request.id).await,
-            Err(e) => return Err(e),
+            Err(ActError::Refused(_)) => self.read(&request.id).await,
+            Err(e) => Err(e),
         }
-        info!(swap = %applied.id, "swap applied");
-        let mut report = SweepReport::default();
-        self.send_to(SwapMail::Taken, &applied, now, cause, &mut report)
-            .await;
-        Ok(applied)
     }
 
     async fn victorops_follow_up(
@@ -560,22 +608,15 @@ impl Swaps {
                 continue;
             }
             if let Some(expired) = request.expire(now) {
-                match self
-                    .write(
-                        &request,
-                        &expired,
-                        ("rotation", "swap.expire"),
-                        format!("{} expired unanswered", request.kind.describe()),
-                        cause,
-                        now,
-                    )
-                    .await
-                {
-                    Ok(()) => {
-                        report.expired.push(request.id.to_string());
-                        self.send_to(SwapMail::Expired, &expired, now, cause, &mut report)
-                            .await;
-                    }
+                let step = Step {
+                    next: Ok(expired),
+                    actor: "rotation".to_owned(),
+                    action: "swap.expire",
+                    why: format!("{} expired unanswered", request.kind.describe()),
+                    mail: Some(SwapMail::Expired),
+                };
+                match self.take(&request, step, now, cause, &mut report).await {
+                    Ok(_) => report.expired.push(request.id.to_string()),
                     Err(ActError::Store(e)) => return Err(e),
                     Err(e) => warn!(swap = %request.id, error = %e, "not expired: it changed"),
                 }
@@ -604,23 +645,11 @@ impl Swaps {
                         Err(e) => report.failed.push(format!("{}: {e}", request.id)),
                     }
                 }
-                SwapState::AwaitingApproval => {
-                    self.send_to(SwapMail::Approval, &request, now, cause, &mut report)
-                        .await;
+                state => {
+                    if let Some(mail) = SwapMail::owed_in(state) {
+                        self.send_to(mail, &request, now, cause, &mut report).await;
+                    }
                 }
-                SwapState::Applied => {
-                    self.send_to(SwapMail::Taken, &request, now, cause, &mut report)
-                        .await;
-                }
-                SwapState::Declined => {
-                    self.send_to(SwapMail::Declined, &request, now, cause, &mut report)
-                        .await;
-                }
-                SwapState::Expired => {
-                    self.send_to(SwapMail::Expired, &request, now, cause, &mut report)
-                        .await;
-                }
-                _ => {}
             }
         }
         Ok(report)
@@ -640,10 +669,20 @@ impl Swaps {
     /// Who each mail is for: the offered (offer, reminders, with the requester for reminders), the
     /// approver, the requester and acceptor and the notify list (taken), the two (declined), the
     /// requester (expired).
-    fn recipients(&self, kind: SwapMail, request: &SwapRequest) -> Vec<Mailbox> {
+    /// Each with their roster timezone, which the mail's times are shown in (none for the notify
+    /// list: UTC).
+    fn recipients(
+        &self,
+        kind: SwapMail,
+        request: &SwapRequest,
+    ) -> Vec<(Mailbox, Option<IanaTimeZone>)> {
         let person = |id: &str| {
-            self.person(id)
-                .map(|p| Mailbox::new(p.name.clone(), p.email.clone()))
+            self.person(id).map(|p| {
+                (
+                    Mailbox::new(p.name.clone(), p.email.clone()),
+                    Some(p.timezone.clone()),
+                )
+            })
         };
         let mut people: Vec<&str> = Vec::new();
         match kind {
@@ -659,17 +698,21 @@ impl Swaps {
             }
             SwapMail::Expired => people.push(&request.requester),
         }
-        let mut to: Vec<Mailbox> = people.into_iter().filter_map(person).collect();
+        let mut to: Vec<(Mailbox, Option<IanaTimeZone>)> =
+            people.into_iter().filter_map(person).collect();
         if kind == SwapMail::Taken
             && let Some(rules) = self.roster.rotation(&request.rotation)
         {
-            to.extend(rules.notify.iter().map(|a| Mailbox {
-                name: None,
-                address: a.clone(),
+            to.extend(rules.notify.iter().map(|a| {
+                let list = Mailbox {
+                    name: None,
+                    address: a.clone(),
+                };
+                (list, None)
             }));
         }
         let mut seen = std::collections::BTreeSet::new();
-        to.retain(|m| seen.insert(m.address.to_string().to_lowercase()));
+        to.retain(|(m, _)| seen.insert(m.address.to_string().to_lowercase()));
         to
     }
 
@@ -687,15 +730,15 @@ impl Swaps {
             acceptor: request.accepted_by.as_deref().map(|a| self.name_of(a)),
         };
         let link = self.link(&request.id);
-        for to in self.recipients(kind, request) {
+        for (to, zone) in self.recipients(kind, request) {
             let what = format!("{}#{}", kind.as_str(), to.address);
             let claim = ClaimKey::swap(request.id.as_str(), what.clone());
             let mail = mails::compose(
                 kind,
                 request,
                 &names,
-                Mailbox::new("Clinic", self.sender.clone()),
-                to.clone(),
+                (Mailbox::new("Clinic", self.sender.clone()), to.clone()),
+                zone.as_ref(),
                 &link,
             );
             let subject = format!("{}/mail/{what}", request.subject());

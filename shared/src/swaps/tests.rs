@@ -106,6 +106,34 @@ fn with_an_approver_an_accepted_request_waits_for_the_approver_alone() {
 }
 
 #[test]
+fn an_approver_never_approves_a_swap_of_their_own_but_may_decline_it() {
+    let now = at("2027-01-05T10:00:00Z");
+    // Erin approves the rotation and asks for cover herself; Bruno accepts.
+    let mut own = request(Some("erin"));
+    own.requester = "erin".into();
+    let own = own.accept("bruno", now).unwrap();
+    assert_eq!(own.state, SwapState::AwaitingApproval);
+    assert!(own.approver_is_party());
+    assert_eq!(own.approve("erin", now), Err(Refusal::OwnSwap));
+    assert!(Refusal::OwnSwap.is_forbidden());
+    assert_eq!(own.decline("erin", now).unwrap().state, SwapState::Declined);
+    // Erin accepts Alice's request: she is the acceptor, so she cannot approve it either.
+    let mut offered_to_erin = request(Some("erin"));
+    offered_to_erin.offered.push("erin".into());
+    let accepted = offered_to_erin.accept("erin", now).unwrap();
+    assert!(accepted.approver_is_party());
+    assert_eq!(accepted.approve("erin", now), Err(Refusal::OwnSwap));
+    assert_eq!(accepted.approve("alice", now), Err(Refusal::NotApprover));
+    // Someone else's swap she approves as before.
+    let others = request(Some("erin")).accept("bruno", now).unwrap();
+    assert!(!others.approver_is_party());
+    assert_eq!(
+        others.approve("erin", now).unwrap().state,
+        SwapState::Approved
+    );
+}
+
+#[test]
 fn only_the_requester_withdraws_and_an_unanswered_request_expires_when_it_closes() {
     let open = request(None);
     let now = at("2027-01-05T10:00:00Z");

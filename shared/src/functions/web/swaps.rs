@@ -9,41 +9,22 @@ use lambda_http::{Body, Request, Response};
 use tracing::{info, warn};
 
 use super::{Form, WebPages, csrf_refused, html, query, redirect, refused, unavailable};
-use crate::pages::swaps::{self as page, Buttons, ComingWeek, SwapList};
+use crate::pages::swaps::{self as page, Buttons, ComingWeek, Detail, SwapList};
 use crate::pages::{self, Reader};
+use crate::rotation::roster::{IanaTimeZone, PersonId, UnknownTimeZone};
 use crate::signin::SignedIn;
-use crate::swaps::{ActError, AskError, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
+use crate::swaps::{ActError, AskError, Button, Refusal, SwapId, SwapKind, SwapRequest, SwapState};
 
-/// What a button asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Act {
-    Accept,
-    Approve,
-    Decline,
-    Withdraw,
-}
-
-impl Act {
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "accept" => Some(Self::Accept),
-            "approve" => Some(Self::Approve),
-            "decline" => Some(Self::Decline),
-            "withdraw" => Some(Self::Withdraw),
-            _ => None,
+/// What the page says a button did.
+fn done(button: Button, request: &SwapRequest) -> &'static str {
+    match (button, request.state) {
+        (_, SwapState::Applied) => "Done: it is applied, and everyone concerned is mailed.",
+        (Button::Accept, SwapState::AwaitingApproval) => {
+            "You accepted it: it now waits for the rotation's approver."
         }
-    }
-
-    fn done(self, request: &SwapRequest) -> &'static str {
-        match (self, request.state) {
-            (_, SwapState::Applied) => "Done: it is applied, and everyone concerned is mailed.",
-            (Self::Accept, SwapState::AwaitingApproval) => {
-                "You accepted it: it now waits for the rotation's approver."
-            }
-            (Self::Decline, _) => "Declined: nothing changes.",
-            (Self::Withdraw, _) => "Withdrawn: nobody can accept it any more.",
-            _ => "Done.",
-        }
+        (Button::Decline, _) => "Declined: nothing changes.",
+        (Button::Withdraw, _) => "Withdrawn: nobody can accept it any more.",
+        _ => "Done.",
     }
 }
 
@@ -62,7 +43,9 @@ fn cannot(status: StatusCode, reason: &str) -> Response<Body> {
 
 fn refusal(e: &Refusal) -> Response<Body> {
     let status = match e {
-        Refusal::NotOffered | Refusal::NotRequester | Refusal::NotApprover => StatusCode::FORBIDDEN,
+        Refusal::NotOffered | Refusal::NotRequester | Refusal::NotApprover | Refusal::OwnSwap => {
+            StatusCode::FORBIDDEN
+        }
         Refusal::Expired => StatusCode::GONE,
         Refusal::Taken | Refusal::Closed(_) | Refusal::NotAwaitingApproval => StatusCode::CONFLICT,
     };
@@ -130,12 +113,29 @@ impl WebPages {
         )
     }
 
+    /// The zone the reader reads the page in, as the other pages pick it: `?tz=` if given, else
+    /// their roster timezone (UTC for someone the roster does not know). A bad `?tz=` is the
+    /// caller's error (400).
+    fn reader_zone(
+        &self,
+        request: &Request,
+        person: &str,
+    ) -> Result<Option<IanaTimeZone>, UnknownTimeZone> {
+        match query(request, "tz") {
+            Some(name) => crate::brief::zone(Some(name.as_str())),
+            None => Ok(self.swaps.as_ref().and_then(|swaps| {
+                let person = swaps.roster.person(&PersonId::parse(person).ok()?)?;
+                Some(person.timezone.clone())
+            })),
+        }
+    }
+
     fn namer(&self) -> impl Fn(&str) -> String + '_ {
         move |id: &str| {
             self.swaps
                 .as_ref()
                 .and_then(|s| {
-                    crate::rotation::roster::PersonId::parse(id)
+                    PersonId::parse(id)
                         .ok()
                         .and_then(|p| s.roster.person(&p).map(|p| p.name.clone()))
                 })
@@ -159,6 +159,10 @@ impl WebPages {
             );
         };
         let me = signed_in.person.as_str();
+        let zone = match self.reader_zone(request, me) {
+            Ok(zone) => zone,
+            Err(e) => return refused(StatusCode::BAD_REQUEST, &e.to_string()),
+        };
         let all = match swaps.ledger.swaps_from(now).await {
             Ok(all) => all,
             Err(e) => return unavailable(&e.to_string()),
@@ -204,6 +208,7 @@ impl WebPages {
             other_weeks: &other_weeks,
             csrf: &csrf,
             name: &namer,
+            zone: zone.as_ref(),
         });
         let name = namer(me);
         self.swap_page(StatusCode::OK, "Swaps and cover", &signed_in, &name, &main)
@@ -296,13 +301,17 @@ impl WebPages {
         };
         let act = match (post, act) {
             (false, None) => None,
-            (true, Some(act)) => match Act::parse(act) {
+            (true, Some(act)) => match Button::parse(act) {
                 Some(act) => Some(act),
                 None => return no_such_request(),
             },
             _ => return no_such_request(),
         };
         let me = signed_in.person.as_str();
+        let zone = match self.reader_zone(request, me) {
+            Ok(zone) => zone,
+            Err(e) => return refused(StatusCode::BAD_REQUEST, &e.to_string()),
+        };
         let cause = format!("web:{}", uuid::Uuid::new_v4().simple());
         let mut status = StatusCode::OK;
         let (shown, notice) = match act {
@@ -325,45 +334,48 @@ impl WebPages {
                 Ok(None) => return no_such_request(),
                 Err(e) => return unavailable(&e.to_string()),
             },
-            Some(act) => {
-                let result = match act {
-                    Act::Accept => swaps.accept(&id, me, now, &cause).await,
-                    Act::Approve => swaps.approve(&id, me, now, &cause).await,
-                    Act::Decline => swaps.decline(&id, me, now, &cause).await,
-                    Act::Withdraw => swaps.withdraw(&id, me, now, &cause).await,
-                };
-                match result {
-                    Ok(done) => {
-                        info!(swap = %id, person = me, act = ?act, state = done.state.as_str(), "swap button");
-                        let notice = act.done(&done).to_owned();
-                        (done, Some(notice))
-                    }
-                    Err(ActError::NoSuchRequest) => return no_such_request(),
-                    Err(ActError::Refused(e)) => {
-                        warn!(swap = %id, person = me, act = ?act, refusal = %e, "swap button refused");
-                        return refusal(&e);
-                    }
-                    Err(e @ ActError::VictorOpsPending(_)) => {
-                        warn!(swap = %id, error = %e, "swap applied in Clinic, VictorOps pending");
-                        return cannot(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
-                    }
-                    Err(e) => return unavailable(&e.to_string()),
+            Some(act) => match swaps.press(&id, act, me, now, &cause).await {
+                Ok(pressed) => {
+                    info!(swap = %id, person = me, act = ?act, state = pressed.state.as_str(), "swap button");
+                    let notice = done(act, &pressed).to_owned();
+                    (pressed, Some(notice))
                 }
-            }
+                Err(ActError::NoSuchRequest) => return no_such_request(),
+                Err(ActError::Refused(e)) => {
+                    warn!(swap = %id, person = me, act = ?act, refusal = %e, "swap button refused");
+                    return refusal(&e);
+                }
+                Err(e @ ActError::VictorOpsPending(_)) => {
+                    warn!(swap = %id, error = %e, "swap applied in Clinic, VictorOps pending");
+                    return cannot(StatusCode::SERVICE_UNAVAILABLE, &e.to_string());
+                }
+                Err(e) => return unavailable(&e.to_string()),
+            },
         };
+        let deciding = shown.state == SwapState::AwaitingApproval
+            && now < shown.closes_at
+            && shown.approver.as_deref() == Some(me);
         let buttons = Buttons {
             accept: shown.state == SwapState::Open
                 && now < shown.closes_at
                 && shown.offered.iter().any(|p| p == me),
-            approve: shown.state == SwapState::AwaitingApproval
-                && now < shown.closes_at
-                && shown.approver.as_deref() == Some(me),
+            approve: deciding && !shown.approver_is_party(),
+            decline: deciding,
             withdraw: matches!(shown.state, SwapState::Open | SwapState::AwaitingApproval)
                 && shown.requester == me,
         };
         let csrf = self.signin.csrf_token(&signed_in.binding);
         let namer = self.namer();
-        let main = page::detail(&shown, &buttons, &csrf, &namer, notice.as_deref());
+        let main = page::detail(
+            &shown,
+            &Detail {
+                buttons: &buttons,
+                csrf: &csrf,
+                name: &namer,
+                zone: zone.as_ref(),
+                notice: notice.as_deref(),
+            },
+        );
         let name = namer(me);
         self.swap_page(
             status,

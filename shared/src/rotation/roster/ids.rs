@@ -200,6 +200,15 @@ impl IanaTimeZone {
     }
 }
 
+/// An instant as a person reads it: `Monday 11 January 2027, 09:00 GMT` in `zone` (UTC, and said so,
+/// without one). The pages and the mails that show a time to a person use this one form.
+pub fn readable(at: jiff::Timestamp, zone: Option<&IanaTimeZone>) -> String {
+    let zone = zone.map_or(TimeZone::UTC, |z| z.zone().clone());
+    at.to_zoned(zone)
+        .strftime("%A %-d %B %Y, %H:%M %Z")
+        .to_string()
+}
+
 impl PartialEq for IanaTimeZone {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name

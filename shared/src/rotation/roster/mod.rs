@@ -20,7 +20,8 @@ pub use chat::{
     TOPIC_PLACEHOLDERS, TopicTemplate,
 };
 pub use ids::{
-    IanaTimeZone, IdentifierError, PersonId, RotationName, TeamName, TeamNameError, UnknownTimeZone,
+    IanaTimeZone, IdentifierError, PersonId, RotationName, TeamName, TeamNameError,
+    UnknownTimeZone, readable,
 };
 pub use model::{
     Absence, AbsenceEndsBeforeStart, CompanyHoliday, DEFAULT_BACKUP_MAX_OFFSET_HOURS, Handoff,
